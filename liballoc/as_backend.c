@@ -1,0 +1,512 @@
+/* as_backend: backend table, loading, the malloc/free-only wrapper and the
+ * static-TLS re-exec.  Runs while the bootstrap arena serves malloc; calls
+ * no malloc itself (dlopen and dlsym may). */
+#include "as_backend.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <gnu/libc-version.h>
+#endif
+
+#include "as_sys.h"
+
+#define AS_BACKEND_INFO(id, so, libcs, desc) {#id, so, libcs, desc},
+const struct as_backend_info _as_backend_table[] = {AS_BACKENDS(AS_BACKEND_INFO)};
+#undef AS_BACKEND_INFO
+const size_t _as_backend_count = sizeof _as_backend_table / sizeof _as_backend_table[0];
+
+struct as_dispatch _as_backend;
+
+extern char **environ;
+
+void _as_backend_names(char *buf, size_t cap)
+{
+	size_t n = 0, i;
+	buf[0] = 0;
+	for (i = 0; i < _as_backend_count; i++) {
+		if (i)
+			n += _as_strlcpy(buf + n, " ", cap - n);
+		n += _as_strlcpy(buf + n, _as_backend_table[i].name, cap - n);
+	}
+}
+
+/* ---- the wrapper for backends that export only malloc and free ---------- */
+
+static struct {
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+} raw;
+
+struct wrap_hdr {
+	size_t size;   /* bytes requested */
+	size_t offset; /* from the raw block to the user pointer */
+};
+
+static void *wrap_aligned(size_t align, size_t n)
+{
+	unsigned char *r, *u;
+	struct wrap_hdr *h;
+	if (align < sizeof(struct wrap_hdr))
+		align = sizeof(struct wrap_hdr);
+	if (n > SIZE_MAX - align - sizeof *h) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	r = raw.malloc(n + align + sizeof *h - 1);
+	if (!r)
+		return NULL;
+	u = (unsigned char *)(((uintptr_t)r + sizeof *h + align - 1) & ~(uintptr_t)(align - 1));
+	h = (struct wrap_hdr *)u - 1;
+	h->size = n;
+	h->offset = (size_t)(u - r);
+	return u;
+}
+
+static void *wrap_malloc(size_t n)
+{
+	return wrap_aligned(16, n);
+}
+
+static void wrap_free(void *p)
+{
+	struct wrap_hdr *h;
+	if (!p)
+		return;
+	h = (struct wrap_hdr *)p - 1;
+	raw.free((unsigned char *)p - h->offset);
+}
+
+static size_t wrap_usable(void *p)
+{
+	return p ? ((struct wrap_hdr *)p - 1)->size : 0;
+}
+
+static void *wrap_calloc(size_t n, size_t size)
+{
+	void *p = wrap_malloc(n * size); /* overflow checked by the normalization layer */
+	if (p)
+		_as_memset(p, 0, n * size);
+	return p;
+}
+
+static void *wrap_realloc(void *p, size_t n)
+{
+	size_t old = wrap_usable(p);
+	void *q = wrap_malloc(n);
+	if (!q)
+		return NULL;
+	_as_memcpy(q, p, old < n ? old : n);
+	wrap_free(p);
+	return q;
+}
+
+/* ---- posix_memalign as aligned() ----------------------------------------- */
+
+static int (*raw_posix_memalign)(void **, size_t, size_t);
+
+static void *pm_aligned(size_t align, size_t n)
+{
+	void *p = NULL;
+	int rc = raw_posix_memalign(&p, align, n);
+	if (rc) {
+		errno = rc;
+		return NULL;
+	}
+	return p;
+}
+
+/* ---- symbol resolution ---------------------------------------------------- */
+
+/* dlsym on a handle searches the object's dependencies too, so a symbol the
+ * backend lacks would silently resolve to libc's: keep only symbols whose
+ * object is the backend's own. */
+static void *own_sym(void *handle, const char *name, const void *base)
+{
+	Dl_info info;
+	void *s = dlsym(handle, name);
+	if (!s || !base)
+		return s;
+	if (!dladdr(s, &info) || info.dli_fbase != base)
+		return NULL;
+	return s;
+}
+
+/* dlsym returns an object pointer; POSIX guarantees it converts to a
+ * function pointer, ISO C does not: go through an integer. */
+#define AS_FN(type, p) ((type)(uintptr_t)(p))
+
+static int fill(void *handle, struct as_backend_state *st)
+{
+	Dl_info info;
+	void *m = dlsym(handle, "malloc");
+	const void *base = NULL;
+	if (!m || !dladdr(m, &info))
+		return ENOEXEC;
+	if (info.dli_fname)
+		_as_strlcpy(st->path, info.dli_fname, sizeof st->path);
+	if (handle != RTLD_NEXT) {
+		/* malloc must be the object's own, not libc's found below it */
+		Dl_info libc;
+		void *libc_malloc = dlsym(RTLD_NEXT, "malloc");
+		base = info.dli_fbase;
+		if (libc_malloc && dladdr(libc_malloc, &libc) && libc.dli_fbase == base)
+			return ENOEXEC;
+	}
+	_as_backend.malloc = AS_FN(void *(*)(size_t), m);
+	_as_backend.free = AS_FN(void (*)(void *), own_sym(handle, "free", base));
+	if (!_as_backend.free)
+		return ENOEXEC;
+	_as_backend.calloc = AS_FN(void *(*)(size_t, size_t), own_sym(handle, "calloc", base));
+	_as_backend.realloc = AS_FN(void *(*)(void *, size_t), own_sym(handle, "realloc", base));
+	_as_backend.usable = AS_FN(size_t(*)(void *), own_sym(handle, "malloc_usable_size", base));
+	_as_backend.aligned = AS_FN(void *(*)(size_t, size_t), own_sym(handle, "aligned_alloc", base));
+	if (!_as_backend.aligned)
+		_as_backend.aligned = AS_FN(void *(*)(size_t, size_t), own_sym(handle, "memalign", base));
+	if (!_as_backend.aligned) {
+		raw_posix_memalign =
+			AS_FN(int (*)(void **, size_t, size_t), own_sym(handle, "posix_memalign", base));
+		if (raw_posix_memalign)
+			_as_backend.aligned = pm_aligned;
+	}
+	if (!_as_backend.calloc || !_as_backend.realloc || !_as_backend.usable ||
+	    !_as_backend.aligned) {
+		raw.malloc = _as_backend.malloc;
+		raw.free = _as_backend.free;
+		_as_backend.malloc = wrap_malloc;
+		_as_backend.free = wrap_free;
+		_as_backend.calloc = wrap_calloc;
+		_as_backend.realloc = wrap_realloc;
+		_as_backend.aligned = wrap_aligned;
+		_as_backend.usable = wrap_usable;
+		st->wrapped = 1;
+	}
+	return 0;
+}
+
+/* ---- static TLS ----------------------------------------------------------- */
+
+/* PT_TLS memsz + alignment of an ELF file, 0 if none or unreadable. */
+static unsigned long elf_tls_need(const char *path)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph;
+	unsigned long need = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), i;
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || eh.e_ident[0] != 0x7f ||
+	    eh.e_ident[1] != 'E' || eh.e_phentsize != sizeof ph)
+		goto out;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (size_t)i * sizeof ph)) !=
+		    (ssize_t)sizeof ph)
+			break;
+		if (ph.p_type == PT_TLS)
+			need = ph.p_memsz + ph.p_align;
+	}
+out:
+	close(fd);
+	return need;
+}
+
+static int join_path(char *buf, size_t cap, const char *dir, size_t dlen, const char *name)
+{
+	size_t n = dlen < cap - 1 ? dlen : cap - 1;
+	_as_memcpy(buf, dir, n);
+	if (n + 1 >= cap)
+		return 0;
+	buf[n++] = '/';
+	return _as_strlcpy(buf + n, name, cap - n) == _as_strlen(name);
+}
+
+/* Where the loader would find name: LD_LIBRARY_PATH, then libc's own
+ * directory and its /usr twin (the multiarch directory, not hard-coded). */
+static unsigned long tls_need_of(const char *name)
+{
+	char path[512];
+	const char *lp, *s;
+	Dl_info info;
+	unsigned long need;
+	if (name[0] == '/' || (name[0] == '.' && name[1] == '/'))
+		return elf_tls_need(name);
+	lp = _as_env(NULL, "LD_LIBRARY_PATH");
+	while (lp && *lp) {
+		for (s = lp; *s && *s != ':'; s++)
+			;
+		if (s > lp && join_path(path, sizeof path, lp, (size_t)(s - lp), name) &&
+		    (need = elf_tls_need(path)))
+			return need;
+		lp = *s ? s + 1 : s;
+	}
+	if (dladdr((void *)(uintptr_t)&open, &info) && info.dli_fname) {
+		const char *f = info.dli_fname, *slash = NULL;
+		for (s = f; *s; s++)
+			if (*s == '/')
+				slash = s;
+		if (slash) {
+			if (join_path(path, sizeof path, f, (size_t)(slash - f), name) &&
+			    (need = elf_tls_need(path)))
+				return need;
+			if (!_as_prefix(f, "/usr/", NULL)) {
+				char usr[512];
+				size_t k = _as_strlcpy(usr, "/usr", sizeof usr);
+				if (join_path(usr + k, sizeof usr - k, f, (size_t)(slash - f), name) &&
+				    (need = elf_tls_need(usr)))
+					return need;
+			}
+		}
+	}
+	return 0;
+}
+
+static int is_static_tls_error(const char *msg)
+{
+	const char *p;
+	for (p = msg; p && *p; p++)
+		if (_as_prefix(p, "static TLS", NULL))
+			return 1;
+	return 0;
+}
+
+static size_t dec(char *b, unsigned long v)
+{
+	return _as_u64_dec(b, v);
+}
+
+/* Re-executes /proc/self/exe with the same argv and the environment plus
+ * GLIBC_TUNABLES=...:glibc.rtld.optional_static_tls=SIZE and the loop guard.
+ * Returns only on failure, with an errno value.  Uses mmap, not malloc. */
+static int reexec(unsigned long tls)
+{
+	enum { ARGMAX = 4 << 20 };
+	char *mem, *args, *strs, **argv, **envp;
+	size_t n = 0, nargs = 0, nenv = 0, i, k;
+	const char *old_tun;
+	long r;
+	int fd;
+	mem = mmap(NULL, 3 * (size_t)ARGMAX, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		return errno;
+	args = mem;
+	argv = (char **)(mem + ARGMAX);
+	strs = mem + 2 * (size_t)ARGMAX;
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	while ((r = read(fd, args + n, ARGMAX - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	if (n == 0 || n >= ARGMAX - 1) {
+		errno = E2BIG;
+		goto fail;
+	}
+	args[n] = 0;
+	for (i = 0; i < n; i += _as_strlen(args + i) + 1)
+		argv[nargs++] = args + i;
+	argv[nargs] = NULL;
+	envp = argv + nargs + 1;
+	for (i = 0; environ && environ[i]; i++) {
+		if (_as_prefix(environ[i], "GLIBC_TUNABLES=", NULL) ||
+		    _as_prefix(environ[i], "ALLOCSWAP__REEXEC=", NULL))
+			continue;
+		envp[nenv++] = environ[i];
+	}
+	old_tun = _as_env(NULL, "GLIBC_TUNABLES");
+	k = _as_strlcpy(strs, "GLIBC_TUNABLES=", 256);
+	if (old_tun && *old_tun) {
+		k += _as_strlcpy(strs + k, old_tun, ARGMAX / 2 - k - 128);
+		strs[k++] = ':';
+	}
+	k += _as_strlcpy(strs + k, "glibc.rtld.optional_static_tls=", 64);
+	k += dec(strs + k, tls);
+	envp[nenv++] = strs;
+	strs += k + 1;
+	k = _as_strlcpy(strs, "ALLOCSWAP__REEXEC=", 64);
+	dec(strs + k, (unsigned long)getpid());
+	envp[nenv++] = strs;
+	envp[nenv] = NULL;
+	execve("/proc/self/exe", argv, envp);
+fail:
+	r = errno;
+	munmap(mem, 3 * (size_t)ARGMAX);
+	return (int)r;
+}
+
+static int reexec_guard_is_ours(void)
+{
+	char me[24];
+	const char *g = _as_env(NULL, "ALLOCSWAP__REEXEC");
+	dec(me, (unsigned long)getpid());
+	return g && _as_streq(g, me);
+}
+
+/* Removes ALLOCSWAP__REEXEC from environ, in place, so the program and its
+ * children never see it. */
+static void drop_guard(void)
+{
+	size_t i, j;
+	for (i = j = 0; environ && environ[i]; i++)
+		if (!_as_prefix(environ[i], "ALLOCSWAP__REEXEC=", NULL))
+			environ[j++] = environ[i];
+	if (environ)
+		environ[j] = NULL;
+}
+
+/* ---- loading --------------------------------------------------------------- */
+
+static void list_err(char *err, size_t cap, const char *a, const char *b, const char *c)
+{
+	char names[256];
+	size_t n = 0;
+	_as_backend_names(names, sizeof names);
+	n += _as_strlcpy(err + n, a, cap - n);
+	n += _as_strlcpy(err + n, b, cap - n);
+	n += _as_strlcpy(err + n, c, cap - n);
+	n += _as_strlcpy(err + n, "; available: ", cap - n);
+	n += _as_strlcpy(err + n, names, cap - n);
+	_as_strlcpy(err + n, ", or a path to a .so that exports malloc and free", cap - n);
+}
+
+int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, char *err,
+		     size_t cap)
+{
+	const struct as_backend_info *b = NULL;
+	const char *file, *s;
+	void *h;
+	size_t i;
+	int has_slash = 0, rc;
+
+	_as_strlcpy(st->spec, spec, sizeof st->spec);
+	st->reexec = reexec_guard_is_ours();
+	if (st->reexec)
+		drop_guard();
+	for (s = spec; *s; s++)
+		has_slash |= *s == '/';
+	for (i = 0; i < _as_backend_count; i++)
+		if (_as_streq(spec, _as_backend_table[i].name))
+			b = &_as_backend_table[i];
+	if (!b && !has_slash) {
+		list_err(err, cap, "unknown allocator '", spec, "'");
+		return ENOENT;
+	}
+	if (has_slash && secure) {
+		_as_strlcpy(err, "secure-execution process: allocator paths from the environment are "
+				 "not used", cap);
+		return EPERM;
+	}
+	_as_strlcpy(st->name, b ? b->name : "path", sizeof st->name);
+
+	if (b && !b->soname[0]) {
+		rc = fill(RTLD_NEXT, st);
+		if (rc)
+			_as_strlcpy(err, "the C library's malloc could not be found with dlsym", cap);
+		return rc;
+	}
+	file = b ? b->soname : spec;
+	h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *msg = dlerror();
+		if (msg && is_static_tls_error(msg) && !st->reexec && !secure) {
+			unsigned long need = tls_need_of(file);
+			unsigned long tls = need ? need + 512 : 16384;
+			tls = (tls + 1023) & ~1023UL;
+			if (tls < 4096)
+				tls = 4096;
+			rc = reexec(tls);
+			_as_strlcpy(err, "", cap);
+			list_err(err, cap, "re-exec for static TLS failed for '", spec, "'");
+			return rc ? rc : EIO;
+		}
+		{
+			size_t n = 0;
+			n += _as_strlcpy(err + n, "cannot load allocator '", cap - n);
+			n += _as_strlcpy(err + n, spec, cap - n);
+			n += _as_strlcpy(err + n, "': ", cap - n);
+			n += _as_strlcpy(err + n, msg ? msg : "dlopen failed", cap - n);
+			if (b && !is_static_tls_error(msg))
+				_as_strlcpy(err + n, " (is its package installed?)", cap - n);
+		}
+		return ENOENT;
+	}
+	st->handle = h;
+	rc = fill(h, st);
+	if (rc) {
+		size_t n = 0;
+		n += _as_strlcpy(err + n, "'", cap - n);
+		n += _as_strlcpy(err + n, spec, cap - n);
+		_as_strlcpy(err + n, "' loads but does not export malloc and free of its own", cap - n);
+		return ENOEXEC;
+	}
+	return 0;
+}
+
+/* ---- versions --------------------------------------------------------------- */
+
+void _as_backend_version(const struct as_backend_state *st, char *buf, size_t cap)
+{
+	void *h = st->handle;
+	const char *p, *dot = NULL;
+	buf[0] = 0;
+	if (!h) {
+#ifdef __GLIBC__
+		_as_strlcpy(buf, gnu_get_libc_version(), cap);
+#endif
+		return;
+	}
+	{
+		int (*mallctl)(const char *, void *, size_t *, void *, size_t) =
+			AS_FN(int (*)(const char *, void *, size_t *, void *, size_t),
+			      dlsym(h, "mallctl"));
+		const char *(*tc_version)(int *, int *, const char **) =
+			AS_FN(const char *(*)(int *, int *, const char **), dlsym(h, "tc_version"));
+		int (*mi_version)(void) = AS_FN(int (*)(void), dlsym(h, "mi_version"));
+		if (mallctl) {
+			const char *v = NULL;
+			size_t sz = sizeof v;
+			if (mallctl("version", &v, &sz, NULL, 0) == 0 && v) {
+				_as_strlcpy(buf, v, cap);
+				return;
+			}
+		}
+		if (tc_version) {
+			int maj, min;
+			const char *v = tc_version(&maj, &min, NULL);
+			if (v) {
+				_as_strlcpy(buf, v, cap);
+				return;
+			}
+		}
+		if (mi_version && cap > 12) {
+			int v = mi_version();
+			size_t n = _as_u64_dec(buf, (uint64_t)(v / 100));
+			buf[n++] = '.';
+			n += _as_u64_dec(buf + n, (uint64_t)(v % 100 / 10));
+			buf[n++] = '.';
+			_as_u64_dec(buf + n, (uint64_t)(v % 10));
+			return;
+		}
+	}
+	/* Otherwise the file name's version: libtbbmalloc_proxy.so.2.8 -> 2.8 */
+	{
+		char real[512];
+		ssize_t n = readlink(st->path, real, sizeof real - 1);
+		const char *f = st->path;
+		if (n > 0) {
+			real[n] = 0;
+			f = real;
+		}
+		for (p = f; *p; p++)
+			if (_as_prefix(p, ".so.", NULL))
+				dot = p + 4;
+		if (dot)
+			_as_strlcpy(buf, dot, cap);
+	}
+}

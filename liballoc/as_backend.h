@@ -1,0 +1,89 @@
+/* as_backend: the allocator backends and the dispatch table they fill.
+ *
+ * AS_BACKENDS is the one list of named backends.  A backend is found by its
+ * soname through the dynamic loader's normal search (no absolute paths), or
+ * given as a path to any shared object that exports malloc and free.  The
+ * backend object is dlopen-ed RTLD_LOCAL; every symbol taken from it is
+ * checked with dladdr to really live in that object (a dlsym that falls
+ * through to libc would mix two allocators).  A backend that exports only
+ * malloc and free is wrapped: each block gets a 16-byte header holding its
+ * size and alignment offset, which gives realloc, calloc, aligned
+ * allocation and usable size on top.
+ *
+ * Static TLS: objects built with initial-exec TLS (Debian's jemalloc has a
+ * 2632-byte PT_TLS segment and DF_STATIC_TLS) cannot be dlopen-ed once
+ * glibc's surplus static TLS (512 bytes by default) is too small.  When that
+ * dlopen fails, _as_backend_load re-executes the process, before main, with
+ * glibc.rtld.optional_static_tls raised in GLIBC_TUNABLES to fit the
+ * object's PT_TLS.  ALLOCSWAP__REEXEC=<pid> guards against loops: execve
+ * keeps the pid, so a second failure in the same pid is reported, not
+ * retried.  Secure-execution processes are never re-executed.
+ *
+ * This file calls dlopen/dlsym, which allocate: callers run it while the
+ * bootstrap arena serves malloc.
+ */
+#ifndef ALLOCSWAP_AS_BACKEND_H
+#define ALLOCSWAP_AS_BACKEND_H
+
+#include <stddef.h>
+
+/* What a layer or a backend provides.  aligned() is only called with a
+ * power-of-two alignment of at least sizeof(void *); the normalization
+ * layer in front has already dealt with errno, overflow and odd alignments. */
+struct as_dispatch {
+	void *(*malloc)(size_t n);
+	void (*free)(void *p);
+	void *(*calloc)(size_t n, size_t size);
+	void *(*realloc)(void *p, size_t n);
+	void *(*aligned)(size_t align, size_t n);
+	size_t (*usable)(void *p);
+};
+
+/* X(id, soname, libcs, description) */
+#define AS_BACKENDS(X)                                                                             \
+	X(system, "", "glibc musl", "the C library's own malloc (glibc ptmalloc2, musl mallocng)") \
+	X(jemalloc, "libjemalloc.so.2", "glibc", "jemalloc (Debian libjemalloc2)")                 \
+	X(mimalloc, "libmimalloc.so.2", "glibc", "mimalloc (Debian libmimalloc2.0)")              \
+	X(tcmalloc, "libtcmalloc.so.4", "glibc", "gperftools tcmalloc, with its heap hooks")      \
+	X(tcmalloc_minimal, "libtcmalloc_minimal.so.4", "glibc", "gperftools tcmalloc, minimal") \
+	X(tbbmalloc, "libtbbmalloc_proxy.so.2", "glibc",                                           \
+	  "oneTBB scalable allocator through its malloc-replacing proxy")
+
+struct as_backend_info {
+	const char *name;
+	const char *soname; /* "" for system */
+	const char *libcs;
+	const char *desc;
+};
+
+extern const struct as_backend_info _as_backend_table[];
+extern const size_t _as_backend_count;
+
+/* What was loaded, for the report. */
+struct as_backend_state {
+	char name[64];     /* table name, or "path" */
+	char spec[256];    /* what ALLOCSWAP_ALLOCATOR said */
+	char path[512];    /* file that really serves malloc (dladdr) */
+	int wrapped;       /* malloc/free only: header wrapper in use */
+	int reexec;        /* this process was re-executed for static TLS */
+	unsigned long static_tls; /* optional_static_tls requested, 0 if none */
+	void *handle;
+};
+
+/* The backend's real functions; filled by _as_backend_load. */
+extern struct as_dispatch _as_backend;
+
+/* Loads spec (a table name or a path) into _as_backend.  envp is the
+ * process environment (for the re-exec).  Returns 0, or ENOENT (unknown or
+ * not found), ENOEXEC (loads but is not an allocator), or another errno,
+ * with one line in err naming the problem and the choices. */
+int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, char *err,
+		     size_t errcap);
+
+/* The allocator's own version string, or "" when it has none. */
+void _as_backend_version(const struct as_backend_state *st, char *buf, size_t cap);
+
+/* Fills buf with the names of the table, space separated. */
+void _as_backend_names(char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,67 @@
+/* as_options: the ALLOCSWAP_* environment variables, declared once.
+ *
+ * AS_OPTIONS is the one list of options.  The struct, the parser, the
+ * unknown-name check and the help text are all derived from it.  Parsing
+ * reads an envp array directly (no getenv) and allocates nothing, so it can
+ * run inside the first malloc call.
+ *
+ * Values: booleans accept 1/true/on/yes and 0/false/off/no; sizes accept a
+ * decimal number with an optional K, M or G suffix (powers of 1024).
+ * Variables starting with ALLOCSWAP__ (two underscores) are internal and
+ * never reported as unknown.
+ */
+#ifndef ALLOCSWAP_AS_OPTIONS_H
+#define ALLOCSWAP_AS_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum as_stats_mode { AS_STATS_OFF, AS_STATS_COUNTERS, AS_STATS_FULL };
+enum as_fallback { AS_FALLBACK_NONE, AS_FALLBACK_SYSTEM };
+enum as_opt_type { AS_OPT_STRING, AS_OPT_PATH, AS_OPT_BOOL, AS_OPT_SIZE, AS_OPT_STATS, AS_OPT_FALLBACK };
+
+/* X(field, ENV_NAME, type, default, help) */
+#define AS_OPTIONS(X)                                                                              \
+	X(allocator, "ALLOCSWAP_ALLOCATOR", AS_OPT_STRING, "system",                               \
+	  "backend name (see the list) or a path to a .so that exports malloc and free")           \
+	X(stats, "ALLOCSWAP_STATS", AS_OPT_STATS, "counters",                                      \
+	  "off (pure dispatch) or counters (calls, bytes, live/peak, histogram)")                  \
+	X(report, "ALLOCSWAP_REPORT", AS_OPT_PATH, "",                                           \
+	  "path of the JSON report written at exit; %p is the pid, %e the program name")          \
+	X(summary, "ALLOCSWAP_SUMMARY", AS_OPT_BOOL, "0", "print a short summary on stderr at exit") \
+	X(fallback, "ALLOCSWAP_FALLBACK", AS_OPT_FALLBACK, "none",                                 \
+	  "none (bad configuration exits 127) or system (warn and use the system allocator)")     \
+	X(children, "ALLOCSWAP_CHILDREN", AS_OPT_BOOL, "1",                                        \
+	  "0 removes libswap from LD_PRELOAD so child processes run without it")                  \
+	X(slack, "ALLOCSWAP_SLACK", AS_OPT_SIZE, "64K",                                            \
+	  "per-thread live-byte delta kept before it is folded into the global count (K/M/G)")
+
+struct as_options {
+	const char *allocator;
+	int stats;
+	const char *report;
+	int summary;
+	int fallback;
+	int children;
+	uint64_t slack;
+};
+
+struct as_option_info {
+	const char *env;
+	size_t offset; /* of the field in struct as_options */
+	enum as_opt_type type;
+	const char *def;
+	const char *help;
+};
+
+extern const struct as_option_info _as_option_table[];
+extern const size_t _as_option_count;
+
+/* Parses every ALLOCSWAP_* variable of envp into *o (defaults first).
+ * Returns 0, or EINVAL with a one-line explanation in err. */
+int _as_options_parse(const char *const *envp, struct as_options *o, char *err, size_t errcap);
+
+int _as_parse_bool(const char *s, int *out);
+int _as_parse_size(const char *s, uint64_t *out);
+
+#endif

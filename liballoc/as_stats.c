@@ -1,0 +1,286 @@
+/* as_stats: per-thread counters and the counting layer.
+ * No calls to malloc in this file. */
+#include "as_stats.h"
+
+#include <errno.h>
+#include <pthread.h>
+
+#include "as_sys.h"
+
+const char *const _as_call_names[AS_NCALLS] = {
+#define AS_CALL_NAME(name) #name,
+	AS_CALLS(AS_CALL_NAME)
+#undef AS_CALL_NAME
+};
+
+struct tstats {
+	uint64_t calls[AS_NCALLS];
+	uint64_t requested;
+	int64_t delta;     /* live bytes not yet folded into the global count */
+	int64_t delta_max; /* highest delta since the last fold */
+	uint64_t hist[AS_HIST_BUCKETS];
+	int slot;          /* registry slot + 1; 0 = not registered */
+};
+
+static __thread struct tstats ts __attribute__((tls_model("initial-exec")));
+
+static struct {
+	int64_t slack;
+	pthread_key_t key;
+	int key_ok;
+	/* totals of threads that have exited (or were never registered) */
+	uint64_t calls[AS_NCALLS];
+	uint64_t requested;
+	uint64_t hist[AS_HIST_BUCKETS];
+	int64_t live;
+	int64_t peak;
+	uint64_t threads_seen;
+	uint64_t threads_untracked;
+	struct tstats *slots[AS_MAX_THREADS];
+} g = {.slack = 64 << 10};
+
+uint64_t _as_hist_le(unsigned i)
+{
+	return i < AS_HIST_BUCKETS - 1 ? 16ULL << i : 0;
+}
+
+void _as_stats_fold_delta(int64_t delta, int64_t delta_max)
+{
+	int64_t before = __atomic_fetch_add(&g.live, delta, __ATOMIC_RELAXED);
+	int64_t cand = before + (delta_max > delta ? delta_max : delta);
+	int64_t peak = __atomic_load_n(&g.peak, __ATOMIC_RELAXED);
+	while (cand > peak &&
+	       !__atomic_compare_exchange_n(&g.peak, &peak, cand, 1, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
+}
+
+static void fold_block(struct tstats *t)
+{
+	unsigned i;
+	for (i = 0; i < AS_NCALLS; i++)
+		__atomic_add_fetch(&g.calls[i], t->calls[i], __ATOMIC_RELAXED);
+	for (i = 0; i < AS_HIST_BUCKETS; i++)
+		__atomic_add_fetch(&g.hist[i], t->hist[i], __ATOMIC_RELAXED);
+	__atomic_add_fetch(&g.requested, t->requested, __ATOMIC_RELAXED);
+	_as_stats_fold_delta(t->delta, t->delta_max);
+	_as_memset(t->calls, 0, sizeof t->calls);
+	_as_memset(t->hist, 0, sizeof t->hist);
+	t->requested = 0;
+	t->delta = t->delta_max = 0;
+}
+
+static void thread_exit(void *arg)
+{
+	struct tstats *t = arg;
+	int slot = t->slot;
+	if (slot > 0) {
+		__atomic_store_n(&g.slots[slot - 1], NULL, __ATOMIC_RELEASE);
+		t->slot = 0; /* calls after this re-register (glibc runs destructors again) */
+	}
+	fold_block(t);
+}
+
+static __attribute__((noinline)) void register_thread(struct tstats *t)
+{
+	unsigned i;
+	__atomic_add_fetch(&g.threads_seen, 1, __ATOMIC_RELAXED);
+	t->slot = -1; /* not in the table, but do not come back here */
+	for (i = 0; i < AS_MAX_THREADS; i++) {
+		struct tstats *expect = NULL;
+		if (!__atomic_load_n(&g.slots[i], __ATOMIC_RELAXED) &&
+		    __atomic_compare_exchange_n(&g.slots[i], &expect, t, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			t->slot = (int)i + 1;
+			break;
+		}
+	}
+	if (t->slot < 0)
+		__atomic_add_fetch(&g.threads_untracked, 1, __ATOMIC_RELAXED);
+	/* Key indexes below 32 live in the thread descriptor: no allocation. */
+	if (g.key_ok)
+		pthread_setspecific(g.key, t);
+}
+
+int _as_stats_init(uint64_t slack)
+{
+	g.slack = slack > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)slack;
+	if (!g.key_ok) {
+		int rc = pthread_key_create(&g.key, thread_exit);
+		if (rc)
+			return rc;
+		g.key_ok = 1;
+	}
+	return 0;
+}
+
+void _as_stats_snapshot(struct as_totals *out)
+{
+	int64_t pending = 0, pending_max = 0;
+	unsigned i, j;
+	/* The calling thread folds its own delta: exact for single-threaded runs. */
+	if (ts.delta || ts.delta_max) {
+		_as_stats_fold_delta(ts.delta, ts.delta_max);
+		ts.delta = ts.delta_max = 0;
+	}
+	_as_memset(out, 0, sizeof *out);
+	for (i = 0; i < AS_NCALLS; i++)
+		out->calls[i] = __atomic_load_n(&g.calls[i], __ATOMIC_RELAXED);
+	for (i = 0; i < AS_HIST_BUCKETS; i++)
+		out->hist[i] = __atomic_load_n(&g.hist[i], __ATOMIC_RELAXED);
+	out->requested = __atomic_load_n(&g.requested, __ATOMIC_RELAXED);
+	for (j = 0; j < AS_MAX_THREADS; j++) {
+		/* Other threads may still be running: their counters are read
+		 * without a lock, each value whole (aligned 64-bit loads). */
+		const struct tstats *t = __atomic_load_n(&g.slots[j], __ATOMIC_ACQUIRE);
+		if (!t)
+			continue;
+		for (i = 0; i < AS_NCALLS; i++)
+			out->calls[i] += __atomic_load_n(&t->calls[i], __ATOMIC_RELAXED);
+		for (i = 0; i < AS_HIST_BUCKETS; i++)
+			out->hist[i] += __atomic_load_n(&t->hist[i], __ATOMIC_RELAXED);
+		out->requested += __atomic_load_n(&t->requested, __ATOMIC_RELAXED);
+		if (t != &ts) {
+			int64_t d = __atomic_load_n(&t->delta, __ATOMIC_RELAXED);
+			int64_t m = __atomic_load_n(&t->delta_max, __ATOMIC_RELAXED);
+			pending += d;
+			if (pending - d + m > pending_max)
+				pending_max = pending - d + m;
+		}
+	}
+	out->live = __atomic_load_n(&g.live, __ATOMIC_RELAXED) + pending;
+	out->peak_live = __atomic_load_n(&g.peak, __ATOMIC_RELAXED);
+	if (out->live > out->peak_live)
+		out->peak_live = out->live;
+	(void)pending_max;
+	out->threads_seen = __atomic_load_n(&g.threads_seen, __ATOMIC_RELAXED);
+	out->threads_untracked = __atomic_load_n(&g.threads_untracked, __ATOMIC_RELAXED);
+}
+
+void _as_stats_after_fork_child(void)
+{
+	unsigned i;
+	/* Fold the dead threads' live deltas (their heap blocks are in the child
+	 * too), then forget their call counts, like the parent's. */
+	for (i = 0; i < AS_MAX_THREADS; i++) {
+		struct tstats *t = g.slots[i];
+		if (t && t != &ts) {
+			_as_stats_fold_delta(t->delta, t->delta);
+			g.slots[i] = NULL;
+		}
+	}
+	_as_stats_fold_delta(ts.delta, ts.delta);
+	ts.delta = ts.delta_max = 0;
+	_as_memset(g.calls, 0, sizeof g.calls);
+	_as_memset(g.hist, 0, sizeof g.hist);
+	_as_memset(ts.calls, 0, sizeof ts.calls);
+	_as_memset(ts.hist, 0, sizeof ts.hist);
+	g.requested = ts.requested = 0;
+	g.peak = g.live;
+	g.threads_seen = ts.slot != 0;
+	g.threads_untracked = 0;
+}
+
+void _as_stats_reset_for_test(void)
+{
+	_as_memset(&ts, 0, sizeof ts);
+	_as_memset(g.slots, 0, sizeof g.slots);
+	_as_memset(g.calls, 0, sizeof g.calls);
+	_as_memset(g.hist, 0, sizeof g.hist);
+	g.requested = 0;
+	g.live = g.peak = 0;
+	g.threads_seen = g.threads_untracked = 0;
+}
+
+/* ---- the counting layer ----------------------------------------------------- */
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static inline struct tstats *self(void)
+{
+	struct tstats *t = &ts;
+	if (unlikely(!t->slot))
+		register_thread(t);
+	return t;
+}
+
+static inline void live_add(struct tstats *t, int64_t d)
+{
+	t->delta += d;
+	if (t->delta > t->delta_max)
+		t->delta_max = t->delta;
+	if (unlikely(t->delta > g.slack || t->delta < -g.slack)) {
+		_as_stats_fold_delta(t->delta, t->delta_max);
+		t->delta = t->delta_max = 0;
+	}
+}
+
+static inline void *counted(struct tstats *t, int call, size_t n, void *p)
+{
+	t->calls[call]++;
+	t->requested += n;
+	t->hist[_as_hist_bucket(n)]++;
+	if (likely(p != NULL))
+		live_add(t, (int64_t)_as_backend.usable(p));
+	else
+		t->calls[AS_CALL_failed]++;
+	return p;
+}
+
+static void *count_malloc(size_t n)
+{
+	return counted(self(), AS_CALL_malloc, n, _as_backend.malloc(n));
+}
+
+static void *count_calloc(size_t n, size_t size)
+{
+	return counted(self(), AS_CALL_calloc, n * size, _as_backend.calloc(n, size));
+}
+
+static void *count_aligned(size_t align, size_t n)
+{
+	return counted(self(), AS_CALL_aligned, n, _as_backend.aligned(align, n));
+}
+
+static void count_free(void *p)
+{
+	struct tstats *t = self();
+	t->calls[AS_CALL_free]++;
+	if (likely(p != NULL)) {
+		live_add(t, -(int64_t)_as_backend.usable(p));
+		_as_backend.free(p);
+	}
+}
+
+static void *count_realloc(void *p, size_t n)
+{
+	struct tstats *t = self();
+	int64_t old = p ? (int64_t)_as_backend.usable(p) : 0;
+	void *q = _as_backend.realloc(p, n);
+	t->calls[AS_CALL_realloc]++;
+	t->requested += n;
+	t->hist[_as_hist_bucket(n)]++;
+	if (q)
+		live_add(t, (int64_t)_as_backend.usable(q) - old);
+	else if (n == 0 && p)
+		live_add(t, -old); /* glibc semantics: realloc(p, 0) freed p */
+	else
+		t->calls[AS_CALL_failed]++;
+	return q;
+}
+
+static size_t count_usable(void *p)
+{
+	self()->calls[AS_CALL_usable_size]++;
+	return _as_backend.usable(p);
+}
+
+const struct as_dispatch _as_counting_layer = {
+	.malloc = count_malloc,
+	.free = count_free,
+	.calloc = count_calloc,
+	.realloc = count_realloc,
+	.aligned = count_aligned,
+	.usable = count_usable,
+};

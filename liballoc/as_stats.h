@@ -1,0 +1,82 @@
+/* as_stats: per-thread allocation counters and the counting layer.
+ *
+ * No calls to malloc in this file.
+ *
+ * AS_CALLS lists the call counters once: the per-thread struct, the merge
+ * and the JSON writer all expand it.  Each thread counts into its own
+ * initial-exec TLS block (no atomics on the hot path).  A thread registers
+ * its block in a fixed table on its first call, and a pthread key
+ * destructor folds it into the global totals when the thread exits.
+ *
+ * Live bytes are measured with the backend's usable size on both sides
+ * (malloc adds usable(p), free subtracts usable(p)), so they are what the
+ * allocator really handed out.  Each thread keeps a signed delta and the
+ * highest value the delta reached since it was last folded; once |delta|
+ * exceeds the slack (ALLOCSWAP_SLACK, 64 KiB by default) it is folded into
+ * the global live count with one atomic add, and the global peak becomes
+ * max(peak, live_before_fold + highest_delta).  With one allocating thread
+ * the peak is exact; with T threads it can be off by at most T x slack.
+ *
+ * The histogram counts requests by size class: bucket 0 is <= 16 bytes,
+ * bucket i is (2^(i+3), 2^(i+4)], the last bucket takes everything larger.
+ */
+#ifndef ALLOCSWAP_AS_STATS_H
+#define ALLOCSWAP_AS_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "as_backend.h"
+
+#define AS_CALLS(X) X(malloc) X(free) X(calloc) X(realloc) X(aligned) X(usable_size) X(failed)
+
+enum {
+#define AS_CALL_ENUM(name) AS_CALL_##name,
+	AS_CALLS(AS_CALL_ENUM)
+#undef AS_CALL_ENUM
+	AS_NCALLS
+};
+
+#define AS_HIST_BUCKETS 32
+#define AS_MAX_THREADS 4096
+
+struct as_totals {
+	uint64_t calls[AS_NCALLS];
+	uint64_t requested;
+	int64_t live;
+	int64_t peak_live;
+	uint64_t hist[AS_HIST_BUCKETS];
+	uint64_t threads_seen;
+	uint64_t threads_untracked; /* registry was full */
+};
+
+extern const char *const _as_call_names[AS_NCALLS];
+
+/* Upper bound of bucket i in bytes (the last bucket has none: returns 0). */
+uint64_t _as_hist_le(unsigned i);
+static inline unsigned _as_hist_bucket(size_t n)
+{
+	unsigned b;
+	if (n <= 16)
+		return 0;
+	b = (unsigned)(64 - __builtin_clzll((unsigned long long)(n - 1))) - 4;
+	return b < AS_HIST_BUCKETS - 1 ? b : AS_HIST_BUCKETS - 1;
+}
+
+/* The counting layer, calling _as_backend. */
+extern const struct as_dispatch _as_counting_layer;
+
+/* Set-up: pthread key for thread-exit folding, slack.  0 or errno. */
+int _as_stats_init(uint64_t slack);
+/* Sums the global totals and every live thread's block into *t. */
+void _as_stats_snapshot(struct as_totals *t);
+/* In a fork child: the other threads are gone; fold their blocks and
+ * start counting afresh (calls, bytes, histogram), keeping live bytes,
+ * which are still real in the child's heap. */
+void _as_stats_after_fork_child(void);
+
+/* Exposed for unit tests: fold a delta into the global live/peak. */
+void _as_stats_fold_delta(int64_t delta, int64_t delta_max);
+void _as_stats_reset_for_test(void);
+
+#endif

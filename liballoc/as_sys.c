@@ -1,0 +1,175 @@
+/* as_sys: libc-free helpers.  No calls to malloc in this file. */
+#include "as_sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+extern char **environ;
+
+size_t _as_strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+int _as_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+int _as_prefix(const char *s, const char *prefix, const char **rest)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return 0;
+	if (rest)
+		*rest = s;
+	return 1;
+}
+
+size_t _as_strlcpy(char *dst, const char *src, size_t cap)
+{
+	size_t n = 0;
+	if (!cap)
+		return 0;
+	while (src[n] && n + 1 < cap) {
+		dst[n] = src[n];
+		n++;
+	}
+	dst[n] = 0;
+	return n;
+}
+
+void _as_memcpy(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	while (n--)
+		*d++ = *s++;
+}
+
+void _as_memset(void *dst, int c, size_t n)
+{
+	unsigned char *d = dst;
+	while (n--)
+		*d++ = (unsigned char)c;
+}
+
+size_t _as_u64_dec(char *buf, uint64_t v)
+{
+	char tmp[21];
+	size_t n = 0, i;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = 0;
+	return n;
+}
+
+const char *_as_env(const char *const *envp, const char *name)
+{
+	const char *rest;
+	size_t i;
+	if (!envp)
+		envp = (const char *const *)environ;
+	if (!envp)
+		return NULL;
+	for (i = 0; envp[i]; i++)
+		if (_as_prefix(envp[i], name, &rest) && *rest == '=')
+			return rest + 1;
+	return NULL;
+}
+
+int _as_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (w == 0)
+			return EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+void _as_say(const char *a, const char *b, const char *c, const char *d)
+{
+	char line[1024];
+	const char *parts[4] = {a, b, c, d};
+	size_t n = 0, i;
+	int saved = errno;
+	for (i = 0; i < 4; i++)
+		if (parts[i])
+			n += _as_strlcpy(line + n, parts[i], sizeof line - 1 - n);
+	line[n++] = '\n';
+	(void)_as_write_all(2, line, n);
+	errno = saved;
+}
+
+long _as_read_file(const char *path, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int fd, err;
+	if (!cap)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (n + 1 < cap) {
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno;
+			close(fd);
+			return -err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = 0;
+	close(fd);
+	return (long)n;
+}
+
+int64_t _as_proc_field(const char *buf, const char *key)
+{
+	const char *p = buf, *rest;
+	while (*p) {
+		if (_as_prefix(p, key, &rest) && *rest == ':') {
+			int64_t v = 0;
+			rest++;
+			while (*rest == ' ' || *rest == '\t')
+				rest++;
+			if (*rest < '0' || *rest > '9')
+				return -1;
+			while (*rest >= '0' && *rest <= '9')
+				v = v * 10 + (*rest++ - '0');
+			while (*rest == ' ')
+				rest++;
+			if (rest[0] == 'k' && rest[1] == 'B')
+				v *= 1024;
+			return v;
+		}
+		while (*p && *p != '\n')
+			p++;
+		if (*p)
+			p++;
+	}
+	return -1;
+}
