@@ -87,3 +87,24 @@ static int t_done_named(const char *name)
 #define t_done() t_done_named(__FILE__)
 
 #endif
+
+/* For programs run by as_check: prints "EXPECT <field> <op> <value>" on
+ * stdout without allocating; as_check checks it against the report, e.g.
+ *   t_expect("bytes.peak_live == %zu", n);
+ * A value of @baseline compares with the same field of a baseline run
+ * (the same program with AS_TEST_BASELINE=1 in its environment). */
+static void t_expect(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+static void t_expect(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n = snprintf(buf, sizeof buf, "EXPECT ");
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof buf - 2)
+		n = (int)sizeof buf - 2;
+	buf[n++] = '\n';
+	if (write(1, buf, (size_t)n) < 0)
+		return;
+}

@@ -1,0 +1,337 @@
+/* as_check: runs a test program under libswap and checks its report.
+ *
+ *   as_check --preload LIB [--allocator NAME] [--env K=V]... [--exit N]
+ *            [--reports N] [--keep] -- PROG [ARGS...]
+ *
+ * Runs PROG with LD_PRELOAD=LIB, ALLOCSWAP_ALLOCATOR=NAME and
+ * ALLOCSWAP_REPORT=<tmpdir>/r-%p.json.  PROG may print lines
+ *   EXPECT <dotted.field> <op> <value>
+ * on stdout (op: == != >= <= > <; value: integer, true/false, a string, or
+ * @baseline[+-N]); each is checked against the report written by PROG's
+ * own pid.  @baseline runs PROG a second time with AS_TEST_BASELINE=1 and
+ * compares with the same field there, plus N: what the backend allocates
+ * for itself cancels out.  Other stdout lines are passed
+ * through.  Exit status: 0 when PROG exited with the expected status and
+ * every expectation held, 77 (skip) when the allocator is not installed
+ * here, 1 otherwise.  This is a native (glibc) program; PROG may be built
+ * for musl.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_ENV 32
+
+static struct {
+	const char *preload, *allocator;
+	const char *env[MAX_ENV];
+	int nenv, want_exit, want_reports, keep;
+	char **argv;
+	char dir[256];
+} opt = {.want_exit = 0, .want_reports = -1};
+
+static int failures;
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "as_check: %s\n", msg);
+	exit(2);
+}
+
+/* Runs PROG; stdout into *out (malloc'd), stderr into *err; returns the wait status. */
+static int run(int baseline, char **out, char **err_out, pid_t *child)
+{
+	int op[2], ep[2], status;
+	pid_t pid;
+	char *bufs[2] = {NULL, NULL};
+	size_t lens[2] = {0, 0};
+	if (pipe(op) || pipe(ep))
+		die("pipe failed");
+	pid = fork();
+	if (pid < 0)
+		die("fork failed");
+	if (pid == 0) {
+		char report[400];
+		int i;
+		dup2(op[1], 1);
+		dup2(ep[1], 2);
+		close(op[0]);
+		close(ep[0]);
+		snprintf(report, sizeof report, "%s/%sr-%%p.json", opt.dir, baseline ? "base-" : "");
+		setenv("LD_PRELOAD", opt.preload, 1);
+		if (opt.allocator)
+			setenv("ALLOCSWAP_ALLOCATOR", opt.allocator, 1);
+		setenv("ALLOCSWAP_REPORT", report, 1);
+		if (baseline)
+			setenv("AS_TEST_BASELINE", "1", 1);
+		for (i = 0; i < opt.nenv; i++)
+			putenv((char *)opt.env[i]);
+		execv(opt.argv[0], opt.argv);
+		fprintf(stderr, "as_check: cannot run %s: %s\n", opt.argv[0], strerror(errno));
+		_exit(126);
+	}
+	close(op[1]);
+	close(ep[1]);
+	{
+		/* read both pipes until EOF (poll-free: stderr is small; drain stdout
+		 * first, then stderr, with big pipe buffers this is fine for tests) */
+		int fds[2] = {op[0], ep[0]}, k;
+		for (k = 0; k < 2; k++) {
+			char tmp[4096];
+			ssize_t r;
+			while ((r = read(fds[k], tmp, sizeof tmp)) > 0) {
+				bufs[k] = realloc(bufs[k], lens[k] + (size_t)r + 1);
+				memcpy(bufs[k] + lens[k], tmp, (size_t)r);
+				lens[k] += (size_t)r;
+			}
+			close(fds[k]);
+			if (!bufs[k])
+				bufs[k] = calloc(1, 1);
+			bufs[k][lens[k]] = 0;
+		}
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid failed");
+	*out = bufs[0];
+	*err_out = bufs[1];
+	*child = pid;
+	return status;
+}
+
+static json_t *load_report(int baseline, pid_t pid)
+{
+	char path[400];
+	json_error_t e;
+	json_t *j;
+	snprintf(path, sizeof path, "%s/%sr-%d.json", opt.dir, baseline ? "base-" : "", (int)pid);
+	j = json_load_file(path, 0, &e);
+	if (!j) {
+		fprintf(stderr, "as_check: report %s: %s (line %d)\n", path, e.text, e.line);
+		failures++;
+	}
+	return j;
+}
+
+static json_t *field(json_t *root, const char *dotted)
+{
+	char buf[256], *save = NULL, *tok;
+	json_t *cur = root;
+	snprintf(buf, sizeof buf, "%s", dotted);
+	for (tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save)) {
+		char *end;
+		long idx = strtol(tok, &end, 10);
+		if (*end == 0 && json_is_array(cur))
+			cur = json_array_get(cur, (size_t)idx);
+		else
+			cur = json_object_get(cur, tok);
+	}
+	return cur;
+}
+
+static int cmp_ok(double a, const char *op, double b)
+{
+	if (!strcmp(op, "=="))
+		return a == b;
+	if (!strcmp(op, "!="))
+		return a != b;
+	if (!strcmp(op, ">="))
+		return a >= b;
+	if (!strcmp(op, "<="))
+		return a <= b;
+	if (!strcmp(op, ">"))
+		return a > b;
+	if (!strcmp(op, "<"))
+		return a < b;
+	fprintf(stderr, "as_check: unknown operator '%s' (use == != >= <= > <)\n", op);
+	failures++;
+	return 1;
+}
+
+static json_t *baseline_report;
+static pid_t baseline_pid;
+
+static void check(json_t *rep, const char *line)
+{
+	char fname[256], op[8], val[256];
+	json_t *f, *want = NULL;
+	double offset = 0;
+	int ok;
+	if (sscanf(line, "EXPECT %255s %7s %255[^\n]", fname, op, val) != 3) {
+		fprintf(stderr, "as_check: malformed line: %s\n", line);
+		failures++;
+		return;
+	}
+	f = field(rep, fname);
+	if (!strncmp(val, "@baseline", 9)) {
+		char *end;
+		offset = strtod(val + 9, &end);
+		if (*end) {
+			fprintf(stderr, "as_check: bad value '%s' (use @baseline, @baseline+N or @baseline-N)\n", val);
+			failures++;
+			return;
+		}
+		if (!baseline_report) {
+			char *out, *err;
+			int st = run(1, &out, &err, &baseline_pid);
+			if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+				fprintf(stderr, "as_check: baseline run failed (status %d)\n%s", st, err);
+				failures++;
+			}
+			free(out);
+			free(err);
+			baseline_report = load_report(1, baseline_pid);
+		}
+		want = baseline_report ? field(baseline_report, fname) : NULL;
+		if (!want) {
+			fprintf(stderr, "as_check: %s missing in the baseline report\n", fname);
+			failures++;
+			return;
+		}
+	}
+	if (!f) {
+		fprintf(stderr, "as_check: FAIL %s: no such field in the report\n", fname);
+		failures++;
+		return;
+	}
+	if (want) {
+		ok = json_is_number(f) && json_is_number(want)
+			     ? cmp_ok(json_number_value(f), op, json_number_value(want) + offset)
+			     : json_equal(f, want) == !strcmp(op, "==");
+		snprintf(val, sizeof val, "%.0f (baseline %+.0f)", json_number_value(want) + offset,
+			 offset);
+	} else if (json_is_number(f)) {
+		char *end;
+		double v = strtod(val, &end);
+		if (*end) {
+			fprintf(stderr, "as_check: %s is a number, '%s' is not\n", fname, val);
+			failures++;
+			return;
+		}
+		ok = cmp_ok(json_number_value(f), op, v);
+	} else if (json_is_boolean(f)) {
+		ok = (json_is_true(f) == !strcmp(val, "true")) == !strcmp(op, "==");
+	} else if (json_is_string(f)) {
+		ok = (!strcmp(json_string_value(f), val)) == !strcmp(op, "==");
+	} else {
+		ok = json_is_null(f) && !strcmp(val, "null") && !strcmp(op, "==");
+	}
+	if (!ok) {
+		char *dump = json_dumps(f, JSON_ENCODE_ANY);
+		fprintf(stderr, "as_check: FAIL %s %s %s (report has %s)\n", fname, op, val, dump);
+		free(dump);
+		failures++;
+	} else {
+		printf("ok %s %s %s\n", fname, op, val);
+	}
+}
+
+static int count_reports(void)
+{
+	DIR *d = opendir(opt.dir);
+	struct dirent *e;
+	int n = 0;
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "r-", 2))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: as_check --preload LIB [--allocator NAME] [--env K=V]... [--exit N] "
+			"[--reports N] [--keep] -- PROG [ARGS...]\n");
+	exit(2);
+}
+
+static void cleanup(void)
+{
+	char cmd[400];
+	if (opt.keep || failures) {
+		fprintf(stderr, "as_check: reports kept in %s\n", opt.dir);
+		return;
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", opt.dir);
+	if (system(cmd))
+		fprintf(stderr, "as_check: could not remove %s\n", opt.dir);
+}
+
+int main(int argc, char **argv)
+{
+	int i, status;
+	char *out, *err, *line, *save = NULL;
+	json_t *rep;
+	pid_t pid;
+	const char *tmp = getenv("TMPDIR");
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--") && i + 1 < argc) {
+			opt.argv = argv + i + 1;
+			break;
+		} else if (!strcmp(argv[i], "--preload") && i + 1 < argc) {
+			opt.preload = argv[++i];
+		} else if (!strcmp(argv[i], "--allocator") && i + 1 < argc) {
+			opt.allocator = argv[++i];
+		} else if (!strcmp(argv[i], "--env") && i + 1 < argc && opt.nenv < MAX_ENV) {
+			opt.env[opt.nenv++] = argv[++i];
+		} else if (!strcmp(argv[i], "--exit") && i + 1 < argc) {
+			opt.want_exit = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--reports") && i + 1 < argc) {
+			opt.want_reports = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--keep")) {
+			opt.keep = 1;
+		} else {
+			fprintf(stderr, "as_check: unknown or incomplete option '%s'\n", argv[i]);
+			usage();
+		}
+	}
+	if (!opt.preload || !opt.argv)
+		usage();
+	snprintf(opt.dir, sizeof opt.dir, "%s/as_check.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(opt.dir))
+		die("mkdtemp failed");
+
+	status = run(0, &out, &err, &pid);
+	fputs(err, stderr);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && strstr(err, "cannot load allocator") &&
+	    opt.want_exit != 127) {
+		printf("SKIP: allocator %s is not available here\n", opt.allocator);
+		cleanup();
+		return 77;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != opt.want_exit) {
+		if (WIFSIGNALED(status))
+			fprintf(stderr, "as_check: FAIL: %s killed by signal %d\n", opt.argv[0],
+				WTERMSIG(status));
+		else
+			fprintf(stderr, "as_check: FAIL: %s exited %d, expected %d\n", opt.argv[0],
+				WEXITSTATUS(status), opt.want_exit);
+		failures++;
+	}
+	rep = strstr(out, "EXPECT ") ? load_report(0, pid) : NULL;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "EXPECT ", 7)) {
+			if (rep)
+				check(rep, line);
+		} else {
+			puts(line);
+		}
+	}
+	if (opt.want_reports >= 0 && count_reports() != opt.want_reports) {
+		fprintf(stderr, "as_check: FAIL: %d reports written, expected %d\n", count_reports(),
+			opt.want_reports);
+		failures++;
+	}
+	json_decref(rep);
+	json_decref(baseline_report);
+	free(out);
+	free(err);
+	cleanup();
+	return failures ? 1 : 0;
+}
