@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
@@ -448,7 +449,64 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 	return 0;
 }
 
-/* ---- versions --------------------------------------------------------------- */
+/* ---- versions ---------------------------------------------------------------- */
+
+#ifndef __GLIBC__
+static int version_at(const unsigned char *p, const unsigned char *end)
+{
+	int dots = 0, digits = 0;
+	for (; p < end && *p; p++) {
+		if (*p == '.') {
+			if (!digits)
+				return 0;
+			dots++;
+			digits = 0;
+		} else if (*p >= '0' && *p <= '9') {
+			digits++;
+		} else {
+			return 0;
+		}
+	}
+	return p < end && dots == 2 && digits;
+}
+#endif
+
+void _as_libc_version(char *buf, size_t cap)
+{
+	buf[0] = 0;
+#ifdef __GLIBC__
+	_as_strlcpy(buf, gnu_get_libc_version(), cap);
+#else
+	{
+		Dl_info info;
+		struct stat st;
+		const unsigned char *m, *p;
+		int fd;
+		if (!dladdr((void *)(uintptr_t)&open, &info) || !info.dli_fname)
+			return;
+		fd = open(info.dli_fname, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (fstat(fd, &st) || st.st_size < 16) {
+			close(fd);
+			return;
+		}
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (m == MAP_FAILED)
+			return;
+		for (p = m + 1; p < m + st.st_size - 1; p++) {
+			if (p[-1] == 0 && *p >= '1' && *p <= '9' && version_at(p, m + st.st_size)) {
+				_as_strlcpy(buf, (const char *)p, cap);
+				break;
+			}
+		}
+		munmap((void *)(uintptr_t)m, (size_t)st.st_size);
+	}
+#endif
+}
+
+/* ---- allocator versions --------------------------------------------------------------- */
 
 void _as_backend_version(const struct as_backend_state *st, char *buf, size_t cap)
 {
@@ -456,9 +514,7 @@ void _as_backend_version(const struct as_backend_state *st, char *buf, size_t ca
 	const char *p, *dot = NULL;
 	buf[0] = 0;
 	if (!h) {
-#ifdef __GLIBC__
-		_as_strlcpy(buf, gnu_get_libc_version(), cap);
-#endif
+		_as_libc_version(buf, cap);
 		return;
 	}
 	{

@@ -83,6 +83,11 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 /* The allocator's own version string, or "" when it has none. */
 void _as_backend_version(const struct as_backend_state *st, char *buf, size_t cap);
 
+/* The running C library's version: glibc asks gnu_get_libc_version();
+ * musl has no such call, so the loaded libc file is scanned for its one
+ * "N.N.N" string (musl's __libc_version).  "" when unknown. */
+void _as_libc_version(char *buf, size_t cap);
+
 /* Fills buf with the names of the table, space separated. */
 void _as_backend_names(char *buf, size_t cap);
 

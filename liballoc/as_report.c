@@ -244,15 +244,14 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 	_as_json_obj(j, "libc");
 #ifdef __GLIBC__
 	_as_json_str(j, "name", "glibc");
-	{
-		struct as_backend_state sys = {.handle = NULL};
-		_as_backend_version(&sys, R.version, sizeof R.version);
-		_as_json_str(j, "version", R.version);
-	}
 #else
 	_as_json_str(j, "name", "musl");
-	_as_json_null(j, "version");
 #endif
+	_as_libc_version(R.version, sizeof R.version);
+	if (R.version[0])
+		_as_json_str(j, "version", R.version);
+	else
+		_as_json_null(j, "version");
 	_as_json_end_obj(j);
 
 	_as_json_obj(j, "allocator");

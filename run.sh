@@ -1,0 +1,84 @@
+#!/bin/sh
+# allocswap's two commands (and the steps they are made of).
+#
+#   ./run.sh main    install dependencies, build, run the default benchmark,
+#                    write the report under results/
+#   ./run.sh test    install dependencies, build, run every test suite;
+#                    ends with "N passed, N failed[, N skipped]"
+#
+#   ./run.sh deps | build      the steps alone
+#
+# Needs root (apt-get) on Debian 12 or newer.  SKIP_APT=1 skips apt-get.
+set -eu
+
+cd "$(dirname "$0")"
+
+PACKAGES="gcc libc6-dev meson ninja-build pkg-config musl-tools musl-dev
+  libjansson-dev valgrind python3 libpython3.11-testsuite
+  libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtcmalloc-minimal4 libtbbmalloc2"
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+deps() {
+	[ "${SKIP_APT:-0}" = 1 ] && return 0
+	missing=""
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root, or install them)"
+	echo "run.sh: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+build() {
+	[ -f build/build.ninja ] || meson setup build ${MESON_ARGS:-}
+	ninja -C build
+	[ -f build-musl/build.ninja ] ||
+		meson setup build-musl --cross-file cross/musl-x86_64.ini ${MESON_ARGS:-}
+	ninja -C build-musl
+}
+
+# Counts meson's results from its JSON test logs (one object a line).
+count() {
+	p=0 f=0 s=0
+	for log in "$@"; do
+		[ -f "$log" ] || { f=$((f + 1)); continue; }
+		p=$((p + $(grep -Ec '"result": "(OK|EXPECTEDFAIL)"' "$log" || true)))
+		s=$((s + $(grep -c '"result": "SKIP"' "$log" || true)))
+		f=$((f + $(grep -Evc '"result": "(OK|EXPECTEDFAIL|SKIP)"' "$log" || true)))
+	done
+	if [ "$s" -gt 0 ]; then
+		echo "$p passed, $f failed, $s skipped"
+	else
+		echo "$p passed, $f failed"
+	fi
+	[ "$f" = 0 ]
+}
+
+run_tests() {
+	rc=0
+	meson test -C build --num-processes 2 --print-errorlogs || rc=1
+	meson test -C build-musl --num-processes 2 --print-errorlogs || rc=1
+	count build/meson-logs/testlog.json build-musl/meson-logs/testlog.json || rc=1
+	return $rc
+}
+
+main_job() {
+	out=results/quick
+	mkdir -p "$out"
+	sh bench/overhead.sh --build build -o "$out/overhead.md"
+	echo "run.sh: report written to $out/overhead.md"
+}
+
+case "${1:-}" in
+deps) deps ;;
+build) deps; build ;;
+test) deps; build; run_tests ;;
+main) deps; build; main_job ;;
+*) die "unknown command '${1:-}': use main, test, deps or build" ;;
+esac
