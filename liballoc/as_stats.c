@@ -18,9 +18,17 @@ struct tstats {
 	uint64_t requested;
 	int64_t delta;     /* live bytes not yet folded into the global count */
 	int64_t delta_max; /* highest delta since the last fold */
+	int64_t limit;     /* fold once |delta| exceeds this: the slack, or 0 */
 	uint64_t hist[AS_HIST_BUCKETS];
-	int slot;          /* registry slot + 1; 0 = not registered */
+	int slot;          /* registry slot + 1; 0: not yet registered;
+			    * SLOT_NONE: registry full or thread exiting */
 };
+
+/* A thread without a slot (the table was full, or its pthread-key
+ * destructor already ran and glibc still frees things on its way out)
+ * folds its block into the globals after every counted call: nothing is
+ * lost and no pointer to a dying thread's TLS stays in the table. */
+#define SLOT_NONE (-1)
 
 static __thread struct tstats ts __attribute__((tls_model("initial-exec")));
 
@@ -74,10 +82,10 @@ static void thread_exit(void *arg)
 {
 	struct tstats *t = arg;
 	int slot = t->slot;
-	if (slot > 0) {
+	if (slot > 0)
 		__atomic_store_n(&g.slots[slot - 1], NULL, __ATOMIC_RELEASE);
-		t->slot = 0; /* calls after this re-register (glibc runs destructors again) */
-	}
+	t->slot = SLOT_NONE; /* never re-register: this TLS block is about to go */
+	t->limit = 0;
 	fold_block(t);
 }
 
@@ -85,13 +93,15 @@ static __attribute__((noinline)) void register_thread(struct tstats *t)
 {
 	unsigned i;
 	__atomic_add_fetch(&g.threads_seen, 1, __ATOMIC_RELAXED);
-	t->slot = -1; /* not in the table, but do not come back here */
+	t->slot = SLOT_NONE; /* not in the table, but do not come back here */
+	t->limit = 0;
 	for (i = 0; i < AS_MAX_THREADS; i++) {
 		struct tstats *expect = NULL;
 		if (!__atomic_load_n(&g.slots[i], __ATOMIC_RELAXED) &&
 		    __atomic_compare_exchange_n(&g.slots[i], &expect, t, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
 			t->slot = (int)i + 1;
+			t->limit = g.slack;
 			break;
 		}
 	}
@@ -177,7 +187,7 @@ void _as_stats_after_fork_child(void)
 	_as_memset(ts.hist, 0, sizeof ts.hist);
 	g.requested = ts.requested = 0;
 	g.peak = g.live;
-	g.threads_seen = ts.slot != 0;
+	g.threads_seen = ts.slot > 0;
 	g.threads_untracked = 0;
 }
 
@@ -205,15 +215,23 @@ static inline struct tstats *self(void)
 	return t;
 }
 
+static __attribute__((noinline)) void fold_now(struct tstats *t)
+{
+	if (t->slot > 0) {
+		_as_stats_fold_delta(t->delta, t->delta_max);
+		t->delta = t->delta_max = 0;
+	} else {
+		fold_block(t);
+	}
+}
+
 static inline void live_add(struct tstats *t, int64_t d)
 {
 	t->delta += d;
 	if (t->delta > t->delta_max)
 		t->delta_max = t->delta;
-	if (unlikely(t->delta > g.slack || t->delta < -g.slack)) {
-		_as_stats_fold_delta(t->delta, t->delta_max);
-		t->delta = t->delta_max = 0;
-	}
+	if (unlikely(t->delta > t->limit || t->delta < -t->limit))
+		fold_now(t);
 }
 
 static inline void *counted(struct tstats *t, int call, size_t n, void *p)
