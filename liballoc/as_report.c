@@ -295,6 +295,13 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 		_as_json_ratio(j, "fragmentation", (uint64_t)m->anon_end, (uint64_t)t->live);
 	else
 		_as_json_null(j, "fragmentation");
+	/* at exit a program may have freed nearly everything, which makes
+	 * anon/live meaningless; the two maxima tell the overhead at peak */
+	if (t && t->peak_live > 0 && m->rss_peak >= 0)
+		_as_json_ratio(j, "fragmentation_at_peak", (uint64_t)m->rss_peak,
+			       (uint64_t)t->peak_live);
+	else
+		_as_json_null(j, "fragmentation_at_peak");
 	_as_json_end_obj(j);
 
 	if (t) {
@@ -448,7 +455,7 @@ void _as_report_summary(char *buf, size_t cap, const struct as_core_info *ci,
 	s_bytes(&s, m->anon_end);
 	if (t && t->live > 0 && m->anon_end >= 0) {
 		uint64_t r = ((uint64_t)m->anon_end * 100 + (uint64_t)t->live / 2) / (uint64_t)t->live;
-		s_str(&s, ", fragmentation ");
+		s_str(&s, ", anon/live ");
 		_as_u64_dec(d, r / 100);
 		s_str(&s, d);
 		s_str(&s, ".");
