@@ -26,6 +26,7 @@ static struct {
 	struct as_backend_state backend;
 	struct as_core_info info;
 	char err[768];
+	char report[4096]; /* ALLOCSWAP_REPORT made absolute at start-up */
 	int fini_done;
 } core;
 
@@ -213,6 +214,17 @@ void _as_init(void)
 	}
 	if (core.info.secure)
 		core.opt.report = "";
+	/* A relative report path means relative to where the program started,
+	 * not to wherever it has chdir-ed by the time it exits. */
+	if (core.opt.report[0] && core.opt.report[0] != '/' &&
+	    getcwd(core.report, sizeof core.report - 2)) {
+		size_t n = _as_strlen(core.report);
+		if (n > 1 || core.report[0] != '/')
+			core.report[n++] = '/';
+		if (_as_strlcpy(core.report + n, core.opt.report, sizeof core.report - n) ==
+		    _as_strlen(core.opt.report))
+			core.opt.report = core.report;
+	}
 
 	rc = _as_backend_load(core.opt.allocator, &core.backend, core.info.secure, core.err,
 			      sizeof core.err);
