@@ -1,0 +1,438 @@
+#!/usr/bin/env bash
+# overhead.sh: what libswap.so adds on top of a backend, measured three ways.
+#
+#   direct    the backend preloaded by itself (LD_PRELOAD=libjemalloc.so.2);
+#             for `system`, no preload at all
+#   off       LD_PRELOAD=libswap.so ALLOCSWAP_ALLOCATOR=B ALLOCSWAP_STATS=off
+#   counters  LD_PRELOAD=libswap.so ALLOCSWAP_ALLOCATOR=B ALLOCSWAP_STATS=counters
+#
+# The program is bench/malloc_loop (one malloc+free pair per step of a ring).
+# Instructions: callgrind counts only bench_pairs() (--toggle-collect), so
+# start-up, backend loading and exit are left out; Ir/pair = Ir / pairs.
+# Wall time: the three ways run interleaved (direct off counters direct ...),
+# R times each, outside valgrind; medians are compared.
+#
+# Every run, all three ways, gets GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096,
+# so that Debian's jemalloc (initial-exec TLS) can be dlopen-ed by libswap
+# without its re-exec, and all ways run in the same environment.  LD_PRELOAD
+# and ALLOCSWAP_* inherited from the caller are cleared.
+#
+# Targets (instructions per pair over direct): off <= +8 (an indirect call and
+# one range check), counters <= +40.
+set -eu
+
+prog_name=overhead.sh
+all_backends="system jemalloc mimalloc tcmalloc tcmalloc_minimal tbbmalloc"
+off_target=8
+counters_target=40
+
+usage() {
+	cat <<EOF
+usage: bench/overhead.sh [options]
+  --build DIR       meson build directory (default: build, at the repo root)
+  --iters N         malloc+free pairs per wall-time run (default: 5000000)
+  --cg-iters N      malloc+free pairs per callgrind run (default: 200000)
+  --runs R          wall-time runs per way, interleaved (default: 11)
+  --backends LIST   comma- or space-separated (default: all: ${all_backends// /,})
+  --no-callgrind    skip the instruction counts (wall time only)
+  --check           exit 1 if a backend misses a target
+  -o FILE           also write the results as Markdown to FILE
+  -h, --help        this text
+Targets: off <= +${off_target} Ir/pair, counters <= +${counters_target} Ir/pair over direct.
+EOF
+}
+
+die() {
+	echo "$prog_name: $*" >&2
+	exit 2
+}
+
+is_uint() {
+	case $1 in
+	'' | *[!0-9]*) return 1 ;;
+	esac
+	[ "$1" -gt 0 ] 2>/dev/null
+}
+
+soname_of() {
+	case $1 in
+	system) echo "" ;;
+	jemalloc) echo libjemalloc.so.2 ;;
+	mimalloc) echo libmimalloc.so.2 ;;
+	tcmalloc) echo libtcmalloc.so.4 ;;
+	tcmalloc_minimal) echo libtcmalloc_minimal.so.4 ;;
+	tbbmalloc) echo libtbbmalloc_proxy.so.2 ;;
+	*) return 1 ;;
+	esac
+}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=""
+iters=5000000
+cg_iters=200000
+runs=11
+backends=$all_backends
+out=""
+do_cg=1
+check=0
+orig_args=("$@")
+
+need_val() {
+	[ $# -ge 2 ] || die "option $1 needs a value (see --help)"
+	case $2 in
+	-*) [ "$1" = -o ] || die "option $1 needs a value, got '$2' (see --help)" ;;
+	esac
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) need_val "$@"; build=$2; shift 2 ;;
+	--build=*) build=${1#*=}; shift ;;
+	--iters) need_val "$@"; iters=$2; shift 2 ;;
+	--iters=*) iters=${1#*=}; shift ;;
+	--cg-iters) need_val "$@"; cg_iters=$2; shift 2 ;;
+	--cg-iters=*) cg_iters=${1#*=}; shift ;;
+	--runs) need_val "$@"; runs=$2; shift 2 ;;
+	--runs=*) runs=${1#*=}; shift ;;
+	--backends) need_val "$@"; backends=$2; shift 2 ;;
+	--backends=*) backends=${1#*=}; shift ;;
+	--no-callgrind) do_cg=0; shift ;;
+	--check) check=1; shift ;;
+	-o) need_val "$@"; out=$2; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) die "unknown option '$1' (see --help)" ;;
+	esac
+done
+
+is_uint "$iters" || die "--iters must be a positive integer, got '$iters'"
+is_uint "$cg_iters" || die "--cg-iters must be a positive integer, got '$cg_iters'"
+is_uint "$runs" || die "--runs must be a positive integer, got '$runs'"
+backends=${backends//,/ }
+set -f
+# shellcheck disable=SC2086
+set -- $backends
+set +f
+[ $# -gt 0 ] || die "--backends is empty (choose from: $all_backends)"
+for b in "$@"; do
+	soname_of "$b" >/dev/null || die "unknown backend '$b' (choose from: $all_backends)"
+done
+backends="$*"
+
+[ -n "$build" ] || build=$root/build
+[ -d "$build" ] || die "build directory '$build' not found (run: meson setup build && ninja -C build)"
+build=$(cd "$build" && pwd)
+prog=$build/bench/malloc_loop
+libswap=$build/preload/libswap.so
+[ -x "$prog" ] || die "$prog not found (run: ninja -C ${build##*/})"
+[ -f "$libswap" ] || die "$libswap not found (run: ninja -C ${build##*/})"
+if [ $do_cg = 1 ]; then
+	command -v valgrind >/dev/null 2>&1 ||
+		die "valgrind not found (install it, e.g. apt-get install valgrind, or pass --no-callgrind)"
+fi
+if [ -n "$out" ]; then
+	out_dir=$(dirname "$out")
+	[ -d "$out_dir" ] || die "-o: directory '$out_dir' does not exist"
+	: >"$out" 2>/dev/null || die "-o: cannot write '$out'"
+fi
+
+# One environment for every run.
+unset LD_PRELOAD
+while IFS='=' read -r name _; do
+	case $name in
+	ALLOCSWAP_*) unset "$name" ;;
+	esac
+done < <(env)
+export GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/overhead.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+ways="direct off counters"
+
+# way_env BACKEND WAY: the environment assignments for that way, in ENVV.
+way_env() {
+	local so
+	so=$(soname_of "$1")
+	case $2 in
+	direct) if [ -n "$so" ]; then ENVV=("LD_PRELOAD=$so"); else ENVV=(); fi ;;
+	off) ENVV=("LD_PRELOAD=$libswap" "ALLOCSWAP_ALLOCATOR=$1" ALLOCSWAP_STATS=off) ;;
+	counters) ENVV=("LD_PRELOAD=$libswap" "ALLOCSWAP_ALLOCATOR=$1" ALLOCSWAP_STATS=counters) ;;
+	esac
+}
+
+# run_way BACKEND WAY PAIRS [extra env...]: runs malloc_loop, JSON on stdout.
+run_way() {
+	local b=$1 w=$2 n=$3
+	shift 3
+	way_env "$b" "$w"
+	env ${ENVV[@]+"${ENVV[@]}"} "$@" "$prog" "$n"
+}
+
+json_field() { # json_field NAME < line
+	sed -n "s/.*\"$1\":\([0-9][0-9]*\).*/\1/p"
+}
+
+spread() { # spread FILE...: largest (max - min) / median over the files, in %
+	local f m worst=0
+	for f in "$@"; do
+		m=$(median "$f")
+		worst=$(sort -n "$f" | awk -v m="$m" -v w="$worst" 'NR == 1 { lo = $1 } { hi = $1 }
+			END { x = 100 * (hi - lo) / m; printf "%.0f\n", (x > w) ? x : w }')
+	done
+	echo "$worst%"
+}
+
+median() { # median FILE: median of the numbers in FILE, one a line
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# cg_split FILE: self Ir of libswap.so, from a callgrind out file (the cost
+# line after a calls= line is the callee's inclusive cost: not self).
+cg_libswap_self() {
+	awk '
+	function nm(v, map,   id, rest) {
+		if (v ~ /^\([0-9]+\)/) {
+			id = v; sub(/\).*/, ")", id)
+			rest = v; sub(/^\([0-9]+\) ?/, "", rest)
+			if (rest != "") map[id] = rest
+			return map[id]
+		}
+		return v
+	}
+	/^ob=/ { ob = nm(substr($0, 4), OB); next }
+	/^cob=/ { nm(substr($0, 5), OB); next }
+	/^calls=/ { skip = 1; next }
+	/^[0-9+*-]/ { if (skip) { skip = 0; next } if (ob ~ /\/libswap\.so$/) s += $2; next }
+	END { printf "%.0f\n", s }' "$1"
+}
+
+# ---- sanity: every way runs, computes the same checksum, and libswap really
+# ---- serves the requested backend without a re-exec
+avail=""
+for b in $backends; do
+	ok=1
+	ref=""
+	for w in $ways; do
+		if [ $w = counters ]; then
+			rm -f "$tmp/report.json"
+			set -- ALLOCSWAP_REPORT="$tmp/report.json"
+		else
+			set --
+		fi
+		if ! run_way "$b" "$w" 20000 "$@" >"$tmp/sanity.out" 2>"$tmp/sanity.err"; then
+			echo "$prog_name: $b/$w failed: $(head -n 1 "$tmp/sanity.err")" >&2
+			ok=0
+			break
+		fi
+		if grep -q 'cannot be preloaded' "$tmp/sanity.err"; then
+			echo "$prog_name: $b/$w: $(head -n 1 "$tmp/sanity.err")" >&2
+			ok=0
+			break
+		fi
+		sum=$(json_field checksum <"$tmp/sanity.out")
+		if [ -z "$ref" ]; then
+			ref=$sum
+		elif [ "$sum" != "$ref" ]; then
+			echo "$prog_name: $b/$w: checksum $sum differs from direct ($ref)" >&2
+			ok=0
+			break
+		fi
+		if [ $w = counters ]; then
+			rep=$(tr -d ' \n' <"$tmp/report.json" 2>/dev/null || true)
+			case $rep in
+			*"\"allocator\":{\"name\":\"$b\""*) ;;
+			*) echo "$prog_name: $b/$w: libswap's report does not name $b as the allocator" >&2; ok=0; break ;;
+			esac
+			case $rep in
+			*'"reexec":false'*) ;;
+			*) echo "$prog_name: $b/$w: libswap re-executed the process (GLIBC_TUNABLES not honoured?)" >&2; ok=0; break ;;
+			esac
+		fi
+	done
+	if [ $ok = 1 ]; then
+		avail="$avail $b"
+	else
+		echo "$prog_name: skipping $b" >&2
+		echo "$b" >>"$tmp/skipped"
+	fi
+done
+[ -n "$avail" ] || die "no backend could be measured"
+
+# ---- instructions (callgrind)
+if [ $do_cg = 1 ]; then
+	for b in $avail; do
+		for w in $ways; do
+			echo "$prog_name: callgrind $b/$w ($cg_iters pairs)" >&2
+			cgo=$tmp/cg.$b.$w.out
+			way_env "$b" "$w"
+			if ! env ${ENVV[@]+"${ENVV[@]}"} valgrind --tool=callgrind --toggle-collect=bench_pairs \
+				--callgrind-out-file="$cgo" "$prog" "$cg_iters" >"$tmp/cg.$b.$w.json" 2>"$tmp/cg.$b.$w.log"; then
+				tail -n 5 "$tmp/cg.$b.$w.log" >&2
+				die "callgrind run $b/$w failed"
+			fi
+			pairs=$(json_field pairs <"$tmp/cg.$b.$w.json")
+			ir=$(sed -n 's/^totals: *\([0-9][0-9]*\).*/\1/p' "$cgo")
+			[ -n "$ir" ] || ir=$(sed -n 's/^summary: *\([0-9][0-9]*\).*/\1/p' "$cgo")
+			[ -n "$ir" ] && [ -n "$pairs" ] || die "no Ir total or pair count for $b/$w (see $cgo)"
+			own=$(cg_libswap_self "$cgo")
+			awk -v ir="$ir" -v p="$pairs" -v own="$own" \
+				'BEGIN { printf "%.1f %.1f\n", ir / p, own / p }' >"$tmp/ir.$b.$w"
+		done
+	done
+fi
+
+# ---- wall time, interleaved
+for b in $avail; do
+	echo "$prog_name: wall time $b: $runs x (direct off counters), $iters pairs each" >&2
+	for w in $ways; do : >"$tmp/wall.$b.$w"; done
+	r=0
+	while [ $r -lt "$runs" ]; do
+		for w in $ways; do
+			run_way "$b" "$w" "$iters" >"$tmp/wall.out" 2>"$tmp/wall.err" ||
+				die "$b/$w failed: $(head -n 1 "$tmp/wall.err")"
+			json_field ns <"$tmp/wall.out" >>"$tmp/wall.$b.$w"
+		done
+		r=$((r + 1))
+	done
+done
+
+# ---- tables
+rows() { # rows FORMAT(text|md)
+	local fmt=$1 b d o c dd od cd own_o own_c wd wo wc rw_o rw_c v_o v_c
+	for b in $avail; do
+		wd=$(median "$tmp/wall.$b.direct")
+		wo=$(median "$tmp/wall.$b.off")
+		wc=$(median "$tmp/wall.$b.counters")
+		rw_o=$(awk -v a="$wo" -v d="$wd" 'BEGIN { printf "%.3f", a / d }')
+		rw_c=$(awk -v a="$wc" -v d="$wd" 'BEGIN { printf "%.3f", a / d }')
+		if [ $do_cg = 1 ]; then
+			read -r d _ <"$tmp/ir.$b.direct"
+			read -r o own_o <"$tmp/ir.$b.off"
+			read -r c own_c <"$tmp/ir.$b.counters"
+			od=$(awk -v a="$o" -v d="$d" 'BEGIN { printf "%+.1f", a - d }')
+			cd=$(awk -v a="$c" -v d="$d" 'BEGIN { printf "%+.1f", a - d }')
+			v_o=$(awk -v x="$od" -v t=$off_target 'BEGIN { print (x <= t + 0.5) ? "PASS" : "FAIL" }')
+			v_c=$(awk -v x="$cd" -v t=$counters_target 'BEGIN { print (x <= t + 0.5) ? "PASS" : "FAIL" }')
+			[ "$v_o$v_c" = PASSPASS ] || echo "$b" >>"$tmp/failed"
+		else
+			d=- o=- c=- od=- cd=- own_o=- own_c=- v_o=- v_c=-
+		fi
+		if [ "$fmt" = md ]; then
+			printf '| %s | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n' \
+				"$b" "$d" "$o" "$od" "$c" "$cd" "$rw_o" "$rw_c" "$v_o" "$v_c"
+		else
+			printf '%-17s %14s %10s (%6s) %10s (%6s) %10s %10s   %-4s %-4s\n' \
+				"$b" "$d" "$o" "$od" "$c" "$cd" "$rw_o" "$rw_c" "$v_o" "$v_c"
+		fi
+	done
+}
+
+split_rows() { # split_rows FORMAT: where the extra instructions go
+	local fmt=$1 b d o c own_o own_c rest_o rest_c wd wo wc sp
+	for b in $avail; do
+		read -r d _ <"$tmp/ir.$b.direct"
+		read -r o own_o <"$tmp/ir.$b.off"
+		read -r c own_c <"$tmp/ir.$b.counters"
+		rest_o=$(awk -v a="$o" -v d="$d" -v s="$own_o" 'BEGIN { printf "%+.1f", a - d - s }')
+		rest_c=$(awk -v a="$c" -v d="$d" -v s="$own_c" 'BEGIN { printf "%+.1f", a - d - s }')
+		wd=$(median "$tmp/wall.$b.direct")
+		wo=$(median "$tmp/wall.$b.off")
+		wc=$(median "$tmp/wall.$b.counters")
+		wd=$(awk -v x="$wd" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
+		wo=$(awk -v x="$wo" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
+		wc=$(awk -v x="$wc" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
+		sp=$(spread "$tmp/wall.$b.direct" "$tmp/wall.$b.off" "$tmp/wall.$b.counters")
+		if [ "$fmt" = md ]; then
+			printf '| %s | %s | %s | %s | %s | %s / %s / %s | %s |\n' \
+				"$b" "$own_o" "$rest_o" "$own_c" "$rest_c" "$wd" "$wo" "$wc" "$sp"
+		else
+			printf '%-17s %12s %12s %14s %14s   %-22s %s\n' \
+				"$b" "$own_o" "$rest_o" "$own_c" "$rest_c" "$wd / $wo / $wc" "$sp"
+		fi
+	done
+}
+
+bench_cc_version() { # the compiler meson used for malloc_loop
+	local cc
+	cc=$(sed -n 's/^ *"command": "\([^ ]*\) .*malloc_loop\.c.*/\1/p' "$build/compile_commands.json" 2>/dev/null | head -n 1)
+	"${cc:-cc}" --version 2>/dev/null | head -n 1 || echo unknown
+}
+
+cmdline="bench/overhead.sh"
+for a in ${orig_args[@]+"${orig_args[@]}"}; do
+	cmdline="$cmdline $(printf '%q' "$a")"
+done
+
+: >"$tmp/failed"
+echo
+printf 'Ir/pair: callgrind, %s pairs; wall: median of %s interleaved runs, %s pairs each.\n' \
+	"$cg_iters" "$runs" "$iters"
+printf 'Targets: off <= +%s Ir/pair, counters <= +%s Ir/pair over direct.\n\n' \
+	"$off_target" "$counters_target"
+printf '%-17s %14s %19s %19s %10s %10s   %-4s %-4s\n' backend "direct Ir/pair" "off Ir/pair (+d)" \
+	"counters Ir/pair (+d)" "wall off/" "wall cnt/" "off" "cnt"
+printf '%-17s %14s %19s %19s %10s %10s   %-4s %-4s\n' "" "" "" "" "direct" "direct" "<=+$off_target" "<=+$counters_target"
+rows text
+if [ $do_cg = 1 ]; then
+	echo
+	echo "Where the extra instructions go (Ir/pair): libswap.so's own code vs everything"
+	echo "else (the backend: usable-size calls in counters mode); wall ns/pair medians;"
+	echo "spread: the largest (max - min) / median of the wall times of one way."
+	printf '%-17s %12s %12s %14s %14s   %-22s %s\n' backend "off: libswap" "off: other" "cnt: libswap" \
+		"cnt: other" "ns/pair dir/off/cnt" "spread"
+	split_rows text
+fi
+[ ! -f "$tmp/skipped" ] || echo "skipped (not loadable here): $(tr '\n' ' ' <"$tmp/skipped")"
+
+if [ -n "$out" ]; then
+	{
+		echo "## libswap overhead: direct preload vs libswap (stats off / counters)"
+		echo
+		echo "Command (from the repo root, after \`meson setup build && ninja -C build\`):"
+		echo
+		echo '```'
+		echo "$cmdline"
+		echo '```'
+		echo
+		echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo
+		echo "Machine: nproc $(nproc), kernel $(uname -r)," \
+			"CPU $(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)," \
+			"$(getconf GNU_LIBC_VERSION 2>/dev/null || echo 'libc unknown')," \
+			"$(valgrind --version 2>/dev/null || echo 'no valgrind'), compiler $(bench_cc_version)"
+		if command -v dpkg-query >/dev/null 2>&1; then
+			echo
+			echo "Backends:"
+			echo
+			dpkg-query -W libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtcmalloc-minimal4 \
+				libtbbmalloc2 2>/dev/null | sed 's/^/    /' || true
+		fi
+		echo
+		echo "Every run: \`GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096\` (no re-exec by libswap)."
+		echo "Ir/pair: callgrind \`--toggle-collect=bench_pairs\`, $cg_iters pairs." \
+			"Wall: median of $runs interleaved runs (direct, off, counters, direct, ...), $iters pairs each."
+		echo "Targets: off <= +$off_target Ir/pair, counters <= +$counters_target Ir/pair over direct."
+		echo
+		echo "| backend | direct Ir/pair | off Ir/pair (+d) | counters Ir/pair (+d) | wall off/direct | wall counters/direct | off <= +$off_target | counters <= +$counters_target |"
+		echo "|---|---:|---:|---:|---:|---:|:-:|:-:|"
+		rows md
+		if [ $do_cg = 1 ]; then
+			echo
+			echo "Where the extra instructions go, Ir/pair (\"libswap\": self cost of code in libswap.so;" \
+				"\"other\": the rest of the difference to direct, i.e. the backend's usable-size calls in counters mode)," \
+				"wall ns/pair medians, and the run-to-run spread of the wall times (largest (max - min) / median of one way):"
+			echo
+			echo "| backend | off: libswap | off: other | counters: libswap | counters: other | ns/pair direct / off / counters | spread |"
+			echo "|---|---:|---:|---:|---:|---:|---:|"
+			split_rows md
+		fi
+		[ ! -f "$tmp/skipped" ] || { echo; echo "Skipped (not loadable): $(tr '\n' ' ' <"$tmp/skipped")"; }
+	} >"$out"
+	echo "$prog_name: wrote $out" >&2
+fi
+
+if [ $check = 1 ] && [ -s "$tmp/failed" ]; then
+	exit 1
+fi
+exit 0
