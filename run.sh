@@ -71,7 +71,7 @@ run_tests() {
 main_job() {
 	out=results/quick
 	mkdir -p "$out"
-	sh bench/overhead.sh --build build -o "$out/overhead.md"
+	bash bench/overhead.sh --build build -o "$out/overhead.md"
 	echo "run.sh: report written to $out/overhead.md"
 }
 

@@ -18,7 +18,7 @@
 
 #include "as_sys.h"
 
-#define AS_BACKEND_INFO(id, so, libcs, desc) {#id, so, libcs, desc},
+#define AS_BACKEND_INFO(id, so, usable, libcs, desc) {#id, so, usable, libcs, desc},
 const struct as_backend_info _as_backend_table[] = {AS_BACKENDS(AS_BACKEND_INFO)};
 #undef AS_BACKEND_INFO
 const size_t _as_backend_count = sizeof _as_backend_table / sizeof _as_backend_table[0];
@@ -61,8 +61,10 @@ static void *wrap_aligned(size_t align, size_t n)
 		return NULL;
 	}
 	r = raw.malloc(n + align + sizeof *h - 1);
-	if (!r)
+	if (!r) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	u = (unsigned char *)(((uintptr_t)r + sizeof *h + align - 1) & ~(uintptr_t)(align - 1));
 	h = (struct wrap_hdr *)u - 1;
 	h->size = n;
@@ -106,6 +108,20 @@ static void *wrap_realloc(void *p, size_t n)
 	_as_memcpy(q, p, old < n ? old : n);
 	wrap_free(p);
 	return q;
+}
+
+/* ---- ENOMEM for backends given as a path -------------------------------------- */
+
+/* The exported malloc tail-jumps into the head and so relies on the backend
+ * to set errno.  The named backends all do; an arbitrary object may not. */
+static void *(*path_malloc_fn)(size_t);
+
+static void *path_malloc(size_t n)
+{
+	void *p = path_malloc_fn(n);
+	if (!p)
+		errno = ENOMEM;
+	return p;
 }
 
 /* ---- posix_memalign as aligned() ----------------------------------------- */
@@ -439,6 +455,19 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 	}
 	st->handle = h;
 	rc = fill(h, st);
+	if (!rc && b && b->usable[0] && !st->wrapped) {
+		/* from the backend or a library it depends on, never from libc */
+		void *u = dlsym(h, b->usable);
+		Dl_info ui, li;
+		void *libc_malloc = dlsym(RTLD_NEXT, "malloc");
+		if (u && dladdr(u, &ui) && !(libc_malloc && dladdr(libc_malloc, &li) &&
+					   li.dli_fbase == ui.dli_fbase))
+			_as_backend.usable = AS_FN(size_t(*)(void *), u);
+	}
+	if (!rc && !b) {
+		path_malloc_fn = _as_backend.malloc;
+		_as_backend.malloc = path_malloc;
+	}
 	if (rc) {
 		size_t n = 0;
 		n += _as_strlcpy(err + n, "'", cap - n);

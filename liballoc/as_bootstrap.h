@@ -16,7 +16,7 @@
 
 #define ALLOCSWAP_BOOT_SIZE (4u << 20)
 
-extern unsigned char _as_boot_mem[ALLOCSWAP_BOOT_SIZE];
+extern unsigned char _as_boot_mem[ALLOCSWAP_BOOT_SIZE] __attribute__((visibility("hidden")));
 
 /* One unsigned comparison: the check the exported free() pays. */
 static inline int _as_boot_owns(const void *p)

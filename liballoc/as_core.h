@@ -22,7 +22,8 @@
 #include "as_backend.h"
 #include "as_options.h"
 
-extern struct as_dispatch _as_head;
+/* hidden: the exports reach it RIP-relative, with no GOT load */
+extern struct as_dispatch _as_head __attribute__((visibility("hidden")));
 
 struct as_core_info {
 	const struct as_options *opt;

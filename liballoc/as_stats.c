@@ -18,7 +18,8 @@ struct tstats {
 	uint64_t requested;
 	int64_t delta;     /* live bytes not yet folded into the global count */
 	int64_t delta_max; /* highest delta since the last fold */
-	int64_t limit;     /* fold once |delta| exceeds this: the slack, or 0 */
+	int64_t limit;     /* fold once delta > limit or delta < floor: */
+	int64_t floor;     /* -limit; limit is the slack, or 0 */
 	uint64_t hist[AS_HIST_BUCKETS];
 	int slot;          /* registry slot + 1; 0: not yet registered;
 			    * SLOT_NONE: registry full or thread exiting */
@@ -49,7 +50,7 @@ static struct {
 
 uint64_t _as_hist_le(unsigned i)
 {
-	return i < AS_HIST_BUCKETS - 1 ? 16ULL << i : 0;
+	return i < AS_HIST_BUCKETS - 1 ? (16ULL << i) - 1 : UINT64_MAX;
 }
 
 void _as_stats_fold_delta(int64_t delta, int64_t delta_max)
@@ -85,7 +86,7 @@ static void thread_exit(void *arg)
 	if (slot > 0)
 		__atomic_store_n(&g.slots[slot - 1], NULL, __ATOMIC_RELEASE);
 	t->slot = SLOT_NONE; /* never re-register: this TLS block is about to go */
-	t->limit = 0;
+	t->limit = t->floor = 0;
 	fold_block(t);
 }
 
@@ -94,7 +95,7 @@ static __attribute__((noinline)) void register_thread(struct tstats *t)
 	unsigned i;
 	__atomic_add_fetch(&g.threads_seen, 1, __ATOMIC_RELAXED);
 	t->slot = SLOT_NONE; /* not in the table, but do not come back here */
-	t->limit = 0;
+	t->limit = t->floor = 0;
 	for (i = 0; i < AS_MAX_THREADS; i++) {
 		struct tstats *expect = NULL;
 		if (!__atomic_load_n(&g.slots[i], __ATOMIC_RELAXED) &&
@@ -102,6 +103,7 @@ static __attribute__((noinline)) void register_thread(struct tstats *t)
 						__ATOMIC_RELAXED)) {
 			t->slot = (int)i + 1;
 			t->limit = g.slack;
+			t->floor = -g.slack;
 			break;
 		}
 	}
@@ -207,16 +209,13 @@ void _as_stats_reset_for_test(void)
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-static inline struct tstats *self(void)
-{
-	struct tstats *t = &ts;
-	if (unlikely(!t->slot))
-		register_thread(t);
-	return t;
-}
-
+/* The slow path of every counted call: register the thread on its first
+ * allocation, fold the live delta once it leaves [-limit, limit], or fold
+ * the whole block for threads without a slot. */
 static __attribute__((noinline)) void fold_now(struct tstats *t)
 {
+	if (!t->slot)
+		register_thread(t);
 	if (t->slot > 0) {
 		_as_stats_fold_delta(t->delta, t->delta_max);
 		t->delta = t->delta_max = 0;
@@ -225,66 +224,115 @@ static __attribute__((noinline)) void fold_now(struct tstats *t)
 	}
 }
 
-static inline void live_add(struct tstats *t, int64_t d)
+/* Growing: only a new maximum can cross the upper limit. */
+static inline void live_up(struct tstats *t, int64_t d)
 {
-	t->delta += d;
-	if (t->delta > t->delta_max)
-		t->delta_max = t->delta;
-	if (unlikely(t->delta > t->limit || t->delta < -t->limit))
+	int64_t v = t->delta + d;
+	t->delta = v;
+	if (v > t->delta_max) {
+		t->delta_max = v;
+		if (unlikely(v > t->limit))
+			fold_now(t);
+	}
+}
+
+/* Shrinking: only the lower limit can be crossed. */
+static inline void live_down(struct tstats *t, int64_t d)
+{
+	int64_t v = t->delta - d;
+	t->delta = v;
+	if (unlikely(v < t->floor))
 		fold_now(t);
 }
 
-static inline void *counted(struct tstats *t, int call, size_t n, void *p)
+/* This thread's block, recomputed where it is used: the compiler would
+ * otherwise keep the TLS offset in a callee-saved register across the
+ * backend calls, which costs a push, a pop and a stack adjustment. */
+static inline struct tstats *self(void)
 {
+	struct tstats *t = &ts;
+	__asm__ volatile("" : "+r"(t));
+	return t;
+}
+
+static inline void live_add(struct tstats *t, int64_t d)
+{
+	if (d >= 0)
+		live_up(t, d);
+	else
+		live_down(t, -d);
+}
+
+/* Counted before the backend call, so only the result has to live across
+ * the calls (one saved register). */
+static inline void request(int call, size_t n)
+{
+	struct tstats *t = self();
 	t->calls[call]++;
 	t->requested += n;
 	t->hist[_as_hist_bucket(n)]++;
-	if (likely(p != NULL))
-		live_add(t, (int64_t)_as_backend.usable(p));
-	else
-		t->calls[AS_CALL_failed]++;
+}
+
+static __attribute__((noinline, cold)) void *failed(void)
+{
+	self()->calls[AS_CALL_failed]++;
+	errno = ENOMEM;
+	return NULL;
+}
+
+static inline void *got(void *p)
+{
+	int64_t u;
+	if (unlikely(!p))
+		return failed();
+	u = (int64_t)_as_backend.usable(p);
+	live_up(self(), u);
 	return p;
 }
 
 static void *count_malloc(size_t n)
 {
-	return counted(self(), AS_CALL_malloc, n, _as_backend.malloc(n));
+	request(AS_CALL_malloc, n);
+	return got(_as_backend.malloc(n));
 }
 
 static void *count_calloc(size_t n, size_t size)
 {
-	return counted(self(), AS_CALL_calloc, n * size, _as_backend.calloc(n, size));
+	request(AS_CALL_calloc, n * size);
+	return got(_as_backend.calloc(n, size));
 }
 
 static void *count_aligned(size_t align, size_t n)
 {
-	return counted(self(), AS_CALL_aligned, n, _as_backend.aligned(align, n));
+	request(AS_CALL_aligned, n);
+	return got(_as_backend.aligned(align, n));
 }
 
 static void count_free(void *p)
 {
-	struct tstats *t = self();
-	t->calls[AS_CALL_free]++;
 	if (likely(p != NULL)) {
-		live_add(t, -(int64_t)_as_backend.usable(p));
+		int64_t u = (int64_t)_as_backend.usable(p);
+		struct tstats *t = self();
+		t->calls[AS_CALL_free]++;
+		live_down(t, u);
 		_as_backend.free(p);
+	} else {
+		self()->calls[AS_CALL_free]++;
 	}
 }
 
 static void *count_realloc(void *p, size_t n)
 {
-	struct tstats *t = self();
 	int64_t old = p ? (int64_t)_as_backend.usable(p) : 0;
-	void *q = _as_backend.realloc(p, n);
-	t->calls[AS_CALL_realloc]++;
-	t->requested += n;
-	t->hist[_as_hist_bucket(n)]++;
+	void *q;
+	request(AS_CALL_realloc, n);
+	q = _as_backend.realloc(p, n);
 	if (q)
-		live_add(t, (int64_t)_as_backend.usable(q) - old);
+		live_add(self(), (int64_t)_as_backend.usable(q) - old);
 	else if (n == 0 && p)
-		live_add(t, -old); /* glibc semantics: realloc(p, 0) freed p */
+		live_down(self(), old); /* realloc(p, 0) freed p */
 	else
-		t->calls[AS_CALL_failed]++;
+		return failed();
 	return q;
 }
 

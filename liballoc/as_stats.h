@@ -17,8 +17,14 @@
  * max(peak, live_before_fold + highest_delta).  With one allocating thread
  * the peak is exact; with T threads it can be off by at most T x slack.
  *
- * The histogram counts requests by size class: bucket 0 is <= 16 bytes,
- * bucket i is (2^(i+3), 2^(i+4)], the last bucket takes everything larger.
+ * A thread registers on its first counted allocation: its fold limit
+ * starts at 0, so that first call takes the slow path, which registers it.
+ * The hot path has no separate "registered yet?" test.
+ *
+ * The histogram counts requests by power-of-two size class, computed with
+ * one bsr: bucket 0 holds 0..15 bytes, bucket i (i >= 1) holds
+ * 2^(i+3) .. 2^(i+4)-1 bytes.  _as_hist_le(i) is the largest size in
+ * bucket i.
  */
 #ifndef ALLOCSWAP_AS_STATS_H
 #define ALLOCSWAP_AS_STATS_H
@@ -37,7 +43,7 @@ enum {
 	AS_NCALLS
 };
 
-#define AS_HIST_BUCKETS 32
+#define AS_HIST_BUCKETS 61 /* bsr(n | 15) - 3 is 0..60 */
 #define AS_MAX_THREADS 4096
 
 struct as_totals {
@@ -52,15 +58,11 @@ struct as_totals {
 
 extern const char *const _as_call_names[AS_NCALLS];
 
-/* Upper bound of bucket i in bytes (the last bucket has none: returns 0). */
+/* Largest request size (bytes) that falls in bucket i. */
 uint64_t _as_hist_le(unsigned i);
 static inline unsigned _as_hist_bucket(size_t n)
 {
-	unsigned b;
-	if (n <= 16)
-		return 0;
-	b = (unsigned)(64 - __builtin_clzll((unsigned long long)(n - 1))) - 4;
-	return b < AS_HIST_BUCKETS - 1 ? b : AS_HIST_BUCKETS - 1;
+	return (unsigned)(63 - __builtin_clzll((unsigned long long)(n | 15))) - 3;
 }
 
 /* The counting layer, calling _as_backend. */
