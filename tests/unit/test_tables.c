@@ -1,0 +1,119 @@
+/* The tables: backends (against the list the integration tests use,
+ * passed by meson as arguments), options, call names. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "as_backend.h"
+#include "as_options.h"
+#include "as_stats.h"
+#include "harness.h"
+
+static void test_backends(int argc, char **argv)
+{
+	char names[512], want[512];
+	size_t i, j, n = 0;
+
+	/* the same names, in the same order, as tests/meson.build's list */
+	T_EQ(_as_backend_count, (size_t)(argc - 1));
+	for (i = 0; i < _as_backend_count && (int)i + 1 < argc; i++)
+		T_STREQ(_as_backend_table[i].name, argv[i + 1]);
+	for (i = 1; i < (size_t)argc; i++) {
+		int found = 0;
+		for (j = 0; j < _as_backend_count; j++)
+			found |= strcmp(_as_backend_table[j].name, argv[i]) == 0;
+		if (!found)
+			t_say("backend '%s' of the meson list is not in the table", argv[i]);
+		T_CHECK(found);
+	}
+
+	/* system first (the fallback), names unique, sonames look like sonames */
+	T_STREQ(_as_backend_table[0].name, "system");
+	T_STREQ(_as_backend_table[0].soname, "");
+	for (i = 0; i < _as_backend_count; i++) {
+		const struct as_backend_info *b = &_as_backend_table[i];
+		for (j = i + 1; j < _as_backend_count; j++)
+			T_CHECK(strcmp(b->name, _as_backend_table[j].name) != 0);
+		T_CHECK(b->name[0] != 0);
+		T_CHECK(strspn(b->name, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(b->name));
+		T_CHECK(strstr(b->libcs, "glibc") != NULL);
+		T_CHECK(b->desc && b->desc[0]);
+		if (i)
+			T_CHECK(strncmp(b->soname, "lib", 3) == 0 && strstr(b->soname, ".so.") &&
+				!strchr(b->soname, '/'));
+	}
+
+	/* _as_backend_names: the table, space separated */
+	for (i = 0; i < _as_backend_count; i++)
+		n += (size_t)snprintf(want + n, sizeof want - n, "%s%s", i ? " " : "",
+				      _as_backend_table[i].name);
+	_as_backend_names(names, sizeof names);
+	T_STREQ(names, want);
+	memset(names, 'X', sizeof names);
+	_as_backend_names(names, 10);
+	T_EQ(strlen(names), 9);
+	T_CHECK(strncmp(names, want, 9) == 0);
+}
+
+static void test_options(void)
+{
+	struct as_options o;
+	char err[768];
+	size_t i, j;
+
+	T_EQ(_as_option_count, 7);
+	for (i = 0; i < _as_option_count; i++) {
+		const struct as_option_info *a = &_as_option_table[i];
+		char var[128];
+		const char *envp[] = {var, NULL};
+
+		/* unique, public names */
+		for (j = i + 1; j < _as_option_count; j++)
+			T_CHECK(strcmp(a->env, _as_option_table[j].env) != 0);
+		T_CHECK(strncmp(a->env, "ALLOCSWAP_", 10) == 0);
+		T_CHECK(a->env[10] != '_' && a->env[10] != 0);
+		T_CHECK(a->help && a->help[0] && !strchr(a->help, '\n'));
+		T_CHECK(a->offset < sizeof(struct as_options));
+
+		/* every default parses, alone and as the variable's value */
+		T_CHECK(a->def != NULL);
+		switch (a->type) {
+		case AS_OPT_BOOL: {
+			int b;
+			T_EQ(_as_parse_bool(a->def, &b), 0);
+			break;
+		}
+		case AS_OPT_SIZE: {
+			uint64_t s;
+			T_EQ(_as_parse_size(a->def, &s), 0);
+			break;
+		}
+		default:
+			break;
+		}
+		snprintf(var, sizeof var, "%s=%s", a->env, a->def);
+		T_EQ(_as_options_parse(envp, &o, err, sizeof err), 0);
+		if (err[0])
+			t_say("%s", err);
+	}
+	T_EQ(_as_options_parse(NULL, &o, err, sizeof err), 0);
+}
+
+static void test_calls(void)
+{
+	size_t i, j;
+	for (i = 0; i < AS_NCALLS; i++) {
+		T_CHECK(_as_call_names[i] && _as_call_names[i][0]);
+		for (j = i + 1; j < AS_NCALLS; j++)
+			T_CHECK(strcmp(_as_call_names[i], _as_call_names[j]) != 0);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	T_CHECK(argc > 1); /* meson passes the list */
+	test_backends(argc, argv);
+	test_options();
+	test_calls();
+	return t_done();
+}
