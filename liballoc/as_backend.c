@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -124,6 +125,23 @@ static void *path_malloc(size_t n)
 	return p;
 }
 
+/* ---- musl's calloc --------------------------------------------------------- */
+
+#ifndef __GLIBC__
+/* musl's calloc calls the public malloc, which is libswap's: the system
+ * backend's calloc would count a second, nested malloc and add the block's
+ * live bytes twice (free subtracts them once).  Once malloc is replaced,
+ * musl's calloc clears the whole block anyway, so doing it here costs
+ * nothing more. */
+static void *musl_calloc(size_t n, size_t size)
+{
+	void *p = _as_backend.malloc(n * size); /* overflow checked by the shim */
+	if (p)
+		memset(p, 0, n * size);
+	return p;
+}
+#endif
+
 /* ---- posix_memalign as aligned() ----------------------------------------- */
 
 static int (*raw_posix_memalign)(void **, size_t, size_t);
@@ -192,6 +210,10 @@ static int fill(void *handle, struct as_backend_state *st)
 		if (raw_posix_memalign)
 			_as_backend.aligned = pm_aligned;
 	}
+#ifndef __GLIBC__
+	if (handle == RTLD_NEXT)
+		_as_backend.calloc = musl_calloc;
+#endif
 	if (!_as_backend.calloc || !_as_backend.realloc || !_as_backend.usable ||
 	    !_as_backend.aligned) {
 		raw.malloc = _as_backend.malloc;
@@ -205,6 +227,31 @@ static int fill(void *handle, struct as_backend_state *st)
 		st->wrapped = 1;
 	}
 	return 0;
+}
+
+/* ---- mimalloc before 2.1: misaligned small blocks -------------------------- */
+
+/* mimalloc 2.0.9 (Debian 12's) returns misaligned blocks of 256 to 1024
+ * bytes when the size is a power of two at least as large as the
+ * alignment: its fast path takes such blocks to be naturally aligned, and
+ * they are not (microsoft/mimalloc#700, fixed in 2.1).  For mimalloc the
+ * aligned result is checked; a misaligned block is freed and asked for
+ * again one byte larger, which goes down mimalloc's general aligned path. */
+static void *(*mi_raw_aligned)(size_t, size_t);
+
+static void *mi_checked_aligned(size_t align, size_t n)
+{
+	void *p = mi_raw_aligned(align, n);
+	if (p && ((uintptr_t)p & (align - 1))) {
+		_as_backend.free(p);
+		p = mi_raw_aligned(align, n + 1);
+		if (p && ((uintptr_t)p & (align - 1))) {
+			_as_backend.free(p);
+			errno = ENOMEM;
+			p = NULL;
+		}
+	}
+	return p;
 }
 
 /* ---- static TLS ----------------------------------------------------------- */
@@ -443,13 +490,13 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 			return rc ? rc : EIO;
 		}
 		{
+			char why[512];
 			size_t n = 0;
-			n += _as_strlcpy(err + n, "cannot load allocator '", cap - n);
-			n += _as_strlcpy(err + n, spec, cap - n);
-			n += _as_strlcpy(err + n, "': ", cap - n);
-			n += _as_strlcpy(err + n, msg ? msg : "dlopen failed", cap - n);
+			n += _as_strlcpy(why + n, "': ", sizeof why - n);
+			n += _as_strlcpy(why + n, msg ? msg : "dlopen failed", sizeof why - n);
 			if (b && !is_static_tls_error(msg))
-				_as_strlcpy(err + n, " (is its package installed?)", cap - n);
+				_as_strlcpy(why + n, " (is its package installed?)", sizeof why - n);
+			list_err(err, cap, "cannot load allocator '", spec, why);
 		}
 		return ENOENT;
 	}
@@ -464,15 +511,16 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 					   li.dli_fbase == ui.dli_fbase))
 			_as_backend.usable = AS_FN(size_t(*)(void *), u);
 	}
+	if (!rc && !st->wrapped && dlsym(h, "mi_version")) {
+		mi_raw_aligned = _as_backend.aligned;
+		_as_backend.aligned = mi_checked_aligned;
+	}
 	if (!rc && !b) {
 		path_malloc_fn = _as_backend.malloc;
 		_as_backend.malloc = path_malloc;
 	}
 	if (rc) {
-		size_t n = 0;
-		n += _as_strlcpy(err + n, "'", cap - n);
-		n += _as_strlcpy(err + n, spec, cap - n);
-		_as_strlcpy(err + n, "' loads but does not export malloc and free of its own", cap - n);
+		list_err(err, cap, "'", spec, "' loads but does not export malloc and free of its own");
 		return ENOEXEC;
 	}
 	return 0;

@@ -16,11 +16,14 @@ void *_as_boot_alloc(size_t align, size_t n)
 	size_t old, start, end;
 	if (align < HDR)
 		align = HDR;
-	if (n > ALLOCSWAP_BOOT_SIZE)
+	if (n > ALLOCSWAP_BOOT_SIZE || align > ALLOCSWAP_BOOT_SIZE)
 		goto refuse;
 	old = __atomic_load_n(&boot.used, __ATOMIC_RELAXED);
 	do {
-		start = (old + HDR + align - 1) & ~(align - 1);
+		/* align the address, not the offset: the arena itself is only
+		 * page-aligned */
+		uintptr_t base = (uintptr_t)_as_boot_mem;
+		start = (size_t)(((base + old + HDR + align - 1) & ~(uintptr_t)(align - 1)) - base);
 		end = start + ((n + HDR - 1) & ~(size_t)(HDR - 1));
 		if (end > ALLOCSWAP_BOOT_SIZE)
 			goto refuse;

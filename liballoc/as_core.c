@@ -208,6 +208,10 @@ void _as_init(void)
 		_as_say("allocswap: warning: ", core.err, "; continuing with the system allocator",
 			" (ALLOCSWAP_FALLBACK=system)");
 		_as_options_parse(NULL, &core.opt, core.err, sizeof core.err);
+		/* The report records the fallback, so it is still written: any
+		 * string is a valid ALLOCSWAP_REPORT, keep it. */
+		if (_as_env(NULL, "ALLOCSWAP_REPORT"))
+			core.opt.report = _as_env(NULL, "ALLOCSWAP_REPORT");
 		core.opt.fallback = AS_FALLBACK_SYSTEM;
 		core.info.fallback_used = 1;
 		core.info.fallback_why = "invalid ALLOCSWAP_* setting";
@@ -239,6 +243,11 @@ void _as_init(void)
 		if (_as_backend_load("system", &core.backend, 0, core.err, sizeof core.err))
 			fail(core.err);
 		core.info.fallback_why = "requested allocator could not be loaded";
+	}
+	if (core.info.fallback_used) {
+		/* the report names what was asked for next to what ran */
+		const char *asked = _as_env(NULL, "ALLOCSWAP_ALLOCATOR");
+		_as_strlcpy(core.backend.spec, asked ? asked : "system", sizeof core.backend.spec);
 	}
 
 	if (core.opt.stats != AS_STATS_OFF && _as_stats_init(core.opt.slack))

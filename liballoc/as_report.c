@@ -311,7 +311,9 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 		_as_json_arr(j, "histogram");
 		for (i = 0; i < top; i++) {
 			_as_json_obj(j, NULL);
-			if (_as_hist_le(i))
+			/* the last bucket's bound (2^64-1) is past what JSON
+			 * readers take as an integer: "no bound" is null */
+			if (_as_hist_le(i) <= INT64_MAX)
 				_as_json_u64(j, "le", _as_hist_le(i));
 			else
 				_as_json_null(j, "le");
@@ -374,7 +376,8 @@ static void s_count(struct sb *s, uint64_t v)
 	s_str(s, o);
 }
 
-/* bytes -> "45.2 MiB" */
+/* bytes -> "45.2 MiB"; memory figures of -1 (unknown) -> "n/a" */
+static void s_mem(struct sb *s, int64_t v);
 static void s_bytes(struct sb *s, int64_t v)
 {
 	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -404,6 +407,14 @@ static void s_bytes(struct sb *s, int64_t v)
 	}
 	s_str(s, " ");
 	s_str(s, unit[u]);
+}
+
+static void s_mem(struct sb *s, int64_t v)
+{
+	if (v < 0)
+		s_str(s, "n/a");
+	else
+		s_bytes(s, v);
 }
 
 void _as_report_summary(char *buf, size_t cap, const struct as_core_info *ci,
@@ -448,11 +459,11 @@ void _as_report_summary(char *buf, size_t cap, const struct as_core_info *ci,
 		s_str(&s, "\n");
 	}
 	s_str(&s, "allocswap:   rss   peak ");
-	s_bytes(&s, m->rss_peak);
+	s_mem(&s, m->rss_peak);
 	s_str(&s, ", at exit ");
-	s_bytes(&s, m->rss_end);
+	s_mem(&s, m->rss_end);
 	s_str(&s, ", anon at exit ");
-	s_bytes(&s, m->anon_end);
+	s_mem(&s, m->anon_end);
 	if (t && t->live > 0 && m->anon_end >= 0) {
 		uint64_t r = ((uint64_t)m->anon_end * 100 + (uint64_t)t->live / 2) / (uint64_t)t->live;
 		s_str(&s, ", anon/live ");

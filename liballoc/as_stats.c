@@ -273,9 +273,19 @@ static inline void request(int call, size_t n)
 	t->hist[_as_hist_bucket(n)]++;
 }
 
+/* Calls that change no live bytes never reach fold_now(): a thread
+ * without a slot folds them here, or nothing would ever read them. */
+static inline void counted_only(struct tstats *t)
+{
+	if (unlikely(t->slot <= 0))
+		fold_block(t);
+}
+
 static __attribute__((noinline, cold)) void *failed(void)
 {
-	self()->calls[AS_CALL_failed]++;
+	struct tstats *t = self();
+	t->calls[AS_CALL_failed]++;
+	counted_only(t);
 	errno = ENOMEM;
 	return NULL;
 }
@@ -317,7 +327,9 @@ static void count_free(void *p)
 		live_down(t, u);
 		_as_backend.free(p);
 	} else {
-		self()->calls[AS_CALL_free]++;
+		struct tstats *t = self();
+		t->calls[AS_CALL_free]++;
+		counted_only(t);
 	}
 }
 
@@ -338,7 +350,9 @@ static void *count_realloc(void *p, size_t n)
 
 static size_t count_usable(void *p)
 {
-	self()->calls[AS_CALL_usable_size]++;
+	struct tstats *t = self();
+	t->calls[AS_CALL_usable_size]++;
+	counted_only(t);
 	return _as_backend.usable(p);
 }
 

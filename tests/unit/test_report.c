@@ -438,9 +438,15 @@ static void test_json(void)
 #ifdef ALLOCSWAP_HAVE_JANSSON
 	{
 		json_error_t e;
-		json_t *r = json_loads(out, JSON_DECODE_INT_AS_REAL, &e);
+		/* no JSON_DECODE_INT_AS_REAL: every integer fits int64 */
+		json_t *r = json_loads(out, 0, &e), *h;
 		T_CHECK(r != NULL);
-		T_EQ(json_array_size(json_object_get(r, "histogram")), AS_HIST_BUCKETS);
+		h = json_object_get(r, "histogram");
+		T_EQ(json_array_size(h), AS_HIST_BUCKETS);
+		/* the last bucket has no upper bound: null */
+		T_CHECK(json_is_null(json_object_get(json_array_get(h, AS_HIST_BUCKETS - 1), "le")));
+		T_EQ(json_integer_value(json_object_get(json_array_get(h, AS_HIST_BUCKETS - 2), "le")),
+		     (long long)_as_hist_le(AS_HIST_BUCKETS - 2));
 		json_decref(r);
 	}
 #endif
