@@ -1,0 +1,448 @@
+/* cli: shared helpers of the allocswap subcommands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---- errors -------------------------------------------------------------- */
+
+void as_err(const char *fmt, ...)
+{
+	va_list ap;
+	fputs(ALLOCSWAP_CLI_NAME ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int as_usage_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, ALLOCSWAP_CLI_NAME " %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see '" ALLOCSWAP_CLI_NAME " %s --help')\n", cmd);
+	return 2;
+}
+
+int as_choice(const char *cmd, const char *what, const char *val, const char *const *choices)
+{
+	size_t i;
+	for (i = 0; choices[i]; i++)
+		if (!strcmp(val, choices[i]))
+			return (int)i;
+	fprintf(stderr, ALLOCSWAP_CLI_NAME " %s: %s '%s' is not one of:", cmd, what, val);
+	for (i = 0; choices[i]; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", choices[i]);
+	fputc('\n', stderr);
+	return -1;
+}
+
+int as_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+int as_help(const char *cmd)
+{
+	size_t i;
+	for (i = 0; i < as_ncmds; i++)
+		if (!strcmp(as_cmds[i].name, cmd)) {
+			fputs(as_cmds[i].usage, stdout);
+			return as_flush_stdout();
+		}
+	return 2;
+}
+
+int as_parse_uint(const char *cmd, const char *opt, const char *val, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+	errno = 0;
+	if (!val || !*val || *val == '-')
+		goto bad;
+	v = strtoul(val, &end, 10);
+	if (errno || *end)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return as_usage_err(cmd, "%s needs a non-negative integer, not '%s'", opt, val ? val : "");
+}
+
+char **as_split_list(const char *s)
+{
+	size_t n = 1, len = strlen(s), i, k = 0;
+	char **v, *copy;
+	for (i = 0; i < len; i++)
+		n += s[i] == ',';
+	v = malloc((n + 1) * sizeof *v + len + 1);
+	if (!v)
+		return NULL;
+	copy = (char *)(v + n + 1);
+	memcpy(copy, s, len + 1);
+	v[k++] = copy;
+	for (i = 0; i < len; i++)
+		if (copy[i] == ',') {
+			copy[i] = 0;
+			v[k++] = copy + i + 1;
+		}
+	v[k] = NULL;
+	return v;
+}
+
+int as_flush_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		as_err("writing to standard output failed: %s", strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- where things are ------------------------------------------------------ */
+
+static char self_dir[PATH_MAX];
+
+const char *as_self_dir(void)
+{
+	if (!self_dir[0]) {
+		ssize_t n = readlink("/proc/self/exe", self_dir, sizeof self_dir - 1);
+		char *slash;
+		if (n <= 0)
+			return ".";
+		self_dir[n] = 0;
+		slash = strrchr(self_dir, '/');
+		if (slash)
+			*slash = 0;
+	}
+	return self_dir;
+}
+
+static const char *first_existing(const char *const *cands, char *buf, size_t cap)
+{
+	size_t i;
+	for (i = 0; cands[i]; i++) {
+		snprintf(buf, cap, "%s/%s", as_self_dir(), cands[i]);
+		if (access(buf, R_OK) == 0) {
+			char *real = realpath(buf, NULL);
+			if (real) {
+				snprintf(buf, cap, "%s", real);
+				free(real);
+			}
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+const char *as_libswap_path(const char *libc)
+{
+	static char glibc_path[PATH_MAX], musl_path[PATH_MAX];
+	static const char *const glibc_c[] = {"../preload/libswap.so", "../lib/allocswap/libswap.so",
+					      NULL};
+	/* the musl build lives in build-musl/ beside the glibc build dir */
+	static const char *const musl_c[] = {"../../build-musl/preload/libswap.so",
+					     "../lib/allocswap/musl/libswap.so", NULL};
+	if (!strcmp(libc, "musl"))
+		return first_existing(musl_c, musl_path, sizeof musl_path);
+	{
+		const char *o = getenv("ALLOCSWAP_CLI_LIBSWAP");
+		if (o && *o)
+			return o;
+	}
+	return first_existing(glibc_c, glibc_path, sizeof glibc_path);
+}
+
+const char *as_suite_path(void)
+{
+	static char path[PATH_MAX];
+	static const char *const c[] = {"../../tools/suite/allocswap_suite.py",
+					"../share/allocswap/allocswap_suite.py", NULL};
+	return first_existing(c, path, sizeof path);
+}
+
+const char *as_python_path(void)
+{
+	const char *p = getenv("ALLOCSWAP_CLI_PYTHON");
+	return p && *p ? p : "/usr/bin/python3";
+}
+
+/* ---- environments ---------------------------------------------------------- */
+
+static void env_push(struct as_env *e, char *s)
+{
+	if (e->n + 2 > e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 64;
+		e->v = realloc(e->v, e->cap * sizeof *e->v);
+		if (!e->v) {
+			as_err("out of memory");
+			exit(1);
+		}
+	}
+	e->v[e->n++] = s;
+	e->v[e->n] = NULL;
+}
+
+void as_env_init(struct as_env *e, char *const *src)
+{
+	size_t i;
+	e->n = 0;
+	e->cap = 64;
+	e->v = calloc(e->cap, sizeof *e->v);
+	if (!e->v) {
+		as_err("out of memory");
+		exit(1);
+	}
+	if (!src)
+		src = environ;
+	for (i = 0; src && src[i]; i++)
+		env_push(e, strdup(src[i]));
+}
+
+static ssize_t env_find(const struct as_env *e, const char *name)
+{
+	size_t i, len = strlen(name);
+	for (i = 0; i < e->n; i++)
+		if (!strncmp(e->v[i], name, len) && e->v[i][len] == '=')
+			return (ssize_t)i;
+	return -1;
+}
+
+const char *as_env_get(const struct as_env *e, const char *name)
+{
+	ssize_t i = env_find(e, name);
+	return i < 0 ? NULL : e->v[i] + strlen(name) + 1;
+}
+
+void as_env_unset(struct as_env *e, const char *name)
+{
+	ssize_t i = env_find(e, name);
+	if (i < 0)
+		return;
+	free(e->v[i]);
+	memmove(e->v + i, e->v + i + 1, (e->n - (size_t)i) * sizeof *e->v);
+	e->n--;
+}
+
+void as_env_set(struct as_env *e, const char *name, const char *value)
+{
+	size_t len = strlen(name) + strlen(value) + 2;
+	char *s = malloc(len);
+	if (!s) {
+		as_err("out of memory");
+		exit(1);
+	}
+	snprintf(s, len, "%s=%s", name, value);
+	as_env_unset(e, name);
+	env_push(e, s);
+}
+
+void as_env_free(struct as_env *e)
+{
+	size_t i;
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+	e->v = NULL;
+	e->n = e->cap = 0;
+}
+
+void as_env_preload(struct as_env *e, const char *libswap, const char *allocator,
+		    const char *stats, const char *report)
+{
+	const char *old;
+	char *buf;
+	size_t i;
+	for (i = 0; i < e->n;) {
+		if (!strncmp(e->v[i], "ALLOCSWAP_", 10)) {
+			free(e->v[i]);
+			memmove(e->v + i, e->v + i + 1, (e->n - i) * sizeof *e->v);
+			e->n--;
+		} else {
+			i++;
+		}
+	}
+	old = as_env_get(e, "LD_PRELOAD");
+	if (asprintf(&buf, "%s%s%s", libswap, old && *old ? ":" : "", old ? old : "") < 0)
+		exit(1);
+	as_env_set(e, "LD_PRELOAD", buf);
+	free(buf);
+	if (allocator)
+		as_env_set(e, "ALLOCSWAP_ALLOCATOR", allocator);
+	if (stats)
+		as_env_set(e, "ALLOCSWAP_STATS", stats);
+	if (report)
+		as_env_set(e, "ALLOCSWAP_REPORT", report);
+	/* Room in the static TLS block for initial-exec TLS backends (Debian's
+	 * jemalloc needs 2632 bytes; glibc's default surplus is 512), so that
+	 * libswap does not have to re-execute: one process start, not two. */
+	old = as_env_get(e, "GLIBC_TUNABLES");
+	if (!old || !strstr(old, "glibc.rtld.optional_static_tls=")) {
+		if (asprintf(&buf, "%s%sglibc.rtld.optional_static_tls=4096", old ? old : "",
+			     old && *old ? ":" : "") < 0)
+			exit(1);
+		as_env_set(e, "GLIBC_TUNABLES", buf);
+		free(buf);
+	}
+}
+
+/* ---- processes --------------------------------------------------------------- */
+
+static int64_t tv_ns(struct timeval tv)
+{
+	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+}
+
+int as_spawn(char *const argv[], char *const envp[], int out_fd, int null_stdin,
+	     struct as_proc *r)
+{
+	struct timespec t0, t1;
+	struct rusage ru;
+	pid_t pid;
+	int status;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		if (null_stdin) {
+			int fd = open("/dev/null", O_RDONLY);
+			if (fd >= 0 && fd != 0) {
+				dup2(fd, 0);
+				close(fd);
+			}
+		}
+		if (out_fd >= 0 && out_fd != 1) {
+			dup2(out_fd, 1);
+			close(out_fd);
+		}
+		if (envp)
+			environ = (char **)envp;
+		execvp(argv[0], argv);
+		fprintf(stderr, ALLOCSWAP_CLI_NAME ": cannot run '%s': %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	while (wait4(pid, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			return errno;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->status = status;
+	r->wall_ns = (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
+	r->user_ns = tv_ns(ru.ru_utime);
+	r->sys_ns = tv_ns(ru.ru_stime);
+	r->maxrss = (int64_t)ru.ru_maxrss * 1024;
+	r->minflt = ru.ru_minflt;
+	r->majflt = ru.ru_majflt;
+	return 0;
+}
+
+const char *as_status_str(int status, char *buf, size_t cap)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, cap, "exited %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, cap, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, cap, "status 0x%x", (unsigned)status);
+	return buf;
+}
+
+/* ---- files ----------------------------------------------------------------------- */
+
+char *as_read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t r;
+		if (n + 4096 + 1 > cap) {
+			char *nb;
+			cap = cap ? cap * 2 : 8192;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+		free(buf);
+		fclose(f);
+		errno = e ? e : EIO;
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int as_mkdirs(const char *path)
+{
+	char tmp[PATH_MAX];
+	size_t i, n = strlen(path);
+	if (n >= sizeof tmp)
+		return ENAMETOOLONG;
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] == '/' || tmp[i] == 0) {
+			char c = tmp[i];
+			tmp[i] = 0;
+			if (mkdir(tmp, 0755) && errno != EEXIST)
+				return errno;
+			tmp[i] = c;
+		}
+	}
+	return 0;
+}
+
+char *as_tmpdir(const char *prefix)
+{
+	const char *t = getenv("TMPDIR");
+	char *p;
+	if (asprintf(&p, "%s/%s.XXXXXX", t && *t ? t : "/tmp", prefix) < 0)
+		return NULL;
+	if (!mkdtemp(p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void as_rmtree(const char *path)
+{
+	char *argv[] = {"rm", "-rf", "--", (char *)path, NULL};
+	struct as_proc r;
+	if (path && *path && strcmp(path, "/"))
+		as_spawn(argv, NULL, -1, 1, &r);
+}

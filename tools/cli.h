@@ -1,0 +1,122 @@
+/* cli: what every allocswap subcommand shares.
+ *
+ * The CLI is a table of commands (allocswap.c), one file each (cmd_*.c).
+ * A command gets argc/argv starting at its own name and returns the
+ * process exit status: 0 on success, 1 when the work failed, 2 for bad
+ * usage.  Errors are one line on stderr that start with "allocswap: " and
+ * say what was wrong and what would be right.  Output to stdout is checked
+ * at exit: a failed write is an error, not a shrug.
+ *
+ * The CLI never links libswap: it starts processes with it.  It links
+ * liballoc only for its tables (backends, options), so that the lists are
+ * declared once.
+ */
+#ifndef ALLOCSWAP_CLI_H
+#define ALLOCSWAP_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ALLOCSWAP_CLI_NAME "allocswap"
+
+struct as_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary; /* one line, for `allocswap --help` */
+	const char *usage;   /* the full --help text of the command */
+};
+
+extern const struct as_cmd as_cmds[];
+extern const size_t as_ncmds;
+
+/* ---- errors -------------------------------------------------------------- */
+
+/* "allocswap: <msg>" on stderr. */
+void as_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "allocswap CMD: <msg>" and "run 'allocswap CMD --help'", returns 2. */
+int as_usage_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Index of val in the NULL-terminated list, or -1 after an error line
+ * "<what> 'val' is not one of: a, b, c". */
+int as_choice(const char *cmd, const char *what, const char *val, const char *const *choices);
+/* Prints the command's usage text on stdout; returns 0. */
+int as_help(const char *cmd);
+/* Is argv[i] -h or --help? */
+int as_is_help(const char *arg);
+
+/* Parses a non-negative integer option value; 0 or 2 (after an error). */
+int as_parse_uint(const char *cmd, const char *opt, const char *val, unsigned long *out);
+
+/* Splits "a,b,c" into a NULL-terminated array (malloc'd, one block). */
+char **as_split_list(const char *s);
+
+/* fflush(stdout) and check it; 0, or 1 after an error line. */
+int as_flush_stdout(void);
+
+/* ---- where things are ------------------------------------------------------ */
+
+/* The directory of the running allocswap binary. */
+const char *as_self_dir(void);
+/* libswap.so for the given libc ("glibc" or "musl"), or NULL.  Looked up
+ * next to the binary's build tree (../preload/, ../../build-musl/preload/)
+ * and the installed lib directory; ALLOCSWAP_CLI_LIBSWAP overrides for
+ * glibc. */
+const char *as_libswap_path(const char *libc);
+/* tools/suite/allocswap_suite.py (source tree or installed share dir). */
+const char *as_suite_path(void);
+/* The Python to benchmark: $ALLOCSWAP_CLI_PYTHON or /usr/bin/python3. */
+const char *as_python_path(void);
+
+/* ---- environments ---------------------------------------------------------- */
+
+struct as_env {
+	char **v; /* NULL-terminated */
+	size_t n, cap;
+};
+
+/* A copy of environ (or of src when non-NULL). */
+void as_env_init(struct as_env *e, char *const *src);
+/* Sets NAME=VALUE, replacing an earlier NAME. */
+void as_env_set(struct as_env *e, const char *name, const char *value);
+void as_env_unset(struct as_env *e, const char *name);
+const char *as_env_get(const struct as_env *e, const char *name);
+void as_env_free(struct as_env *e);
+/* The environment for running under libswap: LD_PRELOAD gets libswap
+ * prepended (keeping what was there), ALLOCSWAP_ALLOCATOR, ALLOCSWAP_STATS,
+ * ALLOCSWAP_REPORT, and GLIBC_TUNABLES raised for static-TLS backends so
+ * that libswap never needs to re-execute (merged with existing tunables).
+ * Every other ALLOCSWAP_* variable is removed first: nothing in the
+ * caller's environment changes the experiment behind the CLI's back. */
+void as_env_preload(struct as_env *e, const char *libswap, const char *allocator,
+		    const char *stats, const char *report);
+
+/* ---- processes --------------------------------------------------------------- */
+
+struct as_proc {
+	int status;       /* as from wait4 */
+	int64_t wall_ns;  /* fork to reap, CLOCK_MONOTONIC */
+	int64_t user_ns, sys_ns;
+	int64_t maxrss;   /* bytes, ru_maxrss of the child */
+	int64_t minflt, majflt;
+};
+
+/* Runs argv[0] (PATH search) with envp; stdout to out_fd when >= 0 (else
+ * inherited); stdin from /dev/null when null_stdin.  Returns 0 or an errno
+ * value (the exec failing gives status 127 and returns 0). */
+int as_spawn(char *const argv[], char *const envp[], int out_fd, int null_stdin,
+	     struct as_proc *r);
+/* "exited 3", "killed by SIGSEGV", ... into buf. */
+const char *as_status_str(int status, char *buf, size_t cap);
+
+/* ---- files ----------------------------------------------------------------------- */
+
+/* Whole file into a NUL-terminated malloc'd buffer, or NULL (errno set). */
+char *as_read_all(const char *path, size_t *len);
+/* mkdir -p; 0 or errno. */
+int as_mkdirs(const char *path);
+/* A fresh temporary directory (malloc'd path) under $TMPDIR or /tmp. */
+char *as_tmpdir(const char *prefix);
+/* rm -r of a directory tree made by as_tmpdir. */
+void as_rmtree(const char *path);
+
+#endif

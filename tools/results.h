@@ -1,0 +1,72 @@
+/* results: the directory `allocswap bench -o DIR` writes and `report` and
+ * `compare` read.  This comment is the contract; add fields freely, rename
+ * none.
+ *
+ * DIR/meta.json  written when the matrix starts, rewritten when it ends:
+ *   {"schema": "allocswap.bench/1",
+ *    "allocswap": {"version", "commit"},
+ *    "command": [argv...], "started": "2026-11-23T04:30:00Z", "finished": ... or null,
+ *    "host": {"hostname", "kernel", "cpu", "nproc", "mem_bytes"},
+ *    "python": {"path", "version"},
+ *    "libcs": {"glibc": "2.36", ...},
+ *    "allocators": {"jemalloc": {"version", "path", "libc"}, ...},
+ *    "matrix": {"suite": "builtin"|"pyperformance"|"cmd",
+ *               "configs": [CONFIG, ...], "benchmarks": [{"name", "group"}, ...],
+ *               "runs", "values", "warmups", "loops": {"bench": N, ...}}}
+ *
+ * CONFIG, one point of the matrix:
+ *   {"id": "jemalloc/glibc/host/pymalloc=on/seccomp=default",
+ *    "allocator": "jemalloc", "libc": "glibc", "image": "host",
+ *    "pymalloc": "on"|"off", "seccomp": "default"|"unconfined"|"none"}
+ *
+ * DIR/runs.jsonl  one line per process, appended (and flushed to disk) the
+ * moment it finishes, so an interrupted matrix keeps what it measured:
+ *   {"schema": "allocswap.run/1", "bench", "config": "<config id>", "run": i,
+ *    "status": "ok"|"failed", "error": "killed by signal 11 (...)" (when failed),
+ *    "loops", "values": [seconds per loop, ...], "warmups": [...],
+ *    "proc": {"wall_ns", "user_ns", "sys_ns", "maxrss", "minflt", "majflt", "exit"},
+ *    "report": the libswap report of the benchmark process (the whole JSON
+ *              object of allocswap.report/1), or null,
+ *    "time": unix seconds}
+ * A truncated last line (the process was killed mid-write) is ignored by
+ * readers; --resume counts the complete lines per (bench, config) and runs
+ * the rest.
+ *
+ * DIR/summary.json, report.md, report.html  written by `allocswap report`
+ * (summary.json's contract is in cmd_report.c).
+ */
+#ifndef ALLOCSWAP_RESULTS_H
+#define ALLOCSWAP_RESULTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define AS_BENCH_SCHEMA "allocswap.bench/1"
+#define AS_RUN_SCHEMA "allocswap.run/1"
+
+struct as_config {
+	char allocator[64];
+	char libc[16];
+	char image[64];
+	char pymalloc[8];
+	char seccomp[16];
+};
+
+/* "jemalloc/glibc/host/pymalloc=on/seccomp=default" */
+void as_config_id(const struct as_config *c, char *buf, size_t cap);
+json_t *as_config_json(const struct as_config *c);
+/* 0, or EINVAL when a field is missing. */
+int as_config_from_json(const json_t *j, struct as_config *c);
+
+/* Appends rec as one line to DIR/runs.jsonl and fsyncs; 0 or errno. */
+int as_runs_append(const char *dir, const json_t *rec);
+/* Calls fn for every complete record of DIR/runs.jsonl (a truncated last
+ * line is skipped); stops when fn returns non-zero and returns that.
+ * Returns ENOENT when the file does not exist, another errno on read
+ * errors. */
+int as_runs_read(const char *dir, int (*fn)(json_t *rec, void *arg), void *arg);
+
+/* Writes j to DIR/name atomically (temp file + rename); 0 or errno. */
+int as_json_write_file(const char *dir, const char *name, const json_t *j);
+
+#endif
