@@ -13,6 +13,9 @@
  *   - memalign rounds the alignment up to a power of two (glibc does);
  *   - valloc aligns to the page; pvalloc also rounds the size up to a page,
  *     and pvalloc(0) gives one page;
+ *   - an aligned request of 0 bytes asks the backend for 1, so that it
+ *     gives a unique block like malloc(0) (oneTBB's aligned allocation
+ *     fails on 0 bytes, and posix_memalign then returned ENOMEM);
  *   - realloc(NULL, n) is malloc(n); realloc(p, 0) frees p and returns NULL
  *     on glibc, and returns a minimal block on musl (each libc's own rule);
  *   - free(NULL) and malloc_usable_size(NULL) do nothing / return 0;
@@ -134,6 +137,8 @@ static inline void *shim_aligned(size_t align, size_t n)
 		return shim_malloc(n);
 	if (as_unlikely(n > PTRDIFF_MAX - align))
 		return nomem();
+	if (as_unlikely(n == 0))
+		n = 1;
 	p = _as_head.aligned(align, n);
 	if (as_unlikely(!p))
 		errno = ENOMEM;
