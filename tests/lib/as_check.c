@@ -1,20 +1,32 @@
 /* as_check: runs a test program under libswap and checks its report.
  *
  *   as_check --preload LIB [--allocator NAME] [--env K=V]... [--exit N]
- *            [--reports N] [--keep] -- PROG [ARGS...]
+ *            [--reports N] [--expect 'FIELD OP VALUE']... [--stderr-has TEXT]...
+ *            [--stderr-lines N] [--keep] -- PROG [ARGS...]
  *
  * Runs PROG with LD_PRELOAD=LIB, ALLOCSWAP_ALLOCATOR=NAME and
- * ALLOCSWAP_REPORT=<tmpdir>/r-%p.json.  PROG may print lines
+ * ALLOCSWAP_REPORT=<tmpdir>/r-%p.json (--env K=V is applied last and may
+ * override any of them).  PROG may print lines
  *   EXPECT <dotted.field> <op> <value>
  * on stdout (op: == != >= <= > <; value: integer, true/false, a string, or
  * @baseline[+-N]); each is checked against the report written by PROG's
- * own pid.  @baseline runs PROG a second time with AS_TEST_BASELINE=1 and
- * compares with the same field there, plus N: what the backend allocates
- * for itself cancels out.  Other stdout lines are passed
- * through.  Exit status: 0 when PROG exited with the expected status and
- * every expectation held, 77 (skip) when the allocator is not installed
- * here, 1 otherwise.  This is a native (glibc) program; PROG may be built
- * for musl.
+ * own pid.  A dotted field may index arrays: histogram.3.count.  @baseline
+ * runs PROG a second time with AS_TEST_BASELINE=1 and compares with the
+ * same field there, plus N: what the backend allocates for itself cancels
+ * out.  A line
+ *   EXPECT[PID] <dotted.field> <op> <value>
+ * is checked against the report of process PID instead (a child PROG
+ * forked, or a program it started); @baseline is not allowed there.
+ * --expect adds an EXPECT line as if PROG had printed it.  --stderr-has
+ * checks that PROG's stderr contains TEXT, --stderr-lines that it has
+ * exactly N lines.  Other stdout lines are passed through, and PROG's
+ * stderr is copied to ours.
+ *
+ * Exit status: 0 when PROG exited with the expected status (--exit, default
+ * 0) and every check held; 77 (skip) when the allocator is not installed
+ * here or PROG itself exited 77; 1 otherwise.  Numbers in the report are
+ * compared as doubles (exact up to 2^53).  This is a native (glibc)
+ * program; PROG may be built for musl.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,14 +38,19 @@
 #include <unistd.h>
 
 #define MAX_ENV 32
+#define MAX_EXTRA 32
 
 static struct {
 	const char *preload, *allocator;
 	const char *env[MAX_ENV];
-	int nenv, want_exit, want_reports, keep;
+	int nenv, want_exit, want_reports, want_stderr_lines, keep;
+	const char *expect[MAX_EXTRA];
+	int nexpect;
+	const char *stderr_has[MAX_EXTRA];
+	int nstderr_has;
 	char **argv;
 	char dir[256];
-} opt = {.want_exit = 0, .want_reports = -1};
+} opt = {.want_exit = 0, .want_reports = -1, .want_stderr_lines = -1};
 
 static int failures;
 
@@ -109,7 +126,10 @@ static json_t *load_report(int baseline, pid_t pid)
 	json_error_t e;
 	json_t *j;
 	snprintf(path, sizeof path, "%s/%sr-%d.json", opt.dir, baseline ? "base-" : "", (int)pid);
-	j = json_load_file(path, 0, &e);
+	/* Counters are unsigned 64-bit and may exceed jansson's json_int_t
+	 * (a histogram bound of UINT64_MAX, say): read every number as a
+	 * double, exact up to 2^53, which is plenty for the checks here. */
+	j = json_load_file(path, JSON_DECODE_INT_AS_REAL, &e);
 	if (!j) {
 		fprintf(stderr, "as_check: report %s: %s (line %d)\n", path, e.text, e.line);
 		failures++;
@@ -155,18 +175,56 @@ static int cmp_ok(double a, const char *op, double b)
 static json_t *baseline_report;
 static pid_t baseline_pid;
 
+/* Reports of other processes named by EXPECT[PID], loaded once each. */
+#define MAX_OTHER 16
+static struct {
+	pid_t pid;
+	json_t *rep;
+} others[MAX_OTHER];
+static int nothers;
+
+static json_t *other_report(pid_t pid)
+{
+	int i;
+	for (i = 0; i < nothers; i++)
+		if (others[i].pid == pid)
+			return others[i].rep;
+	if (nothers == MAX_OTHER) {
+		fprintf(stderr, "as_check: more than %d EXPECT[PID] processes\n", MAX_OTHER);
+		failures++;
+		return NULL;
+	}
+	others[nothers].pid = pid;
+	others[nothers].rep = load_report(0, pid);
+	return others[nothers++].rep;
+}
+
 static void check(json_t *rep, const char *line)
 {
 	char fname[256], op[8], val[256];
 	json_t *f, *want = NULL;
 	double offset = 0;
-	int ok;
-	if (sscanf(line, "EXPECT %255s %7s %255[^\n]", fname, op, val) != 3) {
-		fprintf(stderr, "as_check: malformed line: %s\n", line);
+	int ok, other = 0, pid, used;
+	if (sscanf(line, "EXPECT[%d]%n", &pid, &used) == 1 && line[used - 1] == ']') {
+		other = 1;
+		line += used;
+		rep = pid > 0 ? other_report((pid_t)pid) : NULL;
+		if (!rep)
+			return; /* load_report said why */
+	} else {
+		line += strlen("EXPECT");
+	}
+	if (sscanf(line, " %255s %7s %255[^\n]", fname, op, val) != 3) {
+		fprintf(stderr, "as_check: malformed line: EXPECT%s\n", line);
 		failures++;
 		return;
 	}
 	f = field(rep, fname);
+	if (!strncmp(val, "@baseline", 9) && other) {
+		fprintf(stderr, "as_check: @baseline is only for PROG's own report: EXPECT%s\n", line);
+		failures++;
+		return;
+	}
 	if (!strncmp(val, "@baseline", 9)) {
 		char *end;
 		offset = strtod(val + 9, &end);
@@ -220,13 +278,18 @@ static void check(json_t *rep, const char *line)
 	} else {
 		ok = json_is_null(f) && !strcmp(val, "null") && !strcmp(op, "==");
 	}
-	if (!ok) {
+	if (!ok && json_is_number(f)) {
+		fprintf(stderr, "as_check: FAIL %s%s %s %s (report has %.17g)\n",
+			other ? "[child] " : "", fname, op, val, json_number_value(f));
+		failures++;
+	} else if (!ok) {
 		char *dump = json_dumps(f, JSON_ENCODE_ANY);
-		fprintf(stderr, "as_check: FAIL %s %s %s (report has %s)\n", fname, op, val, dump);
+		fprintf(stderr, "as_check: FAIL %s%s %s %s (report has %s)\n", other ? "[child] " : "",
+			fname, op, val, dump);
 		free(dump);
 		failures++;
 	} else {
-		printf("ok %s %s %s\n", fname, op, val);
+		printf("ok %s%s %s %s\n", other ? "[child] " : "", fname, op, val);
 	}
 }
 
@@ -247,7 +310,8 @@ static int count_reports(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: as_check --preload LIB [--allocator NAME] [--env K=V]... [--exit N] "
-			"[--reports N] [--keep] -- PROG [ARGS...]\n");
+			"[--reports N] [--expect 'FIELD OP VALUE']... [--stderr-has TEXT]... "
+			"[--stderr-lines N] [--keep] -- PROG [ARGS...]\n");
 	exit(2);
 }
 
@@ -284,6 +348,13 @@ int main(int argc, char **argv)
 			opt.want_exit = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--reports") && i + 1 < argc) {
 			opt.want_reports = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--expect") && i + 1 < argc && opt.nexpect < MAX_EXTRA) {
+			opt.expect[opt.nexpect++] = argv[++i];
+		} else if (!strcmp(argv[i], "--stderr-has") && i + 1 < argc &&
+			   opt.nstderr_has < MAX_EXTRA) {
+			opt.stderr_has[opt.nstderr_has++] = argv[++i];
+		} else if (!strcmp(argv[i], "--stderr-lines") && i + 1 < argc) {
+			opt.want_stderr_lines = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--keep")) {
 			opt.keep = 1;
 		} else {
@@ -305,6 +376,12 @@ int main(int argc, char **argv)
 		cleanup();
 		return 77;
 	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77 && opt.want_exit != 77) {
+		fputs(out, stdout);
+		printf("SKIP: %s skipped itself\n", opt.argv[0]);
+		cleanup();
+		return 77;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != opt.want_exit) {
 		if (WIFSIGNALED(status))
 			fprintf(stderr, "as_check: FAIL: %s killed by signal %d\n", opt.argv[0],
@@ -314,11 +391,42 @@ int main(int argc, char **argv)
 				WEXITSTATUS(status), opt.want_exit);
 		failures++;
 	}
-	rep = strstr(out, "EXPECT ") ? load_report(0, pid) : NULL;
+	for (i = 0; i < opt.nstderr_has; i++) {
+		if (!strstr(err, opt.stderr_has[i])) {
+			fprintf(stderr, "as_check: FAIL: stderr lacks \"%s\"\n", opt.stderr_has[i]);
+			failures++;
+		}
+	}
+	if (opt.want_stderr_lines >= 0) {
+		int lines = 0;
+		const char *c;
+		for (c = err; *c; c++)
+			lines += *c == '\n';
+		if (*err && err[strlen(err) - 1] != '\n')
+			lines++;
+		if (lines != opt.want_stderr_lines) {
+			fprintf(stderr, "as_check: FAIL: stderr has %d lines, expected %d\n", lines,
+				opt.want_stderr_lines);
+			failures++;
+		}
+	}
+	rep = NULL;
+	for (i = 0; i < opt.nexpect; i++) {
+		char line[600];
+		snprintf(line, sizeof line, "EXPECT %s", opt.expect[i]);
+		if (!rep)
+			rep = load_report(0, pid);
+		if (rep)
+			check(rep, line);
+	}
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "EXPECT ", 7)) {
+			if (!rep)
+				rep = load_report(0, pid);
 			if (rep)
 				check(rep, line);
+		} else if (!strncmp(line, "EXPECT[", 7)) {
+			check(NULL, line);
 		} else {
 			puts(line);
 		}
@@ -328,6 +436,8 @@ int main(int argc, char **argv)
 			opt.want_reports);
 		failures++;
 	}
+	for (i = 0; i < nothers; i++)
+		json_decref(others[i].rep);
 	json_decref(rep);
 	json_decref(baseline_report);
 	free(out);
