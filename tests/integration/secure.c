@@ -29,7 +29,7 @@
 #include "itest.h"
 #include "spawn.h"
 
-static char dir[256];
+static char dir[256], suid[400];
 
 static int copy_file(const char *from, const char *to, mode_t mode)
 {
@@ -85,6 +85,7 @@ static int rm_one(const char *path, const struct stat *st, int type, struct FTW 
 
 static int finish(int rc)
 {
+	unlink(suid); /* never leave a setuid program behind */
 	if (t_failed)
 		t_say("files kept in %s", dir);
 	else
@@ -95,7 +96,7 @@ static int finish(int rc)
 int main(int argc, char **argv)
 {
 	const char *tmp = getenv("TMPDIR");
-	char plain[400], suid[400];
+	char plain[400];
 	struct passwd *pw;
 	uid_t nobody = 65534;
 	gid_t nogroup = 65534;
