@@ -200,6 +200,13 @@ void _as_init(void)
 	core.info.secure = getauxval(AT_SECURE) != 0;
 
 	rc = _as_options_parse((const char *const *)environ, &core.opt, core.err, sizeof core.err);
+	if (rc && _as_prefix(core.err, "invalid ALLOCSWAP_ALLOCATOR=", NULL)) {
+		char names[256];
+		size_t n = _as_strlen(core.err);
+		_as_backend_names(names, sizeof names);
+		n += _as_strlcpy(core.err + n, "; available: ", sizeof core.err - n);
+		_as_strlcpy(core.err + n, names, sizeof core.err - n);
+	}
 	if (rc) {
 		/* Bad options: nothing else is trusted, but the fallback may be. */
 		const char *fb = _as_env(NULL, "ALLOCSWAP_FALLBACK");

@@ -20,6 +20,7 @@ struct tstats {
 	int64_t delta_max; /* highest delta since the last fold */
 	int64_t limit;     /* fold once delta > limit or delta < floor: */
 	int64_t floor;     /* -limit; limit is the slack, or 0 */
+	uint64_t asked;    /* size of the request in flight, taken back if it fails */
 	uint64_t hist[AS_HIST_BUCKETS];
 	int slot;          /* registry slot + 1; 0: not yet registered;
 			    * SLOT_NONE: registry full or thread exiting */
@@ -270,6 +271,7 @@ static inline void request(int call, size_t n)
 	struct tstats *t = self();
 	t->calls[call]++;
 	t->requested += n;
+	t->asked = n;
 	t->hist[_as_hist_bucket(n)]++;
 }
 
@@ -285,6 +287,9 @@ static __attribute__((noinline, cold)) void *failed(void)
 {
 	struct tstats *t = self();
 	t->calls[AS_CALL_failed]++;
+	/* bytes.requested counts what was handed out: one malloc(SIZE_MAX)
+	 * would otherwise wrap the sum (CPython's tests make such calls) */
+	t->requested -= t->asked;
 	counted_only(t);
 	errno = ENOMEM;
 	return NULL;

@@ -21,6 +21,10 @@
  * starts at 0, so that first call takes the slow path, which registers it.
  * The hot path has no separate "registered yet?" test.
  *
+ * bytes.requested sums the sizes of successful requests; calls.* and the
+ * histogram count every request, failed ones too (calls.failed says how
+ * many failed).
+ *
  * The histogram counts requests by power-of-two size class, computed with
  * one bsr: bucket 0 holds 0..15 bytes, bucket i (i >= 1) holds
  * 2^(i+3) .. 2^(i+4)-1 bytes.  _as_hist_le(i) is the largest size in
