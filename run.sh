@@ -13,16 +13,20 @@ set -eu
 
 cd "$(dirname "$0")"
 
+# build and run
 PACKAGES="gcc libc6-dev meson ninja-build pkg-config musl-tools musl-dev
-  libjansson-dev valgrind python3 libpython3.11-testsuite
+  libjansson-dev valgrind python3 gnuplot-nox
   libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtcmalloc-minimal4 libtbbmalloc2"
+# the tests also need CPython's own test suite, and Chromium for the
+# report's screenshot test
+TEST_PACKAGES="libpython3.11-testsuite chromium fonts-dejavu-core"
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 deps() {
 	[ "${SKIP_APT:-0}" = 1 ] && return 0
 	missing=""
-	for p in $PACKAGES; do
+	for p in $PACKAGES ${1:-}; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
 			missing="$missing $p"
 	done
@@ -78,7 +82,7 @@ main_job() {
 case "${1:-}" in
 deps) deps ;;
 build) deps; build ;;
-test) deps; build; run_tests ;;
+test) deps "$TEST_PACKAGES"; build; run_tests ;;
 main) deps; build; main_job ;;
 *) die "unknown command '${1:-}': use main, test, deps or build" ;;
 esac
