@@ -446,3 +446,30 @@ void as_rmtree(const char *path)
 	if (path && *path && strcmp(path, "/"))
 		as_spawn(argv, NULL, -1, 1, &r);
 }
+
+/* ---- shared names and formats -------------------------------------------------- */
+
+const char *const as_libcs[] = {"glibc", "musl", NULL};
+
+int as_has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+	while (n && (p = strstr(p, word))) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+const char *as_version_short(const char *v, char *buf, size_t cap)
+{
+	const char *tag = strstr(v, "-0-g");
+	size_t n = tag ? (size_t)(tag - v) : strlen(v);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(buf, v, n);
+	buf[n] = 0;
+	return buf;
+}

@@ -119,4 +119,28 @@ char *as_tmpdir(const char *prefix);
 /* rm -r of a directory tree made by as_tmpdir. */
 void as_rmtree(const char *path);
 
+/* ---- shared names and formats -------------------------------------------------- */
+
+/* The C libraries libswap is built for, NULL-terminated: "glibc", "musl". */
+extern const char *const as_libcs[];
+
+/* Is word one of the words of the space-separated list (liballoc's
+ * "glibc musl" columns)? */
+int as_has_word(const char *list, const char *word);
+
+/* A version for a one-line display: git describe of a tagged release
+ * ("5.3.0-0-g54eaed1d...", jemalloc's) becomes "5.3.0"; anything else is
+ * copied.  Returns buf. */
+const char *as_version_short(const char *v, char *buf, size_t cap);
+
+/* ---- what is here (cmd_list.c) --------------------------------------------------- */
+
+struct json_t;
+/* Probes this machine now, as `allocswap list --format json` prints it:
+ * every backend of liballoc's table under every libc whose libswap is found
+ * (each runs a small program under libswap and reads its report), the
+ * libcs, images, runners, perf events and seccomp.  The object's contract
+ * is in cmd_list.c.  Caller owns it (json_decref); NULL when out of memory. */
+struct json_t *as_probe_here(void);
+
 #endif

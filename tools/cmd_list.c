@@ -1,12 +1,638 @@
-/* cmd_list: PLACEHOLDER, to be replaced by its implementation. */
+/* cmd_list: what allocswap can use on this machine, probed now.
+ *
+ * Nothing is cached and nothing is guessed from file names: each backend of
+ * liballoc's table runs a small program under libswap, once per libc whose
+ * libswap is found, and the report it leaves says which file really served
+ * malloc and its version.  A backend that fails to load is unavailable, with
+ * the first line libswap printed as the reason.  About 10 ms a backend here.
+ *
+ * The probe programs: for glibc the allocswap binary itself (`--version`);
+ * for musl a two-line program built on the spot with musl-gcc (there is no
+ * musl program on the host otherwise).  Without musl-gcc the musl rows say so.
+ *
+ * `allocswap list --format json` prints this object; the key names are the
+ * contract (add fields freely, rename none).  "reason" is null when the
+ * thing is available, a sentence otherwise.
+ *
+ *   {"schema": "allocswap.list/1",
+ *    "allocators": [{"name", "libc", "available", "version", "path",
+ *                    "reason", "description"}, ...],
+ *    "libcs":   [{"name", "available", "version", "libswap", "reason"}, ...],
+ *    "images":  [{"name", "available", "reason"}, ...],
+ *    "runners": [{"name", "available", "program", "reason"}, ...],
+ *    "perf": {"usable",                      software events open (true/false)
+ *             "paranoid", "privileged",      perf_event_paranoid; CAP_PERFMON or
+ *                                            CAP_SYS_ADMIN in effect
+ *             "software":    {"available", "reason"},        page faults
+ *             "tracefs":     {"available", "path", "reason"},
+ *             "tracepoints": {"available", "ids": {"mmap": 174, ...}, "reason"},
+ *             "hardware":    {"available", "errno", "reason"}, instructions
+ *             "seccomp":     {"mode", "name", "filters"}}}
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gnu/libc-version.h>
+#include <jansson.h>
+#include <limits.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "as_backend.h"
 #include "cli.h"
 
-const char as_usage_list[] = "usage: allocswap list\n";
+const char as_usage_list[] =
+	"usage: allocswap list [--format text|json]\n"
+	"\n"
+	"Lists what allocswap can use on this machine, probed now (nothing is cached):\n"
+	"  allocators  every backend, per libc whose libswap.so is found: whether it\n"
+	"              loads, its version and the file that serves malloc (each one\n"
+	"              runs a small program under libswap and reads its report)\n"
+	"  libcs       glibc and musl: version and the libswap.so built for each\n"
+	"  images      the root filesystems runs can use\n"
+	"  runners     how a process is started (host; bwrap, docker and podman are\n"
+	"              listed with why they are not available yet)\n"
+	"  perf        whether perf events count here: software events (page faults),\n"
+	"              syscall tracepoints (tracefs), hardware counters, and seccomp\n"
+	"\n"
+	"options:\n"
+	"  --format text|json  text tables (default) or one JSON object\n"
+	"                      (schema allocswap.list/1)\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"'allocswap doctor' explains each missing piece and what to do about it.\n"
+	"Exit status: 0, 1 when writing the output failed, 2 for bad usage.\n";
+
+/* The syscalls libswap's profiling layer counts (DESIGN: syscalls:sys_enter_*). */
+static const char *const trace_syscalls[] = {"mmap", "munmap", "mremap", "brk", "madvise", NULL};
+/* Runners that come with image support: listed, never faked. */
+static const char *const later_runners[] = {"bwrap", "docker", "podman", NULL};
+
+/* ---- small helpers -------------------------------------------------------------- */
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+/* First line of a file, without "allocswap: " and libswap's "; available: ..." tail. */
+static void first_line(const char *path, char *buf, size_t cap)
+{
+	char *s = as_read_all(path, NULL), *p = s, *e;
+	buf[0] = 0;
+	if (!s)
+		return;
+	if (!strncmp(p, ALLOCSWAP_CLI_NAME ": ", strlen(ALLOCSWAP_CLI_NAME) + 2))
+		p += strlen(ALLOCSWAP_CLI_NAME) + 2;
+	if ((e = strchr(p, '\n')))
+		*e = 0;
+	if ((e = strstr(p, "; available: ")))
+		*e = 0;
+	snprintf(buf, cap, "%s", p);
+	free(s);
+}
+
+/* as_spawn with stdout to /dev/null and stderr to the file errpath. */
+static int spawn_quiet(char *const argv[], char *const envp[], const char *errpath,
+		       struct as_proc *r)
+{
+	int null_fd = -1, err_fd = -1, saved = -1, rc;
+	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	err_fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (null_fd < 0 || err_fd < 0 || saved < 0) {
+		rc = errno;
+		goto out;
+	}
+	fflush(stderr);
+	dup2(err_fd, 2);
+	rc = as_spawn(argv, envp, null_fd, 1, r);
+	dup2(saved, 2);
+out:
+	if (null_fd >= 0)
+		close(null_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	if (saved >= 0)
+		close(saved);
+	return rc;
+}
+
+/* name in $PATH, into buf; NULL when not found. */
+static const char *find_in_path(const char *name, char *buf, size_t cap)
+{
+	const char *path = getenv("PATH"), *p, *e;
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ':');
+		if (!e)
+			e = p + strlen(p);
+		snprintf(buf, cap, "%.*s/%s", (int)(e - p), e > p ? p : ".", name);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+/* ---- libcs ---------------------------------------------------------------------- */
+
+/* musl's dynamic loader, which is also its libc.so. */
+static const char *musl_loader(char *buf, size_t cap)
+{
+	struct utsname u;
+	snprintf(buf, cap, "/lib/ld-musl-%.32s.so.1", uname(&u) == 0 ? u.machine : "x86_64");
+	return buf;
+}
+
+/* musl has no version call; its loader, run bare, prints "Version 1.2.3". */
+static void musl_version(const char *dir, char *buf, size_t cap)
+{
+	char loader[64], err[PATH_MAX], *s, *v;
+	char *argv[2];
+	struct as_proc r;
+	buf[0] = 0;
+	argv[0] = (char *)musl_loader(loader, sizeof loader);
+	argv[1] = NULL;
+	snprintf(err, sizeof err, "%s/musl-loader.err", dir);
+	if (access(loader, X_OK) || spawn_quiet(argv, NULL, err, &r))
+		return;
+	s = as_read_all(err, NULL);
+	if (s && (v = strstr(s, "Version ")))
+		snprintf(buf, cap, "%.*s", (int)strcspn(v + 8, "\n"), v + 8);
+	free(s);
+}
+
+/* The program run under libswap to probe a backend, into buf; NULL if none
+ * (reason says why).  glibc: this binary.  musl: there is no musl program on
+ * the host, so one is built now with musl-gcc, the compiler that built the
+ * musl libswap (about 25 ms). */
+static const char *probe_program(const char *libc, const char *dir, char *buf, size_t cap,
+				 char *reason, size_t rcap)
+{
+	char cc[PATH_MAX], src[PATH_MAX], err[PATH_MAX];
+	char *argv[5];
+	struct as_proc r;
+	FILE *f;
+	if (!strcmp(libc, "glibc")) {
+		ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+		if (n <= 0)
+			return NULL;
+		buf[n] = 0;
+		return buf;
+	}
+	if (!find_in_path("musl-gcc", cc, sizeof cc)) {
+		snprintf(reason, rcap, "not probed: building the musl probe program needs musl-gcc "
+				       "(Debian: musl-tools)");
+		return NULL;
+	}
+	snprintf(src, sizeof src, "%s/probe.c", dir);
+	snprintf(err, sizeof err, "%s/probe.err", dir);
+	snprintf(buf, cap, "%s/probe-musl", dir);
+	f = fopen(src, "w");
+	if (f) {
+		fputs("#include <stdlib.h>\nint main(void) { free(malloc(1)); return 0; }\n", f);
+		if (fclose(f))
+			f = NULL;
+	}
+	if (!f) {
+		snprintf(reason, rcap, "not probed: cannot write %.300s: %s", src, strerror(errno));
+		return NULL;
+	}
+	argv[0] = cc;
+	argv[1] = "-o";
+	argv[2] = buf;
+	argv[3] = src;
+	argv[4] = NULL;
+	if (spawn_quiet(argv, NULL, err, &r) || r.status) {
+		char line[256];
+		first_line(err, line, sizeof line);
+		snprintf(reason, rcap, "not probed: musl-gcc failed to build the probe program: %s",
+			 line);
+		return NULL;
+	}
+	return buf;
+}
+
+static json_t *libc_entry(const char *libc, const char *libswap, const char *dir)
+{
+	char version[64] = "", loader[64], reason[512] = "";
+	if (!strcmp(libc, "glibc")) {
+		snprintf(version, sizeof version, "%s", gnu_get_libc_version());
+	} else if (access(musl_loader(loader, sizeof loader), X_OK)) {
+		snprintf(reason, sizeof reason, "musl's loader %s is not installed (Debian: musl)",
+			 loader);
+	} else {
+		musl_version(dir, version, sizeof version);
+	}
+	if (!libswap && !reason[0])
+		snprintf(reason, sizeof reason,
+			 "no %s build of libswap.so found (%s)", libc,
+			 strcmp(libc, "musl") ? "ninja -C build"
+					      : "meson setup build-musl --cross-file "
+						"cross/musl-x86_64.ini && ninja -C build-musl");
+	return json_pack("{s:s, s:b, s:o, s:o, s:o}", "name", libc, "available", !reason[0],
+			 "version", str_or_null(version), "libswap", str_or_null(libswap), "reason",
+			 str_or_null(reason));
+}
+
+/* ---- allocators ------------------------------------------------------------------ */
+
+static json_t *probe_backend(const struct as_backend_info *b, const char *libc,
+			     const char *libswap, const char *prog, const char *noprog,
+			     const char *dir)
+{
+	char report[PATH_MAX], err[PATH_MAX], reason[512] = "", st[64];
+	const char *version = NULL, *path = NULL;
+	json_t *rep = NULL, *out;
+	struct as_env env;
+	struct as_proc r;
+	char *argv[3];
+	int rc;
+
+	if (!as_has_word(b->libcs, libc)) {
+		snprintf(reason, sizeof reason,
+			 "built for %s only: a %s .so cannot be loaded into a %s process", b->libcs,
+			 b->libcs, libc);
+		goto out;
+	}
+	if (!prog) {
+		snprintf(reason, sizeof reason, "%s", noprog);
+		goto out;
+	}
+	snprintf(report, sizeof report, "%s/%s-%s.json", dir, libc, b->name);
+	snprintf(err, sizeof err, "%s/%s-%s.err", dir, libc, b->name);
+	as_env_init(&env, NULL);
+	as_env_preload(&env, libswap, b->name, "off", report);
+	argv[0] = (char *)prog;
+	argv[1] = !strcmp(libc, "glibc") ? "--version" : NULL;
+	argv[2] = NULL;
+	rc = spawn_quiet(argv, env.v, err, &r);
+	as_env_free(&env);
+	if (rc) {
+		snprintf(reason, sizeof reason, "cannot start %.300s: %s", prog, strerror(rc));
+		goto out;
+	}
+	rep = json_load_file(report, 0, NULL);
+	if (!rep) {
+		first_line(err, reason, sizeof reason);
+		if (!reason[0])
+			snprintf(reason, sizeof reason, "%s and wrote no report",
+				 as_status_str(r.status, st, sizeof st));
+		goto out;
+	}
+	if (json_unpack(rep, "{s:{s?s, s?s}}", "allocator", "version", &version, "path", &path))
+		snprintf(reason, sizeof reason, "its report has no allocator section");
+	else if (json_is_false(json_object_get(json_object_get(rep, "allocator"), "mapped")))
+		snprintf(reason, sizeof reason, "loaded, but %s is not mapped in the process", path);
+out:
+	out = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:s}", "name", b->name, "libc", libc,
+			"available", !reason[0], "version", str_or_null(reason[0] ? NULL : version),
+			"path", str_or_null(reason[0] ? NULL : path), "reason",
+			str_or_null(reason), "description", b->desc);
+	json_decref(rep);
+	return out;
+}
+
+/* ---- perf and seccomp -------------------------------------------------------------- */
+
+static int perf_try(uint32_t type, uint64_t config)
+{
+	struct perf_event_attr a;
+	long fd;
+	memset(&a, 0, sizeof a);
+	a.size = sizeof a;
+	a.type = type;
+	a.config = config;
+	a.disabled = 1;
+	/* allowed at paranoid 2; syscall tracepoints still count (their
+	 * registers are the user's), seen here: 10 of 10 mmap calls */
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	close((int)fd);
+	return 0;
+}
+
+/* "Name:\tvalue" of /proc/self/status as a number, or -1. */
+static long status_field(const char *status, const char *name)
+{
+	const char *p = status;
+	size_t n = strlen(name);
+	while (p && *p) {
+		if (!strncmp(p, name, n) && p[n] == ':')
+			return strtol(p + n + 1, NULL, 0);
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	return -1;
+}
+
+static int privileged(const char *status)
+{
+	const char *p = status ? strstr(status, "CapEff:") : NULL;
+	unsigned long long caps = p ? strtoull(p + 7, NULL, 16) : 0;
+	return (caps >> 38 & 1) || (caps >> 21 & 1); /* CAP_PERFMON, CAP_SYS_ADMIN */
+}
+
+/* Why perf_event_open failed with e; seccomp is the process's mode. */
+static const char *perf_why(int e, long seccomp, char *buf, size_t cap)
+{
+	if ((e == EPERM || e == EACCES) && seccomp == 2) {
+		snprintf(buf, cap, "not permitted (%s), most likely by this process's seccomp filter "
+				   "(Docker's default profile blocks perf_event_open)",
+			 strerrorname_np(e));
+		return buf;
+	}
+	switch (e) {
+	case ENOENT:
+	case EOPNOTSUPP:
+		snprintf(buf, cap, "unsupported (%s: the kernel has no such event here)",
+			 strerrorname_np(e));
+		break;
+	case EACCES:
+	case EPERM:
+		snprintf(buf, cap,
+			 "not permitted (%s: perf_event_paranoid, missing CAP_PERFMON, or a seccomp "
+			 "filter such as Docker's default profile)", strerrorname_np(e));
+		break;
+	case ENOSYS:
+		snprintf(buf, cap, "perf_event_open does not exist here (ENOSYS)");
+		break;
+	default:
+		snprintf(buf, cap, "perf_event_open failed: %s (%s)", strerror(e),
+			 strerrorname_np(e) ? strerrorname_np(e) : "?");
+	}
+	return buf;
+}
+
+static const char *hw_why(int e, long seccomp, char *buf, size_t cap)
+{
+	if ((e == ENOENT || e == EOPNOTSUPP) && access("/sys/bus/event_source/devices/cpu", F_OK))
+		snprintf(buf, cap, "unsupported (%s): this machine exposes no CPU PMU (there is no "
+				   "/sys/bus/event_source/devices/cpu; usual in VMs)",
+			 strerrorname_np(e));
+	else
+		perf_why(e, seccomp, buf, cap);
+	return buf;
+}
+
+static json_t *perf_json(void)
+{
+	static const char *const tracefs_dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+						   NULL};
+	char *status = as_read_all("/proc/self/status", NULL);
+	char *par = as_read_all("/proc/sys/kernel/perf_event_paranoid", NULL);
+	char why[PATH_MAX + 320], path[PATH_MAX];
+	const char *tracefs = NULL;
+	json_t *perf, *ids = json_object();
+	int sw, hw, tp = ENOENT, i;
+	long mode;
+
+	mode = status ? status_field(status, "Seccomp") : -1;
+	sw = perf_try(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS);
+	hw = perf_try(PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS);
+	perf = json_pack("{s:b, s:o, s:b}", "usable", sw == 0, "paranoid",
+			 par ? json_integer(strtol(par, NULL, 10)) : json_null(), "privileged",
+			 privileged(status));
+	json_object_set_new(perf, "software",
+			    json_pack("{s:b, s:o}", "available", sw == 0, "reason",
+				      sw ? json_string(perf_why(sw, mode, why, sizeof why)) : json_null()));
+
+	why[0] = 0;
+	for (i = 0; tracefs_dirs[i] && !tracefs; i++) {
+		snprintf(path, sizeof path, "%s/events", tracefs_dirs[i]);
+		if (access(path, X_OK) == 0)
+			tracefs = tracefs_dirs[i];
+		else if (errno == EACCES && !why[0])
+			snprintf(why, sizeof why,
+				 "tracefs at %s is not readable by this user (it is root-only by "
+				 "default): run as root", tracefs_dirs[i]);
+	}
+	if (!tracefs && !why[0]) {
+		char *fs = as_read_all("/proc/filesystems", NULL);
+		snprintf(why, sizeof why, "%s",
+			 fs && strstr(fs, "\ttracefs\n")
+				 ? "tracefs is not mounted"
+				 : "this kernel has no tracefs");
+		free(fs);
+	}
+	json_object_set_new(perf, "tracefs",
+			    json_pack("{s:b, s:o, s:o}", "available", tracefs != NULL, "path",
+				      str_or_null(tracefs), "reason", str_or_null(why)));
+	if (!tracefs) { /* the tracepoints' reason is tracefs' */
+		static const char needs[] = "needs tracefs: ";
+		memmove(why + strlen(needs), why, strlen(why) + 1);
+		memcpy(why, needs, strlen(needs));
+	}
+
+	for (i = 0; tracefs && trace_syscalls[i]; i++) {
+		char *id;
+		snprintf(path, sizeof path, "%s/events/syscalls/sys_enter_%s/id", tracefs,
+			 trace_syscalls[i]);
+		id = as_read_all(path, NULL);
+		if (!id) {
+			snprintf(why, sizeof why, "cannot read %s: %s", path, strerror(errno));
+			break;
+		}
+		json_object_set_new(ids, trace_syscalls[i], json_integer(strtol(id, NULL, 10)));
+		if (i == 0)
+			tp = perf_try(PERF_TYPE_TRACEPOINT, (uint64_t)strtoull(id, NULL, 10));
+		free(id);
+	}
+	if (tracefs && !why[0] && tp)
+		perf_why(tp, mode, why, sizeof why);
+	json_object_set_new(perf, "tracepoints",
+			    json_pack("{s:b, s:o, s:o}", "available", !why[0], "ids", ids, "reason",
+				      str_or_null(why)));
+
+	json_object_set_new(perf, "hardware",
+			    json_pack("{s:b, s:o, s:o}", "available", hw == 0, "errno",
+				      str_or_null(hw ? strerrorname_np(hw) : NULL), "reason",
+				      str_or_null(hw ? hw_why(hw, mode, why, sizeof why) : NULL)));
+
+	json_object_set_new(perf, "seccomp",
+			    json_pack("{s:o, s:s, s:o}", "mode",
+				      mode < 0 ? json_null() : json_integer(mode), "name",
+				      mode == 0   ? "disabled"
+				      : mode == 1 ? "strict"
+				      : mode == 2 ? "filter"
+						  : "unknown",
+				      "filters",
+				      status && status_field(status, "Seccomp_filters") >= 0
+					      ? json_integer(status_field(status, "Seccomp_filters"))
+					      : json_null()));
+	free(status);
+	free(par);
+	return perf;
+}
+
+/* ---- everything -------------------------------------------------------------------- */
+
+json_t *as_probe_here(void)
+{
+	json_t *out, *allocs = json_array(), *libcs = json_array(), *runners = json_array();
+	char *dir = as_tmpdir("allocswap-list");
+	char prog_buf[PATH_MAX], where[PATH_MAX], reason[256], noprog[512];
+	size_t i, k;
+
+	for (k = 0; as_libcs[k]; k++) {
+		const char *libswap = as_libswap_path(as_libcs[k]), *prog;
+		json_t *lc = libc_entry(as_libcs[k], libswap, dir ? dir : "/tmp");
+		json_array_append_new(libcs, lc);
+		if (!json_is_true(json_object_get(lc, "available")) || !dir)
+			continue;
+		noprog[0] = 0;
+		prog = probe_program(as_libcs[k], dir, prog_buf, sizeof prog_buf, noprog,
+				     sizeof noprog);
+		for (i = 0; i < _as_backend_count; i++)
+			json_array_append_new(allocs, probe_backend(&_as_backend_table[i], as_libcs[k],
+								    libswap, prog, noprog, dir));
+	}
+	if (dir)
+		as_rmtree(dir);
+	free(dir);
+
+	json_array_append_new(runners, json_pack("{s:s, s:b, s:n, s:n}", "name", "host",
+						 "available", 1, "program", "reason"));
+	for (i = 0; later_runners[i]; i++) {
+		const char *prog = find_in_path(later_runners[i], where, sizeof where);
+		snprintf(reason, sizeof reason,
+			 "not built yet: the %s runner comes with image support%s",
+			 later_runners[i], prog ? "" : " (and it is not installed)");
+		json_array_append_new(runners,
+				      json_pack("{s:s, s:b, s:o, s:s}", "name", later_runners[i],
+						"available", 0, "program", str_or_null(prog),
+						"reason", reason));
+	}
+	out = json_pack("{s:s, s:o, s:o, s:[{s:s, s:b, s:n}], s:o, s:o}", "schema",
+			"allocswap.list/1", "allocators", allocs, "libcs", libcs, "images", "name",
+			"host", "available", 1, "reason", "runners", runners, "perf", perf_json());
+	return out;
+}
+
+/* ---- text -------------------------------------------------------------------------- */
+
+static const char *jstr(const json_t *o, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : def;
+}
+
+static const char *yes(const json_t *o)
+{
+	return json_is_true(json_object_get(o, "available")) ? "yes" : "no";
+}
+
+static void print_text(const json_t *all)
+{
+	const json_t *e, *perf = json_object_get(all, "perf"), *ids;
+	const char *k;
+	size_t i;
+	char v[64];
+	json_t *val;
+
+	printf("allocators (each probed now under libswap)\n");
+	printf("  %-17s %-6s %-9s %-16s %s\n", "name", "libc", "available", "version",
+	       "path (or why not)");
+	json_array_foreach(json_object_get(all, "allocators"), i, e) {
+		const char *reason = jstr(e, "reason", NULL);
+		printf("  %-17s %-6s %-9s %-16s %s\n", jstr(e, "name", "?"), jstr(e, "libc", "?"),
+		       yes(e), as_version_short(jstr(e, "version", "-"), v, sizeof v),
+		       reason ? reason : jstr(e, "path", "-"));
+	}
+	printf("\nlibcs\n");
+	json_array_foreach(json_object_get(all, "libcs"), i, e) {
+		const char *reason = jstr(e, "reason", NULL);
+		printf("  %-17s %-6s %-9s %s%s\n", jstr(e, "name", "?"), jstr(e, "version", "-"),
+		       yes(e), reason ? reason : "libswap ", reason ? "" : jstr(e, "libswap", "-"));
+	}
+	printf("\nimages\n");
+	json_array_foreach(json_object_get(all, "images"), i, e)
+		printf("  %-17s %-9s %s\n", jstr(e, "name", "?"), yes(e),
+		       "the host's own root filesystem (rootfs and container images come with "
+		       "image support)");
+	printf("\nrunners\n");
+	json_array_foreach(json_object_get(all, "runners"), i, e) {
+		const char *prog = jstr(e, "program", NULL);
+		printf("  %-17s %-9s %s%s%s%s\n", jstr(e, "name", "?"), yes(e),
+		       jstr(e, "reason", "the process runs directly on this machine"),
+		       prog ? " (" : "", prog ? prog : "", prog ? " is installed)" : "");
+	}
+	printf("\nperf\n");
+	val = json_object_get(perf, "paranoid");
+	printf("  %-27s %s%s\n", "perf_event_paranoid",
+	       json_is_integer(val) ? (snprintf(v, sizeof v, "%lld", json_integer_value(val)), v)
+				    : "unknown",
+	       json_is_true(json_object_get(perf, "privileged"))
+		       ? " (this process has CAP_PERFMON or CAP_SYS_ADMIN)"
+		       : "");
+	{
+		static const char *const rows[][2] = {{"software", "software events (faults)"},
+						      {"tracefs", "tracefs"},
+						      {"tracepoints", "syscall tracepoints"},
+						      {"hardware", "hardware counters"}};
+		for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+			e = json_object_get(perf, rows[i][0]);
+			const char *r = jstr(e, "reason", jstr(e, "path", ""));
+			printf("  %-27s %-3s%s%s\n", rows[i][1], yes(e), *r ? " " : "", r);
+			ids = json_object_get(e, "ids");
+			if (json_object_size(ids)) {
+				printf("  %-27s", "  tracepoint ids");
+				json_object_foreach((json_t *)ids, k, val)
+					printf(" %s=%lld", k, json_integer_value(val));
+				printf("\n");
+			}
+		}
+	}
+	e = json_object_get(perf, "seccomp");
+	val = json_object_get(e, "mode");
+	printf("  %-27s %s (mode %s, %lld filters)\n", "seccomp", jstr(e, "name", "?"),
+	       json_is_integer(val) ? (snprintf(v, sizeof v, "%lld", json_integer_value(val)), v)
+				    : "?",
+	       json_integer_value(json_object_get(e, "filters")));
+}
 
 int as_cmd_list(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	as_err("list: not implemented yet");
-	return 1;
+	static const char *const formats[] = {"text", "json", NULL};
+	int i, format = 0;
+	json_t *all;
+	for (i = 1; i < argc; i++) {
+		const char *val = NULL;
+		if (as_is_help(argv[i]))
+			return as_help("list");
+		if (!strncmp(argv[i], "--format=", 9))
+			val = argv[i] + 9;
+		else if (!strcmp(argv[i], "--format") && i + 1 < argc)
+			val = argv[++i];
+		else if (!strcmp(argv[i], "--format"))
+			return as_usage_err("list", "--format needs a value: text or json");
+		else
+			return as_usage_err("list", "unknown argument '%s'; options: --format "
+						    "text|json, -h/--help", argv[i]);
+		format = as_choice("list", "--format", val, formats);
+		if (format < 0)
+			return 2;
+	}
+	all = as_probe_here();
+	if (!all) {
+		as_err("list: out of memory");
+		return 1;
+	}
+	if (format == 1) {
+		if (json_dumpf(all, stdout, JSON_INDENT(2)) == 0)
+			putchar('\n');
+	} else {
+		print_text(all);
+	}
+	json_decref(all);
+	return as_flush_stdout();
 }
