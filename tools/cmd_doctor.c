@@ -1,12 +1,261 @@
-/* cmd_doctor: PLACEHOLDER, to be replaced by its implementation. */
+/* cmd_doctor: what can and cannot be measured here, why, and what to do.
+ *
+ * It probes nothing of its own: it reads as_probe_here() (the object
+ * `allocswap list --format json` prints) and the Python the suite runs, and
+ * turns each piece into one "ok" or "no" line with the reason, and for a
+ * "no" a line saying what to do about it.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
 
-const char as_usage_doctor[] = "usage: allocswap doctor\n";
+const char as_usage_doctor[] =
+	"usage: allocswap doctor\n"
+	"\n"
+	"Says what can and cannot be measured on this machine, and why: libswap\n"
+	"for each libc, which allocators load (each is probed now, as in\n"
+	"'allocswap list'), the Python the benchmarks run, perf events (software\n"
+	"events for page faults, syscall tracepoints through tracefs, hardware\n"
+	"counters), perf_event_paranoid, the seccomp mode, and the runners.\n"
+	"Each item is one line starting with \"ok\" or \"no\", with the reason; a\n"
+	"\"no\" is followed by a line starting with \"->\" saying what to do.\n"
+	"\n"
+	"options:\n"
+	"  -h, --help  this text\n"
+	"\n"
+	"Exit status: 0 when runs can be measured here (libswap for glibc and its\n"
+	"system allocator work), 1 when they cannot, 2 for bad usage.\n";
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static int avail(const json_t *o)
+{
+	return json_is_true(json_object_get(o, "available"));
+}
+
+static void item(int ok, const char *what, const char *why, const char *todo)
+{
+	printf("%s  %s%s%s\n", ok ? "ok" : "no", what, why && *why ? ": " : "", why ? why : "");
+	if (!ok && todo && *todo)
+		printf("    -> %s\n", todo);
+}
+
+/* Joins "name version" (available) or "name" (not) of the allocator rows
+ * of one libc whose availability is ok and whose reason is reason (any
+ * reason when NULL); marks the rows it took in done[]. */
+static void join_rows(const json_t *allocs, const char *libc, int ok, const char *reason,
+		      char *done, char *buf, size_t cap)
+{
+	const json_t *e;
+	size_t i, n = 0;
+	char ver[64];
+	buf[0] = 0;
+	json_array_foreach(allocs, i, e) {
+		if (done[i] || strcmp(jstr(e, "libc"), libc) || avail(e) != ok ||
+		    (reason && strcmp(jstr(e, "reason"), reason)))
+			continue;
+		done[i] = 1;
+		n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%s%s%s", n ? ", " : "",
+				      jstr(e, "name"), ok ? " " : "",
+				      ok ? as_version_short(jstr(e, "version"), ver, sizeof ver) : "");
+	}
+}
+
+static void allocators(const json_t *all)
+{
+	const json_t *allocs = json_object_get(all, "allocators"), *lc, *e;
+	size_t k, i, n = json_array_size(allocs);
+	char *done = calloc(n + 1, 1), names[1024], what[1200];
+	if (!done)
+		return;
+	json_array_foreach(json_object_get(all, "libcs"), k, lc) {
+		const char *libc = jstr(lc, "name");
+		if (!avail(lc))
+			continue;
+		join_rows(allocs, libc, 1, NULL, done, names, sizeof names);
+		snprintf(what, sizeof what, "allocators under %s", libc);
+		if (names[0])
+			item(1, what, names, NULL);
+		/* the unavailable ones, one line per reason */
+		json_array_foreach(allocs, i, e) {
+			const char *reason = jstr(e, "reason");
+			const char *todo =
+				strstr(reason, "built for")
+					? "musl builds of jemalloc and mimalloc come with the musl "
+					  "images; or give -a a path to a musl-built .so"
+				: strstr(reason, "not probed")
+					? "install musl-tools (./run.sh deps does)"
+					: "install the library (the README's backend table names the "
+					  "Debian package; ./run.sh deps installs them all)";
+			if (done[i] || strcmp(jstr(e, "libc"), libc))
+				continue;
+			join_rows(allocs, libc, 0, reason, done, names, sizeof names);
+			snprintf(what, sizeof what, "%s under %s", names, libc);
+			item(0, what, reason, todo);
+		}
+	}
+	free(done);
+}
+
+/* The Python the benchmarks run, and its version (stdout of --version). */
+static void python(void)
+{
+	const char *py = as_python_path();
+	char *argv[] = {(char *)py, "--version", NULL}, ver[64] = "", what[320];
+	struct as_proc r;
+	FILE *tmp = tmpfile();
+	if (access(py, X_OK)) {
+		snprintf(what, sizeof what, "python %s", py);
+		item(0, what, "not found", "install python3, or set ALLOCSWAP_CLI_PYTHON");
+		goto out;
+	}
+	if (tmp && as_spawn(argv, NULL, fileno(tmp), 1, &r) == 0 && r.status == 0) {
+		rewind(tmp);
+		if (!fgets(ver, sizeof ver, tmp))
+			ver[0] = 0;
+		ver[strcspn(ver, "\n")] = 0;
+	}
+	snprintf(what, sizeof what, "python %s", py);
+	item(ver[0] != 0, what, ver[0] ? ver : "does not run ('--version' failed)",
+	     "check the interpreter, or set ALLOCSWAP_CLI_PYTHON to another one");
+out:
+	if (tmp)
+		fclose(tmp);
+}
+
+static void perf(const json_t *all)
+{
+	const json_t *p = json_object_get(all, "perf"), *e, *mode;
+	char why[1024];
+	json_int_t par = json_integer_value(json_object_get(p, "paranoid"));
+	int priv = json_is_true(json_object_get(p, "privileged"));
+
+	snprintf(why, sizeof why, "%s%s",
+		 json_is_integer(json_object_get(p, "paranoid"))
+			 ? (par <= 1 ? "perf_event_paranoid allows counting other processes"
+			    : par == 2
+				    ? "perf_event_paranoid 2: user-space counting of own processes"
+				    : "perf_event_paranoid above 2 forbids unprivileged perf events")
+			 : "perf_event_paranoid unreadable",
+		 priv ? "; this process has CAP_PERFMON or CAP_SYS_ADMIN, which overrides it" : "");
+	item(1, "perf permissions", why, NULL);
+
+	e = json_object_get(p, "software");
+	item(avail(e), "software events (page faults)",
+	     avail(e) ? "perf_event_open works for PERF_COUNT_SW_PAGE_FAULTS" : jstr(e, "reason"),
+	     "lower /proc/sys/kernel/perf_event_paranoid (sysctl kernel.perf_event_paranoid=2), "
+	     "run with CAP_PERFMON, or in a container allow perf_event_open "
+	     "(--security-opt seccomp=unconfined)");
+
+	e = json_object_get(p, "tracepoints");
+	item(avail(e), "syscall tracepoints (mmap, munmap, mremap, brk, madvise)",
+	     avail(e) ? "tracefs ids readable and a tracepoint counter opens" : jstr(e, "reason"),
+	     strstr(jstr(e, "reason"), "not mounted")
+		     ? "as root: mount -t tracefs nodev /sys/kernel/tracing"
+		     : strstr(jstr(e, "reason"), "root-only") ? "run as root"
+							    : "syscalls cannot be counted "
+							      "by perf here");
+
+	e = json_object_get(p, "hardware");
+	item(avail(e), "hardware counters (instructions, cycles)",
+	     avail(e) ? "PERF_COUNT_HW_INSTRUCTIONS opens" : jstr(e, "reason"),
+	     !strcmp(jstr(e, "errno"), "ENOENT") || !strcmp(jstr(e, "errno"), "EOPNOTSUPP")
+		     ? "nothing to do on this machine: they need bare metal or a VM with a "
+		       "virtual PMU; allocswap reports them as absent, never as zero"
+		     : "see the perf permissions above");
+
+	e = json_object_get(p, "seccomp");
+	mode = json_object_get(e, "mode");
+	if (json_integer_value(mode) == 0 && json_is_integer(mode))
+		item(1, "seccomp", "disabled in this process (mode 0): syscalls pay no filter cost, "
+				   "and the seccomp axis needs a filter of its own (it comes with "
+				   "image support)",
+		     NULL);
+	else {
+		snprintf(why, sizeof why, "mode %s (%s), %lld filters: syscalls pay the filter's "
+					  "cost, and perf_event_open may be blocked",
+			 json_is_integer(mode) ? (json_integer_value(mode) == 1 ? "1" : "2") : "?",
+			 jstr(e, "name"), json_integer_value(json_object_get(e, "filters")));
+		item(0, "seccomp", why,
+		     "to measure without it: docker/podman run --security-opt seccomp=unconfined");
+	}
+}
+
+static void runners(const json_t *all)
+{
+	const json_t *e;
+	size_t i, n = 0, m = 0;
+	char names[256] = "", installed[1024] = "", why[1400], what[300];
+	json_array_foreach(json_object_get(all, "runners"), i, e) {
+		const char *prog = jstr(e, "program");
+		if (avail(e)) {
+			snprintf(what, sizeof what, "runner %s", jstr(e, "name"));
+			item(1, what, "processes run directly on this machine", NULL);
+			continue;
+		}
+		n += (size_t)snprintf(names + n, n < sizeof names ? sizeof names - n : 0, "%s%s",
+				      n ? ", " : "", jstr(e, "name"));
+		if (*prog)
+			m += (size_t)snprintf(installed + m,
+					      m < sizeof installed ? sizeof installed - m : 0,
+					      "%s%s", m ? ", " : "", prog);
+	}
+	if (!n)
+		return;
+	snprintf(why, sizeof why, "not built yet, they come with image support (installed here: "
+				  "%s)", m ? installed : "none of them");
+	snprintf(what, sizeof what, "runners %s", names);
+	item(0, what, why, "use the host runner (the default) until then");
+}
 
 int as_cmd_doctor(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	as_err("doctor: not implemented yet");
-	return 1;
+	const json_t *lc, *e;
+	json_t *all;
+	size_t i;
+	int usable = 0;
+	char what[128], why[1024];
+
+	if (argc > 1) {
+		if (as_is_help(argv[1]))
+			return as_help("doctor");
+		return as_usage_err("doctor", "unknown argument '%s'; doctor takes no options "
+					      "but -h/--help", argv[1]);
+	}
+	all = as_probe_here();
+	if (!all) {
+		as_err("doctor: out of memory");
+		return 1;
+	}
+	json_array_foreach(json_object_get(all, "libcs"), i, lc) {
+		snprintf(what, sizeof what, "libswap for %s %s", jstr(lc, "name"),
+			 jstr(lc, "version"));
+		item(avail(lc), what, avail(lc) ? jstr(lc, "libswap") : jstr(lc, "reason"),
+		     !strcmp(jstr(lc, "name"), "musl")
+			     ? "meson setup build-musl --cross-file cross/musl-x86_64.ini && "
+			       "ninja -C build-musl (./run.sh build does both builds)"
+			     : "ninja -C build (./run.sh build)");
+	}
+	allocators(all);
+	json_array_foreach(json_object_get(all, "allocators"), i, e)
+		if (!strcmp(jstr(e, "name"), "system") && !strcmp(jstr(e, "libc"), "glibc"))
+			usable = avail(e);
+	python();
+	perf(all);
+	runners(all);
+	snprintf(why, sizeof why, "%s",
+		 usable ? "runs can be measured here: wall, user and sys time and max RSS "
+			  "(wait4), and heap figures from libswap's reports"
+			: "libswap does not work under glibc here: nothing can be measured");
+	printf("\n%s\n", why);
+	json_decref(all);
+	return usable ? 0 : 1;
 }
