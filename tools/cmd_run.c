@@ -1,12 +1,714 @@
-/* cmd_run: PLACEHOLDER, to be replaced by its implementation. */
+/* cmd_run: one command under libswap, summarized like `perf stat`.
+ *
+ *   allocswap run [-a ALLOC] [--libc L] [--stats MODE] [--report FILE] -- CMD...
+ *
+ * The environment is as_env_preload's (libswap first in LD_PRELOAD, the
+ * caller's other ALLOCSWAP_* variables removed, static TLS raised so that
+ * jemalloc needs no re-exec), with reports written pid-named into a fresh
+ * temporary directory.  as_spawn measures wall, user and sys time and max
+ * RSS (wait4).  The report of CMD's own process is the one whose ppid is
+ * this process (a fork of CMD has CMD as parent; an exec keeps the pid, and
+ * only the last image writes a report); the others are counted.  The exit
+ * status is CMD's, or 128+N when signal N killed it.
+ *
+ * Before anything runs, CMD is looked up as execvp would, and its ELF
+ * interpreter read: a statically linked program cannot be preloaded into,
+ * and a glibc libswap cannot be loaded into a musl process (nor the other
+ * way round).  --libc defaults to CMD's own libc.
+ *
+ * --json writes this object (add fields freely, rename none):
+ *   {"schema": "allocswap.run-summary/1", "command": [argv...],
+ *    "config": {"allocator", "libc", "stats", "pymalloc": "on"|"off"|null},
+ *    "proc": {"wall_ns", "user_ns", "sys_ns", "maxrss", "minflt", "majflt",
+ *             "exit", "signal": "SIGTERM"|null},
+ *    "report": the report of CMD's process (allocswap.report/1) or null,
+ *    "report_path": where --report kept it, or null,
+ *    "other_reports": reports of other processes (CMD's children)}
+ * "proc" has the fields of results.h's run records; "exit" is the status
+ * allocswap run exits with.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "as_backend.h"
 #include "cli.h"
 
-const char as_usage_run[] = "usage: allocswap run\n";
+#define AS_NAME_WORD(id, soname, usable, libcs, desc) " " #id
+
+/* X(id, short "-x, " or "    ", long, " ARG" or "", help): the one list of
+ * options; the parser, the error line and the --help text come from it. */
+#define RUN_OPTIONS(X)                                                                      \
+	X(OPT_ALLOCATOR, "-a, ", "--allocator", " NAME|PATH",                                \
+	  "allocator to run CMD on (default: system), one of\n"                             \
+	  "       " AS_BACKENDS(AS_NAME_WORD) ",\n"                                            \
+	  "        or a path to a .so that exports malloc and free ('allocswap list'\n"        \
+	  "        shows which are installed)")                                               \
+	X(OPT_LIBC, "    ", "--libc", " glibc|musl",                                           \
+	  "the libswap.so build to use; default: CMD's own libc (read from its\n"             \
+	  "        ELF interpreter), else glibc.  musl needs the musl build of libswap")       \
+	X(OPT_STATS, "    ", "--stats", " off|counters",                                       \
+	  "off: pure dispatch, no heap figures; counters (default): calls,\n"                 \
+	  "        bytes, live and peak heap")                                                \
+	X(OPT_REPORT, "    ", "--report", " FILE",                                             \
+	  "keep the JSON report of CMD's process (allocswap.report/1) at FILE,\n"             \
+	  "        replacing it; otherwise reports go to a temporary directory that\n"        \
+	  "        is removed")                                                               \
+	X(OPT_PYMALLOC, "    ", "--pymalloc", " on|off",                                       \
+	  "for Python: off sets PYTHONMALLOC=malloc (every object through malloc),\n"         \
+	  "        on removes PYTHONMALLOC; default: the environment is left as it is")       \
+	X(OPT_OUTPUT, "-o, ", "--output", " FILE",                                             \
+	  "write the summary to FILE instead of standard error")                              \
+	X(OPT_JSON, "    ", "--json", "",                                                      \
+	  "write the summary as one JSON object (allocswap.run-summary/1)")                   \
+	X(OPT_QUIET, "-q, ", "--quiet", "", "no summary on standard error (-o still writes one)") \
+	X(OPT_HELP, "-h, ", "--help", "", "this text")
+
+#define AS_OPT_ID(id, s, l, a, h) id,
+enum run_opt { RUN_OPTIONS(AS_OPT_ID) RUN_NOPTS };
+
+struct run_opt_info {
+	const char *shrt, *lng, *arg;
+};
+#define AS_OPT_INFO(id, s, l, a, h) {s, l, a},
+static const struct run_opt_info run_opts[] = {RUN_OPTIONS(AS_OPT_INFO)};
+
+#define AS_OPT_USAGE(id, s, l, a, h) "  " s l a "\n        " h "\n"
+const char as_usage_run[] =
+	"usage: allocswap run [OPTIONS] [--] CMD [ARGS...]\n"
+	"\n"
+	"Runs CMD once with libswap.so preloaded and the allocator swapped, then\n"
+	"prints a summary on standard error, like perf stat: wall, user and sys\n"
+	"time and max RSS (wait4), peak live heap and what was requested, the\n"
+	"fragmentation at peak (peak RSS / peak live), page faults, and syscalls\n"
+	"when they were counted.  The heap figures come from the libswap report of\n"
+	"CMD's own process; processes CMD starts write reports too, and are\n"
+	"counted.  A process that ends without exit handlers (_exit, a crash, a\n"
+	"signal) writes no report: the summary says so and keeps the rest.\n"
+	"\n"
+	"options:\n" RUN_OPTIONS(AS_OPT_USAGE)
+	"\n"
+	"CMD starts at the first argument that is not an option, or after '--'.\n"
+	"Other ALLOCSWAP_* variables in the environment are ignored: the options\n"
+	"above are the whole configuration.\n"
+	"\n"
+	"Exit status: CMD's; 128+N when signal N killed it; 127 when CMD is not\n"
+	"found and 126 when it cannot be executed (as env(1)); 2 for bad usage, with\n"
+	"one line on standard error; 1 when allocswap itself failed.\n";
+
+static const char *const stats_modes[] = {"off", "counters", NULL};
+static const char *const on_off[] = {"on", "off", NULL};
+
+struct run_args {
+	const char *v[RUN_NOPTS]; /* option values; "" for flags that were given */
+	char **cmd;
+};
+
+/* "allocswap run: <msg>" on stderr, for what goes wrong after the usage was good. */
+static void run_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void run_err(const char *fmt, ...)
+{
+	va_list ap;
+	fputs(ALLOCSWAP_CLI_NAME " run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- parsing ---------------------------------------------------------------------- */
+
+static int unknown_option(const char *arg)
+{
+	char list[512];
+	size_t n = 0, i;
+	list[0] = 0;
+	for (i = 0; i < RUN_NOPTS; i++)
+		n += (size_t)snprintf(list + n, sizeof list - n, "%s%.2s%s%s", i ? ", " : "",
+				      run_opts[i].shrt[0] == '-' ? run_opts[i].shrt : "",
+				      run_opts[i].shrt[0] == '-' ? "/" : "", run_opts[i].lng);
+	return as_usage_err("run", "unknown option '%s'; options: %s", arg, list);
+}
+
+/* 0 and a->cmd set, 1 for --help, or 2 after an error line. */
+static int parse(int argc, char **argv, struct run_args *a)
+{
+	int i;
+	memset(a, 0, sizeof *a);
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *val = NULL;
+		size_t k, len;
+		if (!strcmp(arg, "--")) {
+			i++;
+			break;
+		}
+		if (arg[0] != '-' || !arg[1])
+			break;
+		for (k = 0; k < RUN_NOPTS; k++) {
+			const struct run_opt_info *o = &run_opts[k];
+			len = strlen(o->lng);
+			if (!strncmp(arg, o->lng, len) && (arg[len] == 0 || arg[len] == '=')) {
+				val = arg[len] == '=' ? arg + len + 1 : NULL;
+				break;
+			}
+			if (o->shrt[0] == '-' && arg[1] == o->shrt[1] && arg[1] != '-') {
+				val = arg[2] ? arg + 2 : NULL;
+				break;
+			}
+		}
+		if (k == RUN_NOPTS)
+			return unknown_option(arg);
+		if (k == OPT_HELP)
+			return 1;
+		if (!run_opts[k].arg[0]) {
+			if (val)
+				return as_usage_err("run", "%s takes no value", run_opts[k].lng);
+			val = "";
+		} else if (!val) {
+			if (i + 1 >= argc)
+				return as_usage_err("run", "%s needs a value:%s", run_opts[k].lng,
+						    run_opts[k].arg);
+			val = argv[++i];
+		}
+		a->v[k] = val;
+	}
+	if (i >= argc)
+		return as_usage_err("run", "no command given: allocswap run [OPTIONS] -- CMD "
+					   "[ARGS...]");
+	a->cmd = argv + i;
+	return 0;
+}
+
+/* ---- CMD -------------------------------------------------------------------------- */
+
+/* CMD as execvp finds it, into buf: 0, or ENOENT / EACCES. */
+static int resolve(const char *cmd, char *buf, size_t cap)
+{
+	const char *path = getenv("PATH"), *p, *e;
+	int err = ENOENT;
+	struct stat st;
+	if (strchr(cmd, '/')) {
+		snprintf(buf, cap, "%s", cmd);
+		if (access(buf, F_OK))
+			return errno;
+		return access(buf, X_OK) || stat(buf, &st) || !S_ISREG(st.st_mode) ? EACCES : 0;
+	}
+	if (!path)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	for (p = path;; p = e + 1) {
+		e = strchr(p, ':');
+		if (!e)
+			e = p + strlen(p);
+		snprintf(buf, cap, "%.*s/%s", (int)(e - p), e > p ? p : ".", cmd);
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			err = EACCES;
+		}
+		if (!*e)
+			return err;
+	}
+}
+
+/* The ELF interpreter of path into buf: 0; 1 for an ELF file without one
+ * (statically linked); -1 when it cannot tell (not 64-bit ELF, unreadable). */
+static int elf_interp(const char *path, char *buf, size_t cap)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1, i;
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof eh, 0) != sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof ph)
+		goto out;
+	rc = 1;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) !=
+		    sizeof ph) {
+			rc = -1;
+			break;
+		}
+		if (ph.p_type == PT_INTERP) {
+			size_t n = ph.p_filesz < cap ? ph.p_filesz : cap - 1;
+			rc = pread(fd, buf, n, (off_t)ph.p_offset) == (ssize_t)n ? 0 : -1;
+			buf[n] = 0;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/* A "#!" script's interpreter (following "/usr/bin/env NAME"), into buf; 0 or -1. */
+static int script_interp(const char *path, char *buf, size_t cap)
+{
+	char line[256], *p, *name;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, line, sizeof line - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 3 || line[0] != '#' || line[1] != '!')
+		return -1;
+	line[n] = 0;
+	line[strcspn(line, "\n")] = 0;
+	p = line + 2 + strspn(line + 2, " \t");
+	name = strtok(p, " \t");
+	if (!name)
+		return -1;
+	if (!strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1 : name, "env")) {
+		name = strtok(NULL, " \t");
+		if (!name || name[0] == '-')
+			return -1;
+		return resolve(name, buf, cap) ? -1 : 0;
+	}
+	snprintf(buf, cap, "%s", name);
+	return 0;
+}
+
+/* Checks that libswap can be preloaded into CMD; *libc is set from CMD's
+ * interpreter when NULL.  0, or 2 after an error line. */
+static int check_cmd(const char *cmd, const char *path, const char **libc)
+{
+	char interp[PATH_MAX], script[PATH_MAX];
+	const char *prog = path, *its;
+	int rc = elf_interp(path, interp, sizeof interp);
+	if (rc < 0 && script_interp(path, script, sizeof script) == 0) {
+		prog = script;
+		rc = elf_interp(script, interp, sizeof interp);
+	}
+	if (rc < 0) /* cannot tell: let the run show what happens */
+		return 0;
+	if (rc == 1)
+		return as_usage_err("run", "'%s' is statically linked: LD_PRELOAD cannot load "
+					   "libswap into it", prog);
+	its = strstr(interp, "ld-musl") ? "musl" : "glibc";
+	if (!*libc)
+		*libc = its;
+	else if (strcmp(*libc, its))
+		return as_usage_err("run", "'%s' is a %s program (interpreter %s): the %s build "
+					   "of libswap cannot be loaded into it; use --libc %s",
+				    prog == path ? cmd : prog, its, interp, *libc, its);
+	return 0;
+}
+
+/* 0 and *alloc set (a table name, or the real path of a file), or 2. */
+static int check_allocator(const char *spec, const char *libc, char *buf, size_t cap,
+			   const char **alloc)
+{
+	char names[256];
+	size_t i, n = 0;
+	if (strchr(spec, '/')) {
+		char *real = realpath(spec, NULL);
+		if (!real || access(real, R_OK)) {
+			free(real);
+			return as_usage_err("run", "allocator file '%s': %s", spec, strerror(errno));
+		}
+		snprintf(buf, cap, "%s", real);
+		free(real);
+		*alloc = buf;
+		return 0;
+	}
+	for (i = 0; i < _as_backend_count; i++) {
+		const struct as_backend_info *b = &_as_backend_table[i];
+		if (strcmp(spec, b->name))
+			continue;
+		if (!as_has_word(b->libcs, libc))
+			return as_usage_err("run", "allocator '%s' is built for %s only; under %s use "
+						   "system or a path to a %s-built .so",
+					    spec, b->libcs, libc, libc);
+		*alloc = b->name;
+		return 0;
+	}
+	names[0] = 0;
+	for (i = 0; i < _as_backend_count; i++)
+		n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+				      _as_backend_table[i].name);
+	return as_usage_err("run", "unknown allocator '%s'; choose one of: %s, or a path to a .so "
+				   "that exports malloc and free", spec, names);
+}
+
+/* Can FILE be created (its directory exists and is writable)?  0 or 2. */
+static int check_writable(const char *opt, const char *file)
+{
+	char dir[PATH_MAX], *slash;
+	snprintf(dir, sizeof dir, "%s", file);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (!*file || access(dir, W_OK | X_OK))
+		return as_usage_err("run", "%s '%s': cannot write in '%s': %s", opt, file, dir,
+				    *file ? strerror(errno) : "empty name");
+	return 0;
+}
+
+/* ---- reports ---------------------------------------------------------------------- */
+
+/* The report of the process this one started, and how many other reports
+ * (and unreadable files) the directory holds. */
+static json_t *find_report(const char *dir, char *path, size_t cap, int *others)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	json_t *top = NULL;
+	*others = 0;
+	path[0] = 0;
+	while (d && (de = readdir(d))) {
+		char p[PATH_MAX];
+		json_t *j;
+		size_t n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		j = json_load_file(p, 0, NULL);
+		if (!top && j &&
+		    json_integer_value(json_object_get(json_object_get(j, "process"), "ppid")) ==
+			    (json_int_t)getpid()) {
+			top = j;
+			snprintf(path, cap, "%s", p);
+			continue;
+		}
+		json_decref(j);
+		++*others;
+	}
+	if (d)
+		closedir(d);
+	return top;
+}
+
+/* Moves the report to dest (a copy when rename crosses file systems): 0 or errno. */
+static int keep_report(const char *src, const char *dest)
+{
+	size_t len;
+	char *data;
+	FILE *f;
+	int rc = 0;
+	if (rename(src, dest) == 0)
+		return 0;
+	if (errno != EXDEV)
+		return errno;
+	data = as_read_all(src, &len);
+	if (!data)
+		return errno;
+	f = fopen(dest, "w");
+	if (!f || fwrite(data, 1, len, f) != len)
+		rc = errno ? errno : EIO;
+	if (f && fclose(f) && !rc)
+		rc = errno;
+	free(data);
+	return rc;
+}
+
+/* ---- summary ---------------------------------------------------------------------- */
+
+static void fmt_bytes(double v, char *num, size_t ncap, const char **unit)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	unsigned u = 0;
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(num, ncap, u ? "%.1f" : "%.0f", v);
+	*unit = units[u];
+}
+
+static const char *fmt_count(long long v, char *buf, size_t cap)
+{
+	char d[32];
+	size_t n = (size_t)snprintf(d, sizeof d, "%lld", v < 0 ? 0 : v), i, k = 0;
+	for (i = 0; i < n && k + 2 < cap; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[k++] = ',';
+		buf[k++] = d[i];
+	}
+	buf[k] = 0;
+	return buf;
+}
+
+static json_int_t jint(const json_t *o, const char *a, const char *b)
+{
+	return json_integer_value(json_object_get(json_object_get(o, a), b));
+}
+
+static const char *jstr(const json_t *o, const char *a, const char *b)
+{
+	return json_string_value(json_object_get(json_object_get(o, a), b));
+}
+
+struct run_result {
+	char **cmd;
+	const char *allocator, *libc, *stats, *pymalloc;
+	struct as_proc proc;
+	int exit;
+	json_t *report;
+	const char *report_path; /* where --report kept it */
+	int others;
+};
+
+static void text_summary(FILE *f, const struct run_result *r)
+{
+	const json_t *rep = r->report, *calls, *sys;
+	char cmdline[96], v[64], num[32], ver[64];
+	const char *unit;
+	size_t n = 0, i;
+	json_int_t ncalls;
+	json_t *frag;
+
+	for (i = 0; r->cmd[i] && n < sizeof cmdline; i++)
+		n += (size_t)snprintf(cmdline + n, sizeof cmdline - n, "%s%s", i ? " " : "", r->cmd[i]);
+	if (n >= sizeof cmdline)
+		memcpy(cmdline + sizeof cmdline - 4, "...", 4);
+
+	fprintf(f, "\nallocswap run: %s  (allocator ", cmdline);
+	if (rep)
+		fprintf(f, "%s %s, %s %s", jstr(rep, "allocator", "name"),
+			as_version_short(jstr(rep, "allocator", "version")
+						 ? jstr(rep, "allocator", "version")
+						 : "",
+					 ver, sizeof ver),
+			jstr(rep, "libc", "name"),
+			jstr(rep, "libc", "version") ? jstr(rep, "libc", "version") : "");
+	else
+		fprintf(f, "%s, %s", r->allocator, r->libc);
+	fprintf(f, ", stats %s%s%s)\n\n", r->stats, r->pymalloc ? ", pymalloc " : "",
+		r->pymalloc ? r->pymalloc : "");
+
+	fprintf(f, "%16.3f s      wall\n", (double)r->proc.wall_ns / 1e9);
+	fprintf(f, "%16.3f s      user\n", (double)r->proc.user_ns / 1e9);
+	fprintf(f, "%16.3f s      sys\n", (double)r->proc.sys_ns / 1e9);
+	fmt_bytes((double)r->proc.maxrss, num, sizeof num, &unit);
+	fprintf(f, "%16s %-6s max RSS\n", num, unit);
+	if (!rep) {
+		fprintf(f, "%16s        no report from CMD's process: it ended without running exit "
+			   "handlers\n%16s        (_exit, a crash, a signal, or an exec that failed), so "
+			   "no heap figures\n", "-", "");
+	} else if (!json_object_get(rep, "bytes")) {
+		fprintf(f, "%16s        peak live heap  (not counted: stats off)\n", "-");
+	} else {
+		calls = json_object_get(rep, "calls");
+		fmt_bytes((double)jint(rep, "bytes", "peak_live"), num, sizeof num, &unit);
+		fprintf(f, "%16s %-6s peak live heap  (requested ", num, unit);
+		fmt_bytes((double)jint(rep, "bytes", "requested"), num, sizeof num, &unit);
+		ncalls = json_integer_value(json_object_get(calls, "malloc")) +
+			 json_integer_value(json_object_get(calls, "calloc")) +
+			 json_integer_value(json_object_get(calls, "realloc")) +
+			 json_integer_value(json_object_get(calls, "aligned"));
+		fprintf(f, "%s %s in %s call%s)\n", num, unit, fmt_count(ncalls, v, sizeof v),
+			ncalls == 1 ? "" : "s");
+	}
+	frag = json_object_get(json_object_get(rep, "memory"), "fragmentation_at_peak");
+	if (json_is_number(frag)) {
+		fprintf(f, "%16.2f        fragmentation at peak  (peak RSS / peak live)\n",
+			json_number_value(frag));
+	} else if (rep && json_object_get(rep, "bytes")) {
+		fprintf(f, "%16s        fragmentation at peak  (no peak heap)\n", "-");
+	}
+	fprintf(f, "%16s        page faults  (%s major)\n",
+		fmt_count(r->proc.minflt + r->proc.majflt, v, sizeof v),
+		fmt_count(r->proc.majflt, num, sizeof num));
+	sys = json_object_get(rep, "syscalls");
+	if (!rep) {
+		fprintf(f, "        syscalls: not counted: no report\n");
+	} else if (!jstr(rep, "syscalls", "source") || !strcmp(jstr(rep, "syscalls", "source"), "none")) {
+		fprintf(f, "        syscalls: not counted: %s\n",
+			jstr(rep, "syscalls", "reason") ? jstr(rep, "syscalls", "reason") : "no reason given");
+	} else {
+		static const char *const names[] = {"mmap", "munmap", "mremap", "brk", "madvise", NULL};
+		fprintf(f, "        syscalls (%s):", jstr(rep, "syscalls", "source"));
+		for (i = 0; names[i]; i++)
+			if (json_is_integer(json_object_get(sys, names[i])))
+				fprintf(f, " %s %s", names[i],
+					fmt_count(jint(rep, "syscalls", names[i]), v, sizeof v));
+		fprintf(f, "\n");
+	}
+	if (r->others)
+		fprintf(f, "        %d other process%s (children of CMD) wrote reports too; the heap "
+			   "figures above are CMD's own\n", r->others, r->others == 1 ? "" : "es");
+	if (json_is_false(json_object_get(json_object_get(rep, "allocator"), "mapped")))
+		fprintf(f, "        warning: %s is not mapped in CMD's process\n",
+			jstr(rep, "allocator", "path"));
+	if (r->report_path)
+		fprintf(f, "        report: %s\n", r->report_path);
+	if (WIFSIGNALED(r->proc.status))
+		fprintf(f, "\nCMD was killed by signal %d (SIG%s): exit status %d\n",
+			WTERMSIG(r->proc.status), sigabbrev_np(WTERMSIG(r->proc.status))
+							  ? sigabbrev_np(WTERMSIG(r->proc.status))
+							  : "?",
+			r->exit);
+	else
+		fprintf(f, "\nexit status %d\n", r->exit);
+}
+
+static json_t *json_summary(const struct run_result *r)
+{
+	json_t *cmd = json_array();
+	char sig[32] = "";
+	size_t i;
+	for (i = 0; r->cmd[i]; i++)
+		json_array_append_new(cmd, json_string(r->cmd[i]));
+	if (WIFSIGNALED(r->proc.status) && sigabbrev_np(WTERMSIG(r->proc.status)))
+		snprintf(sig, sizeof sig, "SIG%s", sigabbrev_np(WTERMSIG(r->proc.status)));
+	return json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:o}, "
+			 "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:o}, s:O, s:o, s:i}",
+			 "schema", "allocswap.run-summary/1", "command", cmd, "config", "allocator",
+			 r->allocator, "libc", r->libc, "stats", r->stats, "pymalloc",
+			 r->pymalloc ? json_string(r->pymalloc) : json_null(), "proc", "wall_ns",
+			 (json_int_t)r->proc.wall_ns, "user_ns", (json_int_t)r->proc.user_ns,
+			 "sys_ns", (json_int_t)r->proc.sys_ns, "maxrss", (json_int_t)r->proc.maxrss,
+			 "minflt", (json_int_t)r->proc.minflt, "majflt", (json_int_t)r->proc.majflt,
+			 "exit", r->exit, "signal", sig[0] ? json_string(sig) : json_null(), "report",
+			 r->report ? r->report : json_null(), "report_path",
+			 r->report_path ? json_string(r->report_path) : json_null(), "other_reports",
+			 r->others);
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+static void ignore_signal(int sig)
+{
+	(void)sig;
+}
 
 int as_cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	as_err("run: not implemented yet");
-	return 1;
+	struct run_args a;
+	struct run_result r;
+	struct as_env env;
+	struct sigaction sa, old_int, old_quit;
+	char cmd_path[PATH_MAX], alloc_buf[PATH_MAX], pattern[PATH_MAX], found[PATH_MAX];
+	const char *libswap;
+	char *dir = NULL;
+	FILE *out = NULL;
+	int rc, k;
+
+	rc = parse(argc, argv, &a);
+	if (rc)
+		return rc == 1 ? as_help("run") : rc;
+	memset(&r, 0, sizeof r);
+	r.cmd = a.cmd;
+	r.stats = a.v[OPT_STATS] ? a.v[OPT_STATS] : "counters";
+	r.pymalloc = a.v[OPT_PYMALLOC];
+	r.libc = a.v[OPT_LIBC];
+	if ((r.libc && as_choice("run", "--libc", r.libc, as_libcs) < 0) ||
+	    as_choice("run", "--stats", r.stats, stats_modes) < 0 ||
+	    (r.pymalloc && as_choice("run", "--pymalloc", r.pymalloc, on_off) < 0))
+		return 2;
+
+	rc = resolve(a.cmd[0], cmd_path, sizeof cmd_path);
+	if (rc) {
+		run_err("%s: %s", a.cmd[0], rc == ENOENT ? "command not found" : strerror(rc));
+		return rc == ENOENT ? 127 : 126;
+	}
+	if (check_cmd(a.cmd[0], cmd_path, &r.libc))
+		return 2;
+	if (!r.libc)
+		r.libc = "glibc";
+	if (check_allocator(a.v[OPT_ALLOCATOR] ? a.v[OPT_ALLOCATOR] : "system", r.libc, alloc_buf,
+			    sizeof alloc_buf, &r.allocator))
+		return 2;
+	libswap = as_libswap_path(r.libc);
+	if (!libswap)
+		return as_usage_err("run", "no %s build of libswap.so was found next to this "
+					   "allocswap ('allocswap list' shows what there is)", r.libc);
+	if (a.v[OPT_REPORT] && check_writable("--report", a.v[OPT_REPORT]))
+		return 2;
+	if (a.v[OPT_OUTPUT]) {
+		out = fopen(a.v[OPT_OUTPUT], "w");
+		if (!out)
+			return as_usage_err("run", "--output '%s': %s", a.v[OPT_OUTPUT],
+					    strerror(errno));
+	}
+
+	dir = as_tmpdir("allocswap-run");
+	if (!dir) {
+		run_err("cannot create a temporary directory: %s", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	snprintf(pattern, sizeof pattern, "%s/%%p.json", dir);
+	as_env_init(&env, NULL);
+	as_env_preload(&env, libswap, r.allocator, r.stats, pattern);
+	if (r.pymalloc && !strcmp(r.pymalloc, "off"))
+		as_env_set(&env, "PYTHONMALLOC", "malloc");
+	else if (r.pymalloc)
+		as_env_unset(&env, "PYTHONMALLOC");
+
+	/* ^C and ^\ are for CMD; this process stays to report (the handler
+	 * is reset to the default by exec, unlike SIG_IGN) */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ignore_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGQUIT, &sa, &old_quit);
+	rc = as_spawn(a.cmd, env.v, -1, 0, &r.proc);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	as_env_free(&env);
+	if (rc) {
+		run_err("cannot start '%s': %s", a.cmd[0], strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	r.exit = WIFEXITED(r.proc.status)     ? WEXITSTATUS(r.proc.status)
+		 : WIFSIGNALED(r.proc.status) ? 128 + WTERMSIG(r.proc.status)
+					      : 1;
+
+	r.report = find_report(dir, found, sizeof found, &r.others);
+	rc = r.exit;
+	if (!r.report && a.v[OPT_REPORT])
+		run_err("no report to keep at %s: CMD's process wrote none", a.v[OPT_REPORT]);
+	if (r.report && a.v[OPT_REPORT]) {
+		k = keep_report(found, a.v[OPT_REPORT]);
+		if (k) {
+			run_err("cannot keep the report at %s: %s", a.v[OPT_REPORT], strerror(k));
+			if (!rc)
+				rc = 1;
+		} else {
+			r.report_path = a.v[OPT_REPORT];
+		}
+	}
+
+	if (out || !a.v[OPT_QUIET]) {
+		FILE *f = out ? out : stderr;
+		if (a.v[OPT_JSON]) {
+			json_t *j = json_summary(&r);
+			if (!j || json_dumpf(j, f, JSON_COMPACT) || fputc('\n', f) == EOF)
+				run_err("cannot write the summary");
+			json_decref(j);
+		} else {
+			text_summary(f, &r);
+		}
+	}
+	if (out) {
+		if (ferror(out) | fclose(out)) {
+			run_err("writing the summary to %s failed: %s", a.v[OPT_OUTPUT],
+			       strerror(errno ? errno : EIO));
+			if (!rc)
+				rc = 1;
+		}
+		out = NULL;
+	}
+out:
+	if (out)
+		fclose(out);
+	json_decref(r.report);
+	if (dir)
+		as_rmtree(dir);
+	free(dir);
+	return rc;
 }
