@@ -783,7 +783,7 @@ int rh_chart_dots(struct rh *r, const char *name, const double *v, const char *x
 
 /* Median count of each syscall over the benchmarks, one group of bars per
  * configuration.  Returns -1 when no cell has counts. */
-int rh_chart_syscalls(struct rh *r, double *med /* [nc][5] out */)
+int rh_chart_syscalls(struct rh *r, double *med)
 {
 	struct sb s = {0};
 	size_t c, b, k, nk = 0, longest = 0;
