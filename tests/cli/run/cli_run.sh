@@ -1,0 +1,301 @@
+#!/bin/sh
+# End-to-end tests of `allocswap list`, `run` and `doctor`, one case a call:
+#
+#   cli_run.sh CASE ALLOCSWAP RUN_HELPER PERF_PROBE TEST_SRC_DIR TOOLS_SRC_DIR "BACKENDS"
+#
+# BACKENDS are the backends that must be available under glibc (the README's
+# test command installs them all).  Exit 0 pass, 1 fail, 77 skip.
+set -u
+
+case_name=$1 A=$2 HELPER=$3 PROBE=$4 SRC=$5 TOOLS=$6 BACKENDS=$7
+PY=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/allocswap-cli-test.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+
+fail() {
+	echo "FAIL ($case_name): $*" >&2
+	for f in "$T"/out "$T"/err; do
+		[ -s "$f" ] && { echo "--- $f" >&2; head -c 4000 "$f" >&2; }
+	done
+	exit 1
+}
+
+# x CMD...: runs CMD with stdout in $T/out and stderr in $T/err; status in $rc.
+x() {
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+expect_rc() { [ "$rc" = "$1" ] || fail "expected exit $1, got $rc from: $2"; }
+lines() { wc -l <"$1" | tr -d ' '; }
+# usage_error WHAT CMD...: exit 2, nothing on stdout, exactly one line on stderr.
+usage_error() {
+	what=$1
+	shift
+	x "$@"
+	expect_rc 2 "$what"
+	[ ! -s "$T/out" ] || fail "$what: wrote to stdout"
+	[ "$(lines "$T/err")" = 1 ] || fail "$what: stderr is not one line"
+}
+has() { grep -q -e "$2" "$1" || fail "'$2' not in $1"; }
+# json FILE PYTHON-EXPR...: each expression (with j = the parsed file) must be true.
+json() {
+	file=$1
+	shift
+	$PY - "$file" "$@" <<'EOF' || fail "JSON checks on $file"
+import json, sys
+j = json.load(open(sys.argv[1]))
+for expr in sys.argv[2:]:
+    if not eval(expr):
+        sys.exit("false: " + expr)
+EOF
+}
+
+case $case_name in
+usage)
+	x "$A"
+	expect_rc 2 "allocswap with no command"
+	has "$T/err" "^usage: allocswap COMMAND"
+	usage_error "unknown command" "$A" bogus
+	# the error line names every command of the table (from --help)
+	x "$A" --help
+	expect_rc 0 "allocswap --help"
+	cmds=$(sed -n '/^commands:/,/^$/p' "$T/out" | awk 'NF && $1 != "commands:" {print $1}')
+	[ -n "$cmds" ] || fail "no commands in --help"
+	usage_error "unknown command" "$A" bogus
+	for c in $cmds; do
+		grep -q " $c\( \|$\)" "$T/err" || fail "unknown-command line does not list $c"
+	done
+	;;
+
+help)
+	for c in list run doctor; do
+		x "$A" "$c" --help
+		expect_rc 0 "$c --help"
+		has "$T/out" "^usage: allocswap $c"
+	done
+	# every long option of run's table is in its --help ...
+	opts=$(sed -n '/^#define RUN_OPTIONS/,/^$/p' "$TOOLS/cmd_run.c" |
+		grep -o '"--[a-z-]*"' | tr -d '"')
+	[ "$(echo "$opts" | wc -w)" -ge 9 ] || fail "cannot read run's option table: $opts"
+	x "$A" run --help
+	for o in $opts; do
+		grep -q -e "^  \(-[a-z], \|    \)$o\b" "$T/out" || fail "run --help lacks $o"
+	done
+	# ... and every option its --help shows is accepted by the parser
+	for c in run list; do
+		x "$A" "$c" --help
+		shown=$(grep -o -e '^  \(-[a-z], \|    \)\?--[a-z-]*' "$T/out" | grep -o -e '--[a-z-]*')
+		[ -n "$shown" ] || fail "$c --help shows no options"
+		for o in $shown; do
+			[ "$o" = --help ] && continue
+			x "$A" "$c" "$o" "$T/value" -- "$HELPER" exit 0
+			grep -q "unknown option\|unknown argument" "$T/err" &&
+				fail "$c --help shows $o but the parser rejects it"
+		done
+	done
+	;;
+
+list)
+	x "$A" list
+	expect_rc 0 "list"
+	for b in $BACKENDS; do
+		awk -v b="$b" '$1 == b && $2 == "glibc" && $3 == "yes" && $4 != "-" {f = 1}
+			END {exit !f}' "$T/out" || fail "list: $b is not available under glibc with a version"
+	done
+	for s in "^allocators" "^libcs" "^images" "^runners" "^perf" "hardware counters" \
+		"^  host  *yes"; do
+		has "$T/out" "$s"
+	done
+	;;
+
+list-json)
+	x "$A" list --format json
+	expect_rc 0 "list --format json"
+	cp "$T/out" "$T/list.json"
+	json "$T/list.json" \
+		"j['schema'] == 'allocswap.list/1'" \
+		"all(k in j for k in ('allocators', 'libcs', 'images', 'runners', 'perf'))" \
+		"all(k in j['perf'] for k in ('usable', 'paranoid', 'software', 'tracefs', 'tracepoints', 'hardware', 'seccomp'))" \
+		"all(set(a) >= {'name', 'libc', 'available', 'version', 'path', 'reason'} for a in j['allocators'])" \
+		"all((a['reason'] is None) == a['available'] for a in j['allocators'])" \
+		"[r['name'] for r in j['runners'] if r['available']] == ['host']" \
+		"{'glibc', 'musl'} == {l['name'] for l in j['libcs']}"
+	for b in $BACKENDS; do
+		json "$T/list.json" "any(a['name'] == '$b' and a['libc'] == 'glibc' and a['available'] and a['version'] and a['path'].startswith('/') for a in j['allocators'])"
+	done
+	x "$A" list --format=json
+	expect_rc 0 "list --format=json"
+	usage_error "list --format yaml" "$A" list --format yaml
+	has "$T/err" "text, json"
+	;;
+
+errors)
+	usage_error "unknown allocator" "$A" run -a jemaloc -- "$HELPER" exit 0
+	for b in $BACKENDS; do
+		grep -q "[ ,]$b[ ,]" "$T/err" || fail "unknown-allocator line does not list $b"
+	done
+	usage_error "unknown option" "$A" run --bogus -- "$HELPER" exit 0
+	has "$T/err" "-a/--allocator, --libc, --stats"
+	usage_error "bad --stats" "$A" run --stats full -- "$HELPER" exit 0
+	has "$T/err" "off, counters"
+	usage_error "bad --libc" "$A" run --libc uclibc -- "$HELPER" exit 0
+	has "$T/err" "glibc, musl"
+	usage_error "bad --pymalloc" "$A" run --pymalloc maybe -- "$HELPER" exit 0
+	usage_error "missing value" "$A" run -a
+	usage_error "no command" "$A" run -a jemalloc --
+	usage_error "flag with a value" "$A" run --json=yes -- "$HELPER" exit 0
+	usage_error "missing allocator file" "$A" run -a ./no/such.so -- "$HELPER" exit 0
+	usage_error "unwritable --report" "$A" run --report /no/such/dir/r.json -- "$HELPER" exit 0
+	usage_error "glibc program under musl" "$A" run --libc musl -- "$HELPER" exit 0
+	usage_error "list argument" "$A" list --bogus
+	usage_error "doctor argument" "$A" doctor --bogus
+	x "$A" run -- "$T/no-such-program"
+	expect_rc 127 "a program that does not exist"
+	;;
+
+exit-status)
+	for n in 0 3 42; do
+		x "$A" run -- "$HELPER" exit "$n"
+		expect_rc "$n" "run_helper exit $n"
+		has "$T/err" "^exit status $n\$"
+	done
+	x "$A" run -q -a mimalloc "$HELPER" exit 5 # CMD without '--'
+	expect_rc 5 "run -q without --"
+	[ ! -s "$T/err" ] || fail "-q still printed"
+	;;
+
+signal)
+	x "$A" run -- "$HELPER" signal 15
+	expect_rc 143 "killed by SIGTERM"
+	has "$T/err" "killed by signal 15 (SIGTERM): exit status 143"
+	x "$A" run -- "$HELPER" signal 9
+	expect_rc 137 "killed by SIGKILL"
+	;;
+
+summary)
+	# 64 MiB in one block, touched: the report's peak live is at least that,
+	# and the summary (text and JSON) says what the report says
+	x "$A" run -a jemalloc --report "$T/r.json" --json -o "$T/s.json" -- "$HELPER" alloc 64
+	expect_rc 0 "run alloc 64"
+	[ ! -s "$T/err" ] || fail "a summary went to stderr with -o"
+	json "$T/r.json" "j['schema'] == 'allocswap.report/1'" \
+		"j['bytes']['peak_live'] >= 64 << 20" "j['allocator']['name'] == 'jemalloc'"
+	json "$T/s.json" "j['schema'] == 'allocswap.run-summary/1'" \
+		"j['report'] == json.load(open('$T/r.json'))" \
+		"j['report_path'] == '$T/r.json'" "j['proc']['exit'] == 0" \
+		"j['proc']['maxrss'] >= 64 << 20" "j['proc']['wall_ns'] > 0" \
+		"j['config'] == {'allocator': 'jemalloc', 'libc': 'glibc', 'stats': 'counters', 'pymalloc': None}" \
+		"j['command'][1:] == ['alloc', '64']" "j['other_reports'] == 0"
+	# the text summary, with the caller's ALLOCSWAP_* ignored
+	x env ALLOCSWAP_STATS=off ALLOCSWAP_ALLOCATOR=mimalloc \
+		"$A" run -a jemalloc --report "$T/r2.json" -- "$HELPER" alloc 64
+	expect_rc 0 "text summary"
+	json "$T/r2.json" "j['stats_mode'] == 'counters'" "j['allocator']['name'] == 'jemalloc'"
+	has "$T/err" "^allocswap run: .*run_helper alloc 64  (allocator jemalloc 5\.[0-9.]*, glibc [0-9.]*, stats counters)"
+	for s in " s  *wall\$" " s  *user\$" " s  *sys\$" " MiB  *max RSS\$" "fragmentation at peak" \
+		"page faults" "syscalls: " "report: $T/r2.json"; do
+		has "$T/err" "$s"
+	done
+	peak=$($PY -c "import json; print('%.1f' % (json.load(open('$T/r2.json'))['bytes']['peak_live'] / 1048576))")
+	has "$T/err" "^ *$peak MiB  *peak live heap  (requested [0-9.]* MiB in 1 call)"
+	frag=$($PY -c "import json; print('%.2f' % json.load(open('$T/r2.json'))['memory']['fragmentation_at_peak'])")
+	has "$T/err" "^ *$frag  *fragmentation at peak"
+	# stats off: no heap figures, and it says why
+	x "$A" run --stats off -- "$HELPER" alloc 1
+	expect_rc 0 "stats off"
+	has "$T/err" "peak live heap  (not counted: stats off)"
+	;;
+
+pymalloc)
+	x "$A" run -q --pymalloc off -- $PY -c "import os; assert os.environ['PYTHONMALLOC'] == 'malloc'"
+	expect_rc 0 "--pymalloc off sets PYTHONMALLOC=malloc"
+	x env PYTHONMALLOC=malloc "$A" run -q --pymalloc on -- $PY -c "import os; assert 'PYTHONMALLOC' not in os.environ"
+	expect_rc 0 "--pymalloc on removes PYTHONMALLOC"
+	# a Python object graph through malloc: at least the 32 MiB of the bytes
+	x "$A" run --json -o "$T/s.json" --pymalloc off -- $PY -c "b = bytes(32 << 20)"
+	expect_rc 0 "python bytes(32 MiB)"
+	json "$T/s.json" "j['report']['bytes']['peak_live'] >= 32 << 20" "j['config']['pymalloc'] == 'off'"
+	;;
+
+no-report)
+	x "$A" run -a tcmalloc_minimal -- "$HELPER" _exit 4
+	expect_rc 4 "_exit 4"
+	has "$T/err" "no report from CMD's process"
+	has "$T/err" " s  *wall\$"
+	has "$T/err" "max RSS\$"
+	has "$T/err" "^exit status 4\$"
+	;;
+
+children)
+	x "$A" run --json -o "$T/s.json" -- "$HELPER" fork 3
+	expect_rc 0 "fork 3"
+	json "$T/s.json" "j['other_reports'] == 3" "j['report']['process']['argv'][1:] == ['fork', '3']"
+	x "$A" run -- "$HELPER" fork 2
+	has "$T/err" "2 other processes (children of CMD) wrote reports too"
+	;;
+
+musl)
+	$PY - "$A" <<'EOF' || { echo "SKIP: no musl build of libswap"; exit 77; }
+import json, subprocess, sys
+j = json.loads(subprocess.run([sys.argv[1], 'list', '--format', 'json'], check=True,
+                              capture_output=True).stdout)
+sys.exit(not [l for l in j['libcs'] if l['name'] == 'musl' and l['available']])
+EOF
+	command -v musl-gcc >/dev/null || { echo "SKIP: no musl-gcc"; exit 77; }
+	x "$A" list --format json
+	cp "$T/out" "$T/list.json"
+	json "$T/list.json" "any(a['name'] == 'system' and a['libc'] == 'musl' and a['available'] for a in j['allocators'])" \
+		"all(not a['available'] and 'glibc only' in a['reason'] for a in j['allocators'] if a['libc'] == 'musl' and a['name'] != 'system')"
+	musl-gcc -O2 -o "$T/helper-musl" "$SRC/run_helper.c" || fail "musl-gcc"
+	# --libc comes from the program's interpreter
+	x "$A" run --json -o "$T/s.json" -- "$T/helper-musl" alloc 16
+	expect_rc 0 "musl program"
+	json "$T/s.json" "j['config']['libc'] == 'musl'" "j['report']['libc']['name'] == 'musl'" \
+		"j['report']['bytes']['peak_live'] >= 16 << 20"
+	usage_error "glibc-only allocator on musl" "$A" run -a jemalloc -- "$T/helper-musl" exit 0
+	has "$T/err" "built for glibc only"
+	usage_error "musl program under glibc" "$A" run --libc glibc -- "$T/helper-musl" exit 0
+	;;
+
+doctor)
+	x "$A" doctor
+	expect_rc 0 "doctor"
+	# every line is an item, its advice, the blank line, or the conclusion
+	bad=$(grep -v -e '^ok  ' -e '^no  ' -e '^    -> ' -e '^$' -e '^runs can be measured here' "$T/out")
+	[ -z "$bad" ] || fail "doctor printed lines of no known form: $bad"
+	"$PROBE" >"$T/probe" || fail "perf_probe"
+	for ev in software hardware; do
+		want=$(awk -v e="$ev" '$1 == e {print $2}' "$T/probe")
+		grep -q "^$want  $ev" "$T/out" || fail "doctor's $ev line does not say '$want' ($(cat "$T/probe"))"
+		if [ "$want" = no ]; then
+			errname=$(awk -v e="$ev" '$1 == e {print $3}' "$T/probe")
+			grep "^no  $ev" "$T/out" | grep -q "$errname" || fail "doctor's $ev line lacks $errname"
+			grep -A1 "^no  $ev" "$T/out" | grep -q '^    -> ' || fail "doctor's $ev line has no advice"
+		fi
+	done
+	for s in "libswap for glibc" "allocators under glibc" "python " "syscall tracepoints" \
+		"seccomp" "runner host"; do
+		grep -q "^\(ok\|no\)  $s" "$T/out" || fail "doctor has no '$s' line"
+	done
+	for b in $BACKENDS; do
+		grep "^ok  allocators under glibc" "$T/out" | grep -q "[ ,]$b " || fail "doctor: $b not ok"
+	done
+	;;
+
+stdout-full)
+	[ -w /dev/full ] || { echo "SKIP: no /dev/full"; exit 77; }
+	for c in "list" "list --format json" "doctor" "run --help"; do
+		# shellcheck disable=SC2086
+		"$A" $c >/dev/full 2>"$T/err"
+		rc=$?
+		[ "$rc" = 1 ] || fail "'$c' into a full disk exited $rc, not 1"
+		has "$T/err" "writing to standard output failed"
+	done
+	;;
+
+*)
+	fail "unknown case"
+	;;
+esac
+exit 0
