@@ -473,3 +473,31 @@ const char *as_version_short(const char *v, char *buf, size_t cap)
 	buf[n] = 0;
 	return buf;
 }
+
+int as_find_program(const char *name, char *buf, size_t cap)
+{
+	const char *path = getenv("PATH"), *p, *e;
+	int err = ENOENT;
+	struct stat st;
+	if (strchr(name, '/')) {
+		snprintf(buf, cap, "%s", name);
+		if (stat(buf, &st))
+			return errno;
+		return S_ISREG(st.st_mode) && access(buf, X_OK) == 0 ? 0 : EACCES;
+	}
+	if (!path)
+		path = "/usr/local/bin:/bin:/usr/bin"; /* execvp's default */
+	for (p = path;; p = e + 1) {
+		e = strchr(p, ':');
+		if (!e)
+			e = p + strlen(p);
+		snprintf(buf, cap, "%.*s/%s", (int)(e - p), e > p ? p : ".", name);
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			err = EACCES;
+		}
+		if (!*e)
+			return err;
+	}
+}

@@ -133,6 +133,11 @@ int as_has_word(const char *list, const char *word);
  * copied.  Returns buf. */
 const char *as_version_short(const char *v, char *buf, size_t cap);
 
+/* name as execvp finds it (a name with a '/' as it is, else the first
+ * regular file of that name in a $PATH directory), into buf: 0, ENOENT when
+ * there is none, EACCES when there is one but it cannot be executed. */
+int as_find_program(const char *name, char *buf, size_t cap);
+
 /* ---- what is here (cmd_list.c) --------------------------------------------------- */
 
 struct json_t;

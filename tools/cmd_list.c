@@ -123,23 +123,6 @@ out:
 	return rc;
 }
 
-/* name in $PATH, into buf; NULL when not found. */
-static const char *find_in_path(const char *name, char *buf, size_t cap)
-{
-	const char *path = getenv("PATH"), *p, *e;
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; *p; p = *e ? e + 1 : e) {
-		e = strchr(p, ':');
-		if (!e)
-			e = p + strlen(p);
-		snprintf(buf, cap, "%.*s/%s", (int)(e - p), e > p ? p : ".", name);
-		if (access(buf, X_OK) == 0)
-			return buf;
-	}
-	return NULL;
-}
-
 /* ---- libcs ---------------------------------------------------------------------- */
 
 /* musl's dynamic loader, which is also its libc.so. */
@@ -186,7 +169,7 @@ static const char *probe_program(const char *libc, const char *dir, char *buf, s
 		buf[n] = 0;
 		return buf;
 	}
-	if (!find_in_path("musl-gcc", cc, sizeof cc)) {
+	if (as_find_program("musl-gcc", cc, sizeof cc)) {
 		snprintf(reason, rcap, "not probed: building the musl probe program needs musl-gcc "
 				       "(Debian: musl-tools)");
 		return NULL;
@@ -503,7 +486,8 @@ json_t *as_probe_here(void)
 	json_array_append_new(runners, json_pack("{s:s, s:b, s:n, s:n}", "name", "host",
 						 "available", 1, "program", "reason"));
 	for (i = 0; later_runners[i]; i++) {
-		const char *prog = find_in_path(later_runners[i], where, sizeof where);
+		const char *prog =
+			as_find_program(later_runners[i], where, sizeof where) ? NULL : where;
 		snprintf(reason, sizeof reason,
 			 "not built yet: the %s runner comes with image support%s",
 			 later_runners[i], prog ? "" : " (and it is not installed)");

@@ -38,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -192,35 +191,6 @@ static int parse(int argc, char **argv, struct run_args *a)
 
 /* ---- CMD -------------------------------------------------------------------------- */
 
-/* CMD as execvp finds it, into buf: 0, or ENOENT / EACCES. */
-static int resolve(const char *cmd, char *buf, size_t cap)
-{
-	const char *path = getenv("PATH"), *p, *e;
-	int err = ENOENT;
-	struct stat st;
-	if (strchr(cmd, '/')) {
-		snprintf(buf, cap, "%s", cmd);
-		if (access(buf, F_OK))
-			return errno;
-		return access(buf, X_OK) || stat(buf, &st) || !S_ISREG(st.st_mode) ? EACCES : 0;
-	}
-	if (!path)
-		path = "/usr/local/bin:/bin:/usr/bin";
-	for (p = path;; p = e + 1) {
-		e = strchr(p, ':');
-		if (!e)
-			e = p + strlen(p);
-		snprintf(buf, cap, "%.*s/%s", (int)(e - p), e > p ? p : ".", cmd);
-		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(buf, X_OK) == 0)
-				return 0;
-			err = EACCES;
-		}
-		if (!*e)
-			return err;
-	}
-}
-
 /* The ELF interpreter of path into buf: 0; 1 for an ELF file without one
  * (statically linked); -1 when it cannot tell (not 64-bit ELF, unreadable). */
 static int elf_interp(const char *path, char *buf, size_t cap)
@@ -272,7 +242,7 @@ static int script_interp(const char *path, char *buf, size_t cap)
 		name = strtok(NULL, " \t");
 		if (!name || name[0] == '-')
 			return -1;
-		return resolve(name, buf, cap) ? -1 : 0;
+		return as_find_program(name, buf, cap) ? -1 : 0;
 	}
 	snprintf(buf, cap, "%s", name);
 	return 0;
@@ -609,7 +579,7 @@ int as_cmd_run(int argc, char **argv)
 	    (r.pymalloc && as_choice("run", "--pymalloc", r.pymalloc, on_off) < 0))
 		return 2;
 
-	rc = resolve(a.cmd[0], cmd_path, sizeof cmd_path);
+	rc = as_find_program(a.cmd[0], cmd_path, sizeof cmd_path);
 	if (rc) {
 		run_err("%s: %s", a.cmd[0], rc == ENOENT ? "command not found" : strerror(rc));
 		return rc == ENOENT ? 127 : 126;
