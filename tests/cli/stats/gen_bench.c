@@ -1,0 +1,208 @@
+/* gen_bench: writes a synthetic bench directory (meta.json + runs.jsonl, the
+ * contract in tools/results.h) whose true differences are known, for the
+ * tests of `allocswap compare` and `allocswap report`.
+ *
+ *   gen_bench DIR [options] CONFIG=SCALE ...
+ *
+ * CONFIG is ALLOC or ALLOC,pymalloc=off (other axes: glibc/host/seccomp=none);
+ * SCALE multiplies every benchmark's true time, so system=1 jemalloc=1.5
+ * makes jemalloc 1.5x slower everywhere and system=1 jemalloc=1 is an A/A
+ * pair.  Options:
+ *   -s SEED     PRNG seed (default 1)
+ *   -r RUNS     processes per cell (default 6)
+ *   -v VALUES   values per process (default 5)
+ *   -b BENCHES  benchmarks (default 6), named bench_0 ... with true times
+ *               1, 2, 3 ... ms
+ *   -n NOISE    relative standard deviation of a process's mean (default
+ *               0.05); each value adds half as much again
+ *   -f ALLOC:BENCH:K   K runs (or "all") of that cell fail with SIGSEGV
+ * Runs are written interleaved (run, benchmark, config), like `bench`.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_CONFIGS 16
+#define MAX_FAILS 16
+
+static uint64_t rng_state;
+
+/* splitmix64: small, seedable, the same everywhere */
+static uint64_t rng_next(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double rng_uniform(void)
+{
+	return ((double)(rng_next() >> 11) + 0.5) / 9007199254740992.0;
+}
+
+/* Box-Muller */
+static double rng_normal(void)
+{
+	return sqrt(-2 * log(rng_uniform())) * cos(2 * M_PI * rng_uniform());
+}
+
+struct config {
+	char alloc[64], pymalloc[8];
+	double scale;
+};
+
+struct fail {
+	char alloc[64];
+	int bench, count; /* count < 0: all */
+};
+
+static void config_id(const struct config *c, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%.63s/glibc/host/pymalloc=%.7s/seccomp=none", c->alloc, c->pymalloc);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: gen_bench DIR [-s SEED] [-r RUNS] [-v VALUES] [-b BENCHES] "
+			"[-n NOISE] [-f ALLOC:BENCH:K] CONFIG=SCALE...\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg[MAX_CONFIGS];
+	struct fail fails[MAX_FAILS];
+	int ncfg = 0, nfail = 0, runs = 6, nvalues = 5, nbench = 6, i, r, b, c, v;
+	int failed_so_far[MAX_FAILS] = {0};
+	double noise = 0.05;
+	const char *dir;
+	char path[4096], id[256];
+	FILE *f;
+	rng_state = 1;
+	if (argc < 2)
+		return usage();
+	dir = argv[1];
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] == '-' && i + 1 < argc) {
+			const char *val = argv[++i];
+			switch (a[1]) {
+			case 's': rng_state = strtoull(val, NULL, 10); break;
+			case 'r': runs = atoi(val); break;
+			case 'v': nvalues = atoi(val); break;
+			case 'b': nbench = atoi(val); break;
+			case 'n': noise = atof(val); break;
+			case 'f':
+				if (nfail == MAX_FAILS)
+					return usage();
+				{
+					char *copy = strdup(val), *p1 = strchr(copy, ':'), *p2;
+					if (!p1 || !(p2 = strchr(p1 + 1, ':')))
+						return usage();
+					*p1 = *p2 = 0;
+					snprintf(fails[nfail].alloc, sizeof fails[nfail].alloc, "%s", copy);
+					fails[nfail].bench = atoi(p1 + 1);
+					fails[nfail].count = strcmp(p2 + 1, "all") ? atoi(p2 + 1) : -1;
+					nfail++;
+					free(copy);
+				}
+				break;
+			default: return usage();
+			}
+		} else {
+			const char *eq = strrchr(a, '=');
+			char *comma;
+			if (!eq || ncfg == MAX_CONFIGS || a[0] == '-')
+				return usage();
+			snprintf(cfg[ncfg].alloc, sizeof cfg[ncfg].alloc, "%.*s", (int)(eq - a), a);
+			snprintf(cfg[ncfg].pymalloc, sizeof cfg[ncfg].pymalloc, "on");
+			comma = strchr(cfg[ncfg].alloc, ',');
+			if (comma) {
+				*comma = 0;
+				if (!strcmp(comma + 1, "pymalloc=off"))
+					snprintf(cfg[ncfg].pymalloc, sizeof cfg[ncfg].pymalloc, "off");
+			}
+			cfg[ncfg].scale = atof(eq + 1);
+			ncfg++;
+		}
+	}
+	if (!ncfg)
+		return usage();
+	mkdir(dir, 0755);
+
+	snprintf(path, sizeof path, "%s/meta.json", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "{\"schema\": \"allocswap.bench/1\", \"allocswap\": {\"version\": \"0.1.0\", "
+		   "\"commit\": \"test\"},\n \"command\": [\"gen_bench\", \"%s\"], "
+		   "\"started\": \"2026-01-01T00:00:00Z\", \"finished\": \"2026-01-01T00:10:00Z\",\n"
+		   " \"host\": {\"hostname\": \"testhost\", \"kernel\": \"6.1.0-test\", "
+		   "\"cpu\": \"Synthetic CPU @ 2.0GHz\", \"nproc\": 2, \"mem_bytes\": 8589934592},\n"
+		   " \"python\": {\"path\": \"/usr/bin/python3\", \"version\": \"3.11.2\"},\n"
+		   " \"libcs\": {\"glibc\": \"2.36\"},\n \"allocators\": {",
+		dir);
+	for (c = 0; c < ncfg; c++)
+		fprintf(f, "%s\"%s\": {\"version\": \"%s-test\", \"path\": null, \"libc\": \"glibc\"}",
+			c ? ", " : "", cfg[c].alloc, cfg[c].alloc);
+	fprintf(f, "},\n \"matrix\": {\"suite\": \"builtin\", \"configs\": [");
+	for (c = 0; c < ncfg; c++) {
+		config_id(&cfg[c], id, sizeof id);
+		fprintf(f, "%s\n  {\"id\": \"%s\", \"allocator\": \"%s\", \"libc\": \"glibc\", "
+			   "\"image\": \"host\", \"pymalloc\": \"%s\", \"seccomp\": \"none\"}",
+			c ? "," : "", id, cfg[c].alloc, cfg[c].pymalloc);
+	}
+	fprintf(f, "],\n  \"benchmarks\": [");
+	for (b = 0; b < nbench; b++)
+		fprintf(f, "%s{\"name\": \"bench_%d\", \"group\": \"synthetic\"}", b ? ", " : "", b);
+	fprintf(f, "],\n  \"runs\": %d, \"values\": %d, \"warmups\": 1, \"loops\": {}}}\n", runs,
+		nvalues);
+	if (fclose(f))
+		return 1;
+
+	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return 1;
+	for (r = 0; r < runs; r++)
+		for (b = 0; b < nbench; b++)
+			for (c = 0; c < ncfg; c++) {
+				double truth = (b + 1) * 1e-3 * cfg[c].scale;
+				double proc = truth * (1 + noise * rng_normal());
+				int fail = 0;
+				config_id(&cfg[c], id, sizeof id);
+				for (i = 0; i < nfail; i++)
+					if (!strcmp(fails[i].alloc, cfg[c].alloc) && fails[i].bench == b &&
+					    (fails[i].count < 0 || failed_so_far[i] < fails[i].count)) {
+						failed_so_far[i]++;
+						fail = 1;
+					}
+				fprintf(f, "{\"schema\": \"allocswap.run/1\", \"bench\": \"bench_%d\", "
+					   "\"config\": \"%s\", \"run\": %d, ",
+					b, id, r);
+				if (fail) {
+					fprintf(f, "\"status\": \"failed\", \"error\": \"killed by signal "
+						   "11 (Segmentation fault)\", \"loops\": 1, \"values\": [], "
+						   "\"warmups\": [], \"report\": null, \"time\": 0}\n");
+					continue;
+				}
+				fprintf(f, "\"status\": \"ok\", \"loops\": 1, \"values\": [");
+				for (v = 0; v < nvalues; v++)
+					fprintf(f, "%s%.9g", v ? ", " : "",
+						proc * (1 + noise / 2 * rng_normal()));
+				fprintf(f, "], \"warmups\": [%.9g], \"proc\": {\"wall_ns\": 100000000, "
+					   "\"maxrss\": %d}, ",
+					proc, 40000000);
+				fprintf(f, "\"report\": {\"schema\": \"allocswap.report/1\", "
+					   "\"bytes\": {\"peak_live\": %.0f}, \"memory\": "
+					   "{\"rss_peak\": %.0f, \"fragmentation_at_peak\": %.4f}, "
+					   "\"syscalls\": {\"source\": \"none\"}}, \"time\": 0}\n",
+					20e6 * cfg[c].scale, 30e6 * cfg[c].scale + 1e6 * b,
+					(30e6 * cfg[c].scale + 1e6 * b) / (20e6 * cfg[c].scale));
+			}
+	return fclose(f) ? 1 : 0;
+}
