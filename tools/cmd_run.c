@@ -252,12 +252,16 @@ static int script_interp(const char *path, char *buf, size_t cap)
  * interpreter when NULL.  0, or 2 after an error line. */
 static int check_cmd(const char *cmd, const char *path, const char **libc)
 {
-	char interp[PATH_MAX], script[PATH_MAX];
+	char interp[PATH_MAX], script[PATH_MAX], next[PATH_MAX];
 	const char *prog = path, *its;
-	int rc = elf_interp(path, interp, sizeof interp);
-	if (rc < 0 && script_interp(path, script, sizeof script) == 0) {
+	int rc = elf_interp(path, interp, sizeof interp), depth;
+	/* a script runs its interpreter, which may be a script too (pyenv's
+	 * shims are bash scripts run through env); the kernel follows 4 levels */
+	for (depth = 0; rc < 0 && depth < 4 && script_interp(prog, next, sizeof next) == 0;
+	     depth++) {
+		memcpy(script, next, sizeof script);
 		prog = script;
-		rc = elf_interp(script, interp, sizeof interp);
+		rc = elf_interp(prog, interp, sizeof interp);
 	}
 	if (rc < 0) /* cannot tell: let the run show what happens */
 		return 0;

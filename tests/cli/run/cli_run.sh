@@ -148,6 +148,12 @@ errors)
 	usage_error "missing allocator file" "$A" run -a ./no/such.so -- "$HELPER" exit 0
 	usage_error "unwritable --report" "$A" run --report /no/such/dir/r.json -- "$HELPER" exit 0
 	usage_error "glibc program under musl" "$A" run --libc musl -- "$HELPER" exit 0
+	printf '#!/bin/sh\nexit 0\n' >"$T/script.sh"
+	chmod +x "$T/script.sh"
+	usage_error "glibc script under musl" "$A" run --libc musl -- "$T/script.sh"
+	has "$T/err" "is a glibc program"
+	usage_error "static program" "$A" run -- "$(dirname "$HELPER")/run_helper_static" exit 0
+	has "$T/err" "is statically linked"
 	usage_error "list argument" "$A" list --bogus
 	usage_error "doctor argument" "$A" doctor --bogus
 	x "$A" run -- "$T/no-such-program"
