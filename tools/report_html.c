@@ -498,10 +498,10 @@ static int ci_of(const json_t *j, const char *key, double *lo, double *hi)
 int rh_chart_speed(struct rh *r)
 {
 	static const double tics[] = {0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25,
-				      1.5, 2, 3, 4, 5, 10};
+				      1.5, 2, 3, 4, 5, 10}; /* tics[8] is 1 */
 	struct sb s = {0};
-	size_t m = 0, c, b, k, rows = r->nb + 1, i, ntics = 0;
-	double lo = 0.9, hi = 1.1, slot, half;
+	size_t m = 0, c, b, k, rows = r->nb + 1, i;
+	double lo = 0.9, hi = 1.1, cilo = 1, cihi = 1, slot, half, last, sep;
 	int rc, rowpx, axis;
 
 	for (c = 0; c < r->nc; c++)
@@ -524,8 +524,8 @@ int rh_chart_speed(struct rh *r)
 			lo = fmin(lo, ratio);
 			hi = fmax(hi, ratio);
 			if (ci_of(j, b ? "ratio_ci95" : "ci95", &l, &h)) {
-				lo = fmin(lo, l);
-				hi = fmax(hi, h);
+				cilo = fmin(cilo, l);
+				cihi = fmax(cihi, h);
 			}
 			sb_printf(&s, "%.4f %.6g %d %.2f %.6g %.6g\n", y, ratio,
 				  json_is_true(json_object_get(j, "significant")), ratio, l, h);
@@ -544,15 +544,26 @@ int rh_chart_speed(struct rh *r)
 		k++;
 	}
 	sb_puts(&s, "EOD\n");
-	lo /= 1.06;
-	hi *= 1.18; /* room for the value labels */
+	/* the bars set the range; whiskers widen it at most 2x (beyond,
+	 * they are cut at the border) */
+	lo = fmin(lo, fmax(cilo, lo / 2)) / 1.06;
+	hi = fmax(hi, fmin(cihi, hi * 2)) * 1.18; /* room for the value labels */
 	sb_printf(&s, "set logscale x\nset xrange [%.6g:%.6g]\nset yrange [%.1f:-0.5]\n", lo, hi,
 		  (double)rows - 0.5);
+	/* tics from 1 outwards, at least a tenth of the axis apart */
+	sep = (log(hi) - log(lo)) / 10;
 	for (axis = 0; axis < 2; axis++) {
-		sb_puts(&s, axis ? "set x2tics out (" : "set xtics nomirror out (");
-		for (i = 0, ntics = 0; i < sizeof tics / sizeof tics[0]; i++)
-			if (tics[i] >= lo && tics[i] <= hi)
-				sb_printf(&s, "%s'%gx' %g", ntics++ ? ", " : "", tics[i], tics[i]);
+		sb_puts(&s, axis ? "set x2tics out ('1x' 1" : "set xtics nomirror out ('1x' 1");
+		for (last = 1, i = 9; i < sizeof tics / sizeof tics[0]; i++)
+			if (tics[i] <= hi && log(tics[i]) - log(last) >= sep) {
+				sb_printf(&s, ", '%gx' %g", tics[i], tics[i]);
+				last = tics[i];
+			}
+		for (last = 1, i = 8; i-- > 0;)
+			if (tics[i] >= lo && log(last) - log(tics[i]) >= sep) {
+				sb_printf(&s, ", '%gx' %g", tics[i], tics[i]);
+				last = tics[i];
+			}
 		sb_puts(&s, ")\n");
 	}
 	sb_printf(&s, "set logscale x2\nset x2range [%.6g:%.6g]\n", lo, hi);
@@ -640,8 +651,8 @@ int rh_chart_boxes(struct rh *r)
 	}
 	sb_printf(&s,
 		  "set multiplot layout %zu,%zu\n"
-		  "set style fill solid 0.45 border\nset style boxplot outliers pointtype 7\n"
-		  "set pointsize 0.4\nset border 3 lc rgb '#666666'\n"
+		  "set style fill solid 0.35 border\nset style boxplot nooutliers\n"
+		  "set border 3 lc rgb '#666666'\n"
 		  "set lmargin 6\nset rmargin 1\nset tmargin 1.8\nset bmargin 1.6\n"
 		  "set ytics nomirror font ',8'\nset grid ytics lc rgb '#eeeeee'\n",
 		  rows, cols);
@@ -679,7 +690,8 @@ int rh_chart_boxes(struct rh *r)
 				x = norm / x;
 				lo = fmin(lo, x);
 				hi = fmax(hi, x);
-				sb_printf(&s, "%zu %.6g\n", c, x);
+				sb_printf(&s, "%zu %.6g %.3f\n", c, x,
+					  (double)c + ((double)(i % 5) - 2) * 0.07);
 				cell_has[c]++;
 				nsamples++;
 			}
@@ -706,8 +718,9 @@ int rh_chart_boxes(struct rh *r)
 				continue;
 			sb_printf(&s,
 				  "%s$b%zu u (%zu):($1 == %zu ? $2 : NaN):(0.62) w boxplot lc rgb '%s' "
-				  "notitle",
-				  any ? ", \\\n  " : "", b, c, c, r->cfg[c].color);
+				  "notitle, \\\n  $b%zu u ($1 == %zu ? $3 : NaN):2 w p pt 7 ps 0.5 "
+				  "lc rgb '%s' notitle",
+				  any ? ", \\\n  " : "", b, c, c, r->cfg[c].color, b, c, r->cfg[c].color);
 			any = 1;
 		}
 		if (!any)

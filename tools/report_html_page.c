@@ -488,7 +488,8 @@ static void speed_cell(struct rh *r, size_t bi, size_t c)
 		errs = json_object_get(j, "errors");
 		sb_puts(b, "<td class=\"failed\">");
 		sb_html(b, *rh_str(j, "verdict") ? rh_str(j, "verdict") : "FAILED");
-		if (json_is_string(json_array_get(errs, 0))) {
+		if (json_is_string(json_array_get(errs, 0)) &&
+		    !strstr(rh_str(j, "verdict"), json_string_value(json_array_get(errs, 0)))) {
 			sb_puts(b, "<span class=\"sub\">");
 			sb_html(b, json_string_value(json_array_get(errs, 0)));
 			sb_puts(b, "</span>");
