@@ -44,6 +44,7 @@
 
 #include "as_backend.h"
 #include "cli.h"
+#include "summary.h"
 
 const char as_usage_list[] =
 	"usage: allocswap list [--format text|json]\n"
@@ -67,8 +68,6 @@ const char as_usage_list[] =
 	"'allocswap doctor' explains each missing piece and what to do about it.\n"
 	"Exit status: 0, 1 when writing the output failed, 2 for bad usage.\n";
 
-/* The syscalls libswap's profiling layer counts (DESIGN: syscalls:sys_enter_*). */
-static const char *const trace_syscalls[] = {"mmap", "munmap", "mremap", "brk", "madvise", NULL};
 /* Runners that come with image support: listed, never faked. */
 static const char *const later_runners[] = {"bwrap", "docker", "podman", NULL};
 
@@ -415,16 +414,16 @@ static json_t *perf_json(void)
 		memcpy(why, needs, strlen(needs));
 	}
 
-	for (i = 0; tracefs && trace_syscalls[i]; i++) {
+	for (i = 0; tracefs && as_syscall_names[i]; i++) {
 		char *id;
 		snprintf(path, sizeof path, "%s/events/syscalls/sys_enter_%s/id", tracefs,
-			 trace_syscalls[i]);
+			 as_syscall_names[i]);
 		id = as_read_all(path, NULL);
 		if (!id) {
 			snprintf(why, sizeof why, "cannot read %s: %s", path, strerror(errno));
 			break;
 		}
-		json_object_set_new(ids, trace_syscalls[i], json_integer(strtol(id, NULL, 10)));
+		json_object_set_new(ids, as_syscall_names[i], json_integer(strtol(id, NULL, 10)));
 		if (i == 0)
 			tp = perf_try(PERF_TYPE_TRACEPOINT, (uint64_t)strtoull(id, NULL, 10));
 		free(id);

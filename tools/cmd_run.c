@@ -43,6 +43,7 @@
 
 #include "as_backend.h"
 #include "cli.h"
+#include "summary.h"
 
 #define AS_NAME_WORD(id, soname, usable, libcs, desc) " " #id
 
@@ -389,22 +390,23 @@ static int keep_report(const char *src, const char *dest)
 
 /* ---- summary ---------------------------------------------------------------------- */
 
-static void fmt_bytes(double v, char *num, size_t ncap, const char **unit)
+/* as_fmt_bytes split for the columns: "64.0 MiB" -> "64.0" and "MiB". */
+static const char *bytes_col(double v, char *buf, size_t cap, const char **unit)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	unsigned u = 0;
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(num, ncap, u ? "%.1f" : "%.0f", v);
-	*unit = units[u];
+	char *sp;
+	as_fmt_bytes(v, buf, cap);
+	sp = strchr(buf, ' ');
+	*unit = sp ? sp + 1 : "";
+	if (sp)
+		*sp = 0;
+	return buf;
 }
 
-static const char *fmt_count(long long v, char *buf, size_t cap)
+/* 1234567 -> "1,234,567" */
+static const char *fmt_count(double v, char *buf, size_t cap)
 {
 	char d[32];
-	size_t n = (size_t)snprintf(d, sizeof d, "%lld", v < 0 ? 0 : v), i, k = 0;
+	size_t n = (size_t)snprintf(d, sizeof d, "%.0f", v > 0 ? v : 0), i, k = 0;
 	for (i = 0; i < n && k + 2 < cap; i++) {
 		if (i && (n - i) % 3 == 0)
 			buf[k++] = ',';
@@ -414,14 +416,11 @@ static const char *fmt_count(long long v, char *buf, size_t cap)
 	return buf;
 }
 
-static json_int_t jint(const json_t *o, const char *a, const char *b)
+/* The string at path in the report, or "". */
+static const char *rstr(const json_t *rep, const char *path)
 {
-	return json_integer_value(json_object_get(json_object_get(o, a), b));
-}
-
-static const char *jstr(const json_t *o, const char *a, const char *b)
-{
-	return json_string_value(json_object_get(json_object_get(o, a), b));
+	const char *s = as_jstr(rep, path);
+	return s ? s : "";
 }
 
 struct run_result {
@@ -436,12 +435,12 @@ struct run_result {
 
 static void text_summary(FILE *f, const struct run_result *r)
 {
-	const json_t *rep = r->report, *calls, *sys;
+	const json_t *rep = r->report;
+	const char *unit, *source = rstr(rep, "syscalls.source");
+	const char *sig = WIFSIGNALED(r->proc.status) ? sigabbrev_np(WTERMSIG(r->proc.status)) : NULL;
 	char cmdline[96], v[64], num[32], ver[64];
-	const char *unit;
 	size_t n = 0, i;
-	json_int_t ncalls;
-	json_t *frag;
+	double ncalls;
 
 	for (i = 0; r->cmd[i] && n < sizeof cmdline; i++)
 		n += (size_t)snprintf(cmdline + n, sizeof cmdline - n, "%s%s", i ? " " : "", r->cmd[i]);
@@ -450,13 +449,9 @@ static void text_summary(FILE *f, const struct run_result *r)
 
 	fprintf(f, "\nallocswap run: %s  (allocator ", cmdline);
 	if (rep)
-		fprintf(f, "%s %s, %s %s", jstr(rep, "allocator", "name"),
-			as_version_short(jstr(rep, "allocator", "version")
-						 ? jstr(rep, "allocator", "version")
-						 : "",
-					 ver, sizeof ver),
-			jstr(rep, "libc", "name"),
-			jstr(rep, "libc", "version") ? jstr(rep, "libc", "version") : "");
+		fprintf(f, "%s %s, %s %s", rstr(rep, "allocator.name"),
+			as_version_short(rstr(rep, "allocator.version"), ver, sizeof ver),
+			rstr(rep, "libc.name"), rstr(rep, "libc.version"));
 	else
 		fprintf(f, "%s, %s", r->allocator, r->libc);
 	fprintf(f, ", stats %s%s%s)\n\n", r->stats, r->pymalloc ? ", pymalloc " : "",
@@ -465,65 +460,56 @@ static void text_summary(FILE *f, const struct run_result *r)
 	fprintf(f, "%16.3f s      wall\n", (double)r->proc.wall_ns / 1e9);
 	fprintf(f, "%16.3f s      user\n", (double)r->proc.user_ns / 1e9);
 	fprintf(f, "%16.3f s      sys\n", (double)r->proc.sys_ns / 1e9);
-	fmt_bytes((double)r->proc.maxrss, num, sizeof num, &unit);
+	bytes_col((double)r->proc.maxrss, num, sizeof num, &unit);
 	fprintf(f, "%16s %-6s max RSS\n", num, unit);
 	if (!rep) {
 		fprintf(f, "%16s        no report from CMD's process: it ended without running exit "
 			   "handlers\n%16s        (_exit, a crash, a signal, or an exec that failed), so "
 			   "no heap figures\n", "-", "");
-	} else if (!json_object_get(rep, "bytes")) {
+	} else if (!as_jpath(rep, "bytes")) {
 		fprintf(f, "%16s        peak live heap  (not counted: stats off)\n", "-");
 	} else {
-		calls = json_object_get(rep, "calls");
-		fmt_bytes((double)jint(rep, "bytes", "peak_live"), num, sizeof num, &unit);
+		bytes_col(as_jnum(rep, "bytes.peak_live"), num, sizeof num, &unit);
 		fprintf(f, "%16s %-6s peak live heap  (requested ", num, unit);
-		fmt_bytes((double)jint(rep, "bytes", "requested"), num, sizeof num, &unit);
-		ncalls = json_integer_value(json_object_get(calls, "malloc")) +
-			 json_integer_value(json_object_get(calls, "calloc")) +
-			 json_integer_value(json_object_get(calls, "realloc")) +
-			 json_integer_value(json_object_get(calls, "aligned"));
-		fprintf(f, "%s %s in %s call%s)\n", num, unit, fmt_count(ncalls, v, sizeof v),
-			ncalls == 1 ? "" : "s");
-	}
-	frag = json_object_get(json_object_get(rep, "memory"), "fragmentation_at_peak");
-	if (json_is_number(frag)) {
-		fprintf(f, "%16.2f        fragmentation at peak  (peak RSS / peak live)\n",
-			json_number_value(frag));
-	} else if (rep && json_object_get(rep, "bytes")) {
-		fprintf(f, "%16s        fragmentation at peak  (no peak heap)\n", "-");
+		ncalls = as_jnum(rep, "calls.malloc") + as_jnum(rep, "calls.calloc") +
+			 as_jnum(rep, "calls.realloc") + as_jnum(rep, "calls.aligned");
+		fprintf(f, "%s in %s call%s)\n",
+			as_fmt_bytes(as_jnum(rep, "bytes.requested"), num, sizeof num),
+			fmt_count(ncalls, v, sizeof v), ncalls == 1 ? "" : "s");
+		if (json_is_number(as_jpath(rep, "memory.fragmentation_at_peak")))
+			fprintf(f, "%16.2f        fragmentation at peak  (peak RSS / peak live)\n",
+				as_jnum(rep, "memory.fragmentation_at_peak"));
+		else
+			fprintf(f, "%16s        fragmentation at peak  (no peak heap)\n", "-");
 	}
 	fprintf(f, "%16s        page faults  (%s major)\n",
-		fmt_count(r->proc.minflt + r->proc.majflt, v, sizeof v),
-		fmt_count(r->proc.majflt, num, sizeof num));
-	sys = json_object_get(rep, "syscalls");
+		fmt_count((double)(r->proc.minflt + r->proc.majflt), v, sizeof v),
+		fmt_count((double)r->proc.majflt, num, sizeof num));
 	if (!rep) {
 		fprintf(f, "        syscalls: not counted: no report\n");
-	} else if (!jstr(rep, "syscalls", "source") || !strcmp(jstr(rep, "syscalls", "source"), "none")) {
-		fprintf(f, "        syscalls: not counted: %s\n",
-			jstr(rep, "syscalls", "reason") ? jstr(rep, "syscalls", "reason") : "no reason given");
+	} else if (!*source || !strcmp(source, "none")) {
+		fprintf(f, "        syscalls: not counted: %s\n", rstr(rep, "syscalls.reason"));
 	} else {
-		static const char *const names[] = {"mmap", "munmap", "mremap", "brk", "madvise", NULL};
-		fprintf(f, "        syscalls (%s):", jstr(rep, "syscalls", "source"));
-		for (i = 0; names[i]; i++)
-			if (json_is_integer(json_object_get(sys, names[i])))
-				fprintf(f, " %s %s", names[i],
-					fmt_count(jint(rep, "syscalls", names[i]), v, sizeof v));
+		fprintf(f, "        syscalls (%s):", source);
+		for (i = 0; as_syscall_names[i]; i++) {
+			snprintf(v, sizeof v, "syscalls.%s", as_syscall_names[i]);
+			if (json_is_integer(as_jpath(rep, v)))
+				fprintf(f, " %s %s", as_syscall_names[i],
+					fmt_count(as_jnum(rep, v), num, sizeof num));
+		}
 		fprintf(f, "\n");
 	}
 	if (r->others)
 		fprintf(f, "        %d other process%s (children of CMD) wrote reports too; the heap "
 			   "figures above are CMD's own\n", r->others, r->others == 1 ? "" : "es");
-	if (json_is_false(json_object_get(json_object_get(rep, "allocator"), "mapped")))
+	if (json_is_false(as_jpath(rep, "allocator.mapped")))
 		fprintf(f, "        warning: %s is not mapped in CMD's process\n",
-			jstr(rep, "allocator", "path"));
+			rstr(rep, "allocator.path"));
 	if (r->report_path)
 		fprintf(f, "        report: %s\n", r->report_path);
 	if (WIFSIGNALED(r->proc.status))
 		fprintf(f, "\nCMD was killed by signal %d (SIG%s): exit status %d\n",
-			WTERMSIG(r->proc.status), sigabbrev_np(WTERMSIG(r->proc.status))
-							  ? sigabbrev_np(WTERMSIG(r->proc.status))
-							  : "?",
-			r->exit);
+			WTERMSIG(r->proc.status), sig ? sig : "?", r->exit);
 	else
 		fprintf(f, "\nexit status %d\n", r->exit);
 }
