@@ -278,7 +278,13 @@ int as_cmd_compare(int argc, char **argv)
 	printf("| Geometric mean | (ref) | %s |\n\n", jstr(g, "verdict"));
 	json_array_foreach(json_object_get(s, "configs"), k, c)
 	{
-		printf("%s = %s: %s\n", jstr(c, "id"), arg[k], jstr(c, "source_id"));
+		const char *id = jstr(c, "source_id");
+		size_t la = strlen(arg[k]), li = strlen(id);
+		/* the configuration id, unless the argument already ends with it */
+		if (la > li && arg[k][la - li - 1] == ':' && !strcmp(arg[k] + la - li, id))
+			printf("%s = %s\n", jstr(c, "id"), arg[k]);
+		else
+			printf("%s = %s: %s\n", jstr(c, "id"), arg[k], id);
 	}
 	printf("%zu of %zu benchmarks significant (Welch's t-test on per-process means, "
 	       "two-sided, Holm-corrected over %zu comparisons, alpha %.2f).\n",
