@@ -350,9 +350,7 @@ static json_t *find_report(const char *dir, char *path, size_t cap, int *others)
 			continue;
 		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
 		j = json_load_file(p, 0, NULL);
-		if (!top && j &&
-		    json_integer_value(json_object_get(json_object_get(j, "process"), "ppid")) ==
-			    (json_int_t)getpid()) {
+		if (!top && j && as_jnum(j, "process.ppid") == (double)getpid()) {
 			top = j;
 			snprintf(path, cap, "%s", p);
 			continue;
