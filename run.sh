@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 
 # build and run
 PACKAGES="gcc libc6-dev meson ninja-build pkg-config musl-tools musl-dev
-  libjansson-dev valgrind python3 gnuplot-nox
+  libjansson-dev zlib1g-dev valgrind python3 gnuplot-nox
   libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtcmalloc-minimal4 libtbbmalloc2"
 # the tests also need CPython's own test suite, and Chromium for the
 # report's screenshot test
