@@ -310,6 +310,23 @@ static void md_failures(FILE *f, const json_t *s)
 	size_t i, k, n = 0;
 	json_array_foreach(json_object_get(s, "cells"), i, c)
 	{
+		json_int_t wrong = json_integer_value(json_object_get(c, "wrong_allocator"));
+		if (wrong <= 0)
+			continue;
+		if (!n++)
+			fprintf(f, "## Wrong allocator\n\nThese processes did not run on the allocator "
+				   "their configuration asked for (their libswap report says it fell "
+				   "back, or the library was not mapped). Their samples are kept; look "
+				   "at the runs before trusting these cells.\n\n");
+		fprintf(f, "- %s, `%s`: %lld of %lld processes\n", as_jstr(c, "bench"),
+			as_jstr(c, "config"), (long long)wrong,
+			(long long)json_integer_value(json_object_get(c, "n")));
+	}
+	if (n)
+		fputc('\n', f);
+	n = 0;
+	json_array_foreach(json_object_get(s, "cells"), i, c)
+	{
 		json_int_t failed = json_integer_value(json_object_get(c, "failed"));
 		if (failed <= 0)
 			continue;

@@ -234,8 +234,8 @@ json_t *as_dataset_cell(struct as_dataset *d, const char *bench, const char *con
 	char *k = cell_key(bench, config);
 	json_t *c = json_object_get(d->cells, k);
 	if (!c) {
-		c = json_pack("{s:[], s:i, s:[], s:[], s:[], s:[], s:[]}", "samples", "failed", 0,
-			      "errors", "rss", "live", "frag", "syscalls");
+		c = json_pack("{s:[], s:i, s:[], s:[], s:[], s:[], s:[], s:i}", "samples", "failed", 0,
+			      "errors", "rss", "live", "frag", "syscalls", "wrong_allocator", 0);
 		if (!c)
 			oom();
 		json_object_set_new(d->cells, k, c);
@@ -304,6 +304,11 @@ static void add_record(struct as_dataset *d, const json_t *rec)
 		push_number(cell, "rss", as_jpath(rec, "proc.maxrss"));
 	push_number(cell, "live", as_jpath(rep, "bytes.peak_live"));
 	push_number(cell, "frag", as_jpath(rep, "memory.fragmentation_at_peak"));
+	/* the report says the allocator asked for is not what ran */
+	if (json_is_true(as_jpath(rep, "allocator.fallback")) ||
+	    json_is_false(as_jpath(rep, "allocator.mapped")))
+		json_object_set_new(cell, "wrong_allocator",
+				    json_integer(json_integer_value(json_object_get(cell, "wrong_allocator")) + 1));
 	{
 		const json_t *sc = json_object_get(rep, "syscalls");
 		const char *src = as_jstr(sc, "source");
@@ -800,6 +805,8 @@ static json_t *describe_cell(const json_t *raw, const char *bench, const char *c
 	json_object_set_new(cell, "fragmentation_at_peak",
 			    jnum(jarray_median(json_object_get(raw, "frag"))));
 	json_object_set_new(cell, "syscalls", syscall_medians(json_object_get(raw, "syscalls")));
+	json_object_set_new(cell, "wrong_allocator",
+			    json_integer(json_integer_value(json_object_get(raw, "wrong_allocator"))));
 	return cell;
 }
 

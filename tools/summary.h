@@ -44,7 +44,9 @@
  *   "peak_live": median of report bytes.peak_live (bytes),
  *   "fragmentation_at_peak": median of report memory.fragmentation_at_peak,
  *   "syscalls": null, or {"source", "mmap", "munmap", "mremap", "brk", "madvise"}
- *               (medians) when the reports counted them}
+ *               (medians) when the reports counted them,
+ *   "wrong_allocator": processes whose report says the allocator asked for is not
+ *               the one that ran (allocator.fallback true or allocator.mapped false)}
  * Numbers that are not defined (std of one sample, a ratio without a
  * baseline) are null.  A baseline cell has ratio 1 and null p-values.
  */
@@ -63,7 +65,8 @@ struct as_dataset {
 	json_t *benchmarks; /* [{"name", "group"}], same order rule */
 	/* {"BENCH\nCONFIG": {"samples": [per-process mean, ...], "failed": n,
 	 *  "errors": ["killed by signal 11 (...)", ...] (distinct),
-	 *  "rss": [...], "live": [...], "frag": [...], "syscalls": [{...}, ...]}} */
+	 *  "rss": [...], "live": [...], "frag": [...], "syscalls": [{...}, ...],
+	 *  "wrong_allocator": n}} */
 	json_t *cells;
 	json_t *config_index; /* {id: index in configs} */
 	json_t *bench_index;  /* {name: index in benchmarks} */

@@ -16,6 +16,8 @@
  *   -n NOISE    relative standard deviation of a process's mean (default
  *               0.05); each value adds half as much again
  *   -f ALLOC:BENCH:K   K runs (or "all") of that cell fail with SIGSEGV
+ *   -w ALLOC:BENCH:K   K runs (or "all") of that cell report that libswap fell
+ *                      back to the system allocator
  * Runs are written interleaved (run, benchmark, config), like `bench`.
  */
 #include <inttypes.h>
@@ -58,6 +60,7 @@ struct config {
 struct fail {
 	char alloc[64];
 	int bench, count; /* count < 0: all */
+	int fallback;     /* -w: the run succeeds on the wrong allocator */
 };
 
 static void config_id(const struct config *c, char *buf, size_t cap)
@@ -68,7 +71,7 @@ static void config_id(const struct config *c, char *buf, size_t cap)
 static int usage(void)
 {
 	fprintf(stderr, "usage: gen_bench DIR [-s SEED] [-r RUNS] [-v VALUES] [-b BENCHES] "
-			"[-n NOISE] [-f ALLOC:BENCH:K] CONFIG=SCALE...\n");
+			"[-n NOISE] [-f ALLOC:BENCH:K] [-w ALLOC:BENCH:K] CONFIG=SCALE...\n");
 	return 2;
 }
 
@@ -97,6 +100,7 @@ int main(int argc, char **argv)
 			case 'b': nbench = atoi(val); break;
 			case 'n': noise = atof(val); break;
 			case 'f':
+			case 'w':
 				if (nfail == MAX_FAILS)
 					return usage();
 				{
@@ -107,6 +111,7 @@ int main(int argc, char **argv)
 					snprintf(fails[nfail].alloc, sizeof fails[nfail].alloc, "%s", copy);
 					fails[nfail].bench = atoi(p1 + 1);
 					fails[nfail].count = strcmp(p2 + 1, "all") ? atoi(p2 + 1) : -1;
+					fails[nfail].fallback = a[1] == 'w';
 					nfail++;
 					free(copy);
 				}
@@ -173,13 +178,16 @@ int main(int argc, char **argv)
 			for (c = 0; c < ncfg; c++) {
 				double truth = (b + 1) * 1e-3 * cfg[c].scale;
 				double proc = truth * (1 + noise * rng_normal());
-				int fail = 0;
+				int fail = 0, fallback = 0;
 				config_id(&cfg[c], id, sizeof id);
 				for (i = 0; i < nfail; i++)
 					if (!strcmp(fails[i].alloc, cfg[c].alloc) && fails[i].bench == b &&
 					    (fails[i].count < 0 || failed_so_far[i] < fails[i].count)) {
 						failed_so_far[i]++;
-						fail = 1;
+						if (fails[i].fallback)
+							fallback = 1;
+						else
+							fail = 1;
 					}
 				fprintf(f, "{\"schema\": \"allocswap.run/1\", \"bench\": \"bench_%d\", "
 					   "\"config\": \"%s\", \"run\": %d, ",
@@ -198,9 +206,11 @@ int main(int argc, char **argv)
 					   "\"maxrss\": %d}, ",
 					proc, 40000000);
 				fprintf(f, "\"report\": {\"schema\": \"allocswap.report/1\", "
-					   "\"bytes\": {\"peak_live\": %.0f}, \"memory\": "
+					   "\"allocator\": {\"name\": \"%s\", \"mapped\": true, "
+					   "\"fallback\": %s}, \"bytes\": {\"peak_live\": %.0f}, \"memory\": "
 					   "{\"rss_peak\": %.0f, \"fragmentation_at_peak\": %.4f}, "
 					   "\"syscalls\": {\"source\": \"none\"}}, \"time\": 0}\n",
+					fallback ? "system" : cfg[c].alloc, fallback ? "true" : "false",
 					20e6 * cfg[c].scale, 30e6 * cfg[c].scale + 1e6 * b,
 					(30e6 * cfg[c].scale + 1e6 * b) / (20e6 * cfg[c].scale));
 			}

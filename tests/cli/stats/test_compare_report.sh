@@ -7,7 +7,8 @@
 #   significant row (the false-positive control of Holm + Welch);
 # - a clear difference (x1.5 and x0.5 with 0.05% noise) reads
 #   "1.50x slower (+50%)" and "2.00x faster (-50%)", in both directions;
-# - failed runs are shown and counted, too few runs say so;
+# - failed runs are shown and counted, runs on the wrong allocator are
+#   flagged, too few runs say so;
 # - bad usage exits 2 with one line on stderr;
 # - the help texts list every option.
 #
@@ -157,13 +158,14 @@ expect_in "$T/py/report.md" '^\| jemalloc pymalloc=off \| `jemalloc/glibc/host/p
 expect_count "$T/py/report.md" '^\| bench_[0-9] \| baseline: .* \| baseline: .* \| not significant \| 1\.50x slower \(\+50%\) \|$' 3 "pymalloc rows"
 
 # ---- failures, too few runs --------------------------------------------------------------
-"$G" "$T/f" -s 5 -b 4 -r 6 -n 0.002 -f jemalloc:2:all -f system:3:2 system=1 jemalloc=1.5 || exit 1
+"$G" "$T/f" -s 5 -b 4 -r 6 -n 0.002 -f jemalloc:2:all -f system:3:2 -w jemalloc:1:3 system=1 jemalloc=1.5 || exit 1
 printf '{"schema": "allocswap.run/1", "bench": "bench_0", "conf' >>"$T/f/runs.jsonl" # killed mid-write
 run "$T/out" "$A" report "$T/f" --format md,json
 expect_in "$T/f/report.md" '^\| bench_2 \| baseline: .* \| FAILED \(killed by signal 11 \(Segmentation fault\)\) \|$' "failed cell"
 expect_in "$T/f/report.md" '^\| bench_3 \| baseline: .* \(2 of 6 runs failed\) \| 1\.50x slower' "partly failed baseline"
 expect_in "$T/f/report.md" '^- bench_2, `jemalloc/glibc/host/pymalloc=on/seccomp=none`: 6 of 6 runs failed: killed by signal 11' "failures section"
 expect_in "$T/f/report.md" '^\| bench_2 \| [0-9.]+ MiB \| FAILED \|' "failed cell in the memory table"
+expect_in "$T/f/report.md" '^- bench_1, `jemalloc/glibc/host/pymalloc=on/seccomp=none`: 3 of 6 processes$' "wrong allocator shown"
 expect_in "$T/f/report.md" '^\| \*\*Geometric mean\*\* \| baseline \| 1\.50x slower \(\+50%\)' "geometric mean without the failed benchmark"
 run "$T/cmp" "$A" compare "$T/f:system" "$T/f:jemalloc"
 expect_in "$T/cmp" '^\| bench_2 \| [0-9.]+ ms \| FAILED \(killed by signal 11' "compare: failed cell"
