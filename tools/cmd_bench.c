@@ -1,12 +1,1556 @@
-/* cmd_bench: PLACEHOLDER, to be replaced by its implementation. */
-#include "cli.h"
+/* cmd_bench: `allocswap bench`, the benchmark matrix.
+ *
+ * Options -> a matrix (bench_matrix.c: axes, configurations, order) over a
+ * suite (bench_suite.c) -> one process per (run, benchmark, configuration),
+ * interleaved, each appended to DIR/runs.jsonl the moment it finishes
+ * (results.h is the contract of DIR).  --resume DIR reads DIR/meta.json and
+ * runs.jsonl and runs what is missing.  SIGINT/SIGTERM/SIGHUP stop the
+ * running process group, keep what was written, mark meta.json unfinished
+ * and say how to resume (exit 128 + signal).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gnu/libc-version.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
-const char as_usage_bench[] = "usage: allocswap bench\n";
+#include "as_backend.h"
+#include "bench.h"
+
+const char as_usage_bench[] =
+	"usage: allocswap bench [OPTIONS]\n"
+	"       allocswap bench --resume DIR [OPTIONS]\n"
+	"\n"
+	"Runs every benchmark of a suite under every configuration (allocator x libc\n"
+	"x image x pymalloc x seccomp), one process per sample, configurations\n"
+	"interleaved process by process (the order rotates: none is always first).\n"
+	"Each process is appended to DIR/runs.jsonl as it finishes, with its libswap\n"
+	"report; DIR/meta.json says where the results came from.  A run that fails is\n"
+	"recorded as failed and the matrix goes on.  Then: allocswap report DIR.\n"
+	"\n"
+	"Matrix:\n"
+	"  -a, --allocators LIST  system, jemalloc, mimalloc, tcmalloc, tcmalloc_minimal,\n"
+	"                         tbbmalloc, none (no preload: the baseline), or a .so\n"
+	"                         path (LABEL=PATH names it).  Default: every allocator\n"
+	"                         that loads here (the others are skipped with a note)\n"
+	"      --libc LIST        glibc (musl is not built yet)\n"
+	"      --image LIST       host (rootfs:, docker:, podman: are not wired in yet)\n"
+	"      --pymalloc LIST    on, off (off: PYTHONMALLOC=malloc).  Default on,off;\n"
+	"                         on with --quick and --suite cmd\n"
+	"      --seccomp LIST     none (default and unconfined are not built yet)\n"
+	"Suite:\n"
+	"      --suite NAME       builtin (default, stdlib only), pyperformance (when\n"
+	"                         installed; LD_PRELOAD, PYTHONMALLOC, ALLOCSWAP_* reach\n"
+	"                         pyperf's workers by --inherit-environ), or cmd\n"
+	"      --bench LIST       benchmarks or groups of the suite (default: all)\n"
+	"      --cmd 'CMD'        benchmark a /bin/sh command; its wall time is the\n"
+	"                         sample.  Implies --suite cmd; may be repeated\n"
+	"      --name NAME        names the n-th --cmd (default cmd, or cmd1, cmd2...)\n"
+	"      --python PATH      default $ALLOCSWAP_CLI_PYTHON or /usr/bin/python3\n"
+	"      --pyperformance-args 'ARGS'  more arguments for 'pyperformance run'\n"
+	"Repetitions:\n"
+	"      --runs N           recorded processes per cell (default 10, quick 5)\n"
+	"      --values N         timed values per process, averaged into its sample\n"
+	"                         (default 3, quick 2)\n"
+	"      --warmups N        untimed values per process first (default 1)\n"
+	"      --warmup-runs N    unrecorded rounds of processes first (default 1,\n"
+	"                         quick 0)\n"
+	"      --target-ms MS     loops calibrated once per benchmark, without a\n"
+	"                         preload, so that a value takes MS to 2*MS ms; the same\n"
+	"                         for every configuration (default 100, quick 50)\n"
+	"      --loops N          no calibration: N loops everywhere\n"
+	"      --quick            --runs 5 --values 2 --warmup-runs 0 --target-ms 50\n"
+	"                         --pymalloc on (pyperformance: --fast); 6 allocators x\n"
+	"                         26 benchmarks take about 6 minutes on 2 cores\n"
+	"Output:\n"
+	"  -o, --output DIR       default results/YYYYmmdd-HHMMSS\n"
+	"      --resume DIR       run what DIR/runs.jsonl lacks; the matrix comes from\n"
+	"                         DIR/meta.json, and matrix options given too must agree\n"
+	"                         (--warmup-runs may differ)\n"
+	"      --dry-run          print the matrix and the order, one line per process\n"
+	"  -q, --quiet            no progress (on a terminal: one line with an ETA;\n"
+	"                         otherwise one line per round; failures always)\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Exit status: 0 matrix complete (failed runs are results), 1 results not\n"
+	"written or no run succeeded, 2 bad usage or a matrix that cannot run here,\n"
+	"128+N stopped by signal N (130: Ctrl-C; --resume DIR goes on).\n"
+	"\n"
+	"Examples:\n"
+	"  allocswap bench --quick\n"
+	"  allocswap bench -a system,jemalloc --bench serialization,stress -o out\n"
+	"  allocswap bench --resume out\n"
+	"  allocswap bench -a none,system --cmd 'python3 app.py' --runs 20\n";
+
+/* ---- options ---------------------------------------------------------------- */
+
+enum opt_id {
+	O_ALLOC, O_LIBC, O_IMAGE, O_PYMALLOC, O_SECCOMP, O_SUITE, O_BENCH, O_CMD, O_NAME,
+	O_PYTHON, O_PYPERF_ARGS, O_RUNS, O_VALUES, O_WARMUPS, O_WARMUP_RUNS, O_TARGET, O_LOOPS,
+	O_QUICK, O_OUTPUT, O_RESUME, O_DRY_RUN, O_QUIET, O_HELP
+};
+
+/* The options the parser accepts: the one list (tests/cli/bench checks that
+ * --help names each of them). */
+static const struct bench_opt {
+	const char *name;
+	char short_name;
+	int has_arg;
+	enum opt_id id;
+} bench_opts[] = {
+	{"--allocators", 'a', 1, O_ALLOC},
+	{"--libc", 0, 1, O_LIBC},
+	{"--image", 0, 1, O_IMAGE},
+	{"--pymalloc", 0, 1, O_PYMALLOC},
+	{"--seccomp", 0, 1, O_SECCOMP},
+	{"--suite", 0, 1, O_SUITE},
+	{"--bench", 0, 1, O_BENCH},
+	{"--cmd", 0, 1, O_CMD},
+	{"--name", 0, 1, O_NAME},
+	{"--python", 0, 1, O_PYTHON},
+	{"--pyperformance-args", 0, 1, O_PYPERF_ARGS},
+	{"--runs", 0, 1, O_RUNS},
+	{"--values", 0, 1, O_VALUES},
+	{"--warmups", 0, 1, O_WARMUPS},
+	{"--warmup-runs", 0, 1, O_WARMUP_RUNS},
+	{"--target-ms", 0, 1, O_TARGET},
+	{"--loops", 0, 1, O_LOOPS},
+	{"--quick", 0, 0, O_QUICK},
+	{"--output", 'o', 1, O_OUTPUT},
+	{"--resume", 0, 1, O_RESUME},
+	{"--dry-run", 0, 0, O_DRY_RUN},
+	{"--quiet", 'q', 0, O_QUIET},
+	{"--help", 'h', 0, O_HELP},
+};
+#define NOPTS (sizeof bench_opts / sizeof bench_opts[0])
+#define UNSET ((unsigned long)-1)
+#define MAX_CMDS 64
+
+struct opts {
+	const char *axis[BENCH_NAXES];
+	const char *allocators, *suite, *bench, *python, *pyperf_args, *output, *resume;
+	const char *cmds[MAX_CMDS], *names[MAX_CMDS];
+	size_t ncmds, nnames;
+	unsigned long runs, values, warmups, warmup_runs, loops;
+	double target_ms;
+	int quick, dry_run, quiet;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	int i;
+	memset(o, 0, sizeof *o);
+	o->runs = o->values = o->warmups = o->warmup_runs = o->loops = UNSET;
+	o->target_ms = -1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq;
+		const struct bench_opt *op = NULL;
+		size_t k, nl;
+		if (a[0] != '-' || !a[1])
+			return as_usage_err("bench", "unexpected argument '%s' (commands to benchmark "
+						     "go in --cmd 'CMD')", a);
+		if (a[1] == '-') {
+			eq = strchr(a, '=');
+			nl = eq ? (size_t)(eq - a) : strlen(a);
+			for (k = 0; k < NOPTS; k++)
+				if (strlen(bench_opts[k].name) == nl && !strncmp(a, bench_opts[k].name, nl))
+					op = &bench_opts[k];
+			if (op && eq) {
+				if (!op->has_arg)
+					return as_usage_err("bench", "%s takes no value", op->name);
+				val = eq + 1;
+			}
+		} else {
+			for (k = 0; k < NOPTS; k++)
+				if (bench_opts[k].short_name == a[1])
+					op = &bench_opts[k];
+			if (op && a[2]) {
+				if (!op->has_arg)
+					op = NULL;
+				else
+					val = a + 2;
+			}
+		}
+		if (!op) {
+			fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: unknown option '%s'; options:", a);
+			for (k = 0; k < NOPTS; k++) {
+				if (bench_opts[k].short_name)
+					fprintf(stderr, "%s -%c/%s", k ? "," : "", bench_opts[k].short_name,
+						bench_opts[k].name);
+				else
+					fprintf(stderr, "%s %s", k ? "," : "", bench_opts[k].name);
+			}
+			fputc('\n', stderr);
+			return 2;
+		}
+		if (op->has_arg && !val) {
+			if (i + 1 >= argc)
+				return as_usage_err("bench", "%s needs a value", op->name);
+			val = argv[++i];
+		}
+		switch (op->id) {
+		case O_ALLOC: o->allocators = val; break;
+		case O_LIBC: o->axis[BENCH_AX_LIBC] = val; break;
+		case O_IMAGE: o->axis[BENCH_AX_IMAGE] = val; break;
+		case O_PYMALLOC: o->axis[BENCH_AX_PYMALLOC] = val; break;
+		case O_SECCOMP: o->axis[BENCH_AX_SECCOMP] = val; break;
+		case O_SUITE: o->suite = val; break;
+		case O_BENCH: o->bench = val; break;
+		case O_CMD:
+			if (o->ncmds == MAX_CMDS)
+				return as_usage_err("bench", "at most %d --cmd", MAX_CMDS);
+			if (!*val)
+				return as_usage_err("bench", "--cmd needs a command");
+			o->cmds[o->ncmds++] = val;
+			break;
+		case O_NAME:
+			if (o->nnames == MAX_CMDS)
+				return as_usage_err("bench", "at most %d --name", MAX_CMDS);
+			o->names[o->nnames++] = val;
+			break;
+		case O_PYTHON: o->python = val; break;
+		case O_PYPERF_ARGS: o->pyperf_args = val; break;
+		case O_OUTPUT: o->output = val; break;
+		case O_RESUME: o->resume = val; break;
+		case O_QUICK: o->quick = 1; break;
+		case O_DRY_RUN: o->dry_run = 1; break;
+		case O_QUIET: o->quiet = 1; break;
+		case O_HELP: return as_help("bench") ? 2 : -1;
+		case O_TARGET: {
+			char *end;
+			double v = strtod(val, &end);
+			if (!*val || *end || !(v > 0) || v > 1e7)
+				return as_usage_err("bench", "--target-ms needs a positive number of "
+							     "milliseconds, not '%s'", val);
+			o->target_ms = v;
+			break;
+		}
+		case O_RUNS:
+		case O_VALUES:
+		case O_WARMUPS:
+		case O_WARMUP_RUNS:
+		case O_LOOPS: {
+			unsigned long v;
+			unsigned long *dst = op->id == O_RUNS     ? &o->runs :
+					     op->id == O_VALUES   ? &o->values :
+					     op->id == O_WARMUPS  ? &o->warmups :
+					     op->id == O_LOOPS    ? &o->loops :
+								    &o->warmup_runs;
+			if (as_parse_uint("bench", op->name, val, &v))
+				return 2;
+			if ((op->id == O_RUNS || op->id == O_VALUES || op->id == O_LOOPS) && v == 0)
+				return as_usage_err("bench", "%s must be at least 1", op->name);
+			if (v > 1000000)
+				return as_usage_err("bench", "%s %lu is too large", op->name, v);
+			*dst = v;
+			break;
+		}
+		}
+	}
+	return 0;
+}
+
+/* ---- the run ----------------------------------------------------------------- */
+
+struct run_state {
+	struct bench_ctx x;
+	struct bench_matrix m;
+	struct opts o;
+	int argc;
+	char **argv;
+	json_t *meta;
+	json_t *suite_info;
+	char dir[PATH_MAX];
+	int dir_fd;       /* flock-ed: one bench per directory */
+	int created_dir;  /* we made it: removed again if we fail before writing */
+	unsigned char *done;
+	size_t nrecorded; /* runs already in runs.jsonl (resume) */
+	int64_t slot_t0;  /* when the current process's preparation began */
+	int64_t slot_wall;
+	struct bench_progress prog;
+	int write_error;
+};
+
+static const char *const suite_names[] = {"builtin", "pyperformance", "cmd", NULL};
+
+static char *iso_now(char *buf, size_t cap)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static int valid_label(const char *s)
+{
+	if (!*s || strlen(s) >= 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-' || *s == '.' || *s == '+'))
+			return 0;
+	return 1;
+}
+
+static void alloc_choices_err(const char *bad)
+{
+	size_t i;
+	fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: allocator '%s' is not one of:", bad);
+	for (i = 0; i < _as_backend_count; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", _as_backend_table[i].name);
+	fprintf(stderr, ", none, or a path to a .so that exports malloc and free (LABEL=PATH)\n");
+}
+
+/* One -a entry into a; 0 or 2. */
+static int alloc_parse(const char *s, struct bench_alloc *a)
+{
+	const char *eq = strchr(s, '='), *slash = strchr(s, '/');
+	size_t i;
+	memset(a, 0, sizeof *a);
+	if (slash) {
+		const char *path = eq && eq < slash ? eq + 1 : s;
+		if (eq && eq < slash) {
+			snprintf(a->name, sizeof a->name, "%.*s", (int)(eq - s), s);
+		} else {
+			const char *base = strrchr(s, '/') + 1, *dot = strstr(base, ".so");
+			snprintf(a->name, sizeof a->name, "%.*s",
+				 (int)(dot && dot > base ? (size_t)(dot - base) : strlen(base)), base);
+			if (!strncmp(a->name, "lib", 3) && a->name[3])
+				memmove(a->name, a->name + 3, strlen(a->name) - 2);
+		}
+		if (!valid_label(a->name))
+			return as_usage_err("bench", "allocator label '%s' (from '%s') must be letters, "
+						     "digits, and _ - . +; name it with LABEL=PATH",
+					    a->name, s);
+		if (access(path, R_OK)) {
+			bench_err("allocator %s: cannot read %s: %s", a->name, path,
+			       strerror(errno));
+			return 2;
+		}
+		snprintf(a->spec, sizeof a->spec, "%s", path);
+		return 0;
+	}
+	if (!strcmp(s, "none")) {
+		snprintf(a->name, sizeof a->name, "none");
+		return 0;
+	}
+	for (i = 0; i < _as_backend_count; i++)
+		if (!strcmp(s, _as_backend_table[i].name)) {
+			snprintf(a->name, sizeof a->name, "%s", s);
+			snprintf(a->spec, sizeof a->spec, "%s", s);
+			return 0;
+		}
+	alloc_choices_err(s);
+	return 2;
+}
+
+/* Fills m->allocs from a list (or every table backend when list is NULL). */
+static int allocs_from_list(struct bench_matrix *m, const char *list, int *explicit_)
+{
+	char **v = NULL;
+	size_t n, i, j;
+	int rc = 0;
+	*explicit_ = list != NULL;
+	if (list) {
+		v = as_split_list(list);
+		if (!v)
+			return ENOMEM;
+		for (n = 0; v[n]; n++)
+			;
+	} else {
+		n = _as_backend_count;
+	}
+	m->allocs = calloc(n ? n : 1, sizeof *m->allocs);
+	if (!m->allocs) {
+		free(v);
+		return ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		rc = alloc_parse(v ? v[i] : _as_backend_table[i].name, &m->allocs[i]);
+		if (rc)
+			break;
+		for (j = 0; j < i; j++)
+			if (!strcmp(m->allocs[i].name, m->allocs[j].name)) {
+				rc = as_usage_err("bench", "allocator '%s' is listed twice",
+						  m->allocs[i].name);
+				break;
+			}
+		if (rc)
+			break;
+	}
+	if (!rc && n == 0)
+		rc = as_usage_err("bench", "--allocators needs at least one allocator");
+	m->nallocs = rc ? 0 : n;
+	free(v);
+	return rc;
+}
+
+/* Probes every allocator; drops the unavailable ones that were not asked
+ * for by name.  0 or 2. */
+static int probe_allocs(struct run_state *st, int explicit_)
+{
+	struct bench_matrix *m = &st->m;
+	size_t i, k = 0;
+	for (i = 0; i < m->nallocs; i++) {
+		char why[512];
+		if (bench_probe(m, &m->allocs[i], m->scratch, why, sizeof why)) {
+			if (explicit_) {
+				bench_err("allocator %s does not load here: %s", m->allocs[i].name,
+				       why);
+				return 2;
+			}
+			if (!st->o.quiet)
+				bench_err("note: skipping %s, it does not load here: %s",
+				       m->allocs[i].name, why);
+			continue;
+		}
+		if (k != i)
+			m->allocs[k] = m->allocs[i];
+		k++;
+	}
+	m->nallocs = k;
+	if (!k) {
+		bench_err("no allocator loads here (is libswap.so built? %s)",
+		       m->libswap[0] ? m->libswap : "not found");
+		return 2;
+	}
+	return 0;
+}
+
+static void bench_free(struct bench_matrix *m)
+{
+	size_t i;
+	int a;
+	for (i = 0; i < m->nbenches; i++) {
+		free(m->benches[i].name);
+		free(m->benches[i].group);
+		free(m->benches[i].cmd);
+	}
+	free(m->benches);
+	for (a = 0; a < BENCH_NAXES; a++)
+		free(m->axis[a]);
+	free(m->allocs);
+	free(m->cfgs);
+	memset(m, 0, sizeof *m);
+}
+
+static int add_bench(struct bench_matrix *m, const char *name, const char *group,
+		     const char *cmd)
+{
+	struct bench_bench *nb = realloc(m->benches, (m->nbenches + 1) * sizeof *nb);
+	if (!nb)
+		return ENOMEM;
+	m->benches = nb;
+	nb = &m->benches[m->nbenches++];
+	memset(nb, 0, sizeof *nb);
+	nb->name = strdup(name);
+	nb->group = group ? strdup(group) : NULL;
+	nb->cmd = cmd ? strdup(cmd) : NULL;
+	return nb->name ? 0 : ENOMEM;
+}
+
+static int has_bench(const struct bench_matrix *m, const char *name)
+{
+	size_t i;
+	for (i = 0; i < m->nbenches; i++)
+		if (!strcmp(m->benches[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* --bench LIST against what the suite offers (names or groups); 0 or 2. */
+static int benches_select(struct bench_matrix *m, const char *want, json_t *avail)
+{
+	char **v = want ? as_split_list(want) : NULL;
+	size_t i, k;
+	json_t *b;
+	int rc = 0;
+	if (!want) {
+		json_array_foreach (avail, k, b)
+			if (!has_bench(m, json_string_value(json_object_get(b, "name"))))
+				add_bench(m, json_string_value(json_object_get(b, "name")),
+					  json_string_value(json_object_get(b, "group")), NULL);
+		return 0;
+	}
+	for (i = 0; v && v[i]; i++) {
+		int found = 0;
+		json_array_foreach (avail, k, b) {
+			const char *n = json_string_value(json_object_get(b, "name"));
+			const char *g = json_string_value(json_object_get(b, "group"));
+			if (!strcmp(v[i], n) || (g && !strcmp(v[i], g))) {
+				found = 1;
+				if (!has_bench(m, n))
+					add_bench(m, n, g, NULL);
+			}
+		}
+		if (!found && json_array_size(avail) == 0 && m->suite == BENCH_SUITE_PYPERFORMANCE) {
+			found = 1; /* pyperformance's list said nothing: trust the name */
+			if (!has_bench(m, v[i]))
+				add_bench(m, v[i], "pyperformance", NULL);
+		}
+		if (!found) {
+			json_t *groups = json_object();
+			const char *g;
+			json_t *dummy;
+			fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: benchmark '%s' is not one of:", v[i]);
+			json_array_foreach (avail, k, b) {
+				fprintf(stderr, "%s %s", k ? "," : "",
+					json_string_value(json_object_get(b, "name")));
+				if ((g = json_string_value(json_object_get(b, "group"))))
+					json_object_set_new(groups, g, json_true());
+			}
+			fprintf(stderr, "; or a group:");
+			k = 0;
+			json_object_foreach (groups, g, dummy)
+				fprintf(stderr, "%s %s", k++ ? "," : "", g);
+			fputc('\n', stderr);
+			json_decref(groups);
+			rc = 2;
+			break;
+		}
+	}
+	free(v);
+	return rc;
+}
+
+/* ---- meta.json ------------------------------------------------------------------- */
+
+static json_t *matrix_json(const struct run_state *st)
+{
+	const struct bench_matrix *m = &st->m;
+	json_t *j = json_object(), *cfgs = json_array(), *benches = json_array(),
+	       *loops = json_object();
+	size_t i;
+	for (i = 0; i < m->ncfgs; i++)
+		json_array_append_new(cfgs, as_config_json(&m->cfgs[i].c));
+	for (i = 0; i < m->nbenches; i++) {
+		const struct bench_bench *b = &m->benches[i];
+		json_t *bj = json_pack("{s:s, s:s?}", "name", b->name, "group", b->group);
+		if (b->cmd)
+			json_object_set_new(bj, "cmd", json_string(b->cmd));
+		json_array_append_new(benches, bj);
+		json_object_set_new(loops, b->name, json_integer((json_int_t)b->loops));
+	}
+	json_object_set_new(j, "suite", json_string(bench_suites[m->suite].name));
+	json_object_set_new(j, "configs", cfgs);
+	json_object_set_new(j, "benchmarks", benches);
+	json_object_set_new(j, "runs", json_integer((json_int_t)m->runs));
+	json_object_set_new(j, "values", json_integer((json_int_t)m->values));
+	json_object_set_new(j, "warmups", json_integer((json_int_t)m->warmups));
+	json_object_set_new(j, "warmup_runs", json_integer((json_int_t)m->warmup_runs));
+	json_object_set_new(j, "target_ms", m->target_ms > 0 ? json_real(m->target_ms) : json_null());
+	json_object_set_new(j, "loops", loops);
+	json_object_set_new(j, "fast", json_boolean(m->fast));
+	json_object_set_new(j, "pyperformance_args",
+			    m->pyperf_args ? json_string(m->pyperf_args) : json_null());
+	json_object_set_new(j, "order",
+			    json_string("for each run, for each benchmark, every configuration once, "
+					"in the configuration list rotated by run + benchmark index"));
+	return j;
+}
+
+static json_t *allocators_json(const struct bench_matrix *m)
+{
+	json_t *j = json_object();
+	size_t i;
+	for (i = 0; i < m->nallocs; i++) {
+		const struct bench_alloc *a = &m->allocs[i];
+		json_object_set_new(
+			j, a->name,
+			json_pack("{s:s?, s:s?, s:s, s:s?, s:b}", "version",
+				  a->version[0] ? a->version : NULL, "path", a->path[0] ? a->path : NULL,
+				  "libc", a->libc, "spec", a->spec[0] ? a->spec : NULL, "preload",
+				  a->spec[0] != 0));
+	}
+	return j;
+}
+
+static json_t *command_json(const struct run_state *st)
+{
+	json_t *c = json_array();
+	int i;
+	json_array_append_new(c, json_string(ALLOCSWAP_CLI_NAME));
+	for (i = 0; i < st->argc; i++)
+		json_array_append_new(c, json_string(st->argv[i]));
+	return c;
+}
+
+static int meta_write(struct run_state *st)
+{
+	int rc = as_json_write_file(st->dir, "meta.json", st->meta);
+	if (rc) {
+		bench_err("cannot write %s/meta.json: %s", st->dir, strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
+static json_t *meta_new(struct run_state *st, const char *python_version)
+{
+	const struct bench_matrix *m = &st->m;
+	char now[32];
+	json_t *j = json_object(), *libcs = json_object();
+	size_t i;
+	json_object_set_new(j, "schema", json_string(AS_BENCH_SCHEMA));
+	json_object_set_new(j, "allocswap", json_pack("{s:s, s:s}", "version", ALLOCSWAP_CLI_VERSION,
+						      "commit", ALLOCSWAP_CLI_COMMIT));
+	json_object_set_new(j, "command", command_json(st));
+	json_object_set_new(j, "started", json_string(iso_now(now, sizeof now)));
+	json_object_set_new(j, "finished", json_null());
+	json_object_set_new(j, "host", bench_host_json());
+	json_object_set_new(j, "python",
+			    m->suite == BENCH_SUITE_CMD ?
+				    json_null() :
+				    json_pack("{s:s, s:s?}", "path", m->python, "version", python_version));
+	json_object_set_new(libcs, "glibc", json_string(gnu_get_libc_version()));
+	for (i = 0; i < m->nallocs; i++)
+		if (m->allocs[i].libc_version[0])
+			json_object_set_new(libcs, m->allocs[i].libc,
+					    json_string(m->allocs[i].libc_version));
+	json_object_set_new(j, "libcs", libcs);
+	json_object_set_new(j, "allocators", allocators_json(m));
+	json_object_set_new(j, "libswap", m->libswap[0] ? json_string(m->libswap) : json_null());
+	json_object_set_new(j, "environment", bench_env_json());
+	json_object_set(st->suite_info, "name", json_string(bench_suites[m->suite].name));
+	json_object_set(j, "suite", st->suite_info);
+	json_object_set_new(j, "matrix", matrix_json(st));
+	return j;
+}
+
+/* ---- resume ---------------------------------------------------------------------- */
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static unsigned long jul(const json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) && json_integer_value(v) >= 0 ? (unsigned long)json_integer_value(v) :
+								  0;
+}
+
+/* Is list (comma-separated) the same set as the values of field in cfgs? */
+static int same_set(const char *list, char **have, size_t nhave)
+{
+	char **v = as_split_list(list);
+	size_t n = 0, i, j;
+	int same = 1;
+	for (; v && v[n]; n++)
+		;
+	for (i = 0; same && i < n; i++) {
+		int f = 0;
+		for (j = 0; j < nhave; j++)
+			f |= !strcmp(v[i], have[j]);
+		same = f;
+	}
+	for (j = 0; same && j < nhave; j++) {
+		int f = 0;
+		for (i = 0; i < n; i++)
+			f |= !strcmp(v[i], have[j]);
+		same = f;
+	}
+	free(v);
+	return same;
+}
+
+static int resume_mismatch(const char *dir, const char *opt, const char *asked, const char *has)
+{
+	bench_err("--resume %s: the command line asks for %s %s, but %s/meta.json has %s; "
+	       "resume without matrix options (they come from meta.json), or start a new "
+	       "directory with -o",
+	       dir, opt, asked, dir, has);
+	return 2;
+}
+
+/* The matrix of DIR/meta.json into st->m, checked against the options
+ * given on the command line.  0 or 2. */
+static int matrix_from_meta(struct run_state *st)
+{
+	struct bench_matrix *m = &st->m;
+	const struct opts *o = &st->o;
+	json_t *mx = json_object_get(st->meta, "matrix"), *cfgs = json_object_get(mx, "configs");
+	json_t *benches = json_object_get(mx, "benchmarks"), *allocs, *c, *b;
+	json_t *loops = json_object_get(mx, "loops");
+	const char *dir = st->dir;
+	char *names[256], buf[64];
+	size_t i, k, n;
+	int a, rc = 0;
+
+	if (strcmp(jstr(st->meta, "schema"), AS_BENCH_SCHEMA) || !json_is_array(cfgs) ||
+	    !json_array_size(cfgs) || !json_is_array(benches)) {
+		bench_err("--resume %s: meta.json is not an %s file with a matrix", dir,
+		       AS_BENCH_SCHEMA);
+		return 2;
+	}
+	k = (size_t)as_choice("bench", "suite", jstr(mx, "suite"), suite_names);
+	if (k == (size_t)-1)
+		return 2;
+	m->suite = (enum bench_suite_id)k;
+	if (o->suite && strcmp(o->suite, jstr(mx, "suite")))
+		return resume_mismatch(dir, "--suite", o->suite, jstr(mx, "suite"));
+	if (o->ncmds && m->suite != BENCH_SUITE_CMD)
+		return resume_mismatch(dir, "--cmd", o->cmds[0], "no command");
+
+	/* allocators, in the order of the configurations */
+	allocs = json_object_get(st->meta, "allocators");
+	m->allocs = calloc(json_array_size(cfgs), sizeof *m->allocs);
+	if (!m->allocs)
+		return ENOMEM;
+	json_array_foreach (cfgs, i, c) {
+		const char *an = jstr(c, "allocator");
+		for (k = 0; k < m->nallocs; k++)
+			if (!strcmp(m->allocs[k].name, an))
+				break;
+		if (k < m->nallocs)
+			continue;
+		snprintf(m->allocs[k].name, sizeof m->allocs[k].name, "%s", an);
+		snprintf(m->allocs[k].spec, sizeof m->allocs[k].spec, "%s",
+			 jstr(json_object_get(allocs, an), "spec"));
+		m->nallocs++;
+	}
+	for (k = 0; k < m->nallocs && k < 256; k++)
+		names[k] = m->allocs[k].name;
+	if (o->allocators && !same_set(o->allocators, names, m->nallocs)) {
+		char have[1024] = "";
+		for (k = 0; k < m->nallocs; k++)
+			snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", k ? "," : "",
+				 names[k]);
+		return resume_mismatch(dir, "-a", o->allocators, have);
+	}
+
+	/* the other axes: their values in order of first appearance */
+	for (a = 0; a < BENCH_NAXES; a++) {
+		const char *field = bench_axis_name((enum bench_axis_id)a);
+		char *vals[64];
+		size_t nv = 0, len = 0;
+		char *list;
+		json_array_foreach (cfgs, i, c) {
+			const char *v = jstr(c, field);
+			for (k = 0; k < nv; k++)
+				if (!strcmp(vals[k], v))
+					break;
+			if (k == nv && nv < 64) {
+				vals[nv++] = (char *)v;
+				len += strlen(v) + 1;
+			}
+		}
+		list = calloc(1, len + 1);
+		if (!list)
+			return ENOMEM;
+		for (k = 0; k < nv; k++) {
+			if (k)
+				strcat(list, ",");
+			strcat(list, vals[k]);
+		}
+		if (o->axis[a] && !same_set(o->axis[a], vals, nv)) {
+			char opt[32];
+			snprintf(opt, sizeof opt, "--%s", field);
+			rc = resume_mismatch(dir, opt, o->axis[a], list);
+			free(list);
+			return rc;
+		}
+		if (a == BENCH_AX_PYMALLOC && !o->axis[a] && o->quick && strcmp(list, "on")) {
+			rc = resume_mismatch(dir, "--quick (--pymalloc on)", "on", list);
+			free(list);
+			return rc;
+		}
+		m->axis[a] = as_split_list(list);
+		free(list);
+		if (!m->axis[a])
+			return ENOMEM;
+		if ((rc = bench_axis_check((enum bench_axis_id)a, m->axis[a])))
+			return rc;
+	}
+	if (bench_configs(m))
+		return ENOMEM;
+	/* the configurations must come out as meta.json lists them */
+	json_array_foreach (cfgs, i, c) {
+		if (i >= m->ncfgs || strcmp(m->cfgs[i].id, jstr(c, "id"))) {
+			bench_err("--resume %s: meta.json's configurations are not a cross "
+			       "product in allocswap's order (config %zu is %s); was it edited?",
+			       dir, i, jstr(c, "id"));
+			return 2;
+		}
+	}
+	if (json_array_size(cfgs) != m->ncfgs) {
+		bench_err("--resume %s: meta.json lists %zu configurations, its axes make %zu",
+		       dir, json_array_size(cfgs), m->ncfgs);
+		return 2;
+	}
+
+	/* benchmarks and their loops */
+	json_array_foreach (benches, i, b) {
+		if (add_bench(m, jstr(b, "name"),
+			      json_string_value(json_object_get(b, "group")),
+			      json_string_value(json_object_get(b, "cmd"))))
+			return ENOMEM;
+		m->benches[i].loops = jul(loops, jstr(b, "name"));
+	}
+	if (o->bench) {
+		/* the same set: each name (or group) is in the matrix, and each
+		 * benchmark of the matrix is named (or its group is) */
+		char **v = as_split_list(o->bench), have[1024] = "";
+		int same = 1;
+		for (n = 0; v && v[n]; n++) {
+			int f = has_bench(m, v[n]);
+			for (k = 0; !f && k < m->nbenches; k++)
+				f = m->benches[k].group && !strcmp(m->benches[k].group, v[n]);
+			same &= f;
+		}
+		for (k = 0; same && k < m->nbenches; k++) {
+			int f = 0;
+			for (n = 0; v && v[n] && !f; n++)
+				f = !strcmp(m->benches[k].name, v[n]) ||
+				    (m->benches[k].group && !strcmp(m->benches[k].group, v[n]));
+			same &= f;
+		}
+		free(v);
+		for (k = 0; k < m->nbenches; k++)
+			snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", k ? "," : "",
+				 m->benches[k].name);
+		if (!same)
+			return resume_mismatch(dir, "--bench", o->bench, have);
+	}
+	if (o->ncmds) {
+		int same = o->ncmds == m->nbenches;
+		for (k = 0; same && k < o->ncmds; k++)
+			same = m->benches[k].cmd && !strcmp(m->benches[k].cmd, o->cmds[k]);
+		if (!same)
+			return resume_mismatch(dir, "--cmd", o->cmds[0], "other commands");
+	}
+
+	m->runs = jul(mx, "runs");
+	m->values = jul(mx, "values");
+	m->warmups = jul(mx, "warmups");
+	m->warmup_runs = o->warmup_runs != UNSET ? o->warmup_runs : jul(mx, "warmup_runs");
+	m->target_ms = json_number_value(json_object_get(mx, "target_ms"));
+	m->fast = json_is_true(json_object_get(mx, "fast"));
+	if (json_string_value(json_object_get(mx, "pyperformance_args")))
+		m->pyperf_args = (char *)json_string_value(json_object_get(mx, "pyperformance_args"));
+#define SAME_NUM(opt, want, quickv, have)                                                      \
+	do {                                                                                   \
+		unsigned long w_ = (want) != UNSET ? (want) : o->quick ? (quickv) : UNSET;      \
+		if (w_ != UNSET && w_ != (have)) {                                             \
+			char a_[32], h_[32];                                                   \
+			snprintf(a_, sizeof a_, "%lu", w_);                                    \
+			snprintf(h_, sizeof h_, "%lu", (unsigned long)(have));                 \
+			return resume_mismatch(dir, opt, a_, h_);                               \
+		}                                                                              \
+	} while (0)
+	if (m->suite != BENCH_SUITE_CMD) {
+		SAME_NUM("--runs", o->runs, 5UL, m->runs);
+		SAME_NUM("--values", o->values, 2UL, m->values);
+		SAME_NUM("--warmups", o->warmups, UNSET, m->warmups);
+	} else {
+		SAME_NUM("--runs", o->runs, 5UL, m->runs);
+	}
+	if (o->loops != UNSET)
+		for (k = 0; k < m->nbenches; k++)
+			SAME_NUM("--loops", o->loops, UNSET, m->benches[k].loops);
+#undef SAME_NUM
+	if (o->target_ms > 0 && o->loops == UNSET && o->target_ms != m->target_ms) {
+		snprintf(buf, sizeof buf, "%g", o->target_ms);
+		return resume_mismatch(dir, "--target-ms", buf, "another target");
+	}
+	if (o->python && strcmp(o->python, jstr(json_object_get(st->meta, "python"), "path")))
+		return resume_mismatch(dir, "--python", o->python,
+				       jstr(json_object_get(st->meta, "python"), "path"));
+	if (m->suite != BENCH_SUITE_CMD)
+		snprintf(m->python, sizeof m->python, "%s",
+			 jstr(json_object_get(st->meta, "python"), "path"));
+	if (!m->runs || (m->suite != BENCH_SUITE_CMD && m->suite != BENCH_SUITE_PYPERFORMANCE &&
+			 !m->values)) {
+		bench_err("--resume %s: meta.json's matrix has no runs", dir);
+		return 2;
+	}
+	return 0;
+}
+
+struct done_arg {
+	struct run_state *st;
+	size_t foreign;
+};
+
+static int mark_done(json_t *rec, void *arg)
+{
+	struct done_arg *d = arg;
+	const struct bench_matrix *m = &d->st->m;
+	const char *bench = json_string_value(json_object_get(rec, "request"));
+	const char *cfg = json_string_value(json_object_get(rec, "config"));
+	json_t *run = json_object_get(rec, "run");
+	size_t b, c;
+	if (!bench)
+		bench = json_string_value(json_object_get(rec, "bench"));
+	if (!bench || !cfg || !json_is_integer(run))
+		goto foreign;
+	for (b = 0; b < m->nbenches && strcmp(m->benches[b].name, bench); b++)
+		;
+	for (c = 0; c < m->ncfgs && strcmp(m->cfgs[c].id, cfg); c++)
+		;
+	if (b == m->nbenches || c == m->ncfgs || json_integer_value(run) < 0 ||
+	    (unsigned long)json_integer_value(run) >= m->runs)
+		goto foreign;
+	if (!d->st->done[(b * m->ncfgs + c) * m->runs + (size_t)json_integer_value(run)]) {
+		d->st->done[(b * m->ncfgs + c) * m->runs + (size_t)json_integer_value(run)] = 1;
+		d->st->nrecorded++;
+	}
+	return 0;
+foreign:
+	d->foreign++;
+	return 0;
+}
+
+/* A process killed while it appended leaves a last line without its
+ * newline: readers skip it, and the next record must not be glued to it. */
+static int close_last_line(struct run_state *st)
+{
+	char path[PATH_MAX + 32], c = 0;
+	int fd, rc = 0;
+	snprintf(path, sizeof path, "%s/runs.jsonl", st->dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (lseek(fd, -1, SEEK_END) >= 0 && read(fd, &c, 1) == 1 && c != '\n') {
+		bench_err("note: the last line of %s was cut off mid-write; it is left as it is "
+			  "and its run is done again",
+			  path);
+		if (lseek(fd, 0, SEEK_END) < 0 || write(fd, "\n", 1) != 1 || fsync(fd)) {
+			bench_err("cannot write %s: %s", path, strerror(errno));
+			rc = 1;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+/* ---- the loop ------------------------------------------------------------------------ */
+
+static int emit(struct bench_ctx *x, const struct bench_slot *s, json_t *rec)
+{
+	struct run_state *st = (struct run_state *)x; /* x is st's first member */
+	const char *status = json_string_value(json_object_get(rec, "status"));
+	int rc;
+	(void)s;
+	json_object_set_new(rec, "runner_ns",
+			    json_integer(bench_now_ns() - st->slot_t0 - st->slot_wall));
+	json_object_set_new(rec, "time", json_integer((json_int_t)time(NULL)));
+	rc = as_runs_append(st->dir, rec);
+	if (rc) {
+		bench_progress_done(&st->prog);
+		bench_err("cannot append to %s/runs.jsonl: %s; stopping (what is there is "
+		       "intact: --resume %s goes on)",
+		       st->dir, strerror(rc), st->dir);
+		st->write_error = 1;
+		return rc;
+	}
+	if (status && !strcmp(status, "ok")) {
+		x->ok++;
+	} else {
+		x->failed++;
+		bench_progress_note(&st->prog, "FAILED %s on %s, run %ld: %s",
+				    json_string_value(json_object_get(rec, "bench")),
+				    st->m.cfgs[s->cfg].id, s->run,
+				    json_string_value(json_object_get(rec, "error")));
+	}
+	return 0;
+}
+
+static json_t *proc_json(const struct bench_proc *p)
+{
+	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "wall_ns", (json_int_t)p->wall_ns,
+			      "user_ns", (json_int_t)p->user_ns, "sys_ns", (json_int_t)p->sys_ns,
+			      "maxrss", (json_int_t)p->maxrss, "minflt", (json_int_t)p->minflt,
+			      "majflt", (json_int_t)p->majflt);
+	if (WIFEXITED(p->status)) {
+		json_object_set_new(j, "exit", json_integer(WEXITSTATUS(p->status)));
+	} else {
+		json_object_set_new(j, "exit", json_null());
+		if (WIFSIGNALED(p->status))
+			json_object_set_new(j, "signal", json_integer(WTERMSIG(p->status)));
+	}
+	return j;
+}
+
+/* One process of the plan; 0, or non-zero to stop (write error, or the
+ * process was interrupted: then nothing is recorded for it). */
+static int run_slot(struct run_state *st, const struct bench_slot *s, int *failed)
+{
+	struct bench_matrix *m = &st->m;
+	const struct bench_suite *su = &bench_suites[m->suite];
+	struct bench_bench *b = &m->benches[s->bench];
+	const struct bench_cfg *c = &m->cfgs[s->cfg];
+	char report[PATH_MAX + 32], out[PATH_MAX + 32], errp[PATH_MAX + 32], line[1024];
+	struct as_env env;
+	struct bench_reports reps;
+	struct bench_proc p;
+	char **argv;
+	json_t *rec;
+	int rc;
+
+	*failed = 0;
+	st->slot_t0 = bench_now_ns();
+	snprintf(report, sizeof report, "%s/r-%%p.json", st->x.tmp);
+	snprintf(out, sizeof out, "%s/%s", st->x.tmp,
+		 m->suite == BENCH_SUITE_PYPERFORMANCE ? "pyperf.json" : "stdout");
+	snprintf(errp, sizeof errp, "%s/stderr", st->x.tmp);
+	argv = su->argv(m, b, out);
+	if (!argv)
+		return ENOMEM;
+	bench_env(m, c, report, &env);
+	st->x.seq++;
+	rc = bench_spawn(argv, env.v, su->stdout_is_result ? out : NULL, errp, &p);
+	as_env_free(&env);
+	free(argv);
+	if (rc) {
+		bench_progress_done(&st->prog);
+		bench_err("cannot start a process: %s", strerror(rc));
+		return rc;
+	}
+	st->slot_wall = p.wall_ns;
+	if (p.interrupted) {
+		bench_tmp_clean(&st->x);
+		return EINTR;
+	}
+	b->sum_s += (double)p.wall_ns / 1e9;
+	b->n_s++;
+	bench_last_line(errp, line, sizeof line);
+	if (s->run < 0) { /* a warm-up: not recorded, but not hidden when it fails */
+		if (!WIFEXITED(p.status) || WEXITSTATUS(p.status)) {
+			char stt[128];
+			bench_progress_note(&st->prog, "warm-up of %s on %s failed: %s%s%s", b->name,
+					    c->id, as_status_str(p.status, stt, sizeof stt),
+					    line[0] ? ": " : "", line);
+			*failed = 1;
+		}
+		bench_tmp_clean(&st->x);
+		return 0;
+	}
+	bench_reports_read(&st->x, p.pid, &reps);
+	rec = json_object();
+	json_object_set_new(rec, "schema", json_string(AS_RUN_SCHEMA));
+	json_object_set_new(rec, "bench", json_string(b->name));
+	json_object_set_new(rec, "config", json_string(c->id));
+	json_object_set_new(rec, "run", json_integer(s->run));
+	json_object_set_new(rec, "seq", json_integer((json_int_t)st->x.seq));
+	json_object_set_new(rec, "status", json_string("ok"));
+	json_object_set_new(rec, "loops", json_integer((json_int_t)b->loops));
+	json_object_set_new(rec, "values", json_array());
+	json_object_set_new(rec, "warmups", json_array());
+	json_object_set_new(rec, "proc", proc_json(&p));
+	json_object_set_new(rec, "report", json_null());
+	{
+		size_t before = st->x.failed;
+		rc = su->collect(&st->x, s, rec, &p, out, line, &reps, emit);
+		*failed = st->x.failed != before;
+	}
+	json_decref(rec);
+	bench_reports_free(&reps);
+	bench_tmp_clean(&st->x);
+	return rc;
+}
+
+static void print_plan(const struct run_state *st, const struct bench_slot *slots, size_t n)
+{
+	const struct bench_matrix *m = &st->m;
+	size_t i;
+	printf("suite %s, %zu configurations x %zu benchmarks x %lu runs", bench_suites[m->suite].name,
+	       m->ncfgs, m->nbenches, m->runs);
+	if (m->warmup_runs)
+		printf(" (+%lu warm-up rounds)", m->warmup_runs);
+	printf(": %zu processes\n", n);
+	for (i = 0; i < m->ncfgs; i++)
+		printf("config %s\n", m->cfgs[i].id);
+	for (i = 0; i < m->nbenches; i++)
+		printf("benchmark %s%s%s\n", m->benches[i].name, m->benches[i].group ? " " : "",
+		       m->benches[i].group ? m->benches[i].group : "");
+	for (i = 0; i < n; i++) {
+		if (slots[i].run < 0)
+			printf("warmup %ld %s %s\n", slots[i].run + (long)m->warmup_runs,
+			       m->benches[slots[i].bench].name, m->cfgs[slots[i].cfg].id);
+		else
+			printf("run %ld %s %s\n", slots[i].run, m->benches[slots[i].bench].name,
+			       m->cfgs[slots[i].cfg].id);
+	}
+}
+
+/* ---- setting up -------------------------------------------------------------------- */
+
+/* The fresh matrix from the options (axes, suite, commands); 0 or 2. */
+static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
+{
+	struct bench_matrix *m = &st->m;
+	const struct opts *o = &st->o;
+	int a, rc, k;
+	if (o->ncmds && o->suite && strcmp(o->suite, "cmd"))
+		return as_usage_err("bench", "--cmd goes with --suite cmd, not --suite %s", o->suite);
+	k = o->suite ? as_choice("bench", "suite", o->suite, suite_names) :
+		       o->ncmds ? BENCH_SUITE_CMD : BENCH_SUITE_BUILTIN;
+	if (k < 0)
+		return 2;
+	m->suite = (enum bench_suite_id)k;
+	if (m->suite == BENCH_SUITE_CMD) {
+		if (!o->ncmds)
+			return as_usage_err("bench", "--suite cmd needs --cmd 'CMD'");
+		if (o->bench)
+			return as_usage_err("bench", "--bench does not apply to --suite cmd (name "
+						     "commands with --name)");
+		if (o->values != UNSET || o->warmups != UNSET || o->loops != UNSET ||
+		    o->target_ms > 0)
+			return as_usage_err("bench", "--values, --warmups, --loops and --target-ms do "
+						     "not apply to --suite cmd: one process is one value, "
+						     "its wall time");
+	}
+	if (o->nnames > o->ncmds)
+		return as_usage_err("bench", "%zu --name for %zu --cmd", o->nnames, o->ncmds);
+	if (m->suite == BENCH_SUITE_PYPERFORMANCE && (o->values != UNSET || o->warmups != UNSET ||
+						      o->loops != UNSET || o->target_ms > 0))
+		return as_usage_err("bench", "--values, --warmups, --loops and --target-ms do not "
+					     "apply to --suite pyperformance (pyperf calibrates "
+					     "itself; use --pyperformance-args)");
+	if (o->pyperf_args && m->suite != BENCH_SUITE_PYPERFORMANCE)
+		return as_usage_err("bench", "--pyperformance-args needs --suite pyperformance");
+	for (a = 0; a < BENCH_NAXES; a++) {
+		const char *v = o->axis[a] ? o->axis[a] :
+					     bench_axis_default((enum bench_axis_id)a, m->suite, o->quick);
+		m->axis[a] = as_split_list(v);
+		if (!m->axis[a])
+			return ENOMEM;
+		if ((rc = bench_axis_check((enum bench_axis_id)a, m->axis[a])))
+			return rc;
+	}
+	if ((rc = allocs_from_list(m, o->allocators, explicit_allocs)))
+		return rc;
+	m->runs = o->runs != UNSET ? o->runs : o->quick ? 5 : 10;
+	m->warmup_runs = o->warmup_runs != UNSET ? o->warmup_runs : o->quick ? 0 : 1;
+	if (m->suite == BENCH_SUITE_BUILTIN) {
+		m->values = o->values != UNSET ? o->values : o->quick ? 2 : 3;
+		m->warmups = o->warmups != UNSET ? o->warmups : 1;
+		m->target_ms = o->target_ms > 0 ? o->target_ms : o->quick ? 50 : 100;
+	} else {
+		m->values = 1;
+		m->warmups = 0;
+		m->target_ms = 0;
+	}
+	m->fast = o->quick;
+	m->pyperf_args = (char *)o->pyperf_args;
+	if (m->suite != BENCH_SUITE_CMD)
+		snprintf(m->python, sizeof m->python, "%s", o->python ? o->python : as_python_path());
+	for (k = 0; (size_t)k < o->ncmds; k++) {
+		char name[32];
+		const char *n = (size_t)k < o->nnames ? o->names[k] : NULL;
+		if (!n) {
+			snprintf(name, sizeof name, o->ncmds > 1 ? "cmd%d" : "cmd", k + 1);
+			n = name;
+		}
+		if (!valid_label(n))
+			return as_usage_err("bench", "--name '%s': use letters, digits, _ - . +", n);
+		if (has_bench(m, n))
+			return as_usage_err("bench", "two commands are named '%s'", n);
+		if (add_bench(m, n, "cmd", o->cmds[k]))
+			return ENOMEM;
+	}
+	return 0;
+}
+
+/* A directory for the results: -o DIR, or results/<date-time>; created,
+ * locked, and empty of results (unless resuming).  0, 1 or 2. */
+static int open_dir(struct run_state *st)
+{
+	char path[PATH_MAX + 32];
+	struct stat sb;
+	int rc;
+	if (st->o.resume) {
+		snprintf(st->dir, sizeof st->dir, "%s", st->o.resume);
+	} else if (st->o.output) {
+		snprintf(st->dir, sizeof st->dir, "%s", st->o.output);
+	} else {
+		time_t t = time(NULL);
+		struct tm tm;
+		char base[64];
+		int i;
+		localtime_r(&t, &tm);
+		strftime(base, sizeof base, "results/%Y%m%d-%H%M%S", &tm);
+		snprintf(st->dir, sizeof st->dir, "%s", base);
+		for (i = 2; stat(st->dir, &sb) == 0 && i < 100; i++)
+			snprintf(st->dir, sizeof st->dir, "%s-%d", base, i);
+	}
+	if (!st->o.resume) {
+		if (stat(st->dir, &sb) != 0)
+			st->created_dir = 1;
+		rc = as_mkdirs(st->dir);
+		if (rc) {
+			bench_err("cannot create the results directory %s: %s", st->dir,
+			       strerror(rc));
+			return 1;
+		}
+	}
+	st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dir_fd < 0) {
+		bench_err("cannot open the results directory %s: %s", st->dir, strerror(errno));
+		return st->o.resume ? 2 : 1;
+	}
+	if (flock(st->dir_fd, LOCK_EX | LOCK_NB)) {
+		bench_err("%s is in use by another allocswap bench", st->dir);
+		return 1;
+	}
+	if (!st->o.resume) {
+		snprintf(path, sizeof path, "%s/meta.json", st->dir);
+		if (access(path, F_OK) == 0) {
+			bench_err("%s already holds a matrix (meta.json); continue it with "
+			       "--resume %s, or choose another -o",
+			       st->dir, st->dir);
+			return 2;
+		}
+		snprintf(path, sizeof path, "%s/runs.jsonl", st->dir);
+		if (access(path, F_OK) == 0) {
+			bench_err("%s already holds runs.jsonl; choose another -o", st->dir);
+			return 2;
+		}
+		/* writable?  Better to find out now than after the probes */
+		snprintf(path, sizeof path, "%s/.allocswap-write-test", st->dir);
+		rc = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (rc < 0) {
+			bench_err("cannot write in %s: %s", st->dir, strerror(errno));
+			return 1;
+		}
+		close(rc);
+		unlink(path);
+	}
+	snprintf(st->x.tmp, sizeof st->x.tmp, "%s/tmp", st->dir);
+	rc = as_mkdirs(st->x.tmp);
+	if (rc) {
+		bench_err("cannot create %s: %s", st->x.tmp, strerror(rc));
+		return 1;
+	}
+	bench_tmp_clean(&st->x);
+	return 0;
+}
+
+static void close_dir(struct run_state *st, int failed_early)
+{
+	if (st->x.tmp[0]) {
+		bench_tmp_clean(&st->x);
+		rmdir(st->x.tmp);
+	}
+	if (failed_early && st->created_dir)
+		rmdir(st->dir);
+	if (st->dir_fd > 0)
+		close(st->dir_fd);
+	st->dir_fd = -1;
+}
+
+static int calibrate_all(struct run_state *st)
+{
+	struct bench_matrix *m = &st->m;
+	const struct bench_suite *su = &bench_suites[m->suite];
+	int tty = isatty(2) && !st->o.quiet;
+	int64_t t0 = bench_now_ns();
+	char d[32];
+	size_t i;
+	if (st->o.loops != UNSET) {
+		for (i = 0; i < m->nbenches; i++)
+			m->benches[i].loops = st->o.loops;
+		return 0;
+	}
+	if (m->suite == BENCH_SUITE_BUILTIN && !st->o.quiet && !tty)
+		bench_err("calibrating %zu benchmarks (one value: %g-%g ms)", m->nbenches,
+		       m->target_ms, 2 * m->target_ms);
+	for (i = 0; i < m->nbenches; i++) {
+		if (tty && m->suite == BENCH_SUITE_BUILTIN) {
+			fprintf(stderr, "\rcalibrating %zu/%zu  %s\033[K", i + 1, m->nbenches,
+				m->benches[i].name);
+			fflush(stderr);
+		}
+		if (su->calibrate(m, &m->benches[i], m->scratch)) {
+			if (bench_stop())
+				break;
+			bench_err("note: %s gets 1 loop; its runs will show what fails",
+			       m->benches[i].name);
+			m->benches[i].loops = 1;
+		}
+		if (bench_stop())
+			break;
+	}
+	if (tty && m->suite == BENCH_SUITE_BUILTIN)
+		fputs("\r\033[K", stderr);
+	if (m->suite == BENCH_SUITE_BUILTIN && !st->o.quiet && !bench_stop())
+		bench_err("calibrated %zu benchmarks in %s", m->nbenches,
+		       bench_fmt_dur((double)(bench_now_ns() - t0) / 1e9, d, sizeof d));
+	return bench_stop() ? 128 + bench_stop() : 0;
+}
+
+static int run_matrix(struct run_state *st, const char *python_version)
+{
+	struct bench_matrix *m = &st->m;
+	struct bench_slot *slots;
+	size_t n, i, cells = m->nbenches * m->ncfgs;
+	int64_t t0 = bench_now_ns();
+	char d[32], now[32];
+	int rc = 0, stopped = 0;
+
+	slots = calloc((m->runs + m->warmup_runs) * cells + 1, sizeof *slots);
+	if (!slots)
+		return 1;
+	n = bench_plan(m, st->done, slots);
+	if (!st->o.quiet) {
+		if (st->o.resume)
+			bench_err("resuming %s: %zu of %zu runs recorded, %zu processes to go",
+			       st->dir, st->nrecorded, cells * m->runs, n);
+		else
+			bench_err("%zu configurations x %zu benchmarks x %lu runs: %zu processes "
+			       "-> %s/runs.jsonl",
+			       m->ncfgs, m->nbenches, m->runs, n, st->dir);
+	}
+	(void)python_version;
+	bench_progress_init(&st->prog, n, st->o.quiet);
+	for (i = 0; i < n; i++) {
+		int failed;
+		if (bench_stop()) {
+			stopped = 1;
+			break;
+		}
+		bench_progress_start(&st->prog, m, slots, i);
+		rc = run_slot(st, &slots[i], &failed);
+		if (rc == EINTR) {
+			stopped = 1;
+			rc = 0;
+			break;
+		}
+		if (rc)
+			break;
+		bench_progress_end(&st->prog, m, slots, i, failed);
+	}
+	bench_progress_done(&st->prog);
+	free(slots);
+	if (bench_stop())
+		stopped = 1;
+
+	json_object_set_new(st->meta, "results",
+			    json_pack("{s:I, s:I}", "ok", (json_int_t)st->x.ok, "failed",
+				      (json_int_t)st->x.failed));
+	if (stopped || rc) {
+		int sig = bench_stop();
+		json_object_set_new(st->meta, "finished", json_null());
+		json_object_set_new(st->meta, "interrupted",
+				    sig ? json_string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") :
+					  json_string("write error"));
+		if (meta_write(st))
+			return 1;
+		if (rc || st->write_error)
+			return 1;
+		bench_err("stopped by SIG%s after %zu of %zu processes; %s/runs.jsonl keeps "
+		       "every finished run",
+		       sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", st->prog.done, n, st->dir);
+		bench_err("resume with: " ALLOCSWAP_CLI_NAME " bench --resume %s", st->dir);
+		return 128 + sig;
+	}
+	json_object_set_new(st->meta, "finished", json_string(iso_now(now, sizeof now)));
+	json_object_del(st->meta, "interrupted");
+	if (meta_write(st))
+		return 1;
+	printf("%s: %zu runs (%zu failed) of %zu configurations x %zu benchmarks in %s", st->dir,
+	       st->x.ok + st->x.failed, st->x.failed, m->ncfgs, m->nbenches,
+	       bench_fmt_dur((double)(bench_now_ns() - t0) / 1e9, d, sizeof d));
+	if (st->nrecorded)
+		printf(", %zu more from before", st->nrecorded);
+	putchar('\n');
+	printf("next: " ALLOCSWAP_CLI_NAME " report %s\n", st->dir);
+	if (st->x.failed && !st->x.ok && !st->nrecorded) {
+		bench_err("every run failed");
+		return 1;
+	}
+	return 0;
+}
 
 int as_cmd_bench(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	as_err("bench: not implemented yet");
-	return 1;
+	struct run_state *st = calloc(1, sizeof *st);
+	char *pyver = NULL, *scratch = NULL;
+	const char *lib;
+	int explicit_allocs = 1, rc, opened = 0, meta_written = 0;
+	json_t *avail = NULL;
+
+	if (!st) {
+		as_err("out of memory");
+		return 1;
+	}
+	st->x.m = &st->m;
+	st->argc = argc;
+	st->argv = argv;
+	st->dir_fd = -1;
+	st->suite_info = json_object();
+	rc = parse_opts(argc, argv, &st->o);
+	if (rc) {
+		rc = rc < 0 ? 0 : rc; /* -1: --help was printed */
+		goto out;
+	}
+	if (st->o.resume && st->o.output) {
+		rc = as_usage_err("bench", "--resume DIR continues DIR: no -o with it");
+		goto out;
+	}
+	if (st->o.resume && st->o.dry_run) {
+		rc = as_usage_err("bench", "--dry-run does not go with --resume");
+		goto out;
+	}
+	if (st->o.resume) {
+		char path[PATH_MAX + 32];
+		json_error_t e;
+		snprintf(st->dir, sizeof st->dir, "%s", st->o.resume);
+		snprintf(path, sizeof path, "%s/meta.json", st->dir);
+		st->meta = json_load_file(path, 0, &e);
+		if (!st->meta) {
+			bench_err("--resume %s: cannot read %s: %s", st->dir, path, e.text);
+			rc = 2;
+			goto out;
+		}
+		rc = matrix_from_meta(st);
+	} else {
+		rc = matrix_from_opts(st, &explicit_allocs);
+	}
+	if (rc)
+		goto out;
+
+	lib = as_libswap_path("glibc");
+	snprintf(st->m.libswap, sizeof st->m.libswap, "%s", lib ? lib : "");
+	if (as_suite_path())
+		snprintf(st->m.suite_path, sizeof st->m.suite_path, "%s", as_suite_path());
+	scratch = as_tmpdir("allocswap-bench");
+	if (!scratch) {
+		bench_err("cannot create a temporary directory: %s", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	snprintf(st->m.scratch, sizeof st->m.scratch, "%s", scratch);
+	bench_signals_install();
+
+	/* what runs here: the Python, the suite, its benchmarks, the allocators */
+	if (st->m.suite != BENCH_SUITE_CMD) {
+		pyver = bench_python_version(st->m.python, st->m.scratch);
+		if (!pyver) {
+			bench_err("cannot run the Python %s (set --python or ALLOCSWAP_CLI_PYTHON)",
+			       st->m.python);
+			rc = 2;
+			goto out;
+		}
+	}
+	if ((rc = bench_suites[st->m.suite].check(&st->m, st->suite_info)))
+		goto out;
+	if (!st->o.resume && bench_suites[st->m.suite].list) {
+		avail = bench_suites[st->m.suite].list(&st->m);
+		if (!avail) {
+			rc = 2;
+			goto out;
+		}
+		if ((rc = benches_select(&st->m, st->o.bench, avail)))
+			goto out;
+		if (!st->m.nbenches) {
+			bench_err("the %s suite offers no benchmarks here (name them with --bench)",
+			       bench_suites[st->m.suite].name);
+			rc = 2;
+			goto out;
+		}
+	}
+	if (!st->m.libswap[0] && (st->m.nallocs > 1 || st->m.allocs[0].spec[0])) {
+		bench_err("libswap.so is not found next to this allocswap (build it: ninja -C "
+		       "build), nor in lib/allocswap/; ALLOCSWAP_CLI_LIBSWAP names it");
+		rc = 2;
+		goto out;
+	}
+	if (!st->o.dry_run) {
+		if ((rc = open_dir(st)))
+			goto out;
+		opened = 1;
+	}
+	if ((rc = probe_allocs(st, explicit_allocs)))
+		goto out;
+	if (!st->o.resume && (rc = bench_configs(&st->m))) {
+		rc = 1;
+		goto out;
+	}
+	if (bench_stop()) {
+		rc = 128 + bench_stop();
+		goto out;
+	}
+	if (st->o.dry_run) {
+		struct bench_slot *slots =
+			calloc((st->m.runs + st->m.warmup_runs) * st->m.nbenches * st->m.ncfgs + 1,
+			       sizeof *slots);
+		if (!slots) {
+			rc = 1;
+			goto out;
+		}
+		print_plan(st, slots, bench_plan(&st->m, NULL, slots));
+		free(slots);
+		rc = 0;
+		goto out;
+	}
+
+	if (st->o.resume) {
+		struct done_arg d = {st, 0};
+		json_t *res;
+		st->done = calloc(st->m.nbenches * st->m.ncfgs * st->m.runs + 1, 1);
+		if (!st->done) {
+			rc = 1;
+			goto out;
+		}
+		rc = as_runs_read(st->dir, mark_done, &d);
+		if (rc && rc != ENOENT) {
+			bench_err("--resume %s: cannot read runs.jsonl: %s", st->dir, strerror(rc));
+			rc = 1;
+			goto out;
+		}
+		if (d.foreign)
+			bench_err("note: %zu records of %s/runs.jsonl are not in its matrix (left "
+			       "as they are)",
+			       d.foreign, st->dir);
+		if ((rc = close_last_line(st)))
+			goto out;
+		res = json_array();
+		json_array_append_new(res, json_pack("{s:s, s:o}", "started",
+						     iso_now((char[32]){0}, 32), "command",
+						     command_json(st)));
+		if (json_is_array(json_object_get(st->meta, "resumed")))
+			json_array_extend(json_object_get(st->meta, "resumed"), res);
+		else
+			json_object_set(st->meta, "resumed", res);
+		json_decref(res);
+		json_object_set_new(st->meta, "allocators", allocators_json(&st->m));
+		json_object_set_new(st->meta, "finished", json_null());
+	} else {
+		if ((rc = calibrate_all(st)))
+			goto out;
+		st->meta = meta_new(st, pyver);
+	}
+	st->x.dir = st->dir;
+	if ((rc = meta_write(st)))
+		goto out;
+	meta_written = 1;
+	rc = run_matrix(st, pyver);
+
+out:
+	if (opened)
+		close_dir(st, !meta_written);
+	if (scratch) {
+		as_rmtree(scratch);
+		free(scratch);
+	}
+	json_decref(avail);
+	json_decref(st->meta);
+	json_decref(st->suite_info);
+	free(st->done);
+	free(pyver);
+	bench_free(&st->m);
+	free(st);
+	return rc;
 }

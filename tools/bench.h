@@ -1,0 +1,292 @@
+/* bench: the pieces of `allocswap bench` (cmd_bench.c drives them).
+ *
+ *   bench_matrix.c    the axes of the matrix (allocator, libc, image,
+ *                     pymalloc, seccomp) as one table, the configurations as
+ *                     their cross product, the interleaved order of the
+ *                     processes, and how a configuration becomes an
+ *                     environment (and, for later images, an argv prefix)
+ *   bench_suite.c     the suites (builtin, pyperformance, cmd) as one table:
+ *                     what they offer, calibration, the argv of one process,
+ *                     and how its output becomes run records
+ *   bench_pyperf.c    pyperf's JSON format -> run records (pure; unit-tested)
+ *   bench_proc.c      one process in its own process group, stdout and stderr
+ *                     in files, interruption (SIGINT, SIGTERM, SIGHUP), the
+ *                     allocator probe, host facts for meta.json
+ *   bench_progress.c  the progress line with its ETA
+ *
+ * The order (DESIGN.md section 6): processes are the samples, and
+ * configurations are interleaved process by process.  For run r = 0..runs-1,
+ * for each benchmark b, every configuration runs once, in the order of the
+ * configuration list rotated by r + b, so that no configuration is always
+ * first and drift between rounds hits every configuration alike.  Warm-up
+ * processes (--warmup-runs) are rounds r < 0 in the same order and are not
+ * recorded.
+ *
+ * Records follow results.h.  Fields added here, beyond the contract:
+ *   "seq"       the position of the process in this invocation's order
+ *   "proc":     "runner_ns": the runner's own time for this process (spawn
+ *               preparation, reading its output and report), not counting
+ *               the write of the record; "signal" when killed by one
+ *   "child_reports": reports written by other processes of the same run
+ *               (subprocesses the benchmark started), counted, not embedded
+ *   "request"   (pyperformance) the -b name that produced the record;
+ *               "worker": index of pyperf's worker process
+ */
+#ifndef ALLOCSWAP_BENCH_H
+#define ALLOCSWAP_BENCH_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cli.h"
+#include "results.h"
+
+/* "allocswap bench: <msg>" on stderr. */
+void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- the matrix ------------------------------------------------------------ */
+
+enum bench_suite_id { BENCH_SUITE_BUILTIN, BENCH_SUITE_PYPERFORMANCE, BENCH_SUITE_CMD };
+
+/* One value of the allocator axis. */
+struct bench_alloc {
+	char name[64];      /* the config's "allocator" field */
+	char spec[PATH_MAX]; /* what ALLOCSWAP_ALLOCATOR gets; "" for none (no preload) */
+	/* filled by the probe */
+	char version[256];
+	char path[PATH_MAX];
+	char libc[16];
+	char libc_version[32];
+};
+
+struct bench_cfg {
+	struct as_config c;
+	char id[256];
+	size_t alloc; /* index into bench_matrix.allocs */
+};
+
+struct bench_bench {
+	char *name, *group;
+	char *cmd; /* --suite cmd: the shell command */
+	unsigned long loops;
+	/* progress: seconds per process seen so far */
+	double sum_s;
+	unsigned n_s;
+};
+
+/* The non-allocator axes, in config-id order. */
+enum bench_axis_id { BENCH_AX_LIBC, BENCH_AX_IMAGE, BENCH_AX_PYMALLOC, BENCH_AX_SECCOMP,
+		     BENCH_NAXES };
+
+struct bench_matrix {
+	enum bench_suite_id suite;
+	struct bench_alloc *allocs;
+	size_t nallocs;
+	char **axis[BENCH_NAXES]; /* NULL-terminated value lists (as_split_list blocks) */
+	struct bench_cfg *cfgs;
+	size_t ncfgs;
+	struct bench_bench *benches;
+	size_t nbenches;
+	unsigned long runs, values, warmups, warmup_runs;
+	double target_ms;
+	char python[PATH_MAX];
+	char libswap[PATH_MAX];
+	char suite_path[PATH_MAX];
+	char scratch[PATH_MAX]; /* a private temporary directory for probes and calibration */
+	char *pyperf_args; /* extra arguments for `pyperformance run`, or NULL */
+	int fast;          /* --quick: pyperformance gets --fast */
+};
+
+/* The axis table: name, option, values it knows, and for each value that
+ * does not run here yet, why.  Returns the axis's name, or NULL. */
+const char *bench_axis_name(enum bench_axis_id a);
+const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int quick);
+/* Checks every value of list against the axis: 0, or 2 after one error line
+ * (unknown value: the valid ones; known but not here: why). */
+int bench_axis_check(enum bench_axis_id a, char *const *list);
+
+/* Builds m->cfgs as the cross product allocators x libc x image x pymalloc
+ * x seccomp (allocator outermost).  0 or ENOMEM. */
+int bench_configs(struct bench_matrix *m);
+
+/* One process of the plan.  run < 0 is a warm-up round (not recorded). */
+struct bench_slot {
+	long run;
+	size_t bench, cfg;
+};
+
+/* done[(b * ncfgs + c) * runs + r] != 0 when that run is already recorded
+ * (done may be NULL).  Fills out (room for (runs + warmup_runs) * nbenches *
+ * ncfgs slots) with the processes still to run, in order; warm-up rounds
+ * only for cells with a run still to do.  Returns the number of slots. */
+size_t bench_plan(const struct bench_matrix *m, const unsigned char *done,
+		  struct bench_slot *out);
+
+/* The environment of one process of configuration c: the caller's
+ * environment, libswap preloaded with c's allocator writing its report to
+ * report (unless the allocator is "none"), PYTHONMALLOC=malloc for
+ * pymalloc=off (PYTHONMALLOC removed for on).  The image and seccomp axes
+ * hook in here when they land. */
+void bench_env(const struct bench_matrix *m, const struct bench_cfg *c, const char *report,
+	       struct as_env *env);
+
+/* The caller's environment without what would change an experiment behind
+ * the CLI's back (PYTHONMALLOC, ALLOCSWAP_*, glibc's MALLOC_* knobs): the
+ * base of every process's environment. */
+void bench_env_plain(struct as_env *env);
+/* For meta.json: {"removed": [names bench_env_plain drops from ours],
+ * "LD_PRELOAD", "GLIBC_TUNABLES", "PYTHONPATH", "PYTHONHOME": kept, when set}. */
+json_t *bench_env_json(void);
+
+/* ---- processes -------------------------------------------------------------- */
+
+struct bench_proc {
+	pid_t pid;
+	int status;
+	int interrupted; /* a signal asked us to stop while it ran */
+	int64_t wall_ns, user_ns, sys_ns, maxrss, minflt, majflt;
+};
+
+/* Installs the SIGINT/SIGTERM/SIGHUP handlers: the first signal is passed
+ * to the running child's process group and makes bench_stop() true; a
+ * second kills the group.  The child gets 2 s to exit before SIGKILL. */
+void bench_signals_install(void);
+/* The signal that asked us to stop, or 0. */
+int bench_stop(void);
+
+/* Runs argv (argv[0] searched in PATH) with envp (NULL: ours) in a new process group,
+ * stdin /dev/null, stdout and stderr to the given files (NULL: /dev/null).
+ * 0 or errno (the exec failing gives exit status 127, not an error). */
+int bench_spawn(char *const argv[], char *const envp[], const char *out_path,
+		const char *err_path, struct bench_proc *p);
+
+/* The last non-empty line of a file, trimmed, into buf ("" if none). */
+void bench_last_line(const char *path, char *buf, size_t cap);
+
+/* Probes allocator a by running `python -I -S -c pass` (/bin/true for the
+ * cmd suite) under libswap, its report in tmpdir; fills a's version, path
+ * and libc.  0, or ENOENT with the reason in why. */
+int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, const char *tmpdir,
+		char *why, size_t cap);
+
+/* Host facts for meta.json: {"hostname", "kernel", "cpu", "nproc", "mem_bytes"}. */
+json_t *bench_host_json(void);
+/* The Python's version ("3.11.2"), or NULL; malloc'd.  tmpdir holds its
+ * output for a moment. */
+char *bench_python_version(const char *python, const char *tmpdir);
+
+/* ---- suites ------------------------------------------------------------------ */
+
+/* The running matrix, as the suites see it. */
+struct bench_ctx {
+	struct bench_matrix *m;
+	const char *dir;    /* the results directory */
+	char tmp[PATH_MAX + 8]; /* DIR/tmp: reports and outputs of the running process */
+	unsigned long seq;  /* processes started by this invocation */
+	size_t ok, failed;  /* records written by this invocation */
+};
+
+/* The libswap reports the processes of one run wrote (DIR/tmp/r-PID.json). */
+struct bench_reports {
+	json_t *main;  /* the started process's own report (by pid; or the only one), or NULL */
+	size_t others; /* reports of its subprocesses */
+	json_t *all;   /* every report, an array */
+};
+
+/* Reads DIR/tmp's reports after process pid.  Never fails: what cannot be
+ * read is left out. */
+void bench_reports_read(const struct bench_ctx *x, pid_t pid, struct bench_reports *r);
+void bench_reports_free(struct bench_reports *r);
+/* Removes every file in DIR/tmp. */
+void bench_tmp_clean(const struct bench_ctx *x);
+/* Did the report's process run on c's allocator?  0, or 1 with the reason
+ * in why ("jemalloc was asked for, system ran (fallback: ...)"). */
+int bench_report_check(const struct bench_matrix *m, const struct bench_cfg *c,
+		       const json_t *report, char *why, size_t cap);
+
+/* Called by a suite for each record it makes from one process. */
+typedef int (*bench_emit_fn)(struct bench_ctx *x, const struct bench_slot *s, json_t *rec);
+
+struct bench_suite {
+	const char *name;
+	const char *desc;
+	/* Is the suite usable here?  0, or 2 after an error line saying why.
+	 * May add facts (the suite's version) to info. */
+	int (*check)(struct bench_matrix *m, json_t *info);
+	/* Every benchmark the suite offers: a JSON array of {"name", "group"},
+	 * or NULL after an error line. */
+	json_t *(*list)(struct bench_matrix *m);
+	/* Sets b->loops; 0, or 1 after an error line. */
+	int (*calibrate)(struct bench_matrix *m, struct bench_bench *b, const char *tmpdir);
+	/* The argv of one process; out is a file for its result.  A
+	 * NULL-terminated malloc'd array (one block), or NULL. */
+	char **(*argv)(const struct bench_matrix *m, const struct bench_bench *b, const char *out);
+	/* Whether the process's stdout is its result (else the process writes
+	 * out itself and its stdout is discarded). */
+	int stdout_is_result;
+	/* Turns a finished process into records: rec is a new record with the
+	 * common fields (schema, bench, config, run, proc, time...); the suite
+	 * completes it (or copies it for several) and calls emit for each.
+	 * err_line is the last line of the process's stderr.  Returns 0 or
+	 * emit's non-zero. */
+	int (*collect)(struct bench_ctx *x, const struct bench_slot *s, json_t *rec,
+		       const struct bench_proc *p, const char *out, const char *err_line,
+		       const struct bench_reports *r, bench_emit_fn emit);
+};
+
+extern const struct bench_suite bench_suites[];
+extern const size_t bench_nsuites;
+
+/* Fills a failed record: status "failed" and error. */
+void bench_rec_fail(json_t *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- pyperf ------------------------------------------------------------------ */
+
+/* One run of a pyperf JSON file, as bench_pyperf_runs sees it. */
+struct bench_pyperf_run {
+	const char *name;     /* benchmark name */
+	size_t index;         /* index among the benchmark's runs that have values */
+	double loops;         /* loops x inner_loops (pyperf's values are per loop) */
+	json_t *values;       /* array of seconds per loop (fn increfs to keep it) */
+	json_t *warmups;      /* array of seconds per loop (fn increfs to keep it) */
+	double duration;      /* seconds, or -1 */
+	double mem_max_rss;   /* bytes, or -1 */
+};
+
+/* Calls fn for every run with values of every benchmark of a pyperf JSON
+ * document (format documented in bench_pyperf.c).  Returns 0, fn's
+ * non-zero, or EINVAL with a one-line reason in err. */
+int bench_pyperf_runs(const json_t *doc, int (*fn)(const struct bench_pyperf_run *r, void *arg),
+		      void *arg, char *err, size_t cap);
+
+/* ---- progress ---------------------------------------------------------------- */
+
+struct bench_progress {
+	int tty, quiet;
+	size_t total, done, failed;
+	long last_round;
+	int64_t t0_ns;
+	int width;
+	int shown; /* a \r line is on the screen */
+};
+
+void bench_progress_init(struct bench_progress *p, size_t total, int quiet);
+/* Before slot i runs: the TTY line. */
+void bench_progress_start(struct bench_progress *p, const struct bench_matrix *m,
+			  const struct bench_slot *slots, size_t i);
+/* After slot i: counts, and (not on a TTY) one line per finished round. */
+void bench_progress_end(struct bench_progress *p, const struct bench_matrix *m,
+			const struct bench_slot *slots, size_t i, int failed);
+/* A message that must not be drawn over (failures, notes). */
+void bench_progress_note(struct bench_progress *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Clears the TTY line. */
+void bench_progress_done(struct bench_progress *p);
+/* "6m12s", "41s", "1h02m" */
+const char *bench_fmt_dur(double s, char *buf, size_t cap);
+int64_t bench_now_ns(void);
+
+#endif

@@ -1,0 +1,275 @@
+/* bench_matrix: the axes, the configurations and the order (see bench.h). */
+#include "bench.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One value an axis knows.  why_not is NULL for a value that runs here;
+ * otherwise it says what is missing.  prefix: the value is a prefix
+ * ("docker:" takes any image after it). */
+struct axis_value {
+	const char *value;
+	const char *why_not;
+	int prefix;
+};
+
+static const struct axis_value libc_values[] = {
+	{"glibc", NULL, 0},
+	{"musl",
+	 "a musl Python (and musl builds of the allocators) is not built yet; it comes with the "
+	 "musl issue, and until then only glibc runs here",
+	 0},
+	{NULL, NULL, 0},
+};
+
+static const struct axis_value image_values[] = {
+	{"host", NULL, 0},
+	{"rootfs:", "rootfs images are not built yet (they come with `allocswap image build`)", 1},
+	{"docker:", "container engines are not wired into bench yet (the image issue)", 1},
+	{"podman:", "container engines are not wired into bench yet (the image issue)", 1},
+	{NULL, NULL, 0},
+};
+
+static const struct axis_value pymalloc_values[] = {
+	{"on", NULL, 0},
+	{"off", NULL, 0},
+	{NULL, NULL, 0},
+};
+
+static const struct axis_value seccomp_values[] = {
+	{"none", NULL, 0},
+	{"default",
+	 "the seccomp axis (Docker's default profile, or the CLI's own filter mirroring it) is "
+	 "not built yet; 'none' runs without a filter",
+	 0},
+	{"unconfined",
+	 "the seccomp axis needs a container engine, not wired into bench yet; 'none' is the "
+	 "same thing without one",
+	 0},
+	{NULL, NULL, 0},
+};
+
+static const struct axis {
+	const char *name;
+	const struct axis_value *values;
+} axes[] = {
+	[BENCH_AX_LIBC] = {"libc", libc_values},
+	[BENCH_AX_IMAGE] = {"image", image_values},
+	[BENCH_AX_PYMALLOC] = {"pymalloc", pymalloc_values},
+	[BENCH_AX_SECCOMP] = {"seccomp", seccomp_values},
+};
+_Static_assert(sizeof axes / sizeof axes[0] == BENCH_NAXES, "one table row per axis");
+
+const char *bench_axis_name(enum bench_axis_id a)
+{
+	return (unsigned)a < BENCH_NAXES ? axes[a].name : NULL;
+}
+
+const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int quick)
+{
+	switch (a) {
+	case BENCH_AX_LIBC:
+		return "glibc";
+	case BENCH_AX_IMAGE:
+		return "host";
+	case BENCH_AX_PYMALLOC:
+		/* pymalloc hides objects <= 512 B from malloc: off is half the
+		 * story for Python, and meaningless for an arbitrary command */
+		return quick || s == BENCH_SUITE_CMD ? "on" : "on,off";
+	case BENCH_AX_SECCOMP:
+		return "none";
+	case BENCH_NAXES:
+		break;
+	}
+	return "";
+}
+
+static const struct axis_value *axis_find(const struct axis *ax, const char *v)
+{
+	const struct axis_value *x;
+	for (x = ax->values; x->value; x++) {
+		size_t n = strlen(x->value);
+		if (x->prefix ? !strncmp(v, x->value, n) && v[n] : !strcmp(v, x->value))
+			return x;
+	}
+	return NULL;
+}
+
+int bench_axis_check(enum bench_axis_id a, char *const *list)
+{
+	const struct axis *ax = &axes[a];
+	size_t i, j;
+	if (!list[0] || (!list[0][0] && !list[1]))
+		return as_usage_err("bench", "--%s needs at least one value", ax->name);
+	for (i = 0; list[i]; i++) {
+		const struct axis_value *x = axis_find(ax, list[i]);
+		if (!x) {
+			fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: %s '%s' is not one of:", ax->name,
+				list[i]);
+			for (x = ax->values; x->value; x++)
+				fprintf(stderr, "%s %s%s", x == ax->values ? "" : ",", x->value,
+					x->prefix ? "NAME" : "");
+			fputc('\n', stderr);
+			return 2;
+		}
+		if (x->why_not) {
+			bench_err("--%s %s: %s", ax->name, list[i], x->why_not);
+			return 2;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(list[i], list[j]))
+				return as_usage_err("bench", "--%s lists '%s' twice", ax->name,
+						    list[i]);
+	}
+	return 0;
+}
+
+int bench_configs(struct bench_matrix *m)
+{
+	size_t n = m->nallocs, a, idx[BENCH_NAXES], k;
+	int ax;
+	for (ax = 0; ax < BENCH_NAXES; ax++) {
+		size_t c = 0;
+		while (m->axis[ax][c])
+			c++;
+		n *= c;
+	}
+	free(m->cfgs);
+	m->cfgs = calloc(n ? n : 1, sizeof *m->cfgs);
+	if (!m->cfgs)
+		return ENOMEM;
+	m->ncfgs = 0;
+	for (a = 0; a < m->nallocs; a++) {
+		memset(idx, 0, sizeof idx);
+		for (;;) {
+			struct bench_cfg *c = &m->cfgs[m->ncfgs++];
+			snprintf(c->c.allocator, sizeof c->c.allocator, "%s", m->allocs[a].name);
+			snprintf(c->c.libc, sizeof c->c.libc, "%s", m->axis[BENCH_AX_LIBC][idx[0]]);
+			snprintf(c->c.image, sizeof c->c.image, "%s", m->axis[BENCH_AX_IMAGE][idx[1]]);
+			snprintf(c->c.pymalloc, sizeof c->c.pymalloc, "%s",
+				 m->axis[BENCH_AX_PYMALLOC][idx[2]]);
+			snprintf(c->c.seccomp, sizeof c->c.seccomp, "%s",
+				 m->axis[BENCH_AX_SECCOMP][idx[3]]);
+			as_config_id(&c->c, c->id, sizeof c->id);
+			c->alloc = a;
+			/* odometer over the other axes, the last one fastest */
+			for (k = BENCH_NAXES; k-- > 0;) {
+				if (m->axis[k][++idx[k]])
+					break;
+				idx[k] = 0;
+			}
+			if (k == (size_t)-1)
+				break;
+		}
+	}
+	return 0;
+}
+
+size_t bench_plan(const struct bench_matrix *m, const unsigned char *done,
+		  struct bench_slot *out)
+{
+	size_t n = 0, b, k, nc = m->ncfgs;
+	long r;
+	if (!nc)
+		return 0;
+	for (r = -(long)m->warmup_runs; r < (long)m->runs; r++) {
+		for (b = 0; b < m->nbenches; b++) {
+			/* rotate by run + benchmark: no configuration is always first,
+			 * neither within a round nor across rounds */
+			size_t rot = (size_t)((((r + (long)b) % (long)nc) + (long)nc) % (long)nc);
+			for (k = 0; k < nc; k++) {
+				size_t c = (k + rot) % nc;
+				const unsigned char *cell = done ? done + (b * nc + c) * m->runs : NULL;
+				if (r < 0) {
+					size_t j;
+					int pending = !cell;
+					for (j = 0; cell && j < m->runs && !pending; j++)
+						pending = !cell[j];
+					if (!pending)
+						continue;
+				} else if (cell && cell[r]) {
+					continue;
+				}
+				out[n].run = r;
+				out[n].bench = b;
+				out[n].cfg = c;
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+static void unset_prefix(struct as_env *e, const char *prefix)
+{
+	size_t i, len = strlen(prefix);
+	for (i = 0; i < e->n;) {
+		if (!strncmp(e->v[i], prefix, len)) {
+			char name[256];
+			const char *eq = strchr(e->v[i], '=');
+			size_t nl = eq ? (size_t)(eq - e->v[i]) : strlen(e->v[i]);
+			if (nl >= sizeof name)
+				nl = sizeof name - 1;
+			memcpy(name, e->v[i], nl);
+			name[nl] = 0;
+			as_env_unset(e, name);
+			continue;
+		}
+		i++;
+	}
+}
+
+/* What the caller's environment may not bring into an experiment:
+ * PYTHONMALLOC (the pymalloc axis sets it), ALLOCSWAP_* (the allocator axis
+ * sets them), and glibc's MALLOC_* knobs (MALLOC_PERTURB_, which meson test
+ * sets, memsets every freed block: it would slow the system allocator
+ * alone). */
+static const char *const removed_prefixes[] = {"PYTHONMALLOC=", "ALLOCSWAP_", "MALLOC_", NULL};
+
+void bench_env_plain(struct as_env *env)
+{
+	size_t i;
+	as_env_init(env, NULL);
+	for (i = 0; removed_prefixes[i]; i++)
+		unset_prefix(env, removed_prefixes[i]);
+}
+
+json_t *bench_env_json(void)
+{
+	extern char **environ;
+	json_t *j = json_object(), *removed = json_array();
+	const char *keep[] = {"LD_PRELOAD", "GLIBC_TUNABLES", "PYTHONPATH", "PYTHONHOME", NULL};
+	size_t i, k;
+	for (i = 0; environ[i]; i++)
+		for (k = 0; removed_prefixes[k]; k++)
+			if (!strncmp(environ[i], removed_prefixes[k], strlen(removed_prefixes[k]))) {
+				const char *eq = strchr(environ[i], '=');
+				json_array_append_new(removed,
+						      json_stringn(environ[i], eq ? (size_t)(eq - environ[i]) :
+										    strlen(environ[i])));
+			}
+	json_object_set_new(j, "removed", removed);
+	for (k = 0; keep[k]; k++) {
+		const char *v = getenv(keep[k]);
+		if (v)
+			json_object_set_new(j, keep[k], json_string(v));
+	}
+	return j;
+}
+
+void bench_env(const struct bench_matrix *m, const struct bench_cfg *c, const char *report,
+	       struct as_env *env)
+{
+	const struct bench_alloc *a = &m->allocs[c->alloc];
+	/* nothing in the caller's environment changes the experiment */
+	bench_env_plain(env);
+	/* libc: glibc is the host; musl would pick its own libswap and Python */
+	if (a->spec[0])
+		as_env_preload(env, m->libswap, a->spec, "counters", report);
+	if (!strcmp(c->c.pymalloc, "off"))
+		as_env_set(env, "PYTHONMALLOC", "malloc");
+	/* image "host" and seccomp "none" run the process as it is; rootfs
+	 * images and the seccomp filter will wrap the argv here */
+}
