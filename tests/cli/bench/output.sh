@@ -1,0 +1,39 @@
+#!/bin/sh
+# Where results go, and a failed write is an error, never silence.
+. "$(dirname "$0")/lib.sh"
+
+# -o under a regular file: cannot be created (root can write anywhere else)
+: >"$T/file"
+rc=0
+"$ALLOCSWAP" bench -a system --cmd true --runs 1 -o "$T/file/out" 2>"$T/err" || rc=$?
+[ $rc -eq 1 ] || fail "unwritable -o: exit $rc: $(cat "$T/err")"
+grep -q "cannot create the results directory $T/file/out: Not a directory" "$T/err" ||
+	fail "$(cat "$T/err")"
+
+# a directory that already holds a matrix is not overwritten
+"$ALLOCSWAP" bench -a system --cmd true --runs 1 --warmup-runs 0 -q -o "$T/done" >/dev/null ||
+	fail "first run"
+rc=0
+"$ALLOCSWAP" bench -a system --cmd true --runs 1 -o "$T/done" 2>"$T/err" || rc=$?
+[ $rc -eq 2 ] || fail "reused -o: exit $rc"
+grep -q "already holds a matrix (meta.json); continue it with --resume $T/done" "$T/err" ||
+	fail "$(cat "$T/err")"
+[ "$(wc -l <"$T/done/runs.jsonl")" -eq 1 ] || fail "the old matrix was touched"
+
+# the default directory: results/<date-time> under the current directory
+(cd "$T" && "$ALLOCSWAP" bench -a system --cmd true --runs 1 --warmup-runs 0 -q >"$T/stdout") ||
+	fail "default -o"
+ls "$T"/results/2*-*/runs.jsonl >/dev/null 2>&1 || fail "no results/<date-time>/: $(ls -R "$T")"
+
+# runs.jsonl cannot grow (a file size limit: writes fail with EFBIG): the
+# error is reported, the exit status is 1, and meta.json says unfinished
+(
+	trap '' XFSZ
+	ulimit -f 4 # 2 KiB: meta.json fits, a few records do not
+	exec "$ALLOCSWAP" bench -a none --cmd true --runs 40 --warmup-runs 0 -q -o "$T/full"
+) >/dev/null 2>"$T/err" && fail "a failed write went unnoticed"
+grep -q "cannot append to $T/full/runs.jsonl: File too large" "$T/err" || fail "$(cat "$T/err")"
+json_check "$T/full/meta.json" <<'PY'
+assert data["finished"] is None and data["interrupted"] == "write error", data
+PY
+echo "ok: output"

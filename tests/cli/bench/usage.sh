@@ -1,0 +1,61 @@
+#!/bin/sh
+# Bad usage: exit 2 and one line on stderr that names the valid choices.
+# --help names every option the parser accepts ($2: tools/cmd_bench.c).
+. "$(dirname "$0")/lib.sh"
+SRC=$2
+
+# expect_usage STATUS PATTERN ARGS...: exit STATUS, one stderr line matching PATTERN
+expect_usage() {
+	want=$1 pat=$2
+	shift 2
+	rc=0
+	"$ALLOCSWAP" bench "$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ $rc -eq "$want" ] || fail "bench $*: exit $rc, not $want: $(cat "$T/err")"
+	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "bench $*: not one line: $(cat "$T/err")"
+	grep -q -- "$pat" "$T/err" || fail "bench $*: '$(cat "$T/err")' lacks '$pat'"
+	[ ! -s "$T/out" ] || fail "bench $*: wrote to stdout"
+}
+
+expect_usage 2 "allocator 'jemaloc' is not one of: system, jemalloc, mimalloc, .*none" -a jemaloc
+expect_usage 2 "benchmark 'nbodyy' is not one of: nbody, .*json_dumps.*; or a group: .*numeric" \
+	--bench nbodyy
+expect_usage 2 "unknown option '--frob'; options: -a/--allocators, .*--runs" --frob
+expect_usage 2 "unknown option '-x'; options:" -x
+expect_usage 2 "suite 'nope' is not one of: builtin, pyperformance, cmd" --suite nope
+expect_usage 2 "libc 'foo' is not one of: glibc, musl" --libc foo
+expect_usage 2 "pymalloc 'maybe' is not one of: on, off" --pymalloc maybe
+expect_usage 2 "seccomp 'x' is not one of: none, default, unconfined" --seccomp x
+expect_usage 2 "image 'vm' is not one of: host, rootfs:NAME" --image vm
+expect_usage 2 "musl: a musl Python .* is not built yet" --libc musl
+expect_usage 2 "--seccomp default: .*not built yet" --seccomp default
+expect_usage 2 "--runs must be at least 1" --runs 0
+expect_usage 2 "--runs needs a non-negative integer, not 'many'" --runs many
+expect_usage 2 "--target-ms needs a positive number" --target-ms -3
+expect_usage 2 "--runs needs a value" --runs
+expect_usage 2 "--suite cmd needs --cmd" --suite cmd
+expect_usage 2 "--bench does not apply to --suite cmd" --cmd true --bench nbody
+expect_usage 2 "--values, --warmups, --loops and --target-ms do not apply to --suite cmd" \
+	--cmd true --values 3
+expect_usage 2 "unexpected argument 'python3'" python3
+expect_usage 2 "no -o with it" --resume "$T" -o "$T/x"
+expect_usage 2 "cannot read .*meta.json" --resume "$T/nothing"
+expect_usage 2 "allocator 'system' is listed twice" -a system,system
+
+# --help: complete, on stdout, exit 0; every option of the parser's table in it
+"$ALLOCSWAP" bench --help >"$T/help" || fail "--help exited $?"
+"$ALLOCSWAP" bench -q -h >"$T/help2" || fail "-h after an option exited $?"
+cmp -s "$T/help" "$T/help2" || fail "-h and --help differ"
+grep -q "^usage: allocswap bench" "$T/help" || fail "no usage line"
+opts=$(sed -n '/^} bench_opts\[\] = {/,/^};/p' "$SRC" | sed -n 's/^	{"\(--[a-z-]*\)", \([^,]*\),.*/\1 \2/p')
+[ "$(echo "$opts" | wc -l)" -ge 20 ] || fail "could not read the option table of $SRC"
+echo "$opts" | while read -r long short; do
+	grep -q -- "$long" "$T/help" || fail "--help does not mention $long"
+	case $short in
+	"'"*) s=$(echo "$short" | cut -c2) ;;
+	*) s= ;;
+	esac
+	if [ -n "$s" ]; then
+		grep -q -- "-$s, $long" "$T/help" || fail "--help does not show -$s with $long"
+	fi
+done
+echo "ok: usage"
