@@ -65,7 +65,8 @@ struct bench_alloc {
 struct bench_cfg {
 	struct as_config c;
 	char id[256];
-	size_t alloc; /* index into bench_matrix.allocs */
+	char label[160]; /* for people: the allocator and the axes that vary */
+	size_t alloc;    /* index into bench_matrix.allocs */
 };
 
 struct bench_bench {

@@ -164,6 +164,16 @@ int bench_configs(struct bench_matrix *m)
 				break;
 		}
 	}
+	/* labels: "jemalloc", or "jemalloc pymalloc=off" when pymalloc varies */
+	for (k = 0; k < m->ncfgs; k++) {
+		struct bench_cfg *c = &m->cfgs[k];
+		const char *vals[BENCH_NAXES] = {c->c.libc, c->c.image, c->c.pymalloc, c->c.seccomp};
+		size_t len = (size_t)snprintf(c->label, sizeof c->label, "%s", c->c.allocator);
+		for (ax = 0; ax < BENCH_NAXES; ax++)
+			if (m->axis[ax][0] && m->axis[ax][1] && len < sizeof c->label)
+				len += (size_t)snprintf(c->label + len, sizeof c->label - len, " %s=%s",
+							axes[ax].name, vals[ax]);
+	}
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /* bench_progress: the progress line and its ETA (see bench.h).
  *
  * On a terminal (stderr is a TTY): one line, redrawn with \r before each
- * process:  "[ 37/312]  12%  json_dumps  jemalloc/glibc/...  ETA 6m12s".
+ * process: "[ 37/312]  12%  ETA 6m12s  json_dumps  jemalloc pymalloc=off" (a
+ * configuration by its allocator and the axes that vary in this matrix; cut
+ * at the terminal's width).
  * Otherwise (a log file, CI): one line per finished round, nothing redrawn.
  * The ETA sums, over the processes still to run, the mean time of the
  * processes of the same benchmark so far (the mean of all processes for a
@@ -71,10 +73,11 @@ void bench_progress_start(struct bench_progress *p, const struct bench_matrix *m
 	int w = (int)(p->total ? 100 * p->done / p->total : 100), n;
 	if (!p->tty || p->quiet)
 		return;
-	n = snprintf(line, sizeof line, "[%*zu/%zu] %3d%%  %s  %s%s  ETA %s",
+	n = snprintf(line, sizeof line, "[%*zu/%zu] %3d%%  ETA %s  %s  %s%s",
 		     (int)snprintf(NULL, 0, "%zu", p->total), p->done, p->total, w,
-		     m->benches[s->bench].name, m->cfgs[s->cfg].id, s->run < 0 ? " (warm-up)" : "",
-		     bench_fmt_dur(eta(m, slots, i, p->total), e, sizeof e));
+		     bench_fmt_dur(eta(m, slots, i, p->total), e, sizeof e),
+		     m->benches[s->bench].name, m->cfgs[s->cfg].label,
+		     s->run < 0 ? " (warm-up)" : "");
 	if (n >= p->width)
 		line[p->width - 1] = 0;
 	fprintf(stderr, "\r%s\033[K", line);

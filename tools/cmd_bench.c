@@ -68,7 +68,7 @@ const char as_usage_bench[] =
 	"      --loops N          no calibration: N loops everywhere\n"
 	"      --quick            --runs 5 --values 2 --warmup-runs 0 --target-ms 50\n"
 	"                         --pymalloc on (pyperformance: --fast); 6 allocators x\n"
-	"                         26 benchmarks take about 6 minutes on 2 cores\n"
+	"                         26 benchmarks took 4 minutes on 2 cores\n"
 	"Output:\n"
 	"  -o, --output DIR       default results/YYYYmmdd-HHMMSS\n"
 	"      --resume DIR       run what DIR/runs.jsonl lacks; the matrix comes from\n"
@@ -877,6 +877,27 @@ static int matrix_from_meta(struct run_state *st)
 	return 0;
 }
 
+/* Versions that changed since meta.json was written: the runs would mix
+ * them.  Said, not refused (an upgraded host is the user's call). */
+static void resume_compare_versions(struct run_state *st, const char *pyver)
+{
+	json_t *allocs = json_object_get(st->meta, "allocators");
+	const char *old = jstr(json_object_get(st->meta, "python"), "version");
+	size_t i;
+	if (pyver && *old && strcmp(old, pyver))
+		bench_err("note: %s is Python %s now, %s/meta.json recorded %s: the runs will mix "
+			  "the two",
+			  st->m.python, pyver, st->dir, old);
+	for (i = 0; i < st->m.nallocs; i++) {
+		const struct bench_alloc *a = &st->m.allocs[i];
+		const char *was = jstr(json_object_get(allocs, a->name), "version");
+		if (strcmp(was, a->version))
+			bench_err("note: %s is version '%s' now, %s/meta.json recorded '%s': the runs "
+				  "will mix the two",
+				  a->name, a->version, st->dir, was);
+	}
+}
+
 struct done_arg {
 	struct run_state *st;
 	size_t foreign;
@@ -1287,7 +1308,12 @@ static int calibrate_all(struct run_state *st)
 	if (m->suite == BENCH_SUITE_BUILTIN && !st->o.quiet && !bench_stop())
 		bench_err("calibrated %zu benchmarks in %s", m->nbenches,
 		       bench_fmt_dur((double)(bench_now_ns() - t0) / 1e9, d, sizeof d));
-	return bench_stop() ? 128 + bench_stop() : 0;
+	if (bench_stop()) {
+		bench_err("stopped by SIG%s while calibrating; nothing was run",
+			  sigabbrev_np(bench_stop()) ? sigabbrev_np(bench_stop()) : "?");
+		return 128 + bench_stop();
+	}
+	return 0;
 }
 
 static int run_matrix(struct run_state *st, const char *python_version)
@@ -1525,7 +1551,7 @@ int as_cmd_bench(int argc, char **argv)
 		else
 			json_object_set(st->meta, "resumed", res);
 		json_decref(res);
-		json_object_set_new(st->meta, "allocators", allocators_json(&st->m));
+		resume_compare_versions(st, pyver);
 		json_object_set_new(st->meta, "finished", json_null());
 	} else {
 		if ((rc = calibrate_all(st)))
