@@ -402,6 +402,8 @@ static int probe_allocs(struct run_state *st, int explicit_)
 	for (i = 0; i < m->nallocs; i++) {
 		char why[512];
 		if (bench_probe(m, &m->allocs[i], m->scratch, why, sizeof why)) {
+			if (bench_stop())
+				return 128 + bench_stop();
 			if (explicit_) {
 				bench_err("allocator %s does not load here: %s", m->allocs[i].name,
 				       why);
