@@ -9,9 +9,12 @@
  *                     what they offer, calibration, the argv of one process,
  *                     and how its output becomes run records
  *   bench_pyperf.c    pyperf's JSON format -> run records (pure; unit-tested)
+ *   bench_resume.c    --resume: the matrix from meta.json, checked against the
+ *                     command line, and what runs.jsonl already has
  *   bench_proc.c      one process in its own process group, stdout and stderr
  *                     in files, interruption (SIGINT, SIGTERM, SIGHUP), the
- *                     allocator probe, host facts for meta.json
+ *                     libswap reports of a run, the allocator probe
+ *   bench_meta.c      meta.json: where the results came from
  *   bench_progress.c  the progress line with its ETA
  *
  * The order (DESIGN.md section 6): processes are the samples, and
@@ -101,6 +104,12 @@ struct bench_matrix {
 	int fast;          /* --quick: pyperformance gets --fast */
 };
 
+/* Appends a benchmark (strings copied); 0 or ENOMEM. */
+int bench_add(struct bench_matrix *m, const char *name, const char *group, const char *cmd);
+int bench_has(const struct bench_matrix *m, const char *name);
+/* Frees what the matrix holds and zeroes it. */
+void bench_matrix_free(struct bench_matrix *m);
+
 /* The axis table: name, option, values it knows, and for each value that
  * does not run here yet, why.  Returns the axis's name, or NULL. */
 const char *bench_axis_name(enum bench_axis_id a);
@@ -142,6 +151,40 @@ void bench_env_plain(struct as_env *env);
  * "LD_PRELOAD", "GLIBC_TUNABLES", "PYTHONPATH", "PYTHONHOME": kept, when set}. */
 json_t *bench_env_json(void);
 
+/* ---- what the command line asks for ------------------------------------------ */
+
+#define BENCH_UNSET ((unsigned long)-1)
+#define BENCH_MAX_CMDS 64
+
+/* The options of `allocswap bench`, as given: NULL and BENCH_UNSET (or a
+ * negative target) where an option was not given. */
+struct bench_request {
+	const char *axis[BENCH_NAXES];
+	const char *allocators, *suite, *bench, *python, *pyperf_args, *output, *resume;
+	const char *cmds[BENCH_MAX_CMDS], *names[BENCH_MAX_CMDS];
+	size_t ncmds, nnames;
+	unsigned long runs, values, warmups, warmup_runs, loops;
+	double target_ms;
+	int quick, dry_run, quiet;
+};
+
+/* ---- resume (bench_resume.c) ------------------------------------------------------ */
+
+/* The matrix of a results directory's meta.json into m (allocators by
+ * name and spec, not yet probed), checked against the options the command
+ * line gives as well: any that disagrees is one error line naming both
+ * values.  0 or 2. */
+int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_request *o,
+			struct bench_matrix *m);
+/* Marks done[(b * ncfgs + c) * runs + r] for every record of
+ * DIR/runs.jsonl and counts them in *nrecorded; closes off a last line cut
+ * mid-write.  0, or 1 after an error line. */
+int bench_resume_done(const char *dir, const struct bench_matrix *m, unsigned char *done,
+		      size_t *nrecorded);
+/* Notes (stderr) Python and allocator versions that differ from meta.json. */
+void bench_resume_versions(const json_t *meta, const struct bench_matrix *m, const char *pyver,
+			   const char *dir);
+
 /* ---- processes -------------------------------------------------------------- */
 
 struct bench_proc {
@@ -173,11 +216,24 @@ void bench_last_line(const char *path, char *buf, size_t cap);
 int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, const char *tmpdir,
 		char *why, size_t cap);
 
-/* Host facts for meta.json: {"hostname", "kernel", "cpu", "nproc", "mem_bytes"}. */
+
+
+/* ---- meta.json (bench_meta.c) ------------------------------------------------------- */
+
+/* "2026-11-23T04:30:00Z", now, into buf. */
+char *bench_iso_now(char *buf, size_t cap);
+/* Host facts: {"hostname", "kernel", "kernel_build", "machine", "cpu",
+ * "nproc", "mem_bytes"}. */
 json_t *bench_host_json(void);
 /* The Python's version ("3.11.2"), or NULL; malloc'd.  tmpdir holds its
  * output for a moment. */
 char *bench_python_version(const char *python, const char *tmpdir);
+/* ["allocswap", argv...] */
+json_t *bench_command_json(int argc, char **argv);
+/* A new meta.json ("finished": null), for a probed and calibrated matrix;
+ * takes the reference to command, sets suite_info's "name". */
+json_t *bench_meta_new(const struct bench_matrix *m, json_t *suite_info, json_t *command,
+		       const char *python_version);
 
 /* ---- suites ------------------------------------------------------------------ */
 
@@ -238,8 +294,10 @@ struct bench_suite {
 		       const struct bench_reports *r, bench_emit_fn emit);
 };
 
-extern const struct bench_suite bench_suites[];
+extern const struct bench_suite bench_suites[]; /* indexed by enum bench_suite_id */
 extern const size_t bench_nsuites;
+/* The suite named name, or -1 after an error line naming the suites. */
+int bench_suite_choice(const char *name);
 
 /* Fills a failed record: status "failed" and error. */
 void bench_rec_fail(json_t *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -126,6 +126,46 @@ int bench_axis_check(enum bench_axis_id a, char *const *list)
 	return 0;
 }
 
+int bench_add(struct bench_matrix *m, const char *name, const char *group, const char *cmd)
+{
+	struct bench_bench *nb = realloc(m->benches, (m->nbenches + 1) * sizeof *nb);
+	if (!nb)
+		return ENOMEM;
+	m->benches = nb;
+	nb = &m->benches[m->nbenches++];
+	memset(nb, 0, sizeof *nb);
+	nb->name = strdup(name);
+	nb->group = group ? strdup(group) : NULL;
+	nb->cmd = cmd ? strdup(cmd) : NULL;
+	return nb->name ? 0 : ENOMEM;
+}
+
+int bench_has(const struct bench_matrix *m, const char *name)
+{
+	size_t i;
+	for (i = 0; i < m->nbenches; i++)
+		if (!strcmp(m->benches[i].name, name))
+			return 1;
+	return 0;
+}
+
+void bench_matrix_free(struct bench_matrix *m)
+{
+	size_t i;
+	int a;
+	for (i = 0; i < m->nbenches; i++) {
+		free(m->benches[i].name);
+		free(m->benches[i].group);
+		free(m->benches[i].cmd);
+	}
+	free(m->benches);
+	for (a = 0; a < BENCH_NAXES; a++)
+		free(m->axis[a]);
+	free(m->allocs);
+	free(m->cfgs);
+	memset(m, 0, sizeof *m);
+}
+
 int bench_configs(struct bench_matrix *m)
 {
 	size_t n = m->nallocs, a, idx[BENCH_NAXES], k;

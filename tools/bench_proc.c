@@ -1,5 +1,5 @@
-/* bench_proc: processes, interruption, the allocator probe, host facts
- * (see bench.h). */
+/* bench_proc: processes, interruption, reports, the allocator probe (see
+ * bench.h). */
 #include "bench.h"
 
 #include <dirent.h>
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -335,75 +334,4 @@ int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, const char 
 			 json_string_value(json_object_get(lc, "version")));
 	json_decref(j);
 	return 0;
-}
-
-/* ---- host facts ----------------------------------------------------------------- */
-
-/* The value of "key<spaces>: value" or "key: value" in a /proc file. */
-static int proc_field(const char *path, const char *key, char *out, size_t cap)
-{
-	char *s = as_read_all(path, NULL), *p;
-	size_t kl = strlen(key);
-	int rc = ENOENT;
-	if (!s)
-		return errno;
-	for (p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (!strncmp(p, key, kl) && (p[kl] == ':' || p[kl] == ' ' || p[kl] == '\t')) {
-			char *v = strchr(p, ':'), *e;
-			if (!v)
-				break;
-			v++;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			e = strchr(v, '\n');
-			if (e)
-				*e = 0;
-			snprintf(out, cap, "%s", v);
-			rc = 0;
-			break;
-		}
-	}
-	free(s);
-	return rc;
-}
-
-json_t *bench_host_json(void)
-{
-	struct utsname u;
-	char cpu[256] = "", mem[64] = "";
-	json_t *h = json_object();
-	if (uname(&u) == 0) {
-		json_object_set_new(h, "hostname", json_string(u.nodename));
-		json_object_set_new(h, "kernel", json_string(u.release));
-		json_object_set_new(h, "kernel_build", json_string(u.version));
-		json_object_set_new(h, "machine", json_string(u.machine));
-	}
-	if (proc_field("/proc/cpuinfo", "model name", cpu, sizeof cpu) == 0)
-		json_object_set_new(h, "cpu", json_string(cpu));
-	else
-		json_object_set_new(h, "cpu", json_null());
-	json_object_set_new(h, "nproc", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-	if (proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem) == 0)
-		json_object_set_new(h, "mem_bytes", json_integer(strtoll(mem, NULL, 10) * 1024));
-	else
-		json_object_set_new(h, "mem_bytes", json_null());
-	return h;
-}
-
-char *bench_python_version(const char *python, const char *tmpdir)
-{
-	char out[PATH_MAX + 32];
-	char *argv[] = {(char *)python, "-I", "-S", "-c",
-			"import sys; print('%d.%d.%d' % sys.version_info[:3])", NULL};
-	struct bench_proc p;
-	char line[128];
-	snprintf(out, sizeof out, "%s/pyversion.out", tmpdir);
-	if (bench_spawn(argv, NULL, out, NULL, &p) || !WIFEXITED(p.status) ||
-	    WEXITSTATUS(p.status)) {
-		unlink(out);
-		return NULL;
-	}
-	bench_last_line(out, line, sizeof line);
-	unlink(out);
-	return line[0] ? strdup(line) : NULL;
 }

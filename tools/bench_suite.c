@@ -462,3 +462,16 @@ const struct bench_suite bench_suites[] = {
 			     cmd_check, NULL, cmd_calibrate, cmd_argv, 0, cmd_collect},
 };
 const size_t bench_nsuites = sizeof bench_suites / sizeof bench_suites[0];
+
+int bench_suite_choice(const char *name)
+{
+	size_t i;
+	for (i = 0; i < bench_nsuites; i++)
+		if (!strcmp(name, bench_suites[i].name))
+			return (int)i;
+	fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: suite '%s' is not one of:", name);
+	for (i = 0; i < bench_nsuites; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", bench_suites[i].name);
+	fputc('\n', stderr);
+	return -1;
+}

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gnu/libc-version.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,24 +129,12 @@ static const struct bench_opt {
 	{"--help", 'h', 0, O_HELP},
 };
 #define NOPTS (sizeof bench_opts / sizeof bench_opts[0])
-#define UNSET ((unsigned long)-1)
-#define MAX_CMDS 64
 
-struct opts {
-	const char *axis[BENCH_NAXES];
-	const char *allocators, *suite, *bench, *python, *pyperf_args, *output, *resume;
-	const char *cmds[MAX_CMDS], *names[MAX_CMDS];
-	size_t ncmds, nnames;
-	unsigned long runs, values, warmups, warmup_runs, loops;
-	double target_ms;
-	int quick, dry_run, quiet;
-};
-
-static int parse_opts(int argc, char **argv, struct opts *o)
+static int parse_opts(int argc, char **argv, struct bench_request *o)
 {
 	int i;
 	memset(o, 0, sizeof *o);
-	o->runs = o->values = o->warmups = o->warmup_runs = o->loops = UNSET;
+	o->runs = o->values = o->warmups = o->warmup_runs = o->loops = BENCH_UNSET;
 	o->target_ms = -1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL, *eq;
@@ -204,15 +191,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_SUITE: o->suite = val; break;
 		case O_BENCH: o->bench = val; break;
 		case O_CMD:
-			if (o->ncmds == MAX_CMDS)
-				return as_usage_err("bench", "at most %d --cmd", MAX_CMDS);
+			if (o->ncmds == BENCH_MAX_CMDS)
+				return as_usage_err("bench", "at most %d --cmd", BENCH_MAX_CMDS);
 			if (!*val)
 				return as_usage_err("bench", "--cmd needs a command");
 			o->cmds[o->ncmds++] = val;
 			break;
 		case O_NAME:
-			if (o->nnames == MAX_CMDS)
-				return as_usage_err("bench", "at most %d --name", MAX_CMDS);
+			if (o->nnames == BENCH_MAX_CMDS)
+				return as_usage_err("bench", "at most %d --name", BENCH_MAX_CMDS);
 			o->names[o->nnames++] = val;
 			break;
 		case O_PYTHON: o->python = val; break;
@@ -262,7 +249,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 struct run_state {
 	struct bench_ctx x;
 	struct bench_matrix m;
-	struct opts o;
+	struct bench_request o;
 	int argc;
 	char **argv;
 	json_t *meta;
@@ -277,17 +264,6 @@ struct run_state {
 	struct bench_progress prog;
 	int write_error;
 };
-
-static const char *const suite_names[] = {"builtin", "pyperformance", "cmd", NULL};
-
-static char *iso_now(char *buf, size_t cap)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
 
 static int valid_label(const char *s)
 {
@@ -427,47 +403,6 @@ static int probe_allocs(struct run_state *st, int explicit_)
 	return 0;
 }
 
-static void bench_free(struct bench_matrix *m)
-{
-	size_t i;
-	int a;
-	for (i = 0; i < m->nbenches; i++) {
-		free(m->benches[i].name);
-		free(m->benches[i].group);
-		free(m->benches[i].cmd);
-	}
-	free(m->benches);
-	for (a = 0; a < BENCH_NAXES; a++)
-		free(m->axis[a]);
-	free(m->allocs);
-	free(m->cfgs);
-	memset(m, 0, sizeof *m);
-}
-
-static int add_bench(struct bench_matrix *m, const char *name, const char *group,
-		     const char *cmd)
-{
-	struct bench_bench *nb = realloc(m->benches, (m->nbenches + 1) * sizeof *nb);
-	if (!nb)
-		return ENOMEM;
-	m->benches = nb;
-	nb = &m->benches[m->nbenches++];
-	memset(nb, 0, sizeof *nb);
-	nb->name = strdup(name);
-	nb->group = group ? strdup(group) : NULL;
-	nb->cmd = cmd ? strdup(cmd) : NULL;
-	return nb->name ? 0 : ENOMEM;
-}
-
-static int has_bench(const struct bench_matrix *m, const char *name)
-{
-	size_t i;
-	for (i = 0; i < m->nbenches; i++)
-		if (!strcmp(m->benches[i].name, name))
-			return 1;
-	return 0;
-}
-
 /* --bench LIST against what the suite offers (names or groups); 0 or 2. */
 static int benches_select(struct bench_matrix *m, const char *want, json_t *avail)
 {
@@ -477,8 +412,8 @@ static int benches_select(struct bench_matrix *m, const char *want, json_t *avai
 	int rc = 0;
 	if (!want) {
 		json_array_foreach (avail, k, b)
-			if (!has_bench(m, json_string_value(json_object_get(b, "name"))))
-				add_bench(m, json_string_value(json_object_get(b, "name")),
+			if (!bench_has(m, json_string_value(json_object_get(b, "name"))))
+				bench_add(m, json_string_value(json_object_get(b, "name")),
 					  json_string_value(json_object_get(b, "group")), NULL);
 		return 0;
 	}
@@ -489,14 +424,14 @@ static int benches_select(struct bench_matrix *m, const char *want, json_t *avai
 			const char *g = json_string_value(json_object_get(b, "group"));
 			if (!strcmp(v[i], n) || (g && !strcmp(v[i], g))) {
 				found = 1;
-				if (!has_bench(m, n))
-					add_bench(m, n, g, NULL);
+				if (!bench_has(m, n))
+					bench_add(m, n, g, NULL);
 			}
 		}
 		if (!found && json_array_size(avail) == 0 && m->suite == BENCH_SUITE_PYPERFORMANCE) {
 			found = 1; /* pyperformance's list said nothing: trust the name */
-			if (!has_bench(m, v[i]))
-				add_bench(m, v[i], "pyperformance", NULL);
+			if (!bench_has(m, v[i]))
+				bench_add(m, v[i], "pyperformance", NULL);
 		}
 		if (!found) {
 			json_t *groups = json_object();
@@ -525,66 +460,6 @@ static int benches_select(struct bench_matrix *m, const char *want, json_t *avai
 
 /* ---- meta.json ------------------------------------------------------------------- */
 
-static json_t *matrix_json(const struct run_state *st)
-{
-	const struct bench_matrix *m = &st->m;
-	json_t *j = json_object(), *cfgs = json_array(), *benches = json_array(),
-	       *loops = json_object();
-	size_t i;
-	for (i = 0; i < m->ncfgs; i++)
-		json_array_append_new(cfgs, as_config_json(&m->cfgs[i].c));
-	for (i = 0; i < m->nbenches; i++) {
-		const struct bench_bench *b = &m->benches[i];
-		json_t *bj = json_pack("{s:s, s:s?}", "name", b->name, "group", b->group);
-		if (b->cmd)
-			json_object_set_new(bj, "cmd", json_string(b->cmd));
-		json_array_append_new(benches, bj);
-		json_object_set_new(loops, b->name, json_integer((json_int_t)b->loops));
-	}
-	json_object_set_new(j, "suite", json_string(bench_suites[m->suite].name));
-	json_object_set_new(j, "configs", cfgs);
-	json_object_set_new(j, "benchmarks", benches);
-	json_object_set_new(j, "runs", json_integer((json_int_t)m->runs));
-	json_object_set_new(j, "values", json_integer((json_int_t)m->values));
-	json_object_set_new(j, "warmups", json_integer((json_int_t)m->warmups));
-	json_object_set_new(j, "warmup_runs", json_integer((json_int_t)m->warmup_runs));
-	json_object_set_new(j, "target_ms", m->target_ms > 0 ? json_real(m->target_ms) : json_null());
-	json_object_set_new(j, "loops", loops);
-	json_object_set_new(j, "fast", json_boolean(m->fast));
-	json_object_set_new(j, "pyperformance_args",
-			    m->pyperf_args ? json_string(m->pyperf_args) : json_null());
-	json_object_set_new(j, "order",
-			    json_string("for each run, for each benchmark, every configuration once, "
-					"in the configuration list rotated by run + benchmark index"));
-	return j;
-}
-
-static json_t *allocators_json(const struct bench_matrix *m)
-{
-	json_t *j = json_object();
-	size_t i;
-	for (i = 0; i < m->nallocs; i++) {
-		const struct bench_alloc *a = &m->allocs[i];
-		json_object_set_new(
-			j, a->name,
-			json_pack("{s:s?, s:s?, s:s, s:s?, s:b}", "version",
-				  a->version[0] ? a->version : NULL, "path", a->path[0] ? a->path : NULL,
-				  "libc", a->libc, "spec", a->spec[0] ? a->spec : NULL, "preload",
-				  a->spec[0] != 0));
-	}
-	return j;
-}
-
-static json_t *command_json(const struct run_state *st)
-{
-	json_t *c = json_array();
-	int i;
-	json_array_append_new(c, json_string(ALLOCSWAP_CLI_NAME));
-	for (i = 0; i < st->argc; i++)
-		json_array_append_new(c, json_string(st->argv[i]));
-	return c;
-}
-
 static int meta_write(struct run_state *st)
 {
 	int rc = as_json_write_file(st->dir, "meta.json", st->meta);
@@ -593,368 +468,6 @@ static int meta_write(struct run_state *st)
 		return 1;
 	}
 	return 0;
-}
-
-static json_t *meta_new(struct run_state *st, const char *python_version)
-{
-	const struct bench_matrix *m = &st->m;
-	char now[32];
-	json_t *j = json_object(), *libcs = json_object();
-	size_t i;
-	json_object_set_new(j, "schema", json_string(AS_BENCH_SCHEMA));
-	json_object_set_new(j, "allocswap", json_pack("{s:s, s:s}", "version", ALLOCSWAP_CLI_VERSION,
-						      "commit", ALLOCSWAP_CLI_COMMIT));
-	json_object_set_new(j, "command", command_json(st));
-	json_object_set_new(j, "started", json_string(iso_now(now, sizeof now)));
-	json_object_set_new(j, "finished", json_null());
-	json_object_set_new(j, "host", bench_host_json());
-	json_object_set_new(j, "python",
-			    m->suite == BENCH_SUITE_CMD ?
-				    json_null() :
-				    json_pack("{s:s, s:s?}", "path", m->python, "version", python_version));
-	json_object_set_new(libcs, "glibc", json_string(gnu_get_libc_version()));
-	for (i = 0; i < m->nallocs; i++)
-		if (m->allocs[i].libc_version[0])
-			json_object_set_new(libcs, m->allocs[i].libc,
-					    json_string(m->allocs[i].libc_version));
-	json_object_set_new(j, "libcs", libcs);
-	json_object_set_new(j, "allocators", allocators_json(m));
-	json_object_set_new(j, "libswap", m->libswap[0] ? json_string(m->libswap) : json_null());
-	json_object_set_new(j, "environment", bench_env_json());
-	json_object_set(st->suite_info, "name", json_string(bench_suites[m->suite].name));
-	json_object_set(j, "suite", st->suite_info);
-	json_object_set_new(j, "matrix", matrix_json(st));
-	return j;
-}
-
-/* ---- resume ---------------------------------------------------------------------- */
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static unsigned long jul(const json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_integer(v) && json_integer_value(v) >= 0 ? (unsigned long)json_integer_value(v) :
-								  0;
-}
-
-/* Is list (comma-separated) the same set as the values of field in cfgs? */
-static int same_set(const char *list, char **have, size_t nhave)
-{
-	char **v = as_split_list(list);
-	size_t n = 0, i, j;
-	int same = 1;
-	for (; v && v[n]; n++)
-		;
-	for (i = 0; same && i < n; i++) {
-		int f = 0;
-		for (j = 0; j < nhave; j++)
-			f |= !strcmp(v[i], have[j]);
-		same = f;
-	}
-	for (j = 0; same && j < nhave; j++) {
-		int f = 0;
-		for (i = 0; i < n; i++)
-			f |= !strcmp(v[i], have[j]);
-		same = f;
-	}
-	free(v);
-	return same;
-}
-
-static int resume_mismatch(const char *dir, const char *opt, const char *asked, const char *has)
-{
-	bench_err("--resume %s: the command line asks for %s %s, but %s/meta.json has %s; "
-	       "resume without matrix options (they come from meta.json), or start a new "
-	       "directory with -o",
-	       dir, opt, asked, dir, has);
-	return 2;
-}
-
-/* The matrix of DIR/meta.json into st->m, checked against the options
- * given on the command line.  0 or 2. */
-static int matrix_from_meta(struct run_state *st)
-{
-	struct bench_matrix *m = &st->m;
-	const struct opts *o = &st->o;
-	json_t *mx = json_object_get(st->meta, "matrix"), *cfgs = json_object_get(mx, "configs");
-	json_t *benches = json_object_get(mx, "benchmarks"), *allocs, *c, *b;
-	json_t *loops = json_object_get(mx, "loops");
-	const char *dir = st->dir;
-	char *names[256], buf[64];
-	size_t i, k, n;
-	int a, rc = 0;
-
-	if (strcmp(jstr(st->meta, "schema"), AS_BENCH_SCHEMA) || !json_is_array(cfgs) ||
-	    !json_array_size(cfgs) || !json_is_array(benches)) {
-		bench_err("--resume %s: meta.json is not an %s file with a matrix", dir,
-		       AS_BENCH_SCHEMA);
-		return 2;
-	}
-	k = (size_t)as_choice("bench", "suite", jstr(mx, "suite"), suite_names);
-	if (k == (size_t)-1)
-		return 2;
-	m->suite = (enum bench_suite_id)k;
-	if (o->suite && strcmp(o->suite, jstr(mx, "suite")))
-		return resume_mismatch(dir, "--suite", o->suite, jstr(mx, "suite"));
-	if (o->ncmds && m->suite != BENCH_SUITE_CMD)
-		return resume_mismatch(dir, "--cmd", o->cmds[0], "no command");
-
-	/* allocators, in the order of the configurations */
-	allocs = json_object_get(st->meta, "allocators");
-	m->allocs = calloc(json_array_size(cfgs), sizeof *m->allocs);
-	if (!m->allocs)
-		return ENOMEM;
-	json_array_foreach (cfgs, i, c) {
-		const char *an = jstr(c, "allocator");
-		for (k = 0; k < m->nallocs; k++)
-			if (!strcmp(m->allocs[k].name, an))
-				break;
-		if (k < m->nallocs)
-			continue;
-		snprintf(m->allocs[k].name, sizeof m->allocs[k].name, "%s", an);
-		snprintf(m->allocs[k].spec, sizeof m->allocs[k].spec, "%s",
-			 jstr(json_object_get(allocs, an), "spec"));
-		m->nallocs++;
-	}
-	for (k = 0; k < m->nallocs && k < 256; k++)
-		names[k] = m->allocs[k].name;
-	if (o->allocators && !same_set(o->allocators, names, m->nallocs)) {
-		char have[1024] = "";
-		for (k = 0; k < m->nallocs; k++)
-			snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", k ? "," : "",
-				 names[k]);
-		return resume_mismatch(dir, "-a", o->allocators, have);
-	}
-
-	/* the other axes: their values in order of first appearance */
-	for (a = 0; a < BENCH_NAXES; a++) {
-		const char *field = bench_axis_name((enum bench_axis_id)a);
-		char *vals[64];
-		size_t nv = 0, len = 0;
-		char *list;
-		json_array_foreach (cfgs, i, c) {
-			const char *v = jstr(c, field);
-			for (k = 0; k < nv; k++)
-				if (!strcmp(vals[k], v))
-					break;
-			if (k == nv && nv < 64) {
-				vals[nv++] = (char *)v;
-				len += strlen(v) + 1;
-			}
-		}
-		list = calloc(1, len + 1);
-		if (!list)
-			return ENOMEM;
-		for (k = 0; k < nv; k++) {
-			if (k)
-				strcat(list, ",");
-			strcat(list, vals[k]);
-		}
-		if (o->axis[a] && !same_set(o->axis[a], vals, nv)) {
-			char opt[32];
-			snprintf(opt, sizeof opt, "--%s", field);
-			rc = resume_mismatch(dir, opt, o->axis[a], list);
-			free(list);
-			return rc;
-		}
-		if (a == BENCH_AX_PYMALLOC && !o->axis[a] && o->quick && strcmp(list, "on")) {
-			rc = resume_mismatch(dir, "--quick (--pymalloc on)", "on", list);
-			free(list);
-			return rc;
-		}
-		m->axis[a] = as_split_list(list);
-		free(list);
-		if (!m->axis[a])
-			return ENOMEM;
-		if ((rc = bench_axis_check((enum bench_axis_id)a, m->axis[a])))
-			return rc;
-	}
-	if (bench_configs(m))
-		return ENOMEM;
-	/* the configurations must come out as meta.json lists them */
-	json_array_foreach (cfgs, i, c) {
-		if (i >= m->ncfgs || strcmp(m->cfgs[i].id, jstr(c, "id"))) {
-			bench_err("--resume %s: meta.json's configurations are not a cross "
-			       "product in allocswap's order (config %zu is %s); was it edited?",
-			       dir, i, jstr(c, "id"));
-			return 2;
-		}
-	}
-	if (json_array_size(cfgs) != m->ncfgs) {
-		bench_err("--resume %s: meta.json lists %zu configurations, its axes make %zu",
-		       dir, json_array_size(cfgs), m->ncfgs);
-		return 2;
-	}
-
-	/* benchmarks and their loops */
-	json_array_foreach (benches, i, b) {
-		if (add_bench(m, jstr(b, "name"),
-			      json_string_value(json_object_get(b, "group")),
-			      json_string_value(json_object_get(b, "cmd"))))
-			return ENOMEM;
-		m->benches[i].loops = jul(loops, jstr(b, "name"));
-	}
-	if (o->bench) {
-		/* the same set: each name (or group) is in the matrix, and each
-		 * benchmark of the matrix is named (or its group is) */
-		char **v = as_split_list(o->bench), have[1024] = "";
-		int same = 1;
-		for (n = 0; v && v[n]; n++) {
-			int f = has_bench(m, v[n]);
-			for (k = 0; !f && k < m->nbenches; k++)
-				f = m->benches[k].group && !strcmp(m->benches[k].group, v[n]);
-			same &= f;
-		}
-		for (k = 0; same && k < m->nbenches; k++) {
-			int f = 0;
-			for (n = 0; v && v[n] && !f; n++)
-				f = !strcmp(m->benches[k].name, v[n]) ||
-				    (m->benches[k].group && !strcmp(m->benches[k].group, v[n]));
-			same &= f;
-		}
-		free(v);
-		for (k = 0; k < m->nbenches; k++)
-			snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", k ? "," : "",
-				 m->benches[k].name);
-		if (!same)
-			return resume_mismatch(dir, "--bench", o->bench, have);
-	}
-	if (o->ncmds) {
-		int same = o->ncmds == m->nbenches;
-		for (k = 0; same && k < o->ncmds; k++)
-			same = m->benches[k].cmd && !strcmp(m->benches[k].cmd, o->cmds[k]);
-		if (!same)
-			return resume_mismatch(dir, "--cmd", o->cmds[0], "other commands");
-	}
-
-	m->runs = jul(mx, "runs");
-	m->values = jul(mx, "values");
-	m->warmups = jul(mx, "warmups");
-	m->warmup_runs = o->warmup_runs != UNSET ? o->warmup_runs : jul(mx, "warmup_runs");
-	m->target_ms = json_number_value(json_object_get(mx, "target_ms"));
-	m->fast = json_is_true(json_object_get(mx, "fast"));
-	if (json_string_value(json_object_get(mx, "pyperformance_args")))
-		m->pyperf_args = (char *)json_string_value(json_object_get(mx, "pyperformance_args"));
-#define SAME_NUM(opt, want, quickv, have)                                                      \
-	do {                                                                                   \
-		unsigned long w_ = (want) != UNSET ? (want) : o->quick ? (quickv) : UNSET;      \
-		if (w_ != UNSET && w_ != (have)) {                                             \
-			char a_[32], h_[32];                                                   \
-			snprintf(a_, sizeof a_, "%lu", w_);                                    \
-			snprintf(h_, sizeof h_, "%lu", (unsigned long)(have));                 \
-			return resume_mismatch(dir, opt, a_, h_);                               \
-		}                                                                              \
-	} while (0)
-	if (m->suite != BENCH_SUITE_CMD) {
-		SAME_NUM("--runs", o->runs, 5UL, m->runs);
-		SAME_NUM("--values", o->values, 2UL, m->values);
-		SAME_NUM("--warmups", o->warmups, UNSET, m->warmups);
-	} else {
-		SAME_NUM("--runs", o->runs, 5UL, m->runs);
-	}
-	if (o->loops != UNSET)
-		for (k = 0; k < m->nbenches; k++)
-			SAME_NUM("--loops", o->loops, UNSET, m->benches[k].loops);
-#undef SAME_NUM
-	if (o->target_ms > 0 && o->loops == UNSET && o->target_ms != m->target_ms) {
-		snprintf(buf, sizeof buf, "%g", o->target_ms);
-		return resume_mismatch(dir, "--target-ms", buf, "another target");
-	}
-	if (o->python && strcmp(o->python, jstr(json_object_get(st->meta, "python"), "path")))
-		return resume_mismatch(dir, "--python", o->python,
-				       jstr(json_object_get(st->meta, "python"), "path"));
-	if (m->suite != BENCH_SUITE_CMD)
-		snprintf(m->python, sizeof m->python, "%s",
-			 jstr(json_object_get(st->meta, "python"), "path"));
-	if (!m->runs || (m->suite != BENCH_SUITE_CMD && m->suite != BENCH_SUITE_PYPERFORMANCE &&
-			 !m->values)) {
-		bench_err("--resume %s: meta.json's matrix has no runs", dir);
-		return 2;
-	}
-	return 0;
-}
-
-/* Versions that changed since meta.json was written: the runs would mix
- * them.  Said, not refused (an upgraded host is the user's call). */
-static void resume_compare_versions(struct run_state *st, const char *pyver)
-{
-	json_t *allocs = json_object_get(st->meta, "allocators");
-	const char *old = jstr(json_object_get(st->meta, "python"), "version");
-	size_t i;
-	if (pyver && *old && strcmp(old, pyver))
-		bench_err("note: %s is Python %s now, %s/meta.json recorded %s: the runs will mix "
-			  "the two",
-			  st->m.python, pyver, st->dir, old);
-	for (i = 0; i < st->m.nallocs; i++) {
-		const struct bench_alloc *a = &st->m.allocs[i];
-		const char *was = jstr(json_object_get(allocs, a->name), "version");
-		if (strcmp(was, a->version))
-			bench_err("note: %s is version '%s' now, %s/meta.json recorded '%s': the runs "
-				  "will mix the two",
-				  a->name, a->version, st->dir, was);
-	}
-}
-
-struct done_arg {
-	struct run_state *st;
-	size_t foreign;
-};
-
-static int mark_done(json_t *rec, void *arg)
-{
-	struct done_arg *d = arg;
-	const struct bench_matrix *m = &d->st->m;
-	const char *bench = json_string_value(json_object_get(rec, "request"));
-	const char *cfg = json_string_value(json_object_get(rec, "config"));
-	json_t *run = json_object_get(rec, "run");
-	size_t b, c;
-	if (!bench)
-		bench = json_string_value(json_object_get(rec, "bench"));
-	if (!bench || !cfg || !json_is_integer(run))
-		goto foreign;
-	for (b = 0; b < m->nbenches && strcmp(m->benches[b].name, bench); b++)
-		;
-	for (c = 0; c < m->ncfgs && strcmp(m->cfgs[c].id, cfg); c++)
-		;
-	if (b == m->nbenches || c == m->ncfgs || json_integer_value(run) < 0 ||
-	    (unsigned long)json_integer_value(run) >= m->runs)
-		goto foreign;
-	if (!d->st->done[(b * m->ncfgs + c) * m->runs + (size_t)json_integer_value(run)]) {
-		d->st->done[(b * m->ncfgs + c) * m->runs + (size_t)json_integer_value(run)] = 1;
-		d->st->nrecorded++;
-	}
-	return 0;
-foreign:
-	d->foreign++;
-	return 0;
-}
-
-/* A process killed while it appended leaves a last line without its
- * newline: readers skip it, and the next record must not be glued to it. */
-static int close_last_line(struct run_state *st)
-{
-	char path[PATH_MAX + 32], c = 0;
-	int fd, rc = 0;
-	snprintf(path, sizeof path, "%s/runs.jsonl", st->dir);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (lseek(fd, -1, SEEK_END) >= 0 && read(fd, &c, 1) == 1 && c != '\n') {
-		bench_err("note: the last line of %s was cut off mid-write; it is left as it is "
-			  "and its run is done again",
-			  path);
-		if (lseek(fd, 0, SEEK_END) < 0 || write(fd, "\n", 1) != 1 || fsync(fd)) {
-			bench_err("cannot write %s: %s", path, strerror(errno));
-			rc = 1;
-		}
-	}
-	close(fd);
-	return rc;
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
@@ -1113,11 +626,11 @@ static void print_plan(const struct run_state *st, const struct bench_slot *slot
 static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 {
 	struct bench_matrix *m = &st->m;
-	const struct opts *o = &st->o;
+	const struct bench_request *o = &st->o;
 	int a, rc, k;
 	if (o->ncmds && o->suite && strcmp(o->suite, "cmd"))
 		return as_usage_err("bench", "--cmd goes with --suite cmd, not --suite %s", o->suite);
-	k = o->suite ? as_choice("bench", "suite", o->suite, suite_names) :
+	k = o->suite ? bench_suite_choice(o->suite) :
 		       o->ncmds ? BENCH_SUITE_CMD : BENCH_SUITE_BUILTIN;
 	if (k < 0)
 		return 2;
@@ -1128,7 +641,7 @@ static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 		if (o->bench)
 			return as_usage_err("bench", "--bench does not apply to --suite cmd (name "
 						     "commands with --name)");
-		if (o->values != UNSET || o->warmups != UNSET || o->loops != UNSET ||
+		if (o->values != BENCH_UNSET || o->warmups != BENCH_UNSET || o->loops != BENCH_UNSET ||
 		    o->target_ms > 0)
 			return as_usage_err("bench", "--values, --warmups, --loops and --target-ms do "
 						     "not apply to --suite cmd: one process is one value, "
@@ -1136,8 +649,8 @@ static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 	}
 	if (o->nnames > o->ncmds)
 		return as_usage_err("bench", "%zu --name for %zu --cmd", o->nnames, o->ncmds);
-	if (m->suite == BENCH_SUITE_PYPERFORMANCE && (o->values != UNSET || o->warmups != UNSET ||
-						      o->loops != UNSET || o->target_ms > 0))
+	if (m->suite == BENCH_SUITE_PYPERFORMANCE && (o->values != BENCH_UNSET || o->warmups != BENCH_UNSET ||
+						      o->loops != BENCH_UNSET || o->target_ms > 0))
 		return as_usage_err("bench", "--values, --warmups, --loops and --target-ms do not "
 					     "apply to --suite pyperformance (pyperf calibrates "
 					     "itself; use --pyperformance-args)");
@@ -1154,11 +667,11 @@ static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 	}
 	if ((rc = allocs_from_list(m, o->allocators, explicit_allocs)))
 		return rc;
-	m->runs = o->runs != UNSET ? o->runs : o->quick ? 5 : 10;
-	m->warmup_runs = o->warmup_runs != UNSET ? o->warmup_runs : o->quick ? 0 : 1;
+	m->runs = o->runs != BENCH_UNSET ? o->runs : o->quick ? 5 : 10;
+	m->warmup_runs = o->warmup_runs != BENCH_UNSET ? o->warmup_runs : o->quick ? 0 : 1;
 	if (m->suite == BENCH_SUITE_BUILTIN) {
-		m->values = o->values != UNSET ? o->values : o->quick ? 2 : 3;
-		m->warmups = o->warmups != UNSET ? o->warmups : 1;
+		m->values = o->values != BENCH_UNSET ? o->values : o->quick ? 2 : 3;
+		m->warmups = o->warmups != BENCH_UNSET ? o->warmups : 1;
 		m->target_ms = o->target_ms > 0 ? o->target_ms : o->quick ? 50 : 100;
 	} else {
 		m->values = 1;
@@ -1178,9 +691,9 @@ static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 		}
 		if (!valid_label(n))
 			return as_usage_err("bench", "--name '%s': use letters, digits, _ - . +", n);
-		if (has_bench(m, n))
+		if (bench_has(m, n))
 			return as_usage_err("bench", "two commands are named '%s'", n);
-		if (add_bench(m, n, "cmd", o->cmds[k]))
+		if (bench_add(m, n, "cmd", o->cmds[k]))
 			return ENOMEM;
 	}
 	return 0;
@@ -1281,7 +794,7 @@ static int calibrate_all(struct run_state *st)
 	int64_t t0 = bench_now_ns();
 	char d[32];
 	size_t i;
-	if (st->o.loops != UNSET) {
+	if (st->o.loops != BENCH_UNSET) {
 		for (i = 0; i < m->nbenches; i++)
 			m->benches[i].loops = st->o.loops;
 		return 0;
@@ -1383,7 +896,7 @@ static int run_matrix(struct run_state *st, const char *python_version)
 		bench_err("resume with: " ALLOCSWAP_CLI_NAME " bench --resume %s", st->dir);
 		return 128 + sig;
 	}
-	json_object_set_new(st->meta, "finished", json_string(iso_now(now, sizeof now)));
+	json_object_set_new(st->meta, "finished", json_string(bench_iso_now(now, sizeof now)));
 	json_object_del(st->meta, "interrupted");
 	if (meta_write(st))
 		return 1;
@@ -1442,7 +955,7 @@ int as_cmd_bench(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
-		rc = matrix_from_meta(st);
+		rc = bench_resume_matrix(st->meta, st->dir, &st->o, &st->m);
 	} else {
 		rc = matrix_from_opts(st, &explicit_allocs);
 	}
@@ -1525,40 +1038,29 @@ int as_cmd_bench(int argc, char **argv)
 	}
 
 	if (st->o.resume) {
-		struct done_arg d = {st, 0};
 		json_t *res;
 		st->done = calloc(st->m.nbenches * st->m.ncfgs * st->m.runs + 1, 1);
 		if (!st->done) {
 			rc = 1;
 			goto out;
 		}
-		rc = as_runs_read(st->dir, mark_done, &d);
-		if (rc && rc != ENOENT) {
-			bench_err("--resume %s: cannot read runs.jsonl: %s", st->dir, strerror(rc));
-			rc = 1;
-			goto out;
-		}
-		if (d.foreign)
-			bench_err("note: %zu records of %s/runs.jsonl are not in its matrix (left "
-			       "as they are)",
-			       d.foreign, st->dir);
-		if ((rc = close_last_line(st)))
+		if ((rc = bench_resume_done(st->dir, &st->m, st->done, &st->nrecorded)))
 			goto out;
 		res = json_array();
 		json_array_append_new(res, json_pack("{s:s, s:o}", "started",
-						     iso_now((char[32]){0}, 32), "command",
-						     command_json(st)));
+						     bench_iso_now((char[32]){0}, 32), "command",
+						     bench_command_json(st->argc, st->argv)));
 		if (json_is_array(json_object_get(st->meta, "resumed")))
 			json_array_extend(json_object_get(st->meta, "resumed"), res);
 		else
 			json_object_set(st->meta, "resumed", res);
 		json_decref(res);
-		resume_compare_versions(st, pyver);
+		bench_resume_versions(st->meta, &st->m, pyver, st->dir);
 		json_object_set_new(st->meta, "finished", json_null());
 	} else {
 		if ((rc = calibrate_all(st)))
 			goto out;
-		st->meta = meta_new(st, pyver);
+		st->meta = bench_meta_new(&st->m, st->suite_info, bench_command_json(st->argc, st->argv), pyver);
 	}
 	st->x.dir = st->dir;
 	if ((rc = meta_write(st)))
@@ -1578,7 +1080,7 @@ out:
 	json_decref(st->suite_info);
 	free(st->done);
 	free(pyver);
-	bench_free(&st->m);
+	bench_matrix_free(&st->m);
 	free(st);
 	return rc;
 }
