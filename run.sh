@@ -1,8 +1,8 @@
 #!/bin/sh
 # allocswap's two commands (and the steps they are made of).
 #
-#   ./run.sh main    install dependencies, build, run the default benchmark,
-#                    write the report under results/
+#   ./run.sh main    install dependencies, build, run the quick benchmark
+#                    matrix, write the report under results/quick-DATE/
 #   ./run.sh test    install dependencies, build, run every test suite;
 #                    ends with "N passed, N failed[, N skipped]"
 #
@@ -72,11 +72,13 @@ run_tests() {
 	return $rc
 }
 
+# The quick matrix: every allocator that loads here, on every libc that has
+# a Python (glibc; musl once its Python is built), the built-in suite.
 main_job() {
-	out=results/quick
-	mkdir -p "$out"
-	bash bench/overhead.sh --build build -o "$out/overhead.md"
-	echo "run.sh: report written to $out/overhead.md"
+	out="results/quick-$(date -u +%Y%m%d-%H%M%S)"
+	build/tools/allocswap bench --quick -o "$out"
+	build/tools/allocswap report "$out"
+	echo "run.sh: report in $out/report.md and $out/report.html"
 }
 
 case "${1:-}" in
