@@ -344,11 +344,32 @@ static char **pyperf_argv(const struct bench_matrix *m, const struct bench_bench
 			     BENCH_INHERIT_ENVIRON, "-b", b->name, "-o", out};
 	size_t n = 10;
 	char *extra = m->pyperf_args ? strdup(m->pyperf_args) : NULL, *tok, **v;
+	char *inherit = strdup(BENCH_INHERIT_ENVIRON);
 	if (m->fast)
 		w[n++] = "--fast";
-	for (tok = extra ? strtok(extra, " ") : NULL; tok && n < 63; tok = strtok(NULL, " "))
-		w[n++] = tok;
-	v = make_argv(w, n);
+	/* argparse keeps the last --inherit-environ: a user's own one would
+	 * silently drop LD_PRELOAD from pyperf's workers, so its names are
+	 * added to ours instead (PIP_* for pyperformance's venv, for example) */
+	for (tok = extra ? strtok(extra, " ") : NULL; tok && n < 63 && inherit;
+	     tok = strtok(NULL, " ")) {
+		const char *names = NULL;
+		char *more;
+		if (!strcmp(tok, "--inherit-environ"))
+			names = strtok(NULL, " ");
+		else if (!strncmp(tok, "--inherit-environ=", 18))
+			names = tok + 18;
+		else {
+			w[n++] = tok;
+			continue;
+		}
+		if (names && *names && asprintf(&more, "%s,%s", inherit, names) >= 0) {
+			free(inherit);
+			inherit = more;
+		}
+	}
+	w[5] = inherit;
+	v = inherit ? make_argv(w, n) : NULL;
+	free(inherit);
 	free(extra);
 	return v;
 }
@@ -435,6 +456,31 @@ static int pyperf_collect(struct bench_ctx *x, const struct bench_slot *s, json_
 	if (!doc) {
 		bench_rec_fail(rec, "pyperformance exited 0 but wrote no readable %s", out);
 		return emit(x, s, rec);
+	}
+	/* every worker of pyperf's (a run in its JSON) must have left a report:
+	 * a worker started without LD_PRELOAD leaves none, and its values would
+	 * be the default allocator's */
+	if (!a.fail && x->m->allocs[x->m->cfgs[s->cfg].alloc].spec[0]) {
+		size_t runs = 0, workers = 0, bi, ri, k;
+		json_t *bb, *run, *arg;
+		json_array_foreach (json_object_get(doc, "benchmarks"), bi, bb)
+			json_array_foreach (json_object_get(bb, "runs"), ri, run)
+				runs++;
+		json_array_foreach (r->all, i, rep)
+			json_array_foreach (json_object_get(json_object_get(rep, "process"), "argv"),
+					    k, arg)
+				if (!strcmp(json_string_value(arg) ? json_string_value(arg) : "",
+					    "--worker")) {
+					workers++;
+					break;
+				}
+		if (workers < runs) {
+			snprintf(why, sizeof why,
+				 "%zu of pyperf's %zu worker processes ran without the allocator "
+				 "(LD_PRELOAD did not reach them: --inherit-environ?)",
+				 runs - workers, runs);
+			a.fail = why;
+		}
 	}
 	rc = bench_pyperf_runs(doc, pyperf_one, &a, err, sizeof err);
 	json_decref(doc);

@@ -47,4 +47,28 @@ assert data["suite"]["name"] == "pyperformance" and data["suite"]["version"] == 
 assert "LD_PRELOAD" in data["suite"]["inherit_environ"]
 assert data["matrix"]["fast"] is True
 PY
+# A user's own --inherit-environ adds to allocswap's list: argparse keeps
+# only the last one, which passed as-is would drop LD_PRELOAD from the workers.
+"$ALLOCSWAP" bench --suite pyperformance -a "$A" --bench fake_a --runs 1 --warmup-runs 0 \
+	--quick --pyperformance-args '--inherit-environ FOO_BAR' -o "$T/out2" >/dev/null \
+	2>"$T/stderr" || fail "bench with --inherit-environ exited $?: $(cat "$T/stderr")"
+json_check "$T/out2/runs.jsonl" <<'PY'
+assert data and all(r["status"] == "ok" for r in data), [r.get("error") for r in data]
+for r in data:
+    alloc = r["config"].split("/")[0]
+    if alloc != "none":
+        assert r["reports"]["allocators"] == {alloc: r["reports"]["processes"]}, r["reports"]
+PY
+
+# Workers the allocator never reached are failed runs, not results of it.
+# (every run failing, bench exits 1)
+rc=0
+FAKE_PYPERF_DROP_PRELOAD=1 "$ALLOCSWAP" bench --suite pyperformance -a "$A" --bench fake_a \
+	--runs 1 --warmup-runs 0 --quick -o "$T/out3" >/dev/null 2>"$T/stderr" || rc=$?
+[ $rc -eq 1 ] || fail "bench with dropped preload exited $rc: $(cat "$T/stderr")"
+json_check "$T/out3/runs.jsonl" <<'PY'
+preloaded = [r for r in data if r["config"].split("/")[0] != "none"]
+assert preloaded and all(r["status"] == "failed" for r in preloaded), preloaded
+assert all("ran without the allocator" in r["error"] for r in preloaded), preloaded[0]["error"]
+PY
 echo "ok: pyperformance"

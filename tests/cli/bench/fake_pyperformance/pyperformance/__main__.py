@@ -20,7 +20,9 @@ WORKER = "import time; t = time.perf_counter(); sum(range(20000)); print(time.pe
 def worker(inherit):
     env = {k: os.environ[k] for k in inherit if k in os.environ}
     env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
-    out = subprocess.run([sys.executable, "-c", WORKER], env=env, check=True,
+    if os.environ.get("FAKE_PYPERF_DROP_PRELOAD"):
+        env.pop("LD_PRELOAD", None)  # a worker the allocator never reached
+    out = subprocess.run([sys.executable, "-c", WORKER, "--worker"], env=env, check=True,
                          capture_output=True, text=True).stdout
     return float(out.strip()) / 8
 
