@@ -124,14 +124,21 @@ static void md_provenance(FILE *f, const json_t *s, const char *dir)
 	}
 	fprintf(f, " |\n");
 	if ((v = json_object_get(m, "matrix"))) {
-		fprintf(f, "| matrix | suite %s, %lld configurations x %lld benchmarks, %lld runs "
-			   "(processes) of %lld values after %lld warm-up(s) |\n",
-			as_jstr(v, "suite") ? as_jstr(v, "suite") : "?",
+		const char *suite = as_jstr(v, "suite") ? as_jstr(v, "suite") : "?";
+		fprintf(f, "| matrix | suite %s, %lld configurations x %lld benchmarks, ", suite,
 			(long long)json_array_size(json_object_get(v, "configs")),
-			(long long)json_array_size(json_object_get(v, "benchmarks")),
-			(long long)json_integer_value(json_object_get(v, "runs")),
-			(long long)json_integer_value(json_object_get(v, "values")),
-			(long long)json_integer_value(json_object_get(v, "warmups")));
+			(long long)json_array_size(json_object_get(v, "benchmarks")));
+		/* pyperformance runs its own workers: each of its invocations gives
+		 * several samples, with pyperf's own values and warm-ups */
+		if (!strcmp(suite, "pyperformance"))
+			fprintf(f, "%lld pyperformance invocations per cell; every pyperf worker "
+				   "process is a sample |\n",
+				(long long)json_integer_value(json_object_get(v, "runs")));
+		else
+			fprintf(f, "%lld runs (processes) of %lld values after %lld warm-up(s) |\n",
+				(long long)json_integer_value(json_object_get(v, "runs")),
+				(long long)json_integer_value(json_object_get(v, "values")),
+				(long long)json_integer_value(json_object_get(v, "warmups")));
 	}
 	fputc('\n', f);
 }
