@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "as_bootstrap.h"
+#include "as_perf.h"
 #include "as_report.h"
 #include "as_stats.h"
 #include "as_sys.h"
@@ -123,6 +124,8 @@ static void atfork_child(void)
 {
 	if (core.opt.stats != AS_STATS_OFF)
 		_as_stats_after_fork_child();
+	if (core.opt.stats == AS_STATS_FULL)
+		_as_perf_after_fork_child();
 	core.info.start_ns = 0;
 	{
 		struct timespec ts;
@@ -236,6 +239,10 @@ void _as_init(void)
 		    _as_strlen(core.opt.report))
 			core.opt.report = core.report;
 	}
+
+	/* perf counters first, so that they see what loading the backend costs */
+	if (core.opt.stats == AS_STATS_FULL)
+		(void)_as_perf_start(); /* a group that cannot count says why in the report */
 
 	rc = _as_backend_load(core.opt.allocator, &core.backend, core.info.secure, core.err,
 			      sizeof core.err);

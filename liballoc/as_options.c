@@ -77,7 +77,7 @@ static const char *const _as_opt_expect[] = {
 	[AS_OPT_PATH] = "a path",
 	[AS_OPT_BOOL] = "1/true/on/yes or 0/false/off/no",
 	[AS_OPT_SIZE] = "a size such as 65536, 64K or 1M",
-	[AS_OPT_STATS] = "off or counters (full, with perf events and sampling, is not built yet)",
+	[AS_OPT_STATS] = "off, counters or full",
 	[AS_OPT_FALLBACK] = "none or system",
 };
 
@@ -122,6 +122,8 @@ static int set_one(struct as_options *o, const struct as_option_info *info, cons
 			*(int *)field = AS_STATS_OFF;
 		else if (_as_streq(val, "counters"))
 			*(int *)field = AS_STATS_COUNTERS;
+		else if (_as_streq(val, "full"))
+			*(int *)field = AS_STATS_FULL;
 		else
 			break;
 		return 0;

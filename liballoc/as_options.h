@@ -25,7 +25,8 @@ enum as_opt_type { AS_OPT_STRING, AS_OPT_PATH, AS_OPT_BOOL, AS_OPT_SIZE, AS_OPT_
 	X(allocator, "ALLOCSWAP_ALLOCATOR", AS_OPT_STRING, "system",                               \
 	  "backend name (see the list) or a path to a .so that exports malloc and free")           \
 	X(stats, "ALLOCSWAP_STATS", AS_OPT_STATS, "counters",                                      \
-	  "off (pure dispatch) or counters (calls, bytes, live/peak, histogram)")                  \
+	  "off (pure dispatch), counters (calls, bytes, live/peak, histogram) or full (counters "  \
+	  "plus perf events: syscalls, page faults, task clock; sampling is not built yet)")      \
 	X(report, "ALLOCSWAP_REPORT", AS_OPT_PATH, "",                                           \
 	  "path of the JSON report written at exit; %p is the pid, %e the program name")          \
 	X(summary, "ALLOCSWAP_SUMMARY", AS_OPT_BOOL, "0", "print a short summary on stderr at exit") \

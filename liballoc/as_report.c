@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "as_bootstrap.h"
+#include "as_perf.h"
 #include "as_sys.h"
 
 #define ALLOCSWAP_VERSION_STR "0.1.0"
@@ -328,16 +329,8 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 		_as_json_end_obj(j);
 	}
 
-	_as_json_obj(j, "syscalls");
-	_as_json_str(j, "source", "none");
-	_as_json_str(j, "reason", "syscall counting (perf events or libc wrappers) is not built in "
-				  "this version");
-	_as_json_end_obj(j);
-
-	_as_json_obj(j, "faults");
-	mem_field(j, "minor", m->minor_faults);
-	mem_field(j, "major", m->major_faults);
-	_as_json_end_obj(j);
+	/* "syscalls", "faults", "perf" */
+	_as_perf_json(j, ci->opt->stats == AS_STATS_FULL, m->minor_faults, m->major_faults);
 
 	_as_boot_usage(&boot_bytes, &boot_blocks, &boot_refused);
 	_as_json_obj(j, "bootstrap");

@@ -8,7 +8,8 @@
  * ALLOCSWAP_REPORT=<tmpdir>/r-%p.json (--env K=V is applied last and may
  * override any of them).  PROG may print lines
  *   EXPECT <dotted.field> <op> <value>
- * on stdout (op: == != >= <= > <; value: integer, true/false, a string, or
+ * on stdout (op: == != >= <= > <, or has: the string field contains the
+ * value; value: integer, true/false, a string, or
  * @baseline[+-N]); each is checked against the report written by PROG's
  * own pid.  A dotted field may index arrays: histogram.3.count.  @baseline
  * runs PROG a second time with AS_TEST_BASELINE=1 and compares with the
@@ -274,7 +275,8 @@ static void check(json_t *rep, const char *line)
 	} else if (json_is_boolean(f)) {
 		ok = (json_is_true(f) == !strcmp(val, "true")) == !strcmp(op, "==");
 	} else if (json_is_string(f)) {
-		ok = (!strcmp(json_string_value(f), val)) == !strcmp(op, "==");
+		ok = !strcmp(op, "has") ? strstr(json_string_value(f), val) != NULL
+				       : (!strcmp(json_string_value(f), val)) == !strcmp(op, "==");
 	} else {
 		ok = json_is_null(f) && !strcmp(val, "null") && !strcmp(op, "==");
 	}

@@ -1,0 +1,58 @@
+/* as_perf: perf_event_open counters on the measured process (ALLOCSWAP_STATS=full).
+ *
+ * _as_perf_start() (from _as_init, before the backend is loaded) opens one
+ * counting event per entry of AS_PERF_EVENTS on this process: pid 0, any
+ * CPU, inherit=1 with inherit_thread=1, so threads created later are
+ * counted and forked children are not (kernels older than 5.13 lack
+ * inherit_thread: then the exited children's counts are added to the
+ * parent's, and the report says "inherit": "threads and children").  The
+ * events come in groups, each reported as a whole or not at all:
+ *
+ *   syscalls  tracepoints syscalls:sys_enter_{mmap,munmap,mremap,brk,madvise};
+ *             their ids are read from tracefs (/sys/kernel/tracing, then
+ *             /sys/kernel/debug/tracing) at start-up, never hard-coded
+ *   faults    software page-faults-min, page-faults-maj
+ *   perf      software task-clock (ns) and context-switches
+ *   hardware  cycles, instructions, cache-misses (none on most VMs)
+ *
+ * A group that cannot be opened completely (tracefs not mounted or not
+ * readable, perf_event_open refused by a seccomp filter, by
+ * perf_event_paranoid, ENOSYS, no CPU PMU) is closed and reported with
+ * "source": "none" and the exact reason; faults then come from getrusage
+ * ("source": "rusage").  Counts are never partial: a counter that was not
+ * running the whole time (multiplexed) makes its group "complete": false.
+ * The kernel is asked first to count kernel-mode events too (exclude_kernel
+ * 0, as perf stat does as root); where that is refused it retries with
+ * exclude_kernel=1 and the report says "exclude_kernel": true.
+ * Counting libc wrapper calls (DESIGN's fallback) is not done: it would
+ * need libswap to export mmap, munmap... and it exports only the malloc
+ * family.
+ *
+ * After fork the child closes the parent's descriptors and opens fresh
+ * counters, so its report counts from the fork, like its other counters.
+ * Descriptors are close-on-exec.
+ *
+ * No calls to malloc in this file: counters are opened with the raw
+ * syscall, ids read with as_sys helpers, and all state is one static struct.
+ */
+#ifndef ALLOCSWAP_AS_PERF_H
+#define ALLOCSWAP_AS_PERF_H
+
+#include <stdint.h>
+
+#include "as_json.h"
+
+/* Opens the counters; returns 0 when every group is counting, otherwise the
+ * first errno seen (the reasons are kept for the report). */
+int _as_perf_start(void);
+
+/* In a forked child: drop the parent's counters and open the child's own. */
+void _as_perf_after_fork_child(void);
+
+/* Writes "syscalls", "faults" and "perf" into the report object open in j.
+ * full: perf counters were asked for (ALLOCSWAP_STATS=full); otherwise
+ * syscalls and perf say why not.  ru_minor/ru_major: getrusage's figures
+ * (-1 unknown), used when the faults group is not counting. */
+void _as_perf_json(struct as_json *j, int full, int64_t ru_minor, int64_t ru_major);
+
+#endif
