@@ -12,6 +12,7 @@
 
 #include "as_bootstrap.h"
 #include "as_perf.h"
+#include "as_counters.h"
 #include "as_report.h"
 #include "as_stats.h"
 #include "as_sys.h"
@@ -122,6 +123,7 @@ struct as_dispatch _as_head = {
 
 static void atfork_child(void)
 {
+	_as_counters_after_fork_child();
 	if (core.opt.stats != AS_STATS_OFF)
 		_as_stats_after_fork_child();
 	if (core.opt.stats == AS_STATS_FULL)
@@ -266,6 +268,11 @@ void _as_init(void)
 
 	if (core.opt.stats != AS_STATS_OFF && _as_stats_init(core.opt.slack))
 		fail("cannot create the thread-exit key for per-thread counters");
+	if (core.opt.stats != AS_STATS_OFF && !core.info.secure &&
+	    (rc = _as_counters_open(core.opt.counters)))
+		_as_say("allocswap: warning: cannot map ALLOCSWAP_COUNTERS=", core.opt.counters,
+			": ", rc == EINVAL ? "not a regular file or a bad %-sequence"
+					   : "cannot create it");
 	if (!core.opt.children) {
 		Dl_info self;
 		if (dladdr((void *)(uintptr_t)&_as_init, &self) && self.dli_fname)

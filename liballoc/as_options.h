@@ -35,7 +35,9 @@ enum as_opt_type { AS_OPT_STRING, AS_OPT_PATH, AS_OPT_BOOL, AS_OPT_SIZE, AS_OPT_
 	X(children, "ALLOCSWAP_CHILDREN", AS_OPT_BOOL, "1",                                        \
 	  "0 removes libswap from LD_PRELOAD so child processes run without it")                  \
 	X(slack, "ALLOCSWAP_SLACK", AS_OPT_SIZE, "64K",                                            \
-	  "per-thread live-byte delta kept before it is folded into the global count (K/M/G)")
+	  "per-thread live-byte delta kept before it is folded into the global count (K/M/G)") \
+	X(counters, "ALLOCSWAP_COUNTERS", AS_OPT_PATH, "",                                         \
+	  "file mapped shared with live and peak bytes, for sampling from outside; %p is the pid")
 
 struct as_options {
 	const char *allocator;
@@ -45,6 +47,7 @@ struct as_options {
 	int fallback;
 	int children;
 	uint64_t slack;
+	const char *counters;
 };
 
 struct as_option_info {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include "as_counters.h"
 #include "as_sys.h"
 
 const char *const _as_call_names[AS_NCALLS] = {
@@ -46,6 +47,7 @@ static struct {
 	int64_t peak;
 	uint64_t threads_seen;
 	uint64_t threads_untracked;
+	struct as_counters_page *page; /* ALLOCSWAP_COUNTERS, or NULL */
 	struct tstats *slots[AS_MAX_THREADS];
 } g = {.slack = 64 << 10};
 
@@ -59,10 +61,29 @@ void _as_stats_fold_delta(int64_t delta, int64_t delta_max)
 	int64_t before = __atomic_fetch_add(&g.live, delta, __ATOMIC_RELAXED);
 	int64_t cand = before + (delta_max > delta ? delta_max : delta);
 	int64_t peak = __atomic_load_n(&g.peak, __ATOMIC_RELAXED);
+	struct as_counters_page *pg;
 	while (cand > peak &&
 	       !__atomic_compare_exchange_n(&g.peak, &peak, cand, 1, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED))
 		;
+	/* the shared counters page: relaxed stores, on this slow path only */
+	pg = __atomic_load_n(&g.page, __ATOMIC_RELAXED);
+	if (pg) {
+		__atomic_store_n(&pg->live, before + delta, __ATOMIC_RELAXED);
+		__atomic_store_n(&pg->peak, cand > peak ? cand : peak, __ATOMIC_RELAXED);
+		__atomic_store_n(&pg->folds, __atomic_load_n(&pg->folds, __ATOMIC_RELAXED) + 1,
+				 __ATOMIC_RELAXED);
+	}
+}
+
+void _as_stats_set_page(struct as_counters_page *p)
+{
+	if (p) {
+		p->slack = g.slack;
+		p->live = __atomic_load_n(&g.live, __ATOMIC_RELAXED);
+		p->peak = __atomic_load_n(&g.peak, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&g.page, p, __ATOMIC_RELEASE);
 }
 
 static void fold_block(struct tstats *t)

@@ -81,6 +81,11 @@ void _as_stats_snapshot(struct as_totals *t);
  * which are still real in the child's heap. */
 void _as_stats_after_fork_child(void);
 
+/* Publishes the global live bytes and peak into p (as_counters.h) at every
+ * fold from now on; NULL stops it. */
+struct as_counters_page;
+void _as_stats_set_page(struct as_counters_page *p);
+
 /* Exposed for unit tests: fold a delta into the global live/peak. */
 void _as_stats_fold_delta(int64_t delta, int64_t delta_max);
 void _as_stats_reset_for_test(void);

@@ -61,7 +61,7 @@ static void test_options(void)
 	char err[768];
 	size_t i, j;
 
-	T_EQ(_as_option_count, 7);
+	T_EQ(_as_option_count, 8);
 	for (i = 0; i < _as_option_count; i++) {
 		const struct as_option_info *a = &_as_option_table[i];
 		char var[128];
