@@ -22,10 +22,16 @@
  *    "proc": {"wall_ns", "user_ns", "sys_ns", "maxrss", "minflt", "majflt",
  *             "exit", "signal": "SIGTERM"|null},
  *    "report": the report of CMD's process (allocswap.report/1) or null,
+ *              with "timeline": [[t_ms, live_bytes, rss_bytes], ...] added
+ *              under --timeline,
  *    "report_path": where --report kept it, or null,
  *    "other_reports": reports of other processes (CMD's children)}
  * "proc" has the fields of results.h's run records; "exit" is the status
  * allocswap run exits with.
+ *
+ * --timeline MS: CMD's libswap maps a counters page (ALLOCSWAP_COUNTERS,
+ * as_counters.h) in the temporary directory and this process samples it
+ * and /proc/PID/statm every MS ms while it waits (timeline.h).
  */
 #include <dirent.h>
 #include <elf.h>
@@ -44,6 +50,7 @@
 #include "as_backend.h"
 #include "cli.h"
 #include "summary.h"
+#include "timeline.h"
 
 #define AS_NAME_WORD(id, soname, usable, libcs, desc) " " #id
 
@@ -65,6 +72,11 @@
 	  "keep the JSON report of CMD's process (allocswap.report/1) at FILE,\n"             \
 	  "        replacing it; otherwise reports go to a temporary directory that\n"        \
 	  "        is removed")                                                               \
+	X(OPT_TIMELINE, "    ", "--timeline", " MS",                                           \
+	  "every MS milliseconds while CMD runs, sample its live heap (a counters\n"          \
+	  "        page its libswap shares) and RSS (/proc/PID/statm); the points go\n"      \
+	  "        into the report as \"timeline\": [[t_ms, live_bytes, rss_bytes], ...]\n"  \
+	  "        (--json, --report).  Live bytes lag by at most 64 KiB per thread")       \
 	X(OPT_PYMALLOC, "    ", "--pymalloc", " on|off",                                       \
 	  "for Python: off sets PYTHONMALLOC=malloc (every object through malloc),\n"         \
 	  "        on removes PYTHONMALLOC; default: the environment is left as it is")       \
@@ -429,6 +441,8 @@ struct run_result {
 	json_t *report;
 	const char *report_path; /* where --report kept it */
 	int others;
+	unsigned long every_ms;  /* --timeline, or 0 */
+	json_t *timeline;        /* its points */
 };
 
 static void text_summary(FILE *f, const struct run_result *r)
@@ -503,6 +517,9 @@ static void text_summary(FILE *f, const struct run_result *r)
 	if (json_is_false(as_jpath(rep, "allocator.mapped")))
 		fprintf(f, "        warning: %s is not mapped in CMD's process\n",
 			rstr(rep, "allocator.path"));
+	if (r->every_ms)
+		fprintf(f, "        timeline: %zu points, one every %lu ms (in --json and --report)\n",
+			json_array_size(r->timeline), r->every_ms);
 	if (r->report_path)
 		fprintf(f, "        report: %s\n", r->report_path);
 	if (WIFSIGNALED(r->proc.status))
@@ -552,12 +569,15 @@ int as_cmd_run(int argc, char **argv)
 	const char *libswap;
 	char *dir = NULL;
 	FILE *out = NULL;
+	struct as_timeline tl;
 	int rc, k;
 
 	rc = parse(argc, argv, &a);
 	if (rc)
 		return rc == 1 ? as_help("run") : rc;
 	memset(&r, 0, sizeof r);
+	memset(&tl, 0, sizeof tl);
+	tl.pidfd = -1;
 	r.cmd = a.cmd;
 	r.stats = a.v[OPT_STATS] ? a.v[OPT_STATS] : "counters";
 	r.pymalloc = a.v[OPT_PYMALLOC];
@@ -566,6 +586,16 @@ int as_cmd_run(int argc, char **argv)
 	    as_choice("run", "--stats", r.stats, stats_modes) < 0 ||
 	    (r.pymalloc && as_choice("run", "--pymalloc", r.pymalloc, on_off) < 0))
 		return 2;
+	if (a.v[OPT_TIMELINE]) {
+		if (as_parse_uint("run", "--timeline", a.v[OPT_TIMELINE], &r.every_ms))
+			return 2;
+		if (r.every_ms < 1 || r.every_ms > 3600000)
+			return as_usage_err("run", "--timeline '%s': give 1 to 3600000 milliseconds",
+					    a.v[OPT_TIMELINE]);
+		if (!strcmp(r.stats, "off"))
+			return as_usage_err("run", "--timeline needs the live-heap count: not with "
+						   "--stats off");
+	}
 
 	rc = as_find_program(a.cmd[0], cmd_path, sizeof cmd_path);
 	if (rc) {
@@ -601,6 +631,11 @@ int as_cmd_run(int argc, char **argv)
 	snprintf(pattern, sizeof pattern, "%s/%%p.json", dir);
 	as_env_init(&env, NULL);
 	as_env_preload(&env, libswap, r.allocator, r.stats, pattern);
+	if (r.every_ms) {
+		snprintf(pattern, sizeof pattern, AS_TIMELINE_PATTERN, dir);
+		as_env_set(&env, "ALLOCSWAP_COUNTERS", pattern);
+		as_timeline_init(&tl, (unsigned)r.every_ms, dir);
+	}
 	if (r.pymalloc && !strcmp(r.pymalloc, "off"))
 		as_env_set(&env, "PYTHONMALLOC", "malloc");
 	else if (r.pymalloc)
@@ -613,7 +648,8 @@ int as_cmd_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGQUIT, &sa, &old_quit);
-	rc = as_spawn(a.cmd, env.v, -1, 0, &r.proc);
+	rc = as_spawn_watch(a.cmd, env.v, -1, 0, &r.proc, r.every_ms ? as_timeline_watch : NULL,
+			    &tl);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	as_env_free(&env);
@@ -627,11 +663,19 @@ int as_cmd_run(int argc, char **argv)
 					      : 1;
 
 	r.report = find_report(dir, found, sizeof found, &r.others);
+	if (r.every_ms) {
+		r.timeline = as_timeline_points(&tl);
+		if (r.report)
+			json_object_set(r.report, "timeline", r.timeline);
+	}
 	rc = r.exit;
 	if (!r.report && a.v[OPT_REPORT])
 		run_err("no report to keep at %s: CMD's process wrote none", a.v[OPT_REPORT]);
 	if (r.report && a.v[OPT_REPORT]) {
-		k = keep_report(found, a.v[OPT_REPORT]);
+		/* with a timeline, the report is written out again with it */
+		k = !r.every_ms ? keep_report(found, a.v[OPT_REPORT])
+		    : json_dump_file(r.report, a.v[OPT_REPORT], JSON_COMPACT) ? (errno ? errno : EIO)
+									       : 0;
 		if (k) {
 			run_err("cannot keep the report at %s: %s", a.v[OPT_REPORT], strerror(k));
 			if (!rc)
@@ -665,6 +709,9 @@ out:
 	if (out)
 		fclose(out);
 	json_decref(r.report);
+	json_decref(r.timeline);
+	if (r.every_ms)
+		as_timeline_free(&tl);
 	if (dir)
 		as_rmtree(dir);
 	free(dir);

@@ -224,6 +224,55 @@ pymalloc)
 	json "$T/s.json" "j['report']['bytes']['peak_live'] >= 32 << 20" "j['config']['pymalloc'] == 'off'"
 	;;
 
+timeline)
+	# grows to 64 MiB over ~300 ms, frees it all over ~300 ms: the rise,
+	# then the fall, in live bytes and in RSS
+	x "$A" run --timeline 10 --json -- "$HELPER" rise 64
+	expect_rc 0 "run --timeline 10"
+	json "$T/err" "len(j['report']['timeline']) >= 20" \
+		"all(len(p) == 3 and all(isinstance(v, int) for v in p) for p in j['report']['timeline'])" \
+		"[p[0] for p in j['report']['timeline']] == sorted(p[0] for p in j['report']['timeline'])"
+	$PY - "$T/err" <<'EOF' || fail "the timeline does not rise then fall"
+import json, sys
+t = json.load(open(sys.argv[1]))['report']['timeline']
+MiB = 1 << 20
+top = max(range(len(t)), key=lambda i: t[i][1])
+assert t[top][1] >= 60 * MiB, t[top]
+assert t[-1][1] < 2 * MiB and t[-2][1] < 2 * MiB, t[-2:]      # freed
+assert t[0][1] < 16 * MiB and 0 < top < len(t) - 2, (t[0], top)  # rose first
+rtop = max(range(len(t)), key=lambda i: t[i][2])
+assert t[rtop][2] >= 60 * MiB and t[-1][2] < 16 * MiB, (t[rtop], t[-1])  # RSS too
+assert t[0][2] < 16 * MiB and abs(rtop - top) <= 3, (t[0], rtop, top)
+EOF
+	# the text summary counts the points; --report keeps them
+	x "$A" run --timeline 20 --report "$T/rep.json" -- "$HELPER" rise 8
+	expect_rc 0 "run --timeline 20 --report"
+	has "$T/err" "timeline: [0-9]* points, one every 20 ms"
+	json "$T/rep.json" "len(j['timeline']) >= 10"
+	# without --timeline: no timeline, nothing mapped
+	x "$A" run --json -- "$HELPER" rise 8
+	json "$T/err" "'timeline' not in j['report']"
+	LIBSWAP=$(dirname "$A")/../preload/libswap.so
+	[ -f "$LIBSWAP" ] || fail "no libswap at $LIBSWAP"
+	mkdir "$T/c" || fail "mkdir $T/c"
+	x env LD_PRELOAD="$LIBSWAP" ALLOCSWAP_COUNTERS="$T/c/page-%p" "$HELPER" maps "$T/c/page-"
+	[ "$(cat "$T/out")" = 1 ] || fail "ALLOCSWAP_COUNTERS: the page is not mapped once"
+	[ "$(ls "$T/c" | wc -l)" = 1 ] || fail "ALLOCSWAP_COUNTERS: not one file"
+	[ "$(cat "$T"/c/page-* | wc -c)" = 4096 ] || fail "ALLOCSWAP_COUNTERS: the page is not 4096 bytes"
+	rm -f "$T"/c/page-*
+	x env LD_PRELOAD="$LIBSWAP" "$HELPER" maps "$T/c/page-"
+	[ "$(cat "$T/out")" = 0 ] && [ -z "$(ls "$T/c")" ] || fail "a page without ALLOCSWAP_COUNTERS"
+	x env LD_PRELOAD="$LIBSWAP" ALLOCSWAP_STATS=off ALLOCSWAP_COUNTERS="$T/c/page-%p" \
+		"$HELPER" maps "$T/c/page-"
+	[ "$(cat "$T/out")" = 0 ] && [ -z "$(ls "$T/c")" ] || fail "a page with ALLOCSWAP_STATS=off"
+	x env LD_PRELOAD="$LIBSWAP" ALLOCSWAP_COUNTERS="$T/nodir/page" "$HELPER" exit 0
+	expect_rc 0 "an uncreatable ALLOCSWAP_COUNTERS"
+	has "$T/err" "^allocswap: warning: cannot map ALLOCSWAP_COUNTERS=$T/nodir/page"
+	usage_error "--timeline 0" "$A" run --timeline 0 -- "$HELPER" exit 0
+	usage_error "--timeline x" "$A" run --timeline x -- "$HELPER" exit 0
+	usage_error "--timeline with stats off" "$A" run --timeline 10 --stats off -- "$HELPER" exit 0
+	;;
+
 no-report)
 	x "$A" run -a tcmalloc_minimal -- "$HELPER" _exit 4
 	expect_rc 4 "_exit 4"

@@ -5,13 +5,24 @@
  *   run_helper _exit N       _exit(N): no exit handlers, so no libswap report
  *   run_helper signal N      raise(N) (default action: killed)
  *   run_helper fork N        N children, each mallocs a little and exits
+ *   run_helper rise MIB      grows to MIB MiB in 1 MiB blocks (touched) over
+ *                            ~300 ms, frees them over ~300 ms, idles 100 ms
+ *   run_helper maps TEXT     prints how many /proc/self/maps lines hold TEXT
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+static void nap_us(long us)
+{
+	struct timespec ts = {us / 1000000, us % 1000000 * 1000};
+	while (nanosleep(&ts, &ts))
+		;
+}
 
 int main(int argc, char **argv)
 {
@@ -28,6 +39,34 @@ int main(int argc, char **argv)
 		__asm__ volatile("" : : "r"(p) : "memory"); /* the pages are touched */
 		free(p);
 		return 0;
+	}
+	if (!strcmp(argv[1], "rise") && n > 0 && n <= 4096) {
+		char **b = calloc((size_t)n, sizeof *b);
+		for (i = 0; b && i < n; i++) {
+			b[i] = malloc(1 << 20);
+			if (!b[i])
+				return 1;
+			memset(b[i], 1, 1 << 20);
+			nap_us(300000 / n);
+		}
+		for (i = 0; b && i < n; i++) {
+			free(b[i]);
+			nap_us(300000 / n);
+		}
+		free(b);
+		nap_us(100000);
+		return b ? 0 : 1;
+	}
+	if (!strcmp(argv[1], "maps")) {
+		char line[4096];
+		FILE *f = fopen("/proc/self/maps", "r");
+		long found = 0;
+		while (f && fgets(line, sizeof line, f))
+			found += strstr(line, argv[2]) != NULL;
+		if (f)
+			fclose(f);
+		printf("%ld\n", found);
+		return f ? 0 : 1;
 	}
 	if (!strcmp(argv[1], "exit"))
 		exit((int)n);
