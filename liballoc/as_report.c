@@ -11,6 +11,7 @@
 
 #include "as_bootstrap.h"
 #include "as_perf.h"
+#include "as_native.h"
 #include "as_sys.h"
 
 #define ALLOCSWAP_VERSION_STR "0.1.0"
@@ -304,6 +305,8 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 	else
 		_as_json_null(j, "fragmentation_at_peak");
 	_as_json_end_obj(j);
+
+	_as_native_json(j, b);
 
 	if (t) {
 		for (i = 0; i < AS_HIST_BUCKETS; i++)
