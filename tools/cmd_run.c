@@ -65,9 +65,10 @@
 	X(OPT_LIBC, "    ", "--libc", " glibc|musl",                                           \
 	  "the libswap.so build to use; default: CMD's own libc (read from its\n"             \
 	  "        ELF interpreter), else glibc.  musl needs the musl build of libswap")       \
-	X(OPT_STATS, "    ", "--stats", " off|counters",                                       \
+	X(OPT_STATS, "    ", "--stats", " off|counters|full",                                  \
 	  "off: pure dispatch, no heap figures; counters (default): calls,\n"                 \
-	  "        bytes, live and peak heap")                                                \
+	  "        bytes, live and peak heap; full: counters plus perf events\n"              \
+	  "        (syscalls, page faults, task clock; see allocswap doctor)")                \
 	X(OPT_REPORT, "    ", "--report", " FILE",                                             \
 	  "keep the JSON report of CMD's process (allocswap.report/1) at FILE,\n"             \
 	  "        replacing it; otherwise reports go to a temporary directory that\n"        \
@@ -119,7 +120,7 @@ const char as_usage_run[] =
 	"found and 126 when it cannot be executed (as env(1)); 2 for bad usage, with\n"
 	"one line on standard error; 1 when allocswap itself failed.\n";
 
-static const char *const stats_modes[] = {"off", "counters", NULL};
+static const char *const stats_modes[] = {"off", "counters", "full", NULL};
 static const char *const on_off[] = {"on", "off", NULL};
 
 struct run_args {

@@ -211,6 +211,14 @@ summary)
 	x "$A" run --stats off -- "$HELPER" alloc 1
 	expect_rc 0 "stats off"
 	has "$T/err" "peak live heap  (not counted: stats off)"
+	# stats full: perf events opened in CMD (faults at least; syscalls need
+	# tracefs, and the summary gives the report's reason when they are not counted)
+	x "$A" run --stats full --report "$T/r3.json" -- "$HELPER" alloc 1
+	expect_rc 0 "stats full"
+	json "$T/r3.json" "j['stats_mode'] == 'full'" "j['perf']['source'] in ('perf', 'none')" \
+		"j['syscalls']['source'] == 'perf' or len(j['syscalls']['reason']) > 0"
+	has "$T/err" "stats full)"
+	has "$T/err" "syscalls"
 	;;
 
 pymalloc)
