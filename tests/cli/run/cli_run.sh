@@ -137,7 +137,7 @@ errors)
 	done
 	usage_error "unknown option" "$A" run --bogus -- "$HELPER" exit 0
 	has "$T/err" "-a/--allocator, --libc, --stats"
-	usage_error "bad --stats" "$A" run --stats full -- "$HELPER" exit 0
+	usage_error "bad --stats" "$A" run --stats verbose -- "$HELPER" exit 0
 	has "$T/err" "off, counters"
 	usage_error "bad --libc" "$A" run --libc uclibc -- "$HELPER" exit 0
 	has "$T/err" "glibc, musl"
