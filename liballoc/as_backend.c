@@ -339,11 +339,6 @@ static int is_static_tls_error(const char *msg)
 	return 0;
 }
 
-static size_t dec(char *b, unsigned long v)
-{
-	return _as_u64_dec(b, v);
-}
-
 /* Re-executes /proc/self/exe with the same argv and the environment plus
  * GLIBC_TUNABLES=...:glibc.rtld.optional_static_tls=SIZE and the loop guard.
  * Returns only on failure, with an errno value.  Uses mmap, not malloc. */
@@ -390,11 +385,11 @@ static int reexec(unsigned long tls)
 		strs[k++] = ':';
 	}
 	k += _as_strlcpy(strs + k, "glibc.rtld.optional_static_tls=", 64);
-	k += dec(strs + k, tls);
+	k += _as_u64_dec(strs + k, tls);
 	envp[nenv++] = strs;
 	strs += k + 1;
 	k = _as_strlcpy(strs, "ALLOCSWAP__REEXEC=", 64);
-	dec(strs + k, (unsigned long)getpid());
+	_as_u64_dec(strs + k, (uint64_t)getpid());
 	envp[nenv++] = strs;
 	envp[nenv] = NULL;
 	execve("/proc/self/exe", argv, envp);
@@ -408,7 +403,7 @@ static int reexec_guard_is_ours(void)
 {
 	char me[24];
 	const char *g = _as_env(NULL, "ALLOCSWAP__REEXEC");
-	dec(me, (unsigned long)getpid());
+	_as_u64_dec(me, (uint64_t)getpid());
 	return g && _as_streq(g, me);
 }
 

@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "as_bootstrap.h"
@@ -23,7 +22,6 @@ enum { ST_NONE, ST_INIT, ST_READY };
 
 static struct {
 	int state;
-	pthread_t initializer; /* valid while state == ST_INIT */
 	struct as_options opt;
 	struct as_backend_state backend;
 	struct as_core_info info;
@@ -33,8 +31,6 @@ static struct {
 } core;
 
 /* ---- bootstrap functions: the head until the backend is ready ---------------- */
-
-static void *boot_aligned(size_t align, size_t n);
 
 static int ready(void)
 {
@@ -128,12 +124,7 @@ static void atfork_child(void)
 		_as_stats_after_fork_child();
 	if (core.opt.stats == AS_STATS_FULL)
 		_as_perf_after_fork_child();
-	core.info.start_ns = 0;
-	{
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		core.info.start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	}
+	core.info.start_ns = _as_now_ns();
 }
 
 /* ---- children ------------------------------------------------------------------- */
@@ -192,14 +183,11 @@ static void fail(const char *msg)
 void _as_init(void)
 {
 	int expect = ST_NONE, rc;
-	struct timespec ts;
 	const struct as_dispatch *top;
 	if (!__atomic_compare_exchange_n(&core.state, &expect, ST_INIT, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return; /* someone else is (or was) initializing; the arena serves meanwhile */
-	core.initializer = pthread_self();
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	core.info.start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	core.info.start_ns = _as_now_ns();
 	core.info.opt = &core.opt;
 	core.info.backend = &core.backend;
 	core.info.secure = getauxval(AT_SECURE) != 0;

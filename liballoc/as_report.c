@@ -6,7 +6,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "as_bootstrap.h"
@@ -204,13 +203,6 @@ static const char *mode_name(int m)
 	return m == AS_STATS_OFF ? "off" : m == AS_STATS_COUNTERS ? "counters" : "full";
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void mem_field(struct as_json *j, const char *k, int64_t v)
 {
 	if (v < 0)
@@ -240,7 +232,7 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 		_as_json_str(j, NULL, R.cmdline + k);
 	_as_json_end_arr(j);
 	_as_json_str(j, "exe", R.exe);
-	_as_json_u64(j, "wall_ns", ci->start_ns ? now_ns() - ci->start_ns : 0);
+	_as_json_u64(j, "wall_ns", ci->start_ns ? _as_now_ns() - ci->start_ns : 0);
 	_as_json_end_obj(j);
 
 	_as_json_obj(j, "libc");

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -86,6 +87,13 @@ const char *_as_env(const char *const *envp, const char *name)
 		if (_as_prefix(envp[i], name, &rest) && *rest == '=')
 			return rest + 1;
 	return NULL;
+}
+
+uint64_t _as_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 int _as_write_all(int fd, const void *buf, size_t n)

@@ -26,6 +26,9 @@ size_t _as_u64_dec(char *buf, uint64_t v);
 /* Value of NAME in envp (the process's environ when envp is NULL), or NULL. */
 const char *_as_env(const char *const *envp, const char *name);
 
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t _as_now_ns(void);
+
 /* write(2) until done, retrying EINTR; 0 or errno. */
 int _as_write_all(int fd, const void *buf, size_t n);
 /* Writes the NUL-terminated strings, then a newline, to stderr in one write. */

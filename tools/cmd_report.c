@@ -167,12 +167,15 @@ static void md_configs(FILE *f, const json_t *s)
 	fputc('\n', f);
 }
 
-static void md_speed(FILE *f, const json_t *s)
+/* One writer per table cell: " content |" for benchmark bench under config c. */
+typedef void (*md_cell_fn)(FILE *f, const json_t *s, const char *bench, const json_t *c,
+			   const void *arg);
+
+/* The benchmark x configuration grid every Markdown table shares. */
+static void md_grid(FILE *f, const json_t *s, md_cell_fn cell, const void *arg)
 {
-	const json_t *b, *c, *g;
+	const json_t *b, *c;
 	size_t i, j;
-	fprintf(f, "## Speed\n\nTime per loop. Baseline columns show mean ± standard deviation of "
-		   "the per-process means; the other columns compare with their baseline.\n\n");
 	md_header_row(f, s, "Benchmark");
 	json_array_foreach(json_object_get(s, "benchmarks"), i, b)
 	{
@@ -180,15 +183,28 @@ static void md_speed(FILE *f, const json_t *s)
 		md_text(f, as_jstr(b, "name"));
 		fputs(" |", f);
 		json_array_foreach(json_object_get(s, "configs"), j, c)
-		{
-			char buf[512];
-			fputc(' ', f);
-			md_text(f, as_fmt_cell(summary_cell(s, as_jstr(b, "name"), as_jstr(c, "id")), buf,
-					       sizeof buf));
-			fputs(" |", f);
-		}
+			cell(f, s, as_jstr(b, "name"), c, arg);
 		fputc('\n', f);
 	}
+}
+
+static void speed_cell(FILE *f, const json_t *s, const char *bench, const json_t *c,
+		       const void *arg)
+{
+	char buf[512];
+	(void)arg;
+	fputc(' ', f);
+	md_text(f, as_fmt_cell(summary_cell(s, bench, as_jstr(c, "id")), buf, sizeof buf));
+	fputs(" |", f);
+}
+
+static void md_speed(FILE *f, const json_t *s)
+{
+	const json_t *c, *g;
+	size_t j;
+	fprintf(f, "## Speed\n\nTime per loop. Baseline columns show mean ± standard deviation of "
+		   "the per-process means; the other columns compare with their baseline.\n\n");
+	md_grid(f, s, speed_cell, NULL);
 	fputs("| **Geometric mean** |", f);
 	json_array_foreach(json_object_get(s, "geomean"), j, g)
 	{
@@ -223,42 +239,38 @@ static void md_speed(FILE *f, const json_t *s)
 
 enum mem_kind { MEM_BYTES, MEM_RATIO };
 
+struct mem_col {
+	const char *field;
+	enum mem_kind kind;
+};
+
+static void mem_cell(FILE *f, const json_t *s, const char *bench, const json_t *c, const void *arg)
+{
+	const struct mem_col *m = arg;
+	const json_t *x = summary_cell(s, bench, as_jstr(c, "id"));
+	const json_t *bx = summary_cell(s, bench, as_jstr(c, "baseline"));
+	double v = jdbl(json_object_get(x, m->field)), bv = jdbl(json_object_get(bx, m->field));
+	char buf[64], pct[32];
+	if (!x || !isfinite(v)) {
+		fputs(x && json_integer_value(json_object_get(x, "n")) == 0 ? " FAILED |" : " - |", f);
+		return;
+	}
+	if (m->kind == MEM_BYTES)
+		as_fmt_bytes(v, buf, sizeof buf);
+	else
+		snprintf(buf, sizeof buf, "%.2f", v);
+	if (x != bx && isfinite(bv) && bv > 0)
+		fprintf(f, " %s (%s) |", buf, as_fmt_pct(v / bv - 1, pct, sizeof pct));
+	else
+		fprintf(f, " %s |", buf);
+}
+
 static void md_memory_table(FILE *f, const json_t *s, const char *title, const char *field,
 			    enum mem_kind kind, const char *note)
 {
-	const json_t *b, *c;
-	size_t i, j;
+	struct mem_col m = {field, kind};
 	fprintf(f, "### %s\n\n%s\n\n", title, note);
-	md_header_row(f, s, "Benchmark");
-	json_array_foreach(json_object_get(s, "benchmarks"), i, b)
-	{
-		fputs("| ", f);
-		md_text(f, as_jstr(b, "name"));
-		fputs(" |", f);
-		json_array_foreach(json_object_get(s, "configs"), j, c)
-		{
-			const json_t *x = summary_cell(s, as_jstr(b, "name"), as_jstr(c, "id"));
-			const json_t *bx = summary_cell(s, as_jstr(b, "name"), as_jstr(c, "baseline"));
-			double v = jdbl(json_object_get(x, field)),
-			       bv = jdbl(json_object_get(bx, field));
-			char buf[64], pct[32];
-			if (!x || !isfinite(v)) {
-				fputs(x && json_integer_value(json_object_get(x, "n")) == 0 ? " FAILED |"
-											      : " - |",
-				      f);
-				continue;
-			}
-			if (kind == MEM_BYTES)
-				as_fmt_bytes(v, buf, sizeof buf);
-			else
-				snprintf(buf, sizeof buf, "%.2f", v);
-			if (x != bx && isfinite(bv) && bv > 0)
-				fprintf(f, " %s (%s) |", buf, as_fmt_pct(v / bv - 1, pct, sizeof pct));
-			else
-				fprintf(f, " %s |", buf);
-		}
-		fputc('\n', f);
-	}
+	md_grid(f, s, mem_cell, &m);
 	fputc('\n', f);
 }
 
@@ -274,10 +286,25 @@ static int any_field(const json_t *s, const char *field)
 	return 0;
 }
 
+static void syscall_cell(FILE *f, const json_t *s, const char *bench, const json_t *c,
+			 const void *arg)
+{
+	const json_t *x = json_object_get(summary_cell(s, bench, as_jstr(c, "id")), "syscalls");
+	double sum = 0;
+	int k;
+	(void)arg;
+	if (!json_is_object(x)) {
+		fputs(" - |", f);
+		return;
+	}
+	for (k = 0; as_syscall_names[k]; k++)
+		if (isfinite(jdbl(json_object_get(x, as_syscall_names[k]))))
+			sum += jdbl(json_object_get(x, as_syscall_names[k]));
+	fprintf(f, " %.0f (%s) |", sum, as_jstr(x, "source") ? as_jstr(x, "source") : "?");
+}
+
 static void md_syscalls(FILE *f, const json_t *s)
 {
-	const json_t *b, *c;
-	size_t i, j;
 	fprintf(f, "### System calls\n\n");
 	if (!any_field(s, "syscalls")) {
 		fprintf(f, "Not counted in these runs (the reports say `\"source\": \"none\"`).\n\n");
@@ -285,29 +312,7 @@ static void md_syscalls(FILE *f, const json_t *s)
 	}
 	fprintf(f, "Median per process: mmap + munmap + mremap + brk + madvise, and where they "
 		   "were counted from.\n\n");
-	md_header_row(f, s, "Benchmark");
-	json_array_foreach(json_object_get(s, "benchmarks"), i, b)
-	{
-		fputs("| ", f);
-		md_text(f, as_jstr(b, "name"));
-		fputs(" |", f);
-		json_array_foreach(json_object_get(s, "configs"), j, c)
-		{
-			const json_t *x =
-				json_object_get(summary_cell(s, as_jstr(b, "name"), as_jstr(c, "id")), "syscalls");
-			double sum = 0;
-			int k;
-			if (!json_is_object(x)) {
-				fputs(" - |", f);
-				continue;
-			}
-			for (k = 0; as_syscall_names[k]; k++)
-				if (isfinite(jdbl(json_object_get(x, as_syscall_names[k]))))
-					sum += jdbl(json_object_get(x, as_syscall_names[k]));
-			fprintf(f, " %.0f (%s) |", sum, as_jstr(x, "source") ? as_jstr(x, "source") : "?");
-		}
-		fputc('\n', f);
-	}
+	md_grid(f, s, syscall_cell, NULL);
 	fputc('\n', f);
 }
 

@@ -108,17 +108,12 @@ static inline int it_aligned(const void *p, size_t align)
 static void it_expect_child(long pid, const char *fmt, ...) __attribute__((format(printf, 2, 3), unused));
 static void it_expect_child(long pid, const char *fmt, ...)
 {
-	char buf[512];
+	char head[32];
 	va_list ap;
-	int n = snprintf(buf, sizeof buf, "EXPECT[%ld] ", pid);
+	snprintf(head, sizeof head, "EXPECT[%ld]", pid);
 	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
+	t_vexpect(head, fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof buf - 2)
-		n = (int)sizeof buf - 2;
-	buf[n++] = '\n';
-	if (write(1, buf, (size_t)n) < 0)
-		return;
 }
 
 #endif

@@ -93,18 +93,25 @@ static int t_done_named(const char *name)
  *   t_expect("bytes.peak_live == %zu", n);
  * A value of @baseline compares with the same field of a baseline run
  * (the same program with AS_TEST_BASELINE=1 in its environment). */
-static void t_expect(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
-static void t_expect(const char *fmt, ...)
+static void t_vexpect(const char *head, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0), unused));
+static void t_vexpect(const char *head, const char *fmt, va_list ap)
 {
 	char buf[512];
-	va_list ap;
-	int n = snprintf(buf, sizeof buf, "EXPECT ");
-	va_start(ap, fmt);
+	int n = snprintf(buf, sizeof buf, "%s ", head);
 	n += vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
-	va_end(ap);
 	if (n > (int)sizeof buf - 2)
 		n = (int)sizeof buf - 2;
 	buf[n++] = '\n';
 	if (write(1, buf, (size_t)n) < 0)
 		return;
+}
+
+static void t_expect(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+static void t_expect(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	t_vexpect("EXPECT", fmt, ap);
+	va_end(ap);
 }
