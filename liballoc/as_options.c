@@ -29,6 +29,23 @@ int _as_parse_bool(const char *s, int *out)
 	return EINVAL;
 }
 
+/* Milliseconds: a plain decimal number, at most one day. */
+int _as_parse_ms(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!*s)
+		return EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > 86400000u)
+			return ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
 int _as_parse_size(const char *s, uint64_t *out)
 {
 	uint64_t v = 0, mul = 1;
@@ -77,6 +94,7 @@ static const char *const _as_opt_expect[] = {
 	[AS_OPT_PATH] = "a path",
 	[AS_OPT_BOOL] = "1/true/on/yes or 0/false/off/no",
 	[AS_OPT_SIZE] = "a size such as 65536, 64K or 1M",
+	[AS_OPT_MS] = "a whole number of milliseconds such as 10",
 	[AS_OPT_STATS] = "off, counters or full",
 	[AS_OPT_FALLBACK] = "none or system",
 };
@@ -114,6 +132,11 @@ static int set_one(struct as_options *o, const struct as_option_info *info, cons
 		return 0;
 	case AS_OPT_SIZE:
 		if (_as_parse_size(val, &sz))
+			break;
+		*(uint64_t *)field = sz;
+		return 0;
+	case AS_OPT_MS:
+		if (_as_parse_ms(val, &sz))
 			break;
 		*(uint64_t *)field = sz;
 		return 0;

@@ -18,7 +18,15 @@
 
 enum as_stats_mode { AS_STATS_OFF, AS_STATS_COUNTERS, AS_STATS_FULL };
 enum as_fallback { AS_FALLBACK_NONE, AS_FALLBACK_SYSTEM };
-enum as_opt_type { AS_OPT_STRING, AS_OPT_PATH, AS_OPT_BOOL, AS_OPT_SIZE, AS_OPT_STATS, AS_OPT_FALLBACK };
+enum as_opt_type {
+	AS_OPT_STRING,
+	AS_OPT_PATH,
+	AS_OPT_BOOL,
+	AS_OPT_SIZE,
+	AS_OPT_MS,
+	AS_OPT_STATS,
+	AS_OPT_FALLBACK
+};
 
 /* X(field, ENV_NAME, type, default, help) */
 #define AS_OPTIONS(X)                                                                              \
@@ -26,7 +34,7 @@ enum as_opt_type { AS_OPT_STRING, AS_OPT_PATH, AS_OPT_BOOL, AS_OPT_SIZE, AS_OPT_
 	  "backend name (see the list) or a path to a .so that exports malloc and free")           \
 	X(stats, "ALLOCSWAP_STATS", AS_OPT_STATS, "counters",                                      \
 	  "off (pure dispatch), counters (calls, bytes, live/peak, histogram) or full (counters "  \
-	  "plus perf events: syscalls, page faults, task clock; sampling is not built yet)")      \
+	  "plus perf events, sampled allocation sites and a timeline)")                           \
 	X(report, "ALLOCSWAP_REPORT", AS_OPT_PATH, "",                                           \
 	  "path of the JSON report written at exit; %p is the pid, %e the program name")          \
 	X(summary, "ALLOCSWAP_SUMMARY", AS_OPT_BOOL, "0", "print a short summary on stderr at exit") \
@@ -37,7 +45,14 @@ enum as_opt_type { AS_OPT_STRING, AS_OPT_PATH, AS_OPT_BOOL, AS_OPT_SIZE, AS_OPT_
 	X(slack, "ALLOCSWAP_SLACK", AS_OPT_SIZE, "64K",                                            \
 	  "per-thread live-byte delta kept before it is folded into the global count (K/M/G)") \
 	X(counters, "ALLOCSWAP_COUNTERS", AS_OPT_PATH, "",                                         \
-	  "file mapped shared with live and peak bytes, for sampling from outside; %p is the pid")
+	  "file mapped shared with live and peak bytes, for sampling from outside; %p is the pid") \
+	X(sample_bytes, "ALLOCSWAP_SAMPLE_BYTES", AS_OPT_SIZE, "512K",                             \
+	  "full mode: mean bytes between sampled allocation sites (Poisson); 0 turns sampling off") \
+	X(sites, "ALLOCSWAP_SITES", AS_OPT_PATH, "",                                               \
+	  "full mode: also write the sampled stacks in folded form (flame graphs) to this path; "  \
+	  "%p is the pid, %e the program name")                                                     \
+	X(timeline_ms, "ALLOCSWAP_TIMELINE_MS", AS_OPT_MS, "10",                                   \
+	  "full mode: least milliseconds between two timeline points in the report; 0 turns it off")
 
 struct as_options {
 	const char *allocator;
@@ -48,6 +63,9 @@ struct as_options {
 	int children;
 	uint64_t slack;
 	const char *counters;
+	uint64_t sample_bytes;
+	const char *sites;
+	uint64_t timeline_ms;
 };
 
 struct as_option_info {
@@ -67,5 +85,6 @@ int _as_options_parse(const char *const *envp, struct as_options *o, char *err, 
 
 int _as_parse_bool(const char *s, int *out);
 int _as_parse_size(const char *s, uint64_t *out);
+int _as_parse_ms(const char *s, uint64_t *out);
 
 #endif

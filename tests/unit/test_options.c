@@ -187,6 +187,38 @@ static void test_size(void)
 	size_bad("12abc", EINVAL);
 }
 
+static void test_ms(void)
+{
+	struct as_options o;
+	char err[ERRCAP];
+	uint64_t v = 7;
+	const char *const ok[] = {"ALLOCSWAP_TIMELINE_MS=250", NULL};
+	const char *const bad[] = {"ALLOCSWAP_TIMELINE_MS=10ms", NULL};
+
+	T_EQ(_as_parse_ms("0", &v), 0);
+	T_EQ(v, 0);
+	T_EQ(_as_parse_ms("86400000", &v), 0);
+	T_EQ(v, 86400000);
+	v = 7;
+	T_EQ(_as_parse_ms("86400001", &v), ERANGE);
+	T_EQ(_as_parse_ms("99999999999999999999999", &v), ERANGE);
+	T_EQ(_as_parse_ms("", &v), EINVAL);
+	T_EQ(_as_parse_ms("1s", &v), EINVAL);
+	T_EQ(_as_parse_ms("-5", &v), EINVAL);
+	T_EQ(_as_parse_ms("1.5", &v), EINVAL);
+	T_EQ(v, 7); /* untouched on failure */
+
+	T_EQ(parse(NULL, &o, err), 0);
+	T_EQ(o.timeline_ms, 10);
+	T_EQ(o.sample_bytes, 512 << 10);
+	T_STREQ(o.sites, "");
+	T_EQ(parse(ok, &o, err), 0);
+	T_EQ(o.timeline_ms, 250);
+	T_EQ(parse(bad, &o, err), EINVAL);
+	T_STREQ(err, "invalid ALLOCSWAP_TIMELINE_MS='10ms': expected a whole number of "
+		     "milliseconds such as 10");
+}
+
 /* Expected error for an unknown variable, built from the table. */
 static void expect_unknown(const char *name, char *out, size_t cap)
 {
@@ -294,6 +326,7 @@ int main(void)
 	test_values();
 	test_bool();
 	test_size();
+	test_ms();
 	test_unknown();
 	test_bad_values();
 	test_small_err();

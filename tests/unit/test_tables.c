@@ -61,7 +61,7 @@ static void test_options(void)
 	char err[768];
 	size_t i, j;
 
-	T_EQ(_as_option_count, 8);
+	T_EQ(_as_option_count, 11);
 	for (i = 0; i < _as_option_count; i++) {
 		const struct as_option_info *a = &_as_option_table[i];
 		char var[128];
@@ -86,6 +86,11 @@ static void test_options(void)
 		case AS_OPT_SIZE: {
 			uint64_t s;
 			T_EQ(_as_parse_size(a->def, &s), 0);
+			break;
+		}
+		case AS_OPT_MS: {
+			uint64_t ms;
+			T_EQ(_as_parse_ms(a->def, &ms), 0);
 			break;
 		}
 		default:
