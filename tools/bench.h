@@ -1,7 +1,7 @@
 /* bench: the pieces of `allocswap bench` (cmd_bench.c drives them).
  *
  *   bench_matrix.c    the axes of the matrix (allocator, libc, image,
- *                     pymalloc, seccomp) as one table, the configurations as
+ *                     pymalloc, seccomp, stats) as one table, the configurations as
  *                     their cross product, the interleaved order of the
  *                     processes, and how a configuration becomes an
  *                     environment (and, for later images, an argv prefix)
@@ -81,9 +81,12 @@ struct bench_bench {
 	unsigned n_s;
 };
 
-/* The non-allocator axes, in config-id order. */
+/* The non-allocator axes, in config-id order.  stats is libswap's own
+ * ALLOCSWAP_STATS: not a property of the program under test but what
+ * measuring it costs, so it is last (it varies fastest, and a mode's
+ * configurations sit next to each other's in the order). */
 enum bench_axis_id { BENCH_AX_LIBC, BENCH_AX_IMAGE, BENCH_AX_PYMALLOC, BENCH_AX_SECCOMP,
-		     BENCH_NAXES };
+		     BENCH_AX_STATS, BENCH_NAXES };
 
 struct bench_matrix {
 	enum bench_suite_id suite;
@@ -119,7 +122,7 @@ const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int 
 int bench_axis_check(enum bench_axis_id a, char *const *list);
 
 /* Builds m->cfgs as the cross product allocators x libc x image x pymalloc
- * x seccomp (allocator outermost).  0 or ENOMEM. */
+ * x seccomp x stats (allocator outermost).  0 or ENOMEM. */
 int bench_configs(struct bench_matrix *m);
 
 /* One process of the plan.  run < 0 is a warm-up round (not recorded). */
@@ -137,7 +140,7 @@ size_t bench_plan(const struct bench_matrix *m, const unsigned char *done,
 
 /* The environment of one process of configuration c: the caller's
  * environment, libswap preloaded with c's allocator writing its report to
- * report (unless the allocator is "none"), PYTHONMALLOC=malloc for
+ * report (unless the allocator is "none") in c's stats mode, PYTHONMALLOC=malloc for
  * pymalloc=off (PYTHONMALLOC removed for on).  The image and seccomp axes
  * hook in here when they land. */
 void bench_env(const struct bench_matrix *m, const struct bench_cfg *c, const char *report,
@@ -259,7 +262,8 @@ void bench_reports_read(const struct bench_ctx *x, pid_t pid, struct bench_repor
 void bench_reports_free(struct bench_reports *r);
 /* Removes every file in DIR/tmp. */
 void bench_tmp_clean(const struct bench_ctx *x);
-/* Did the report's process run on c's allocator?  0, or 1 with the reason
+/* Did the report's process run on c's allocator, in c's stats mode (when c
+ * names one)?  0, or 1 with the reason
  * in why ("jemalloc was asked for, system ran (fallback: ...)"). */
 int bench_report_check(const struct bench_matrix *m, const struct bench_cfg *c,
 		       const json_t *report, char *why, size_t cap);

@@ -51,6 +51,15 @@ static const struct axis_value seccomp_values[] = {
 	{NULL, NULL, 0},
 };
 
+/* libswap's ALLOCSWAP_STATS (DESIGN.md section 2): what a process pays for
+ * being measured, as an axis, so that its cost is a result like any other. */
+static const struct axis_value stats_values[] = {
+	{"off", NULL, 0},
+	{"counters", NULL, 0},
+	{"full", NULL, 0},
+	{NULL, NULL, 0},
+};
+
 static const struct axis {
 	const char *name;
 	const struct axis_value *values;
@@ -59,6 +68,7 @@ static const struct axis {
 	[BENCH_AX_IMAGE] = {"image", image_values},
 	[BENCH_AX_PYMALLOC] = {"pymalloc", pymalloc_values},
 	[BENCH_AX_SECCOMP] = {"seccomp", seccomp_values},
+	[BENCH_AX_STATS] = {"stats", stats_values},
 };
 _Static_assert(sizeof axes / sizeof axes[0] == BENCH_NAXES, "one table row per axis");
 
@@ -80,6 +90,8 @@ const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int 
 		return quick || s == BENCH_SUITE_CMD ? "on" : "on,off";
 	case BENCH_AX_SECCOMP:
 		return "none";
+	case BENCH_AX_STATS:
+		return AS_STATS_DEFAULT; /* what every process got before the axis */
 	case BENCH_NAXES:
 		break;
 	}
@@ -192,6 +204,7 @@ int bench_configs(struct bench_matrix *m)
 				 m->axis[BENCH_AX_PYMALLOC][idx[2]]);
 			snprintf(c->c.seccomp, sizeof c->c.seccomp, "%s",
 				 m->axis[BENCH_AX_SECCOMP][idx[3]]);
+			snprintf(c->c.stats, sizeof c->c.stats, "%s", m->axis[BENCH_AX_STATS][idx[4]]);
 			as_config_id(&c->c, c->id, sizeof c->id);
 			c->alloc = a;
 			/* odometer over the other axes, the last one fastest */
@@ -207,7 +220,8 @@ int bench_configs(struct bench_matrix *m)
 	/* labels: "jemalloc", or "jemalloc pymalloc=off" when pymalloc varies */
 	for (k = 0; k < m->ncfgs; k++) {
 		struct bench_cfg *c = &m->cfgs[k];
-		const char *vals[BENCH_NAXES] = {c->c.libc, c->c.image, c->c.pymalloc, c->c.seccomp};
+		const char *vals[BENCH_NAXES] = {c->c.libc, c->c.image, c->c.pymalloc, c->c.seccomp,
+						 c->c.stats};
 		size_t len = (size_t)snprintf(c->label, sizeof c->label, "%s", c->c.allocator);
 		for (ax = 0; ax < BENCH_NAXES; ax++)
 			if (m->axis[ax][0] && m->axis[ax][1] && len < sizeof c->label)
@@ -317,7 +331,8 @@ void bench_env(const struct bench_matrix *m, const struct bench_cfg *c, const ch
 	bench_env_plain(env);
 	/* libc: glibc is the host; musl would pick its own libswap and Python */
 	if (a->spec[0])
-		as_env_preload(env, m->libswap, a->spec, "counters", report);
+		as_env_preload(env, m->libswap, a->spec,
+			       c->c.stats[0] ? c->c.stats : AS_STATS_DEFAULT, report);
 	if (!strcmp(c->c.pymalloc, "off"))
 		as_env_set(env, "PYTHONMALLOC", "malloc");
 	/* image "host" and seccomp "none" run the process as it is; rootfs

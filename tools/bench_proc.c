@@ -244,7 +244,7 @@ int bench_report_check(const struct bench_matrix *m, const struct bench_cfg *c,
 	const struct bench_alloc *a = &m->allocs[c->alloc];
 	const json_t *al = json_object_get(report, "allocator");
 	const char *ran = json_string_value(json_object_get(al, "name"));
-	const char *want = strchr(a->spec, '/') ? "path" : a->spec;
+	const char *want = strchr(a->spec, '/') ? "path" : a->spec, *mode;
 	if (!a->spec[0])
 		return 0;
 	if (!ran) {
@@ -264,6 +264,14 @@ int bench_report_check(const struct bench_matrix *m, const struct bench_cfg *c,
 	if (json_is_false(json_object_get(al, "mapped"))) {
 		snprintf(why, cap, "%s's library is not mapped in the process (/proc/self/maps)",
 			 a->name);
+		return 1;
+	}
+	/* the stats axis is part of the experiment too: a process measured in
+	 * another mode than asked would compare the wrong things */
+	mode = json_string_value(json_object_get(report, "stats_mode"));
+	if (c->c.stats[0] && mode && strcmp(mode, c->c.stats)) {
+		snprintf(why, cap, "ALLOCSWAP_STATS=%s was asked for, libswap ran in %s mode",
+			 c->c.stats, mode);
 		return 1;
 	}
 	return 0;

@@ -122,6 +122,10 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 		char *list;
 		json_array_foreach (cfgs, i, c) {
 			const char *v = jstr(c, field);
+			/* a meta.json from before the stats axis: its processes
+			 * all got counters */
+			if (a == BENCH_AX_STATS && !*v)
+				v = AS_STATS_DEFAULT;
 			for (k = 0; k < nv; k++)
 				if (!strcmp(vals[k], v))
 					break;

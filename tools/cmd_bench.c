@@ -28,7 +28,7 @@ const char as_usage_bench[] =
 	"       allocswap bench --resume DIR [OPTIONS]\n"
 	"\n"
 	"Runs every benchmark of a suite under every configuration (allocator x libc\n"
-	"x image x pymalloc x seccomp), one process per sample, configurations\n"
+	"x image x pymalloc x seccomp x stats), one process per sample, configurations\n"
 	"interleaved process by process (the order rotates: none is always first).\n"
 	"Each process is appended to DIR/runs.jsonl as it finishes, with its libswap\n"
 	"report; DIR/meta.json says where the results came from.  A run that fails is\n"
@@ -44,6 +44,10 @@ const char as_usage_bench[] =
 	"      --pymalloc LIST    on, off (off: PYTHONMALLOC=malloc).  Default on,off;\n"
 	"                         on with --quick and --suite cmd\n"
 	"      --seccomp LIST     none (default and unconfined are not built yet)\n"
+	"      --stats LIST       off, counters, full: libswap's ALLOCSWAP_STATS in each\n"
+	"                         process (default counters).  counters,full measures\n"
+	"                         what full mode costs: report compares each mode with\n"
+	"                         counters\n"
 	"Suite:\n"
 	"      --suite NAME       builtin (default, stdlib only), pyperformance (when\n"
 	"                         installed; LD_PRELOAD, PYTHONMALLOC, ALLOCSWAP_* reach\n"
@@ -91,7 +95,7 @@ const char as_usage_bench[] =
 /* ---- options ---------------------------------------------------------------- */
 
 enum opt_id {
-	O_ALLOC, O_LIBC, O_IMAGE, O_PYMALLOC, O_SECCOMP, O_SUITE, O_BENCH, O_CMD, O_NAME,
+	O_ALLOC, O_LIBC, O_IMAGE, O_PYMALLOC, O_SECCOMP, O_STATS, O_SUITE, O_BENCH, O_CMD, O_NAME,
 	O_PYTHON, O_PYPERF_ARGS, O_RUNS, O_VALUES, O_WARMUPS, O_WARMUP_RUNS, O_TARGET, O_LOOPS,
 	O_QUICK, O_OUTPUT, O_RESUME, O_DRY_RUN, O_QUIET, O_HELP
 };
@@ -109,6 +113,7 @@ static const struct bench_opt {
 	{"--image", 0, 1, O_IMAGE},
 	{"--pymalloc", 0, 1, O_PYMALLOC},
 	{"--seccomp", 0, 1, O_SECCOMP},
+	{"--stats", 0, 1, O_STATS},
 	{"--suite", 0, 1, O_SUITE},
 	{"--bench", 0, 1, O_BENCH},
 	{"--cmd", 0, 1, O_CMD},
@@ -188,6 +193,7 @@ static int parse_opts(int argc, char **argv, struct bench_request *o)
 		case O_IMAGE: o->axis[BENCH_AX_IMAGE] = val; break;
 		case O_PYMALLOC: o->axis[BENCH_AX_PYMALLOC] = val; break;
 		case O_SECCOMP: o->axis[BENCH_AX_SECCOMP] = val; break;
+		case O_STATS: o->axis[BENCH_AX_STATS] = val; break;
 		case O_SUITE: o->suite = val; break;
 		case O_BENCH: o->bench = val; break;
 		case O_CMD:
@@ -585,6 +591,10 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 	json_object_set_new(rec, "warmups", json_array());
 	json_object_set_new(rec, "proc", proc_json(&p));
 	json_object_set_new(rec, "report", json_null());
+	/* the mode the process was given, whatever its report says; null
+	 * without libswap (the allocator "none") */
+	json_object_set_new(rec, "stats", m->allocs[c->alloc].spec[0] ? json_string(c->c.stats) :
+									 json_null());
 	{
 		size_t before = st->x.failed;
 		rc = su->collect(&st->x, s, rec, &p, out, line, &reps, emit);
@@ -605,6 +615,11 @@ static void print_plan(const struct run_state *st, const struct bench_slot *slot
 	if (m->warmup_runs)
 		printf(" (+%lu warm-up rounds)", m->warmup_runs);
 	printf(": %zu processes\n", n);
+	/* the id leaves counters out (results.h): say what each config gets
+	 * whenever the matrix is not the plain default */
+	if (m->axis[BENCH_AX_STATS][1] || strcmp(m->axis[BENCH_AX_STATS][0], AS_STATS_DEFAULT))
+		for (i = 0; i < m->ncfgs; i++)
+			printf("stats %s %s\n", m->cfgs[i].c.stats, m->cfgs[i].id);
 	for (i = 0; i < m->ncfgs; i++)
 		printf("config %s\n", m->cfgs[i].id);
 	for (i = 0; i < m->nbenches; i++)

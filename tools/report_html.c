@@ -92,10 +92,12 @@ int rh_cell_nfailed(const json_t *cell)
  * when those vary too.  The summary's own "label" wins. */
 static void make_labels(struct rh *r)
 {
-	static const char *const fields[] = {"allocator", "libc", "image", "pymalloc", "seccomp"};
-	int varies[5] = {0};
+	static const char *const fields[] = {"allocator", "libc", "image", "pymalloc", "seccomp",
+					     "stats"};
+	enum { NFIELDS = sizeof fields / sizeof fields[0] };
+	int varies[NFIELDS] = {0};
 	size_t c, f;
-	for (f = 0; f < 5; f++)
+	for (f = 0; f < NFIELDS; f++)
 		for (c = 1; c < r->nc; c++)
 			if (strcmp(rh_str(r->cfg[c].j, fields[f]), rh_str(r->cfg[0].j, fields[f])))
 				varies[f] = 1;
@@ -107,7 +109,7 @@ static void make_labels(struct rh *r)
 			snprintf(k->label, sizeof k->label, "%s", rh_str(k->j, "label"));
 			continue;
 		}
-		for (f = 0; f < 5; f++) {
+		for (f = 0; f < NFIELDS; f++) {
 			const char *v = rh_str(k->j, fields[f]);
 			if (!varies[f] || !*v || n >= sizeof k->label)
 				continue;

@@ -10,19 +10,27 @@
 
 #include "cli.h"
 
+static const char *stats_of(const struct as_config *c)
+{
+	return c->stats[0] ? c->stats : AS_STATS_DEFAULT;
+}
+
 void as_config_id(const struct as_config *c, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s/%s/%s/pymalloc=%s/seccomp=%s", c->allocator, c->libc, c->image,
-		 c->pymalloc, c->seccomp);
+	/* counters is left out: ids written before the stats axis stay valid */
+	int n = snprintf(buf, cap, "%s/%s/%s/pymalloc=%s/seccomp=%s", c->allocator, c->libc,
+			 c->image, c->pymalloc, c->seccomp);
+	if (strcmp(stats_of(c), AS_STATS_DEFAULT) && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, "/stats=%s", c->stats);
 }
 
 json_t *as_config_json(const struct as_config *c)
 {
 	char id[256];
 	as_config_id(c, id, sizeof id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "allocator", c->allocator,
-			 "libc", c->libc, "image", c->image, "pymalloc", c->pymalloc, "seccomp",
-			 c->seccomp);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "allocator",
+			 c->allocator, "libc", c->libc, "image", c->image, "pymalloc", c->pymalloc,
+			 "seccomp", c->seccomp, "stats", stats_of(c));
 }
 
 static int get(const json_t *j, const char *k, char *out, size_t cap)
@@ -41,6 +49,8 @@ int as_config_from_json(const json_t *j, struct as_config *c)
 	    get(j, "pymalloc", c->pymalloc, sizeof c->pymalloc) ||
 	    get(j, "seccomp", c->seccomp, sizeof c->seccomp))
 		return EINVAL;
+	if (get(j, "stats", c->stats, sizeof c->stats))
+		snprintf(c->stats, sizeof c->stats, AS_STATS_DEFAULT);
 	return 0;
 }
 

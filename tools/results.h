@@ -17,7 +17,12 @@
  * CONFIG, one point of the matrix:
  *   {"id": "jemalloc/glibc/host/pymalloc=on/seccomp=default",
  *    "allocator": "jemalloc", "libc": "glibc", "image": "host",
- *    "pymalloc": "on"|"off", "seccomp": "default"|"unconfined"|"none"}
+ *    "pymalloc": "on"|"off", "seccomp": "default"|"unconfined"|"none",
+ *    "stats": "off"|"counters"|"full"}
+ * "stats" is the ALLOCSWAP_STATS its processes get.  It came after the
+ * others: a CONFIG without it is "counters" (what bench always gave), and
+ * the id names it only when it is not counters (".../seccomp=none/stats=full"),
+ * so that every id written before it still means the same configuration.
  *
  * DIR/runs.jsonl  one line per process, appended (and flushed to disk) the
  * moment it finishes, so an interrupted matrix keeps what it measured:
@@ -27,6 +32,8 @@
  *    "proc": {"wall_ns", "user_ns", "sys_ns", "maxrss", "minflt", "majflt", "exit"},
  *    "report": the libswap report of the benchmark process (the whole JSON
  *              object of allocswap.report/1), or null,
+ *    "stats": the ALLOCSWAP_STATS the process got; null for the allocator
+ *             "none" (no libswap); absent before the stats axis: "counters",
  *    "time": unix seconds}
  * A truncated last line (the process was killed mid-write) is ignored by
  * readers; --resume counts the complete lines per (bench, config) and runs
@@ -50,12 +57,17 @@ struct as_config {
 	char image[64];
 	char pymalloc[8];
 	char seccomp[16];
+	char stats[16]; /* "" reads as "counters" */
 };
 
-/* "jemalloc/glibc/host/pymalloc=on/seccomp=default" */
+/* The stats mode of configurations that do not name one. */
+#define AS_STATS_DEFAULT "counters"
+
+/* "jemalloc/glibc/host/pymalloc=on/seccomp=default", and "/stats=MODE"
+ * after it when the mode is not counters. */
 void as_config_id(const struct as_config *c, char *buf, size_t cap);
 json_t *as_config_json(const struct as_config *c);
-/* 0, or EINVAL when a field is missing. */
+/* 0, or EINVAL when a field is missing ("stats" may be: counters). */
 int as_config_from_json(const json_t *j, struct as_config *c);
 
 /* Appends rec as one line to DIR/runs.jsonl and fsyncs; 0 or errno. */

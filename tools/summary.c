@@ -64,7 +64,7 @@
 
 /* The axes of a configuration besides the allocator, in the order that
  * labels and baseline matching use. */
-static const char *const axes[] = {"libc", "image", "pymalloc", "seccomp", NULL};
+static const char *const axes[] = {"libc", "image", "pymalloc", "seccomp", "stats", NULL};
 const char *const as_syscall_names[] = {"mmap", "munmap", "mremap", "brk", "madvise", NULL};
 
 #define MAX_ERRORS 5
@@ -159,16 +159,22 @@ void as_dataset_free(struct as_dataset *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* A configuration known only by its id, "ALLOC/LIBC/IMAGE/pymalloc=X/seccomp=Y";
- * parsed from the right, since an allocator may be a path. */
+/* A configuration known only by its id,
+ * "ALLOC/LIBC/IMAGE/pymalloc=X/seccomp=Y[/stats=Z]" (results.h); parsed
+ * from the right, since an allocator may be a path. */
 static json_t *config_from_id(const char *id)
 {
-	char *s = strdup(id), *part[4];
+	char *s = strdup(id), *part[4], *slash;
 	json_t *c;
 	int i;
 	if (!s)
 		oom();
 	c = json_pack("{s:s, s:s}", "id", id, "allocator", id);
+	slash = strrchr(s, '/');
+	if (slash && !strncmp(slash + 1, "stats=", 6)) {
+		json_object_set_new(c, "stats", json_string(slash + 7));
+		*slash = 0;
+	}
 	for (i = 3; i >= 0; i--) {
 		char *slash = strrchr(s, '/');
 		if (!slash)
@@ -190,12 +196,18 @@ static json_t *config_from_id(const char *id)
 size_t as_dataset_config(struct as_dataset *d, const json_t *config)
 {
 	const char *id = as_jstr(config, "id");
-	json_t *at = json_object_get(d->config_index, id);
+	json_t *at = json_object_get(d->config_index, id), *copy;
 	size_t i;
 	if (at)
 		return (size_t)json_integer_value(at);
 	i = json_array_size(d->configs);
-	json_array_append_new(d->configs, json_deep_copy(config));
+	copy = json_deep_copy(config);
+	if (!copy)
+		oom();
+	/* results from before the stats axis: every process got counters */
+	if (!as_jstr(copy, "stats"))
+		json_object_set_new(copy, "stats", json_string(AS_STATS_DEFAULT));
+	json_array_append_new(d->configs, copy);
 	json_object_set_new(d->config_index, id, json_integer((json_int_t)i));
 	return i;
 }
@@ -523,6 +535,41 @@ int as_same_str(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+/* The stats mode that the other modes are compared with: counters (the
+ * default, what people run) when the data has it, else the first
+ * configuration's. */
+static const char *reference_stats(const struct as_dataset *d)
+{
+	const json_t *c;
+	size_t i;
+	json_array_foreach(d->configs, i, c)
+	{
+		if (as_same_str(as_jstr(c, "stats"), AS_STATS_DEFAULT))
+			return AS_STATS_DEFAULT;
+	}
+	return as_jstr(json_array_get(d->configs, 0), "stats");
+}
+
+/* The configuration that differs from c in its stats mode alone, having
+ * mode stats; or NULL. */
+static const json_t *stats_twin(const struct as_dataset *d, const json_t *c, const char *stats)
+{
+	const json_t *b;
+	size_t j;
+	int k;
+	json_array_foreach(d->configs, j, b)
+	{
+		int same = as_same_str(as_jstr(b, "allocator"), as_jstr(c, "allocator")) &&
+			   as_same_str(as_jstr(b, "stats"), stats);
+		for (k = 0; same && axes[k]; k++)
+			if (strcmp(axes[k], "stats"))
+				same = as_same_str(as_jstr(b, axes[k]), as_jstr(c, axes[k]));
+		if (same)
+			return b;
+	}
+	return NULL;
+}
+
 int as_dataset_set_baseline(struct as_dataset *d, const char *cmd, const char *which,
 			    const char *where)
 {
@@ -560,8 +607,17 @@ int as_dataset_set_baseline(struct as_dataset *d, const char *cmd, const char *w
 	}
 	json_array_foreach(d->configs, i, c)
 	{
+		const char *ref = reference_stats(d);
+		const json_t *twin;
 		int best = -1;
 		size_t best_j = 0;
+		/* the stats axis measures libswap, not the allocator: a mode is
+		 * compared with the reference mode on the same allocator (what
+		 * full mode costs jemalloc), before any allocator comparison */
+		if (!as_same_str(as_jstr(c, "stats"), ref) && (twin = stats_twin(d, c, ref))) {
+			json_object_set_new((json_t *)c, "baseline", json_string(as_jstr(twin, "id")));
+			continue;
+		}
 		if (as_same_str(as_jstr(c, "allocator"), which)) {
 			json_object_set_new((json_t *)c, "baseline", json_string(as_jstr(c, "id")));
 			continue;
@@ -763,7 +819,8 @@ static void set_labels(const struct as_dataset *d)
 			const char *v = as_jstr(c, axes[k]);
 			if (!varies[k] || !v || n >= sizeof label)
 				continue;
-			if (!strcmp(axes[k], "pymalloc") || !strcmp(axes[k], "seccomp"))
+			if (!strcmp(axes[k], "pymalloc") || !strcmp(axes[k], "seccomp") ||
+			    !strcmp(axes[k], "stats"))
 				n += (size_t)snprintf(label + n, sizeof label - n, " %s=%s", axes[k], v);
 			else
 				n += (size_t)snprintf(label + n, sizeof label - n, " %s", v);

@@ -94,9 +94,14 @@ json_t *as_dataset_cell(struct as_dataset *d, const char *bench, const char *con
  * - which is a configuration id: that configuration, for every other one;
  * - which is an allocator: every configuration of that allocator is its own
  *   baseline; any other configuration's baseline is the configuration of
- *   that allocator with the same libc, image, pymalloc and seccomp, or, when
- *   the matrix has none, the one sharing the most of those axes (ties: the
- *   earlier in the matrix).
+ *   that allocator with the same libc, image, pymalloc, seccomp and stats,
+ *   or, when the matrix has none, the one sharing the most of those axes
+ *   (ties: the earlier in the matrix).
+ *   Except for the stats axis (libswap's own cost, not the allocator's):
+ *   a configuration whose stats mode is not the reference one (counters
+ *   when present, else the first configuration's) is compared with the
+ *   same configuration in the reference mode, when the matrix has it, so
+ *   that "system stats=full" reads as full mode's cost over counters.
  * Returns 0, or 2 after an error line that lists the allocators present. */
 int as_dataset_set_baseline(struct as_dataset *d, const char *cmd, const char *which,
 			    const char *where);

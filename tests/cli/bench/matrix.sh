@@ -32,6 +32,7 @@ for c in mx["configs"]:
     assert c["id"] == "%s/%s/%s/pymalloc=%s/seccomp=%s" % (
         c["allocator"], c["libc"], c["image"], c["pymalloc"], c["seccomp"]), c
     assert c["allocator"] in m["allocators"]
+    assert c["stats"] == "counters", c  # the default: the id does not name it
 assert m["results"] == {"ok": 8, "failed": 0}
 PY
 
@@ -47,9 +48,10 @@ for r in data:
     assert r["proc"]["exit"] == 0
     alloc = r["config"].split("/")[0]
     if alloc == "none":
-        assert r["report"] is None
+        assert r["report"] is None and r["stats"] is None
     else:
         assert r["report"]["schema"] == "allocswap.report/1"
+        assert r["stats"] == r["report"]["stats_mode"] == "counters", r["stats"]
         assert r["report"]["allocator"]["name"] == alloc, (alloc, r["report"]["allocator"])
     assert isinstance(r["time"], int)
     ids.append((r["run"], r["bench"], r["config"]))

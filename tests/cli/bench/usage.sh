@@ -25,6 +25,7 @@ expect_usage 2 "suite 'nope' is not one of: builtin, pyperformance, cmd" --suite
 expect_usage 2 "libc 'foo' is not one of: glibc, musl" --libc foo
 expect_usage 2 "pymalloc 'maybe' is not one of: on, off" --pymalloc maybe
 expect_usage 2 "seccomp 'x' is not one of: none, default, unconfined" --seccomp x
+expect_usage 2 "stats 'verbose' is not one of: off, counters, full" --stats verbose
 expect_usage 2 "image 'vm' is not one of: host, rootfs:NAME" --image vm
 expect_usage 2 "musl: a musl Python .* is not built yet" --libc musl
 expect_usage 2 "--seccomp default: .*not built yet" --seccomp default
