@@ -1,30 +1,43 @@
 #!/usr/bin/env bash
-# overhead.sh: what libswap.so adds on top of a backend, measured three ways.
+# overhead.sh: what libswap.so adds on top of a backend, measured four ways.
 #
 #   direct    the backend preloaded by itself (LD_PRELOAD=libjemalloc.so.2);
 #             for `system`, no preload at all
 #   off       LD_PRELOAD=libswap.so ALLOCSWAP_ALLOCATOR=B ALLOCSWAP_STATS=off
 #   counters  LD_PRELOAD=libswap.so ALLOCSWAP_ALLOCATOR=B ALLOCSWAP_STATS=counters
+#   full      the same with ALLOCSWAP_STATS=full: counters, perf events,
+#             sampled allocation sites at the default rate, the timeline
 #
 # The program is bench/malloc_loop (one malloc+free pair per step of a ring).
 # Instructions: callgrind counts only bench_pairs() (--toggle-collect), so
 # start-up, backend loading and exit are left out; Ir/pair = Ir / pairs.
-# Wall time: the three ways run interleaved (direct off counters direct ...),
+# Everything full mode does runs on the thread that allocates (no thread, no
+# timer: as_sample.h, as_timeline.h), so it is inside the count; what the
+# kernel does for perf events is not (callgrind sees user mode only).
+# Wall time: the ways run interleaved (direct off counters full direct ...),
 # R times each, outside valgrind; medians are compared.
 #
-# Every run, all three ways, gets GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096,
+# full mode depends on the place: perf_event_open may be refused (seccomp,
+# paranoid, or valgrind itself), tracefs may be hidden, libunwind may be
+# missing.  Each full run writes its libswap report and the script prints
+# what really ran in it (perf, syscalls, sampling, timeline), under
+# callgrind and natively, so that a figure never hides a part that was off.
+#
+# Every run, all ways, gets GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096,
 # so that Debian's jemalloc (initial-exec TLS) can be dlopen-ed by libswap
 # without its re-exec, and all ways run in the same environment.  LD_PRELOAD
 # and ALLOCSWAP_* inherited from the caller are cleared.
 #
 # Targets (instructions per pair over direct): off <= +8 (an indirect call and
-# one range check), counters <= +40.
+# one range check), counters <= +40; and full <= +10% over counters (the
+# profiling issue: full mode on a malloc-heavy C program).
 set -eu
 
 prog_name=overhead.sh
 all_backends="system jemalloc mimalloc tcmalloc tcmalloc_minimal tbbmalloc"
 off_target=8
 counters_target=40
+full_target=10 # percent of counters' Ir/pair
 
 usage() {
 	cat <<EOF
@@ -38,7 +51,8 @@ usage: bench/overhead.sh [options]
   --check           exit 1 if a backend misses a target
   -o FILE           also write the results as Markdown to FILE
   -h, --help        this text
-Targets: off <= +${off_target} Ir/pair, counters <= +${counters_target} Ir/pair over direct.
+Targets: off <= +${off_target} Ir/pair, counters <= +${counters_target} Ir/pair over direct;
+full <= +${full_target}% Ir/pair over counters.
 EOF
 }
 
@@ -147,7 +161,7 @@ export GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/overhead.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-ways="direct off counters"
+ways="direct off counters full"
 
 # way_env BACKEND WAY: the environment assignments for that way, in ENVV.
 way_env() {
@@ -157,6 +171,7 @@ way_env() {
 	direct) if [ -n "$so" ]; then ENVV=("LD_PRELOAD=$so"); else ENVV=(); fi ;;
 	off) ENVV=("LD_PRELOAD=$libswap" "ALLOCSWAP_ALLOCATOR=$1" ALLOCSWAP_STATS=off) ;;
 	counters) ENVV=("LD_PRELOAD=$libswap" "ALLOCSWAP_ALLOCATOR=$1" ALLOCSWAP_STATS=counters) ;;
+	full) ENVV=("LD_PRELOAD=$libswap" "ALLOCSWAP_ALLOCATOR=$1" ALLOCSWAP_STATS=full) ;;
 	esac
 }
 
@@ -207,14 +222,71 @@ cg_libswap_self() {
 	END { printf "%.0f\n", s }' "$1"
 }
 
+# cg_fn_self FILE: "function (object)<TAB>self Ir" for every function of a
+# callgrind out file (fn and cfn share one name table, ob and cob another).
+cg_fn_self() {
+	awk '
+	function nm(v, map,   id, rest) {
+		if (v ~ /^\([0-9]+\)/) {
+			id = v; sub(/\).*/, ")", id)
+			rest = v; sub(/^\([0-9]+\) ?/, "", rest)
+			if (rest != "") map[id] = rest
+			return map[id]
+		}
+		return v
+	}
+	/^ob=/ { ob = nm(substr($0, 4), OB); sub(/.*\//, "", ob); next }
+	/^cob=/ { nm(substr($0, 5), OB); next }
+	/^fn=/ { fn = nm(substr($0, 4), FN); next }
+	/^cfn=/ { nm(substr($0, 5), FN); next }
+	/^calls=/ { skip = 1; next }
+	/^[0-9+*-]/ { if (skip) { skip = 0; next } s[fn " (" ob ")"] += $2; next }
+	END { for (f in s) printf "%s\t%.0f\n", f, s[f] }' "$1"
+}
+
+# cg_fn_diff A B PAIRS N: the N functions whose self Ir changed most from
+# callgrind file A to B, per pair, largest change first: "+12.3<TAB>name
+# (object)".  Both ways show: full mode replaces counters' count_malloc by
+# a sampling twin, so a new function's cost is partly an old one's.
+cg_fn_diff() {
+	cg_fn_self "$1" >"$tmp/fn.a"
+	cg_fn_self "$2" >"$tmp/fn.b"
+	awk -F '\t' -v p="$3" 'NR == FNR { a[$1] = $2; next } { d[$1] = $2 - a[$1]; delete a[$1] }
+		END { for (f in a) d[f] = -a[f]; for (f in d) if (d[f] / p >= 0.05 || d[f] / p <= -0.05)
+			printf "%.3f\t%+.1f\t%s\n", (d[f] < 0 ? -d[f] : d[f]) / p, d[f] / p, f }' \
+		"$tmp/fn.a" "$tmp/fn.b" | sort -k1,1gr | head -n "$4" | cut -f 2-
+}
+
+# full_info REPORT: one line on what full mode really ran with, from its
+# libswap report (perf and syscall sources with the reason when they are
+# not perf, sampling and its samples, timeline and its points).
+full_info() {
+	if ! command -v python3 >/dev/null 2>&1; then
+		echo "(python3 not found: $1 not read)"
+		return
+	fi
+	python3 - "$1" <<'PYEOF' 2>/dev/null || echo "(no readable report)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+def why(x):
+    s = (x or {}).get("source", "?")
+    w = ((x or {}).get("reason") or "").split(";")[0]
+    return s + (" (" + (w[:80] + "..." if len(w) > 80 else w) + ")" if w else "")
+p, sm, t = r.get("perf") or {}, r.get("sampling") or {}, r.get("timeline_info") or {}
+print("stats_mode=%s; perf=%s; hardware=%s; syscalls=%s; sampling=%s, %s samples; timeline=%s, %s points"
+      % (r.get("stats_mode"), why(p), why(p.get("hardware")), why(r.get("syscalls")),
+         why(sm), sm.get("samples", 0), why(t), t.get("points", 0)))
+PYEOF
+}
+
 # ---- sanity: every way runs, computes the same checksum, and libswap really
-# ---- serves the requested backend without a re-exec
+# ---- serves the requested backend without a re-exec (in the mode asked for)
 avail=""
 for b in $backends; do
 	ok=1
 	ref=""
 	for w in $ways; do
-		if [ $w = counters ]; then
+		if [ "$w" = counters ] || [ "$w" = full ]; then
 			rm -f "$tmp/report.json"
 			set -- ALLOCSWAP_REPORT="$tmp/report.json"
 		else
@@ -238,7 +310,7 @@ for b in $backends; do
 			ok=0
 			break
 		fi
-		if [ $w = counters ]; then
+		if [ "$w" = counters ] || [ "$w" = full ]; then
 			rep=$(tr -d ' \n' <"$tmp/report.json" 2>/dev/null || true)
 			case $rep in
 			*"\"allocator\":{\"name\":\"$b\""*) ;;
@@ -247,6 +319,10 @@ for b in $backends; do
 			case $rep in
 			*'"reexec":false'*) ;;
 			*) echo "$prog_name: $b/$w: libswap re-executed the process (GLIBC_TUNABLES not honoured?)" >&2; ok=0; break ;;
+			esac
+			case $rep in
+			*"\"stats_mode\":\"$w\""*) ;;
+			*) echo "$prog_name: $b/$w: libswap's report does not say stats_mode $w" >&2; ok=0; break ;;
 			esac
 		fi
 	done
@@ -266,6 +342,8 @@ if [ $do_cg = 1 ]; then
 			echo "$prog_name: callgrind $b/$w ($cg_iters pairs)" >&2
 			cgo=$tmp/cg.$b.$w.out
 			way_env "$b" "$w"
+			# full: its report says what ran under valgrind (perf may not)
+			[ "$w" != full ] || ENVV+=("ALLOCSWAP_REPORT=$tmp/cg.$b.full.report")
 			if ! env ${ENVV[@]+"${ENVV[@]}"} valgrind --tool=callgrind --toggle-collect=bench_pairs \
 				--callgrind-out-file="$cgo" "$prog" "$cg_iters" >"$tmp/cg.$b.$w.json" 2>"$tmp/cg.$b.$w.log"; then
 				tail -n 5 "$tmp/cg.$b.$w.log" >&2
@@ -284,12 +362,16 @@ fi
 
 # ---- wall time, interleaved
 for b in $avail; do
-	echo "$prog_name: wall time $b: $runs x (direct off counters), $iters pairs each" >&2
+	echo "$prog_name: wall time $b: $runs x ($ways), $iters pairs each" >&2
 	for w in $ways; do : >"$tmp/wall.$b.$w"; done
 	r=0
 	while [ $r -lt "$runs" ]; do
 		for w in $ways; do
-			run_way "$b" "$w" "$iters" >"$tmp/wall.out" 2>"$tmp/wall.err" ||
+			# the first full run reports what ran natively; the report
+			# is written at exit, outside the timed loop
+			set --
+			[ "$w" != full ] || [ "$r" -ne 0 ] || set -- "ALLOCSWAP_REPORT=$tmp/wall.$b.full.report"
+			run_way "$b" "$w" "$iters" "$@" >"$tmp/wall.out" 2>"$tmp/wall.err" ||
 				die "$b/$w failed: $(head -n 1 "$tmp/wall.err")"
 			json_field ns <"$tmp/wall.out" >>"$tmp/wall.$b.$w"
 		done
@@ -299,7 +381,7 @@ done
 
 # ---- tables
 rows() { # rows FORMAT(text|md)
-	local fmt=$1 b d o c dd od cd own_o own_c wd wo wc rw_o rw_c v_o v_c
+	local fmt=$1 b d o c od cd own_o own_c wd wo wc rw_o rw_c v_o v_c
 	for b in $avail; do
 		wd=$(median "$tmp/wall.$b.direct")
 		wo=$(median "$tmp/wall.$b.off")
@@ -328,6 +410,62 @@ rows() { # rows FORMAT(text|md)
 	done
 }
 
+full_rows() { # full_rows FORMAT(text|md): full against counters
+	local fmt=$1 b c own_c f own_f pct dl dr wc wf rw v
+	for b in $avail; do
+		wc=$(median "$tmp/wall.$b.counters")
+		wf=$(median "$tmp/wall.$b.full")
+		rw=$(awk -v a="$wf" -v c="$wc" 'BEGIN { printf "%.3f", a / c }')
+		wc=$(awk -v x="$wc" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
+		wf=$(awk -v x="$wf" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
+		if [ $do_cg = 1 ]; then
+			read -r c own_c <"$tmp/ir.$b.counters"
+			read -r f own_f <"$tmp/ir.$b.full"
+			pct=$(awk -v f="$f" -v c="$c" 'BEGIN { printf "%+.1f%%", 100 * (f - c) / c }')
+			dl=$(awk -v f="$own_f" -v c="$own_c" 'BEGIN { printf "%+.1f", f - c }')
+			dr=$(awk -v f="$f" -v c="$c" -v fo="$own_f" -v co="$own_c" \
+				'BEGIN { printf "%+.1f", (f - fo) - (c - co) }')
+			v=$(awk -v f="$f" -v c="$c" -v t=$full_target \
+				'BEGIN { print (100 * (f - c) / c <= t + 0.05) ? "PASS" : "FAIL" }')
+			[ "$v" = PASS ] || echo "$b" >>"$tmp/failed"
+		else
+			c=- f=- pct=- dl=- dr=- v=-
+		fi
+		if [ "$fmt" = md ]; then
+			printf '| %s | %s | %s | %s | %s | %s | %s / %s | %s | %s |\n' \
+				"$b" "$c" "$f" "$pct" "$dl" "$dr" "$wc" "$wf" "$rw" "$v"
+		else
+			printf '%-17s %10s %10s %9s %12s %12s   %-15s %8s   %s\n' \
+				"$b" "$c" "$f" "$pct" "$dl" "$dr" "$wc / $wf" "$rw" "$v"
+		fi
+	done
+}
+
+full_where() { # full_where FORMAT: what ran in full mode, and what costs
+	local fmt=$1 b pairs
+	for b in $avail; do
+		if [ "$fmt" = md ]; then
+			echo "- **$b**, natively: $(full_info "$tmp/wall.$b.full.report")"
+			[ $do_cg = 0 ] || echo "  Under callgrind: $(full_info "$tmp/cg.$b.full.report")"
+		else
+			echo "$b"
+			echo "  native:    $(full_info "$tmp/wall.$b.full.report")"
+			[ $do_cg = 0 ] || echo "  callgrind: $(full_info "$tmp/cg.$b.full.report")"
+		fi
+		[ $do_cg = 1 ] || continue
+		pairs=$(json_field pairs <"$tmp/cg.$b.full.json")
+		if [ "$fmt" = md ]; then
+			echo "  Self Ir/pair by function, full minus counters (largest changes):" \
+				"$(cg_fn_diff "$tmp/cg.$b.counters.out" "$tmp/cg.$b.full.out" "$pairs" 8 |
+					awk -F '\t' '{ printf "%s`%s` %s", (NR > 1 ? ", " : ""), $2, $1 }')."
+		else
+			echo "  self Ir/pair by function, full minus counters (largest changes):"
+			cg_fn_diff "$tmp/cg.$b.counters.out" "$tmp/cg.$b.full.out" "$pairs" 8 |
+				awk -F '\t' '{ printf "    %8s  %s\n", $1, $2 }'
+		fi
+	done
+}
+
 split_rows() { # split_rows FORMAT: where the extra instructions go
 	local fmt=$1 b d o c own_o own_c rest_o rest_c wd wo wc sp
 	for b in $avail; do
@@ -342,7 +480,7 @@ split_rows() { # split_rows FORMAT: where the extra instructions go
 		wd=$(awk -v x="$wd" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
 		wo=$(awk -v x="$wo" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
 		wc=$(awk -v x="$wc" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
-		sp=$(spread "$tmp/wall.$b.direct" "$tmp/wall.$b.off" "$tmp/wall.$b.counters")
+		sp=$(spread "$tmp/wall.$b.direct" "$tmp/wall.$b.off" "$tmp/wall.$b.counters" "$tmp/wall.$b.full")
 		if [ "$fmt" = md ]; then
 			printf '| %s | %s | %s | %s | %s | %s / %s / %s | %s |\n' \
 				"$b" "$own_o" "$rest_o" "$own_c" "$rest_c" "$wd" "$wo" "$wc" "$sp"
@@ -368,8 +506,8 @@ done
 echo
 printf 'Ir/pair: callgrind, %s pairs; wall: median of %s interleaved runs, %s pairs each.\n' \
 	"$cg_iters" "$runs" "$iters"
-printf 'Targets: off <= +%s Ir/pair, counters <= +%s Ir/pair over direct.\n\n' \
-	"$off_target" "$counters_target"
+printf 'Targets: off <= +%s Ir/pair, counters <= +%s Ir/pair over direct; full <= +%s%% over counters.\n\n' \
+	"$off_target" "$counters_target" "$full_target"
 printf '%-17s %14s %19s %19s %10s %10s   %-4s %-4s\n' backend "direct Ir/pair" "off Ir/pair (+d)" \
 	"counters Ir/pair (+d)" "wall off/" "wall cnt/" "off" "cnt"
 printf '%-17s %14s %19s %19s %10s %10s   %-4s %-4s\n' "" "" "" "" "direct" "direct" "<=+$off_target" "<=+$counters_target"
@@ -383,11 +521,20 @@ if [ $do_cg = 1 ]; then
 		"cnt: other" "ns/pair dir/off/cnt" "spread"
 	split_rows text
 fi
+echo
+echo "full vs counters: Ir/pair, the difference in libswap.so's own code and elsewhere"
+echo "(libunwind, libc, the kernel's perf work is not seen), wall ns/pair medians."
+printf '%-17s %10s %10s %9s %12s %12s   %-15s %8s   %s\n' backend "cnt Ir/p" "full Ir/p" "full/cnt" \
+	"d libswap" "d other" "ns/pair c / f" "wall f/c" "<=+$full_target%"
+full_rows text
+echo
+echo "What full mode ran with (from its libswap reports):"
+full_where text
 [ ! -f "$tmp/skipped" ] || echo "skipped (not loadable here): $(tr '\n' ' ' <"$tmp/skipped")"
 
 if [ -n "$out" ]; then
 	{
-		echo "## libswap overhead: direct preload vs libswap (stats off / counters)"
+		echo "## libswap overhead: direct preload vs libswap (stats off / counters / full)"
 		echo
 		echo "Command (from the repo root, after \`meson setup build && ninja -C build\`):"
 		echo
@@ -411,8 +558,9 @@ if [ -n "$out" ]; then
 		echo
 		echo "Every run: \`GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096\` (no re-exec by libswap)."
 		echo "Ir/pair: callgrind \`--toggle-collect=bench_pairs\`, $cg_iters pairs." \
-			"Wall: median of $runs interleaved runs (direct, off, counters, direct, ...), $iters pairs each."
-		echo "Targets: off <= +$off_target Ir/pair, counters <= +$counters_target Ir/pair over direct."
+			"Wall: median of $runs interleaved runs (direct, off, counters, full, direct, ...), $iters pairs each."
+		echo "Targets: off <= +$off_target Ir/pair, counters <= +$counters_target Ir/pair over direct;" \
+			"full <= +$full_target% Ir/pair over counters."
 		echo
 		echo "| backend | direct Ir/pair | off Ir/pair (+d) | counters Ir/pair (+d) | wall off/direct | wall counters/direct | off <= +$off_target | counters <= +$counters_target |"
 		echo "|---|---:|---:|---:|---:|---:|:-:|:-:|"
@@ -427,6 +575,20 @@ if [ -n "$out" ]; then
 			echo "|---|---:|---:|---:|---:|---:|---:|"
 			split_rows md
 		fi
+		echo
+		echo "### full vs counters"
+		echo
+		echo "Ir/pair of both, full's difference in libswap.so's own code and elsewhere (libunwind, libc;" \
+			"the kernel's work for perf events is not counted by callgrind), wall ns/pair medians and their ratio:"
+		echo
+		echo "| backend | counters Ir/pair | full Ir/pair | full vs counters | d libswap | d other | ns/pair counters / full | wall full/counters | full <= +$full_target% |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|:-:|"
+		full_rows md
+		echo
+		echo "What full mode ran with, from the libswap reports of a full run natively (the first wall-time" \
+			"run) and under callgrind:"
+		echo
+		full_where md
 		[ ! -f "$tmp/skipped" ] || { echo; echo "Skipped (not loadable): $(tr '\n' ' ' <"$tmp/skipped")"; }
 	} >"$out"
 	echo "$prog_name: wrote $out" >&2
