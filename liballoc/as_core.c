@@ -253,6 +253,9 @@ void _as_init(void)
 		const char *asked = _as_env(NULL, "ALLOCSWAP_ALLOCATOR");
 		_as_strlcpy(core.backend.spec, asked ? asked : "system", sizeof core.backend.spec);
 	}
+	/* perf could not count syscalls: hook the backend's libc calls too */
+	if (core.opt.stats == AS_STATS_FULL)
+		_as_perf_backend_loaded();
 
 	if (core.opt.stats != AS_STATS_OFF && _as_stats_init(core.opt.slack))
 		fail("cannot create the thread-exit key for per-thread counters");

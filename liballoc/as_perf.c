@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "as_sys.h"
+#include "as_wrappers.h"
 
 /* The first 64 bytes of struct perf_event_attr (PERF_ATTR_SIZE_VER0),
  * spelled out here: musl-gcc has no kernel headers. */
@@ -58,6 +59,7 @@ static const struct perf_event_info events[] = {AS_PERF_EVENTS(AS_PERF_INFO)};
 #undef AS_PERF_INFO
 #define NEV (sizeof events / sizeof events[0])
 #define NSYS 5
+_Static_assert(NSYS == AS_WRAP_N, "the wrappers count the tracepoints' syscalls, in their order");
 
 static const char *const tracefs_dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 
@@ -71,6 +73,8 @@ static struct {
 	int ids_err;            /* 0 when ids holds the tracepoint ids */
 	uint64_t ids[NSYS];
 	char ids_reason[512];
+	int wrap_err;           /* _as_wrap_hook's answer, when it was asked */
+	char wrap_reason[1536];
 	char buf[4096];
 	char path[160];
 } P;
@@ -302,9 +306,6 @@ static void open_group(int g)
 	}
 	if (P.err[g])
 		close_group(g);
-	if (P.err[g] && g == G_SYSCALLS)
-		add(&t, "; counting libc wrapper calls instead is not available (libswap exports "
-			"only the malloc family)");
 }
 
 static int open_all(void)
@@ -318,6 +319,11 @@ static int open_all(void)
 		if (P.err[g] && !first && g != G_HARDWARE)
 			first = P.err[g];
 	}
+	/* DESIGN's fallback: count calls to libc's wrappers instead.  Only now
+	 * (rewriting slots has a cost and perf sees more), and once: a forked
+	 * child keeps its parent's slots. */
+	if (P.err[G_SYSCALLS] && !_as_wrap_active())
+		P.wrap_err = _as_wrap_hook();
 	P.started = 1;
 	return first;
 }
@@ -336,7 +342,15 @@ void _as_perf_after_fork_child(void)
 	for (i = 0; i < NEV; i++)
 		if (P.fd[i] >= 0)
 			close(P.fd[i]);
+	_as_wrap_after_fork_child();
 	open_all();
+}
+
+void _as_perf_backend_loaded(void)
+{
+	/* the backend and the libraries it brought in, walked like the rest */
+	if (P.started && _as_wrap_active())
+		(void)_as_wrap_hook();
 }
 
 /* ---- report -------------------------------------------------------------------------- */
@@ -347,6 +361,41 @@ static void counted_or_null(struct as_json *j, const char *key, int64_t v)
 		_as_json_null(j, key);
 	else
 		_as_json_i64(j, key, v);
+}
+
+/* The syscalls group could not count (why): what the libc wrappers saw
+ * instead, said to be incomplete, with what they cannot see. */
+static void wrappers_json(struct as_json *j, const char *why)
+{
+	struct txt t = {P.wrap_reason, sizeof P.wrap_reason, 0};
+	struct as_wrap_counts c;
+	size_t k;
+	add(&t, why);
+	if (!_as_wrap_active()) {
+		if (P.wrap_err == ENOSYS)
+			add(&t, "; counting libc wrapper calls instead is implemented for x86-64 only");
+		_as_json_str(j, "source", "none");
+		_as_json_str(j, "reason", P.wrap_reason);
+		return;
+	}
+	add(&t, "; counted instead: calls to libc's mmap, mmap64, munmap, mremap, brk, sbrk and "
+		"madvise through the relocation slots (GOT) of the objects loaded at start-up and "
+		"of the allocator backend with its libraries (hooked_objects; mmap64 counts as "
+		"mmap, sbrk as brk).  These are calls, not system calls (glibc's sbrk(0) makes "
+		"none), and far from all of them: not seen are calls libc makes itself (glibc's "
+		"and musl's own malloc map memory internally), objects loaded later with dlopen "
+		"(e.g. Python extension modules), what the backend did while it was being loaded "
+		"(its constructors), raw syscall() users, and calls through function pointers "
+		"kept in static data");
+	_as_wrap_read(&c);
+	_as_json_str(j, "source", "libc-wrappers");
+	_as_json_bool(j, "complete", 0);
+	_as_json_str(j, "reason", P.wrap_reason);
+	for (k = 0; k < NSYS; k++)
+		_as_json_u64(j, sys_name(k), c.calls[k]);
+	_as_json_u64(j, "hooked_objects", c.objects);
+	_as_json_u64(j, "hooked_slots", c.slots);
+	_as_json_u64(j, "skipped_slots", c.skipped);
 }
 
 void _as_perf_json(struct as_json *j, int full, int64_t ru_minor, int64_t ru_major)
@@ -404,6 +453,8 @@ void _as_perf_json(struct as_json *j, int full, int64_t ru_minor, int64_t ru_maj
 				_as_json_str(j, "reason", why);
 			counted_or_null(j, "minor", ru_minor);
 			counted_or_null(j, "major", ru_major);
+		} else if (g == G_SYSCALLS && full && P.started) {
+			wrappers_json(j, why);
 		} else {
 			_as_json_str(j, "source", "none");
 			_as_json_str(j, "reason", why);

@@ -24,13 +24,21 @@
  * The kernel is asked first to count kernel-mode events too (exclude_kernel
  * 0, as perf stat does as root); where that is refused it retries with
  * exclude_kernel=1 and the report says "exclude_kernel": true.
- * Counting libc wrapper calls (DESIGN's fallback) is not done: it would
- * need libswap to export mmap, munmap... and it exports only the malloc
- * family.
+ * When the syscalls group cannot count, and only then, DESIGN's fallback
+ * takes over (as_wrappers.h): the GOT slots of libc's mmap, munmap, mremap,
+ * brk, sbrk and madvise are rewritten to counting wrappers in every object
+ * loaded at start-up, and again, by _as_perf_backend_loaded(), in the
+ * allocator backend and the libraries it brought in.  The report then says
+ * "source": "libc-wrappers", "complete": false, the counts, how many
+ * objects were hooked, and a reason that keeps perf's and names what the
+ * wrappers cannot see (libc's own calls, so glibc's and musl's malloc;
+ * objects dlopen-ed later; raw syscall()).  With perf counting nothing is
+ * rewritten.
  *
  * After fork the child closes the parent's descriptors and opens fresh
- * counters, so its report counts from the fork, like its other counters.
- * Descriptors are close-on-exec.
+ * counters, so its report counts from the fork, like its other counters;
+ * the wrappers' counts start from zero there too (the rewritten slots are
+ * inherited with the memory).  Descriptors are close-on-exec.
  *
  * No calls to malloc in this file: counters are opened with the raw
  * syscall, ids read with as_sys helpers, and all state is one static struct.
@@ -48,6 +56,10 @@ int _as_perf_start(void);
 
 /* In a forked child: drop the parent's counters and open the child's own. */
 void _as_perf_after_fork_child(void);
+
+/* After the backend is loaded: hooks the objects it brought in, when the
+ * libc wrappers are counting instead of perf. */
+void _as_perf_backend_loaded(void);
 
 /* Writes "syscalls", "faults" and "perf" into the report object open in j.
  * full: perf counters were asked for (ALLOCSWAP_STATS=full); otherwise
