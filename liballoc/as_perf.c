@@ -2,7 +2,9 @@
 #include "as_perf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -234,6 +236,27 @@ static int read_ids(void)
 
 /* ---- counters ----------------------------------------------------------------------- */
 
+/* The counters' descriptors are moved up to 512 or above (below a soft
+ * RLIMIT_NOFILE of 576 they stay where they are).  At the lowest free
+ * numbers they would take the ones a program expects to get next (3, 4...),
+ * and a program that closes a range of descriptors and opens files again
+ * would more likely be handed one of ours, which libswap reads at exit and
+ * closes in a fork child. */
+#define HIGH_FD 512
+
+static long move_high(long fd)
+{
+	struct rlimit rl;
+	long hi;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < HIGH_FD + 64)
+		return fd;
+	hi = fcntl((int)fd, F_DUPFD_CLOEXEC, HIGH_FD);
+	if (hi < 0)
+		return fd;
+	close((int)fd);
+	return hi;
+}
+
 static long perf_open(uint32_t type, uint64_t config)
 {
 	for (;;) {
@@ -256,7 +279,7 @@ static long perf_open(uint32_t type, uint64_t config)
 				P.kernel_state = 1;
 			if (!P.thread_state)
 				P.thread_state = 1;
-			return fd;
+			return move_high(fd);
 		}
 		e = errno;
 		if ((e == EACCES || e == EPERM) && !P.kernel_state) {
