@@ -15,6 +15,7 @@
 #include "as_report.h"
 #include "as_stats.h"
 #include "as_sys.h"
+#include "as_timeline.h"
 
 extern char **environ;
 
@@ -125,6 +126,7 @@ static void atfork_child(void)
 	if (core.opt.stats == AS_STATS_FULL)
 		_as_perf_after_fork_child();
 	core.info.start_ns = _as_now_ns();
+	_as_timeline_after_fork_child(core.info.start_ns, _as_stats_live());
 }
 
 /* ---- children ------------------------------------------------------------------- */
@@ -269,6 +271,10 @@ void _as_init(void)
 		if (dladdr((void *)(uintptr_t)&_as_init, &self) && self.dli_fname)
 			strip_preload(self.dli_fname);
 	}
+	/* the first point: the heap at start-up (nothing counted yet, unless
+	 * the arena ran out and this runs inside the first malloc) */
+	if (core.opt.stats == AS_STATS_FULL && !core.info.secure)
+		_as_timeline_start(core.info.start_ns, core.opt.timeline_ms, _as_stats_live());
 	pthread_atfork(NULL, NULL, atfork_child);
 
 	top = core.opt.stats == AS_STATS_OFF ? &_as_backend : &_as_counting_layer;

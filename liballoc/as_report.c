@@ -12,6 +12,7 @@
 #include "as_perf.h"
 #include "as_native.h"
 #include "as_sys.h"
+#include "as_timeline.h"
 
 #define ALLOCSWAP_VERSION_STR "0.1.0"
 
@@ -326,6 +327,9 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 
 	/* "syscalls", "faults", "perf" */
 	_as_perf_json(j, ci->opt->stats == AS_STATS_FULL, m->minor_faults, m->major_faults);
+
+	/* "timeline", "timeline_info"; the last point is taken now */
+	_as_timeline_json(j, ci->opt, t ? t->live : 0);
 
 	_as_boot_usage(&boot_bytes, &boot_blocks, &boot_refused);
 	_as_json_obj(j, "bootstrap");

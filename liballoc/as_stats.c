@@ -7,6 +7,7 @@
 
 #include "as_counters.h"
 #include "as_sys.h"
+#include "as_timeline.h"
 
 const char *const _as_call_names[AS_NCALLS] = {
 #define AS_CALL_NAME(name) #name,
@@ -74,6 +75,13 @@ void _as_stats_fold_delta(int64_t delta, int64_t delta_max)
 		__atomic_store_n(&pg->folds, __atomic_load_n(&pg->folds, __ATOMIC_RELAXED) + 1,
 				 __ATOMIC_RELAXED);
 	}
+	/* full mode: a timeline point when one is due (as_timeline.h) */
+	_as_timeline_fold(before + delta, cand);
+}
+
+int64_t _as_stats_live(void)
+{
+	return __atomic_load_n(&g.live, __ATOMIC_RELAXED);
 }
 
 void _as_stats_set_page(struct as_counters_page *p)

@@ -86,6 +86,10 @@ void _as_stats_after_fork_child(void);
 struct as_counters_page;
 void _as_stats_set_page(struct as_counters_page *p);
 
+/* The global live bytes: every fold so far, without the deltas threads
+ * have not folded yet (exact in a fork child, after the fork handler). */
+int64_t _as_stats_live(void);
+
 /* Exposed for unit tests: fold a delta into the global live/peak. */
 void _as_stats_fold_delta(int64_t delta, int64_t delta_max);
 void _as_stats_reset_for_test(void);

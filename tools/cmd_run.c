@@ -21,9 +21,12 @@
  *    "config": {"allocator", "libc", "stats", "pymalloc": "on"|"off"|null},
  *    "proc": {"wall_ns", "user_ns", "sys_ns", "maxrss", "minflt", "majflt",
  *             "exit", "signal": "SIGTERM"|null},
- *    "report": the report of CMD's process (allocswap.report/1) or null,
- *              with "timeline": [[t_ms, live_bytes, rss_bytes], ...] added
- *              under --timeline,
+ *    "report": the report of CMD's process (allocswap.report/1) or null;
+ *              under --timeline its "timeline" is replaced by the points
+ *              sampled here, [[t_ms, live_bytes, rss_bytes], ...], and its
+ *              "timeline_info" says {"source": "outside", "interval_ms",
+ *              "points"} (with --stats full and no --timeline, libswap
+ *              records a timeline itself: liballoc/as_timeline.h),
  *    "report_path": where --report kept it, or null,
  *    "other_reports": reports of other processes (CMD's children)}
  * "proc" has the fields of results.h's run records; "exit" is the status
@@ -68,7 +71,8 @@
 	X(OPT_STATS, "    ", "--stats", " off|counters|full",                                  \
 	  "off: pure dispatch, no heap figures; counters (default): calls,\n"                 \
 	  "        bytes, live and peak heap; full: counters plus perf events\n"              \
-	  "        (syscalls, page faults, task clock; see allocswap doctor)")                \
+	  "        (syscalls, page faults, task clock; see allocswap doctor) and a\n"         \
+	  "        timeline of live heap and RSS recorded by libswap itself")                 \
 	X(OPT_REPORT, "    ", "--report", " FILE",                                             \
 	  "keep the JSON report of CMD's process (allocswap.report/1) at FILE,\n"             \
 	  "        replacing it; otherwise reports go to a temporary directory that\n"        \
@@ -521,6 +525,11 @@ static void text_summary(FILE *f, const struct run_result *r)
 	if (r->every_ms)
 		fprintf(f, "        timeline: %zu points, one every %lu ms (in --json and --report)\n",
 			json_array_size(r->timeline), r->every_ms);
+	else if (!strcmp(rstr(rep, "timeline_info.source"), "fold"))
+		fprintf(f, "        timeline: %zu points, one every %.0f ms at most, recorded by libswap "
+			   "(in --json and --report)\n",
+			json_array_size(as_jpath(rep, "timeline")),
+			as_jnum(rep, "timeline_info.interval_ms"));
 	if (r->report_path)
 		fprintf(f, "        report: %s\n", r->report_path);
 	if (WIFSIGNALED(r->proc.status))
@@ -666,8 +675,13 @@ int as_cmd_run(int argc, char **argv)
 	r.report = find_report(dir, found, sizeof found, &r.others);
 	if (r.every_ms) {
 		r.timeline = as_timeline_points(&tl);
-		if (r.report)
+		if (r.report) {
 			json_object_set(r.report, "timeline", r.timeline);
+			json_object_set_new(r.report, "timeline_info",
+					    json_pack("{s:s, s:I, s:I}", "source", "outside",
+						      "interval_ms", (json_int_t)r.every_ms, "points",
+						      (json_int_t)json_array_size(r.timeline)));
+		}
 	}
 	rc = r.exit;
 	if (!r.report && a.v[OPT_REPORT])

@@ -11,10 +11,20 @@
  * on stdout (op: == != >= <= > <, or has: the string field contains the
  * value; value: integer, true/false, a string, or
  * @baseline[+-N]); each is checked against the report written by PROG's
- * own pid.  A dotted field may index arrays: histogram.3.count.  @baseline
+ * own pid.  A dotted field may index arrays: histogram.3.count, and
+ * timeline.-1.1 (negative: from the end).  On an array, a path segment may
+ * also be
+ *   count           the number of elements
+ *   max:K, min:K    the element whose member K (an index or a key) is the
+ *                   largest (smallest) number, the first one of equals
+ *   increasing:K    true when member K of every element is a number, each
+ *                   larger than the one before
+ * so timeline.max:1.2 is the third column of the point with the most live
+ * bytes.  @baseline
  * runs PROG a second time with AS_TEST_BASELINE=1 and compares with the
  * same field there, plus N: what the backend allocates for itself cancels
- * out.  A line
+ * out.  A value field:PATH compares with another field of the same report
+ * (timeline.max:1.2 > field:timeline.max:1.1).  A line
  *   EXPECT[PID] <dotted.field> <op> <value>
  * is checked against the report of process PID instead (a child PROG
  * forked, or a program it started); @baseline is not allowed there.
@@ -138,18 +148,77 @@ static json_t *load_report(int baseline, pid_t pid)
 	return j;
 }
 
+/* Member key of an element: an array index or an object key (borrowed). */
+static json_t *member(json_t *e, const char *key)
+{
+	char *end;
+	long idx = strtol(key, &end, 10);
+	if (*end == 0 && end != key && json_is_array(e))
+		return idx < 0 ? NULL : json_array_get(e, (size_t)idx);
+	return json_object_get(e, key);
+}
+
+/* The element of arr whose member key is the largest (most) or the
+ * smallest number; the first of equals; NULL when none is a number. */
+static json_t *extreme(json_t *arr, const char *key, int most)
+{
+	json_t *e, *best = NULL;
+	double bv = 0;
+	size_t i;
+	json_array_foreach(arr, i, e) {
+		json_t *v = member(e, key);
+		if (!json_is_number(v))
+			continue;
+		if (!best || (most ? json_number_value(v) > bv : json_number_value(v) < bv)) {
+			best = e;
+			bv = json_number_value(v);
+		}
+	}
+	return best;
+}
+
+static int increasing(json_t *arr, const char *key)
+{
+	json_t *e;
+	double last = 0;
+	size_t i;
+	json_array_foreach(arr, i, e) {
+		json_t *v = member(e, key);
+		if (!json_is_number(v) || (i && json_number_value(v) <= last))
+			return 0;
+		last = json_number_value(v);
+	}
+	return 1;
+}
+
+/* The field at a dotted path (see the top of this file): a new reference,
+ * or NULL when there is no such field. */
 static json_t *field(json_t *root, const char *dotted)
 {
 	char buf[256], *save = NULL, *tok;
-	json_t *cur = root;
+	json_t *cur = json_incref(root);
 	snprintf(buf, sizeof buf, "%s", dotted);
 	for (tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save)) {
+		json_t *next;
 		char *end;
 		long idx = strtol(tok, &end, 10);
-		if (*end == 0 && json_is_array(cur))
-			cur = json_array_get(cur, (size_t)idx);
-		else
-			cur = json_object_get(cur, tok);
+		if (*end == 0 && end != tok && json_is_array(cur)) {
+			if (idx < 0)
+				idx += (long)json_array_size(cur);
+			next = idx < 0 ? NULL : json_incref(json_array_get(cur, (size_t)idx));
+		} else if (json_is_array(cur) && !strcmp(tok, "count")) {
+			next = json_integer((json_int_t)json_array_size(cur));
+		} else if (json_is_array(cur) && !strncmp(tok, "max:", 4)) {
+			next = json_incref(extreme(cur, tok + 4, 1));
+		} else if (json_is_array(cur) && !strncmp(tok, "min:", 4)) {
+			next = json_incref(extreme(cur, tok + 4, 0));
+		} else if (json_is_array(cur) && !strncmp(tok, "increasing:", 11)) {
+			next = json_boolean(increasing(cur, tok + 11));
+		} else {
+			next = json_incref(json_object_get(cur, tok));
+		}
+		json_decref(cur);
+		cur = next;
 	}
 	return cur;
 }
@@ -202,8 +271,8 @@ static json_t *other_report(pid_t pid)
 
 static void check(json_t *rep, const char *line)
 {
-	char fname[256], op[8], val[256];
-	json_t *f, *want = NULL;
+	char fname[256], op[8], val[300];
+	json_t *f = NULL, *want = NULL;
 	double offset = 0;
 	int ok, other = 0, pid, used;
 	if (sscanf(line, "EXPECT[%d]%n", &pid, &used) == 1 && line[used - 1] == ']') {
@@ -220,19 +289,26 @@ static void check(json_t *rep, const char *line)
 		failures++;
 		return;
 	}
-	f = field(rep, fname);
 	if (!strncmp(val, "@baseline", 9) && other) {
 		fprintf(stderr, "as_check: @baseline is only for PROG's own report: EXPECT%s\n", line);
 		failures++;
 		return;
 	}
-	if (!strncmp(val, "@baseline", 9)) {
+	f = field(rep, fname);
+	if (!strncmp(val, "field:", 6)) {
+		want = field(rep, val + 6);
+		if (!want) {
+			fprintf(stderr, "as_check: FAIL %s: no such field in the report\n", val + 6);
+			failures++;
+			goto out;
+		}
+	} else if (!strncmp(val, "@baseline", 9)) {
 		char *end;
 		offset = strtod(val + 9, &end);
 		if (*end) {
 			fprintf(stderr, "as_check: bad value '%s' (use @baseline, @baseline+N or @baseline-N)\n", val);
 			failures++;
-			return;
+			goto out;
 		}
 		if (!baseline_report) {
 			char *out, *err;
@@ -249,27 +325,31 @@ static void check(json_t *rep, const char *line)
 		if (!want) {
 			fprintf(stderr, "as_check: %s missing in the baseline report\n", fname);
 			failures++;
-			return;
+			goto out;
 		}
 	}
 	if (!f) {
 		fprintf(stderr, "as_check: FAIL %s: no such field in the report\n", fname);
 		failures++;
-		return;
+		goto out;
 	}
 	if (want) {
 		ok = json_is_number(f) && json_is_number(want)
 			     ? cmp_ok(json_number_value(f), op, json_number_value(want) + offset)
 			     : json_equal(f, want) == !strcmp(op, "==");
-		snprintf(val, sizeof val, "%.0f (baseline %+.0f)", json_number_value(want) + offset,
-			 offset);
+		if (!strncmp(val, "field:", 6) && json_is_number(want))
+			snprintf(val + strlen(val), sizeof val - strlen(val), " (%.17g)",
+				 json_number_value(want));
+		else if (strncmp(val, "field:", 6))
+			snprintf(val, sizeof val, "%.0f (baseline %+.0f)",
+				 json_number_value(want) + offset, offset);
 	} else if (json_is_number(f)) {
 		char *end;
 		double v = strtod(val, &end);
 		if (*end) {
 			fprintf(stderr, "as_check: %s is a number, '%s' is not\n", fname, val);
 			failures++;
-			return;
+			goto out;
 		}
 		ok = cmp_ok(json_number_value(f), op, v);
 	} else if (json_is_boolean(f)) {
@@ -293,6 +373,9 @@ static void check(json_t *rep, const char *line)
 	} else {
 		printf("ok %s%s %s %s\n", other ? "[child] " : "", fname, op, val);
 	}
+out:
+	json_decref(f);
+	json_decref(want);
 }
 
 static int count_reports(void)

@@ -257,9 +257,23 @@ EOF
 	expect_rc 0 "run --timeline 20 --report"
 	has "$T/err" "timeline: [0-9]* points, one every 20 ms"
 	json "$T/rep.json" "len(j['timeline']) >= 10"
+	json "$T/rep.json" "j['timeline_info']['source'] == 'outside'" \
+		"j['timeline_info']['interval_ms'] == 20" \
+		"j['timeline_info']['points'] == len(j['timeline'])"
 	# without --timeline: no timeline, nothing mapped
 	x "$A" run --json -- "$HELPER" rise 8
-	json "$T/err" "'timeline' not in j['report']"
+	json "$T/err" "j['report']['timeline'] == []" \
+		"j['report']['timeline_info']['source'] == 'none'"
+	# --stats full: libswap records one itself, one point per 10 ms at most
+	x "$A" run --stats full --json -o "$T/s.json" -- "$HELPER" rise 32
+	expect_rc 0 "run --stats full (timeline)"
+	json "$T/s.json" "j['report']['timeline_info']['source'] == 'fold'" \
+		"j['report']['timeline_info']['interval_ms'] == 10" \
+		"len(j['report']['timeline']) >= 20" \
+		"max(p[1] for p in j['report']['timeline']) >= 31 << 20" \
+		"max(p[3] for p in j['report']['timeline']) == j['report']['bytes']['peak_live']"
+	x "$A" run --stats full -- "$HELPER" rise 8
+	has "$T/err" "timeline: [0-9]* points, one every 10 ms at most, recorded by libswap"
 	LIBSWAP=$(dirname "$A")/../preload/libswap.so
 	[ -f "$LIBSWAP" ] || fail "no libswap at $LIBSWAP"
 	mkdir "$T/c" || fail "mkdir $T/c"
