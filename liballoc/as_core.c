@@ -13,6 +13,7 @@
 #include "as_perf.h"
 #include "as_counters.h"
 #include "as_report.h"
+#include "as_sample.h"
 #include "as_stats.h"
 #include "as_sys.h"
 #include "as_timeline.h"
@@ -118,8 +119,21 @@ struct as_dispatch _as_head = {
 
 /* ---- fork ---------------------------------------------------------------------- */
 
+/* The sampling tables' lock is held across fork, so the child never
+ * inherits it taken by a thread that does not exist there. */
+static void atfork_prepare(void)
+{
+	_as_sample_prepare_fork();
+}
+
+static void atfork_parent(void)
+{
+	_as_sample_parent_after_fork();
+}
+
 static void atfork_child(void)
 {
+	_as_sample_child_after_fork();
 	_as_counters_after_fork_child();
 	if (core.opt.stats != AS_STATS_OFF)
 		_as_stats_after_fork_child();
@@ -271,13 +285,22 @@ void _as_init(void)
 		if (dladdr((void *)(uintptr_t)&_as_init, &self) && self.dli_fname)
 			strip_preload(self.dli_fname);
 	}
+	/* after the backend, so that libunwind's own start-up allocations go
+	 * to the bootstrap arena, not to a backend they did not come from */
+	if (core.opt.stats == AS_STATS_FULL && !core.info.secure)
+		(void)_as_sample_init(core.opt.sample_bytes); /* if not, the report says why */
 	/* the first point: the heap at start-up (nothing counted yet, unless
 	 * the arena ran out and this runs inside the first malloc) */
 	if (core.opt.stats == AS_STATS_FULL && !core.info.secure)
 		_as_timeline_start(core.info.start_ns, core.opt.timeline_ms, _as_stats_live());
-	pthread_atfork(NULL, NULL, atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 
-	top = core.opt.stats == AS_STATS_OFF ? &_as_backend : &_as_counting_layer;
+	if (core.opt.stats == AS_STATS_OFF)
+		top = &_as_backend;
+	else if (_as_sample_enabled())
+		top = &_as_sampling_layer;
+	else
+		top = &_as_counting_layer;
 	/* Publish: each pointer store is atomic; the bootstrap functions forward
 	 * to the head once the state says ready, so a mixed view is harmless. */
 	__atomic_store_n(&_as_head.usable, top->usable, __ATOMIC_RELAXED);

@@ -11,6 +11,7 @@
 #include "as_bootstrap.h"
 #include "as_perf.h"
 #include "as_native.h"
+#include "as_sample.h"
 #include "as_sys.h"
 #include "as_timeline.h"
 
@@ -23,6 +24,7 @@ static struct {
 	char exe[1024];
 	char path[1024];
 	char used[1100];
+	char sites[1024];
 	char version[128];
 	char summary[2048];
 	char maps_line[4096];
@@ -328,6 +330,9 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 	/* "syscalls", "faults", "perf" */
 	_as_perf_json(j, ci->opt->stats == AS_STATS_FULL, m->minor_faults, m->major_faults);
 
+	/* "sampling", "sites", "sites_by_live" */
+	_as_sample_json(j, ci->opt->stats == AS_STATS_FULL);
+
 	/* "timeline", "timeline_info"; the last point is taken now */
 	_as_timeline_json(j, ci->opt, t ? t->live : 0);
 
@@ -503,9 +508,11 @@ void _as_report_at_exit(const struct as_core_info *ci)
 	const char *written = NULL;
 	ssize_t n;
 	int want_report = ci->opt->report && ci->opt->report[0] && !ci->secure;
+	int want_sites = ci->opt->sites && ci->opt->sites[0] && !ci->secure && _as_sample_enabled();
 
-	if (!want_report && !ci->opt->summary)
+	if (!want_report && !ci->opt->summary && !want_sites)
 		return;
+	_as_sample_symbolize();
 	if (ci->opt->stats != AS_STATS_OFF) {
 		_as_stats_snapshot(&totals);
 		t = &totals;
@@ -538,6 +545,15 @@ void _as_report_at_exit(const struct as_core_info *ci)
 						R.used);
 			}
 		}
+	}
+	if (want_sites) {
+		int rc = _as_report_expand(ci->opt->sites, getpid(), prog_name(), R.sites,
+					   sizeof R.sites);
+		if (!rc)
+			rc = _as_sample_write_folded(R.sites);
+		if (rc)
+			_as_say("allocswap: cannot write the folded stacks to ", ci->opt->sites, ": ",
+				errname(rc));
 	}
 	if (ci->opt->summary) {
 		_as_report_summary(R.summary, sizeof R.summary, ci, t, &mem, written);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "as_counters.h"
+#include "as_sample.h"
 #include "as_sys.h"
 #include "as_timeline.h"
 
@@ -26,6 +27,7 @@ struct tstats {
 	uint64_t hist[AS_HIST_BUCKETS];
 	int slot;          /* registry slot + 1; 0: not yet registered;
 			    * SLOT_NONE: registry full or thread exiting */
+	struct as_sample_tls smp; /* full mode: bytes until the next sample */
 };
 
 /* A thread without a slot (the table was full, or its pthread-key
@@ -324,41 +326,90 @@ static __attribute__((noinline, cold)) void *failed(void)
 	return NULL;
 }
 
-static inline void *got(void *p)
+/* ---- the sampling twin (ALLOCSWAP_STATS=full) ----------------------------- *
+ * Every counted function below is written once, always inlined into two
+ * copies: smp = 0 for the counting layer, smp = 1 for the sampling layer,
+ * which adds a byte countdown to allocations and a one-byte filter look-up
+ * to frees (as_sample.h).  Counters mode pays nothing for sampling. */
+
+static uint64_t calls_now(const struct tstats *t)
+{
+	uint64_t n = 0;
+	unsigned i;
+	for (i = 0; i < AS_NCALLS; i++)
+		n += t->calls[i];
+	return n;
+}
+
+static __attribute__((noinline)) void sample(void *p, size_t n)
+{
+	struct tstats *t = self();
+	uint64_t before;
+	if (t->smp.busy)
+		return; /* a call made while taking a stack: not sampled */
+	before = calls_now(t);
+	t->smp.busy = 1;
+	_as_sample_alloc(&t->smp, p, n);
+	t->smp.busy = 0;
+	if (calls_now(t) != before)
+		_as_sample_reentered(calls_now(t) - before);
+}
+
+static inline __attribute__((always_inline)) void sample_check(size_t n, void *p, const int smp)
+{
+	if (smp) {
+		struct tstats *t = self();
+		t->smp.left -= (int64_t)n;
+		if (unlikely(t->smp.left < 0))
+			sample(p, n);
+	}
+}
+
+static inline __attribute__((always_inline)) void sample_forget(void *p, const int smp)
+{
+	if (smp && unlikely(_as_sample_maybe(p)))
+		_as_sample_free(p);
+}
+
+static inline __attribute__((always_inline)) void *got(void *p, size_t n, const int smp)
 {
 	int64_t u;
 	if (unlikely(!p))
 		return failed();
 	u = (int64_t)_as_backend.usable(p);
 	live_up(self(), u);
+	sample_check(n, p, smp);
 	return p;
 }
 
-static void *count_malloc(size_t n)
+static inline __attribute__((always_inline)) void *do_malloc(size_t n, const int smp)
 {
 	request(AS_CALL_malloc, n);
-	return got(_as_backend.malloc(n));
+	return got(_as_backend.malloc(n), n, smp);
 }
 
-static void *count_calloc(size_t n, size_t size)
+static inline __attribute__((always_inline)) void *do_calloc(size_t n, size_t size, const int smp)
 {
 	request(AS_CALL_calloc, n * size);
-	return got(_as_backend.calloc(n, size));
+	return got(_as_backend.calloc(n, size), n * size, smp);
 }
 
-static void *count_aligned(size_t align, size_t n)
+static inline __attribute__((always_inline)) void *do_aligned(size_t align, size_t n, const int smp)
 {
 	request(AS_CALL_aligned, n);
-	return got(_as_backend.aligned(align, n));
+	return got(_as_backend.aligned(align, n), n, smp);
 }
 
-static void count_free(void *p)
+static inline __attribute__((always_inline)) void do_free(void *p, const int smp)
 {
 	if (likely(p != NULL)) {
 		int64_t u = (int64_t)_as_backend.usable(p);
 		struct tstats *t = self();
 		t->calls[AS_CALL_free]++;
 		live_down(t, u);
+		/* before the backend frees it: after, another thread may be
+		 * handed the same address and sample it */
+		sample_forget(p, smp);
 		_as_backend.free(p);
 	} else {
 		struct tstats *t = self();
@@ -367,18 +418,24 @@ static void count_free(void *p)
 	}
 }
 
-static void *count_realloc(void *p, size_t n)
+/* A sampled block that moves is forgotten before the call (see do_free);
+ * if the realloc then fails, that block's sample is lost, nothing else. */
+static inline __attribute__((always_inline)) void *do_realloc(void *p, size_t n, const int smp)
 {
 	int64_t old = p ? (int64_t)_as_backend.usable(p) : 0;
 	void *q;
 	request(AS_CALL_realloc, n);
+	if (p)
+		sample_forget(p, smp);
 	q = _as_backend.realloc(p, n);
-	if (q)
+	if (q) {
 		live_add(self(), (int64_t)_as_backend.usable(q) - old);
-	else if (n == 0 && p)
+		sample_check(n, q, smp);
+	} else if (n == 0 && p) {
 		live_down(self(), old); /* realloc(p, 0) freed p */
-	else
+	} else {
 		return failed();
+	}
 	return q;
 }
 
@@ -390,11 +447,30 @@ static size_t count_usable(void *p)
 	return _as_backend.usable(p);
 }
 
+#define AS_LAYER(prefix, smp)                                                              \
+	static void *prefix##_malloc(size_t n) { return do_malloc(n, smp); }              \
+	static void *prefix##_calloc(size_t n, size_t s) { return do_calloc(n, s, smp); } \
+	static void *prefix##_aligned(size_t a, size_t n) { return do_aligned(a, n, smp); } \
+	static void prefix##_free(void *p) { do_free(p, smp); }                           \
+	static void *prefix##_realloc(void *p, size_t n) { return do_realloc(p, n, smp); }
+
+AS_LAYER(count, 0)
+AS_LAYER(sampled, 1)
+
 const struct as_dispatch _as_counting_layer = {
 	.malloc = count_malloc,
 	.free = count_free,
 	.calloc = count_calloc,
 	.realloc = count_realloc,
 	.aligned = count_aligned,
+	.usable = count_usable,
+};
+
+const struct as_dispatch _as_sampling_layer = {
+	.malloc = sampled_malloc,
+	.free = sampled_free,
+	.calloc = sampled_calloc,
+	.realloc = sampled_realloc,
+	.aligned = sampled_aligned,
 	.usable = count_usable,
 };

