@@ -450,6 +450,41 @@ struct run_result {
 	json_t *timeline;        /* its points */
 };
 
+/* full mode: the top sampled sites by bytes, leaf frame first, one line
+ * each (the report has the whole stacks and the sites by live bytes). */
+static void sites_summary(FILE *f, const json_t *rep)
+{
+	const json_t *sites = as_jpath(rep, "sites");
+	size_t i, n = json_array_size(sites);
+	const char *source = rstr(rep, "sampling.source");
+	char num[32];
+	const char *unit;
+	if (!strcmp(source, "none") && json_is_string(as_jpath(rep, "sampling.reason")) &&
+	    !strcmp(rstr(rep, "stats_mode"), "full")) {
+		fprintf(f, "        allocation sites: not sampled: %s\n", rstr(rep, "sampling.reason"));
+		return;
+	}
+	if (!n)
+		return;
+	fprintf(f, "        allocation sites (%s, one sample per %s on average; top %zu of %.0f by "
+		   "bytes):\n", source, as_fmt_bytes(as_jnum(rep, "sampling.mean_bytes"), num,
+						      sizeof num),
+		n < 5 ? n : 5, as_jnum(rep, "sampling.sites"));
+	for (i = 0; i < n && i < 5; i++) {
+		const json_t *s = json_array_get(sites, i), *fr = json_object_get(s, "frames");
+		size_t k, nf = json_array_size(fr);
+		bytes_col(json_number_value(json_object_get(s, "bytes")), num, sizeof num, &unit);
+		fprintf(f, "%16s %-6s", num, unit);
+		/* the leaf and its two callers, symbols only */
+		for (k = 0; k < nf && k < 3; k++) {
+			const char *t = json_string_value(json_array_get(fr, k));
+			int len = t ? (int)strcspn(t, " ") : 0;
+			fprintf(f, "%s%.*s", k ? " < " : " ", len, t ? t : "?");
+		}
+		fprintf(f, "\n");
+	}
+}
+
 static void text_summary(FILE *f, const struct run_result *r)
 {
 	const json_t *rep = r->report;
@@ -507,7 +542,9 @@ static void text_summary(FILE *f, const struct run_result *r)
 	} else if (!*source || !strcmp(source, "none")) {
 		fprintf(f, "        syscalls: not counted: %s\n", rstr(rep, "syscalls.reason"));
 	} else {
-		fprintf(f, "        syscalls (%s):", source);
+		fprintf(f, "        syscalls (%s%s):", source,
+			json_is_false(as_jpath(rep, "syscalls.complete")) ? ", incomplete: see the report"
+									   : "");
 		for (i = 0; as_syscall_names[i]; i++) {
 			snprintf(v, sizeof v, "syscalls.%s", as_syscall_names[i]);
 			if (json_is_integer(as_jpath(rep, v)))
@@ -516,6 +553,7 @@ static void text_summary(FILE *f, const struct run_result *r)
 		}
 		fprintf(f, "\n");
 	}
+	sites_summary(f, rep);
 	if (r->others)
 		fprintf(f, "        %d other process%s (children of CMD) wrote reports too; the heap "
 			   "figures above are CMD's own\n", r->others, r->others == 1 ? "" : "es");

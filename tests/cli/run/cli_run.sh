@@ -219,6 +219,12 @@ summary)
 		"j['syscalls']['source'] == 'perf' or len(j['syscalls']['reason']) > 0"
 	has "$T/err" "stats full)"
 	has "$T/err" "syscalls"
+	# and the sampled sites: one 64 MiB block is sampled with probability
+	# 1 - exp(-128) and stands for exactly its own bytes
+	x "$A" run --stats full -- "$HELPER" alloc 64
+	expect_rc 0 "stats full (sites)"
+	has "$T/err" "allocation sites (libunwind, one sample per 512.0 KiB on average; top [0-9]* of [0-9]* by bytes):"
+	has "$T/err" "^ *64.0 MiB  *[^ ]"
 	;;
 
 pymalloc)
