@@ -71,8 +71,9 @@
 	X(OPT_STATS, "    ", "--stats", " off|counters|full",                                  \
 	  "off: pure dispatch, no heap figures; counters (default): calls,\n"                 \
 	  "        bytes, live and peak heap; full: counters plus perf events\n"              \
-	  "        (syscalls, page faults, task clock; see allocswap doctor) and a\n"         \
-	  "        timeline of live heap and RSS recorded by libswap itself")                 \
+	  "        (syscalls, page faults, task clock; see allocswap doctor), sampled\n"     \
+	  "        allocation sites and a timeline of live heap and RSS recorded by\n"       \
+	  "        libswap itself")                                                           \
 	X(OPT_REPORT, "    ", "--report", " FILE",                                             \
 	  "keep the JSON report of CMD's process (allocswap.report/1) at FILE,\n"             \
 	  "        replacing it; otherwise reports go to a temporary directory that\n"        \
