@@ -48,11 +48,12 @@ static struct {
 	int (*init_local)(void *cursor, ucontext_t *ctx);
 	int (*step)(void *cursor);
 	int (*get_reg)(void *cursor, int reg, uint64_t *val);
+	int (*backtrace)(void **buf, int max); /* unw_backtrace: the fast path */
 	uintptr_t self_lo, self_hi; /* libswap's text, skipped in stacks */
 	uintptr_t main_base;        /* the program's load address, and its path: */
 	char exe[1024];             /* dladdr names it by argv[0] */
 	int lock;
-	uint64_t samples, dropped_samples, dropped_live, reentrant;
+	uint64_t samples, dropped_samples, dropped_live, reentrant, reentrant_boot;
 	unsigned nsites, nlive;
 	struct site sites[AS_SAMPLE_SITES];
 	struct live live[AS_SAMPLE_LIVE];
@@ -236,11 +237,15 @@ static void live_del(unsigned i)
 #define UNW_CURSOR_WORDS 127 /* UNW_TDEP_CURSOR_LEN on x86-64 */
 #define UNW_REG_IP 16        /* UNW_X86_64_RIP */
 
-/* The step-by-step unwinder, not unw_backtrace: that one keeps a cache in
- * thread-local storage, and a dlopen-ed library's TLS is allocated with
- * malloc on each thread's first use, inside the sampled malloc.  Stepping
- * uses libunwind's global cache. */
-static __attribute__((noinline)) int take_stack(void **buf, int max)
+/* unw_backtrace first: its fast path follows frames through a per-thread
+ * cache of frame layouts, with no lock and no signal mask changes (the
+ * step-by-step unwinder below takes a lock and blocks signals, two system
+ * calls, for every frame: 9 us a sample on a deep Python stack).  Its first
+ * use in a thread makes glibc allocate libunwind's 16 bytes of dynamic TLS
+ * with malloc: calls made while a stack is taken come from libswap's
+ * bootstrap arena (as_stats.c), not from the backend.  Stepping stays as
+ * the fallback when the fast path gives up. */
+static __attribute__((noinline)) int step_stack(void **buf, int max)
 {
 	ucontext_t ctx;
 	uint64_t cursor[UNW_CURSOR_WORDS];
@@ -256,6 +261,12 @@ static __attribute__((noinline)) int take_stack(void **buf, int max)
 			break;
 	}
 	return n;
+}
+
+static __attribute__((noinline)) int take_stack(void **buf, int max)
+{
+	int n = S.backtrace ? S.backtrace(buf, max) : 0;
+	return n > 0 ? n : step_stack(buf, max);
 }
 
 /* ---- hooks from the counting layer ------------------------------------------------------ */
@@ -329,6 +340,11 @@ void _as_sample_reentered(uint64_t calls)
 	__atomic_add_fetch(&S.reentrant, calls, __ATOMIC_RELAXED);
 }
 
+void _as_sample_boot_served(void)
+{
+	__atomic_add_fetch(&S.reentrant_boot, 1, __ATOMIC_RELAXED);
+}
+
 /* ---- fork ------------------------------------------------------------------------------------ */
 
 void _as_sample_prepare_fork(void)
@@ -352,7 +368,7 @@ void _as_sample_child_after_fork(void)
 		S.sites[i].samples = 0;
 		S.sites[i].bytes = S.sites[i].count = 0;
 	}
-	S.samples = S.dropped_samples = S.reentrant = 0;
+	S.samples = S.dropped_samples = S.reentrant = S.reentrant_boot = 0;
 	unlock();
 }
 
@@ -409,6 +425,7 @@ int _as_sample_init(uint64_t mean)
 			"sample allocation sites (glibc only; there is no musl build of it here)";
 		return 0;
 	}
+	*(void **)&S.backtrace = dlsym(h, "unw_backtrace");
 	*(void **)&S.getcontext = dlsym(h, "_Ux86_64_getcontext");
 	*(void **)&S.init_local = dlsym(h, "_ULx86_64_init_local");
 	*(void **)&S.step = dlsym(h, "_ULx86_64_step");
@@ -622,6 +639,7 @@ void _as_sample_json(struct as_json *j, int full)
 		_as_json_u64(j, "dropped_samples", S.dropped_samples);
 		_as_json_u64(j, "dropped_live", S.dropped_live);
 		_as_json_u64(j, "reentrant", S.reentrant);
+		_as_json_u64(j, "reentrant_boot", S.reentrant_boot);
 		_as_json_u64(j, "depth", AS_SAMPLE_DEPTH);
 	} else {
 		_as_json_str(j, "source", "none");

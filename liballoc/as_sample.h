@@ -18,9 +18,14 @@
  * filter says the address may have been sampled does it take the lock.
  *
  * Nothing here calls malloc.  libunwind is loaded with dlopen at start-up in
- * full mode only (libswap does not link it, so counters mode never maps it);
- * a malloc call made while a stack is taken (libunwind is not expected to
- * make any) reaches the backend unsampled and is counted in "reentrant".
+ * full mode only (libswap does not link it, so counters mode never maps it).
+ * Stacks come from unw_backtrace's fast path (a per-thread cache of frame
+ * layouts; no lock, no signal masking), with libunwind's step-by-step
+ * unwinder as the fallback.  The one malloc call seen while a stack is
+ * taken is glibc allocating libunwind's dynamic TLS (16 bytes) on a
+ * thread's first sample: calls made while a stack is taken are served from
+ * libswap's bootstrap arena ("reentrant_boot"); only if the arena is
+ * exhausted do they reach the backend, unsampled ("reentrant").
  * At exit the top sites by bytes and by live bytes go into the report,
  * symbolized with dladdr (symbol+offset and module+offset, the address one
  * byte before each return address, so that addr2line names the call), and
@@ -78,8 +83,10 @@ int _as_sample_enabled(void);
 void _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n);
 /* p, which the filter flagged, is being freed (or moved by realloc). */
 void _as_sample_free(void *p);
-/* Calls that reached malloc while a stack was being taken. */
+/* Calls that reached the backend while a stack was being taken, and calls
+ * the bootstrap arena served instead (as_stats.c). */
 void _as_sample_reentered(uint64_t calls);
+void _as_sample_boot_served(void);
 
 /* fork handlers */
 void _as_sample_prepare_fork(void);

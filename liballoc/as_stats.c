@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include "as_bootstrap.h"
 #include "as_counters.h"
 #include "as_sample.h"
 #include "as_sys.h"
@@ -382,20 +383,47 @@ static inline __attribute__((always_inline)) void *got(void *p, size_t n, const 
 	return p;
 }
 
+/* A call made while this thread takes a stack (glibc allocating libunwind's
+ * dynamic TLS on the thread's first sample): served from the bootstrap
+ * arena, uncounted, so that the backend sees nothing of the profiler.
+ * NULL when the arena is exhausted: the call then goes on to the backend
+ * and is counted in sampling.reentrant. */
+static __attribute__((noinline, cold)) void *busy_alloc(size_t align, size_t n)
+{
+	void *p = _as_boot_alloc(align, n);
+	if (p)
+		_as_sample_boot_served();
+	return p;
+}
+
+#define BUSY_ALLOC(align, n)                                                   \
+	do {                                                                   \
+		if (smp && unlikely(self()->smp.busy)) {                       \
+			void *b_ = busy_alloc(align, n);                       \
+			if (b_)                                                \
+				return b_;                                     \
+		}                                                              \
+	} while (0)
+
 static inline __attribute__((always_inline)) void *do_malloc(size_t n, const int smp)
 {
+	BUSY_ALLOC(0, n);
 	request(AS_CALL_malloc, n);
 	return got(_as_backend.malloc(n), n, smp);
 }
 
 static inline __attribute__((always_inline)) void *do_calloc(size_t n, size_t size, const int smp)
 {
+	/* the arena is never reused, so its memory is still zero */
+	if (!size || n <= SIZE_MAX / size)
+		BUSY_ALLOC(0, n * size);
 	request(AS_CALL_calloc, n * size);
 	return got(_as_backend.calloc(n, size), n * size, smp);
 }
 
 static inline __attribute__((always_inline)) void *do_aligned(size_t align, size_t n, const int smp)
 {
+	BUSY_ALLOC(align, n);
 	request(AS_CALL_aligned, n);
 	return got(_as_backend.aligned(align, n), n, smp);
 }
