@@ -271,7 +271,7 @@ static __attribute__((noinline)) int take_stack(void **buf, int max)
 
 /* ---- hooks from the counting layer ------------------------------------------------------ */
 
-void _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n)
+int64_t _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n)
 {
 	void *buf[AS_SAMPLE_DEPTH + SKIP_MAX];
 	uintptr_t ip[AS_SAMPLE_DEPTH];
@@ -279,17 +279,18 @@ void _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n)
 	unsigned depth = 0;
 	double pr;
 	struct site *st;
+	int64_t next;
 
 	if (!s->rng) {
 		/* first allocation of this thread: start its process here */
 		s->rng = (_as_now_ns() ^ (uintptr_t)s) | 1;
-		s->left = draw(s) - (int64_t)n;
-		if (s->left >= 0)
-			return;
+		next = draw(s) - (int64_t)n;
+		if (next >= 0)
+			return next;
 	}
-	s->left = draw(s);
+	next = draw(s);
 	if (!p || !__atomic_load_n(&S.on, __ATOMIC_RELAXED))
-		return;
+		return next;
 
 	got = take_stack(buf, (int)(sizeof buf / sizeof buf[0]));
 	for (i = 0; i < got && depth < AS_SAMPLE_DEPTH; i++) {
@@ -312,6 +313,7 @@ void _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n)
 		S.dropped_samples++;
 	}
 	unlock();
+	return next;
 }
 
 void _as_sample_free(void *p)

@@ -54,7 +54,7 @@
 
 /* Per-thread sampling state, zero-initialized in TLS. */
 struct as_sample_tls {
-	int64_t left; /* bytes until the next sample */
+	int64_t left; /* bytes until the next sample (as_stats.c counts it down) */
 	uint64_t rng; /* xorshift64* state; 0: not seeded yet */
 	int busy;     /* inside _as_sample_alloc (re-entry guard) */
 };
@@ -79,8 +79,10 @@ int _as_sample_init(uint64_t mean);
 /* 1 when sampling runs (the counting layer then uses its sampling twin). */
 int _as_sample_enabled(void);
 
-/* The thread's countdown went below zero while allocating p (n bytes). */
-void _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n);
+/* The thread's countdown went below zero while allocating p (n bytes; p
+ * NULL: the allocation failed).  Samples p and returns the bytes until the
+ * next sample. */
+int64_t _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n);
 /* p, which the filter flagged, is being freed (or moved by realloc). */
 void _as_sample_free(void *p);
 /* Calls that reached the backend while a stack was being taken, and calls

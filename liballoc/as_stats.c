@@ -298,13 +298,27 @@ static inline void live_add(struct tstats *t, int64_t d)
 
 /* Counted before the backend call, so only the result has to live across
  * the calls (one saved register). */
-static inline void request(int call, size_t n)
+static inline __attribute__((always_inline)) int request(int call, size_t n, const int smp)
 {
 	struct tstats *t = self();
 	t->calls[call]++;
 	t->requested += n;
 	t->asked = n;
 	t->hist[_as_hist_bucket(n)]++;
+	/* the sampling layer's byte countdown: non-zero when it ran out (or a
+	 * stack is being taken: sample() holds it below zero meanwhile) */
+	if (smp) {
+		t->smp.left -= (int64_t)n;
+		return unlikely(t->smp.left < 0);
+	}
+	return 0;
+}
+
+static inline void uncount(struct tstats *t, int call, size_t n)
+{
+	t->calls[call]--;
+	t->requested -= n;
+	t->hist[_as_hist_bucket(n)]--;
 }
 
 /* Calls that change no live bytes never reach fold_now(): a thread
@@ -350,20 +364,11 @@ static __attribute__((noinline)) void sample(void *p, size_t n)
 		return; /* a call made while taking a stack: not sampled */
 	before = calls_now(t);
 	t->smp.busy = 1;
-	_as_sample_alloc(&t->smp, p, n);
+	t->smp.left = -1; /* calls made meanwhile take alloc_slow() */
+	t->smp.left = _as_sample_alloc(&t->smp, p, n);
 	t->smp.busy = 0;
 	if (calls_now(t) != before)
 		_as_sample_reentered(calls_now(t) - before);
-}
-
-static inline __attribute__((always_inline)) void sample_check(size_t n, void *p, const int smp)
-{
-	if (smp) {
-		struct tstats *t = self();
-		t->smp.left -= (int64_t)n;
-		if (unlikely(t->smp.left < 0))
-			sample(p, n);
-	}
 }
 
 static inline __attribute__((always_inline)) void sample_forget(void *p, const int smp)
@@ -372,60 +377,66 @@ static inline __attribute__((always_inline)) void sample_forget(void *p, const i
 		_as_sample_free(p);
 }
 
-static inline __attribute__((always_inline)) void *got(void *p, size_t n, const int smp)
+static inline __attribute__((always_inline)) void *got(void *p)
 {
 	int64_t u;
 	if (unlikely(!p))
 		return failed();
 	u = (int64_t)_as_backend.usable(p);
 	live_up(self(), u);
-	sample_check(n, p, smp);
 	return p;
 }
 
-/* A call made while this thread takes a stack (glibc allocating libunwind's
- * dynamic TLS on the thread's first sample): served from the bootstrap
- * arena, uncounted, so that the backend sees nothing of the profiler.
- * NULL when the arena is exhausted: the call then goes on to the backend
- * and is counted in sampling.reentrant. */
-static __attribute__((noinline, cold)) void *busy_alloc(size_t align, size_t n)
+/* The countdown ran out: this allocation is sampled.  Or a stack is being
+ * taken (glibc allocating libunwind's dynamic TLS on a thread's first
+ * sample): then the call is the profiler's, not the program's, and comes
+ * from the bootstrap arena, uncounted, so that the backend sees nothing of
+ * it; only if the arena is exhausted does it go on to the backend, counted,
+ * and sampling.reentrant says so. */
+static __attribute__((noinline)) void *alloc_slow(int call, size_t align, size_t n, size_t size)
 {
-	void *p = _as_boot_alloc(align, n);
-	if (p)
-		_as_sample_boot_served();
+	struct tstats *t = self();
+	size_t bytes = call == AS_CALL_calloc ? n * size : n;
+	void *p;
+	if (t->smp.busy && (call != AS_CALL_calloc || !size || n <= SIZE_MAX / size)) {
+		/* the arena is never reused: its memory is still zero for calloc */
+		p = _as_boot_alloc(align, bytes);
+		if (p) {
+			uncount(t, call, bytes);
+			_as_sample_boot_served();
+			return p;
+		}
+	}
+	if (call == AS_CALL_calloc)
+		p = _as_backend.calloc(n, size);
+	else if (call == AS_CALL_aligned)
+		p = _as_backend.aligned(align, n);
+	else
+		p = _as_backend.malloc(n);
+	p = got(p);
+	sample(p, bytes); /* also draws the next distance when p is NULL */
 	return p;
 }
-
-#define BUSY_ALLOC(align, n)                                                   \
-	do {                                                                   \
-		if (smp && unlikely(self()->smp.busy)) {                       \
-			void *b_ = busy_alloc(align, n);                       \
-			if (b_)                                                \
-				return b_;                                     \
-		}                                                              \
-	} while (0)
 
 static inline __attribute__((always_inline)) void *do_malloc(size_t n, const int smp)
 {
-	BUSY_ALLOC(0, n);
-	request(AS_CALL_malloc, n);
-	return got(_as_backend.malloc(n), n, smp);
+	if (request(AS_CALL_malloc, n, smp))
+		return alloc_slow(AS_CALL_malloc, 0, n, 0);
+	return got(_as_backend.malloc(n));
 }
 
 static inline __attribute__((always_inline)) void *do_calloc(size_t n, size_t size, const int smp)
 {
-	/* the arena is never reused, so its memory is still zero */
-	if (!size || n <= SIZE_MAX / size)
-		BUSY_ALLOC(0, n * size);
-	request(AS_CALL_calloc, n * size);
-	return got(_as_backend.calloc(n, size), n * size, smp);
+	if (request(AS_CALL_calloc, n * size, smp))
+		return alloc_slow(AS_CALL_calloc, 0, n, size);
+	return got(_as_backend.calloc(n, size));
 }
 
 static inline __attribute__((always_inline)) void *do_aligned(size_t align, size_t n, const int smp)
 {
-	BUSY_ALLOC(align, n);
-	request(AS_CALL_aligned, n);
-	return got(_as_backend.aligned(align, n), n, smp);
+	if (request(AS_CALL_aligned, n, smp))
+		return alloc_slow(AS_CALL_aligned, align, n, 0);
+	return got(_as_backend.aligned(align, n));
 }
 
 static inline __attribute__((always_inline)) void do_free(void *p, const int smp)
@@ -452,13 +463,14 @@ static inline __attribute__((always_inline)) void *do_realloc(void *p, size_t n,
 {
 	int64_t old = p ? (int64_t)_as_backend.usable(p) : 0;
 	void *q;
-	request(AS_CALL_realloc, n);
+	int smp_now = request(AS_CALL_realloc, n, smp);
 	if (p)
 		sample_forget(p, smp);
 	q = _as_backend.realloc(p, n);
+	if (smp && unlikely(smp_now))
+		sample(q, n); /* the countdown ran out: sample, or draw again */
 	if (q) {
 		live_add(self(), (int64_t)_as_backend.usable(q) - old);
-		sample_check(n, q, smp);
 	} else if (n == 0 && p) {
 		live_down(self(), old); /* realloc(p, 0) freed p */
 	} else {

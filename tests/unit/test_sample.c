@@ -50,7 +50,7 @@ static double firing_rate(size_t n, unsigned total)
 		s.left -= (int64_t)n;
 		if (s.left < 0) {
 			uint64_t seeded = s.rng;
-			_as_sample_alloc(&s, NULL, n);
+			s.left = _as_sample_alloc(&s, NULL, n);
 			fired += seeded != 0; /* the first call only seeds (rarely samples) */
 		}
 	}
@@ -77,8 +77,8 @@ __attribute__((noinline)) static void one_site(struct as_sample_tls *s, void **b
 	unsigned i;
 	for (i = 0; i < n; i++) {
 		blocks[i] = malloc(8192);
-		s->left = -1; /* every block sampled: exact weights */
-		_as_sample_alloc(s, blocks[i], 8192);
+		/* every block sampled: exact weights */
+		s->left = _as_sample_alloc(s, blocks[i], 8192);
 	}
 }
 
