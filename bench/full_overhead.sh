@@ -116,7 +116,8 @@ for c in s["configs"]:
     else:
         settled = "the CI straddles the target: not settled by this run"
     nsig = sum(1 for x in s["cells"] if x["config"] == c["id"] and x.get("significant"))
-    print("%-10s %.3fx time (%+.1f%%), CI %+.1f%% .. %+.1f%%, %d benchmarks, %d significant:"
+    # two decimals: the verdict compares the unrounded ratio with the target
+    print("%-10s %.4fx time (%+.2f%%), CI %+.1f%% .. %+.1f%%, %d benchmarks, %d significant:"
           " %s (%s)" % (c["allocator"], t, 100 * (t - 1), 100 * (lo - 1), 100 * (hi - 1),
                          g.get("k", 0), nsig, verdict, settled))
     failed += verdict == "FAIL"
