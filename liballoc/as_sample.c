@@ -38,7 +38,9 @@ struct sym {
 	uintptr_t saddr, fbase;
 };
 
-#define SYMS 16384
+#define SYMS 16384                      /* symbol cache index slots */
+#define SYMS_MAX (SYMS / 4 * 3)          /* entries: the index stays 3/4 full at most */
+#define SITES_MAX (AS_SAMPLE_SITES / 4 * 3)
 
 static struct {
 	int on;
@@ -55,9 +57,15 @@ static struct {
 	int lock;
 	uint64_t samples, dropped_samples, dropped_live, reentrant, reentrant_boot;
 	unsigned nsites, nlive;
-	struct site sites[AS_SAMPLE_SITES];
+	/* Hash indexes (entry + 1; 0: empty) over entries kept in the order
+	 * they came: a lookup touches one index slot, and the report walks
+	 * only the entries in use, so untouched .bss stays untouched. */
+	uint16_t site_slot[AS_SAMPLE_SITES];
+	struct site sites[SITES_MAX];
 	struct live live[AS_SAMPLE_LIVE];
-	struct sym syms[SYMS];
+	uint16_t sym_slot[SYMS];
+	unsigned nsyms;
+	struct sym syms[SYMS_MAX];
 	char line[8192]; /* one frame or one folded line */
 	char out[65536];  /* folded-file buffer */
 } S; /* zero-initialized: .bss, never in the file */
@@ -163,18 +171,19 @@ static struct site *site_get(const uintptr_t *ip, unsigned depth)
 	uint64_t h = stack_hash(ip, depth);
 	unsigned i = (unsigned)h & (AS_SAMPLE_SITES - 1), n;
 	for (n = 0; n < AS_SAMPLE_SITES; n++, i = (i + 1) & (AS_SAMPLE_SITES - 1)) {
-		struct site *s = &S.sites[i];
+		struct site *s;
 		unsigned k;
-		if (!s->hash) {
-			/* keep probes short: a table 3/4 full takes no new stacks */
-			if (S.nsites >= AS_SAMPLE_SITES / 4 * 3)
-				return NULL;
+		if (!S.site_slot[i]) {
+			if (S.nsites >= SITES_MAX)
+				return NULL; /* keep probes short: no new stacks */
+			s = &S.sites[S.nsites++];
+			S.site_slot[i] = (uint16_t)S.nsites;
 			s->hash = h;
 			s->depth = depth;
 			_as_memcpy(s->ip, ip, depth * sizeof *ip);
-			S.nsites++;
 			return s;
 		}
+		s = &S.sites[S.site_slot[i] - 1];
 		if (s->hash != h || s->depth != depth)
 			continue;
 		for (k = 0; k < depth && s->ip[k] == ip[k]; k++)
@@ -366,7 +375,7 @@ void _as_sample_child_after_fork(void)
 	unsigned i;
 	if (!S.on)
 		return;
-	for (i = 0; i < AS_SAMPLE_SITES; i++) {
+	for (i = 0; i < S.nsites; i++) {
 		S.sites[i].samples = 0;
 		S.sites[i].bytes = S.sites[i].count = 0;
 	}
@@ -472,12 +481,17 @@ static const struct sym *symbolize(uintptr_t addr)
 {
 	unsigned i = (unsigned)((addr * 0x9E3779B97F4A7C15ull) >> 50) & (SYMS - 1), n;
 	for (n = 0; n < SYMS; n++, i = (i + 1) & (SYMS - 1)) {
-		struct sym *s = &S.syms[i];
+		struct sym *s;
 		Dl_info info;
-		if (s->addr == addr)
-			return s;
-		if (s->addr)
+		if (S.sym_slot[i]) {
+			if (S.syms[S.sym_slot[i] - 1].addr == addr)
+				return &S.syms[S.sym_slot[i] - 1];
 			continue;
+		}
+		if (S.nsyms >= SYMS_MAX)
+			return NULL; /* more distinct addresses than entries: printed raw */
+		s = &S.syms[S.nsyms++];
+		S.sym_slot[i] = (uint16_t)S.nsyms;
 		s->addr = addr;
 		if (dladdr((void *)addr, &info)) {
 			s->sname = info.dli_sname;
@@ -489,7 +503,7 @@ static const struct sym *symbolize(uintptr_t addr)
 		}
 		return s;
 	}
-	return NULL; /* more distinct addresses than slots: printed raw */
+	return NULL;
 }
 
 struct buf {
@@ -569,8 +583,8 @@ void _as_sample_symbolize(void)
 	unsigned i, k;
 	if (!S.on)
 		return;
-	for (i = 0; i < AS_SAMPLE_SITES; i++)
-		for (k = 0; S.sites[i].hash && k < S.sites[i].depth; k++)
+	for (i = 0; i < S.nsites; i++)
+		for (k = 0; k < S.sites[i].depth; k++)
 			(void)symbolize(S.sites[i].ip[k] - 1);
 }
 
@@ -582,13 +596,13 @@ static uint64_t est(double v)
 /* The top AS_SAMPLE_TOP sites by bytes (by_live 0) or live bytes. */
 static unsigned top_sites(unsigned *idx, int by_live)
 {
-	static unsigned char taken[AS_SAMPLE_SITES];
+	static unsigned char taken[SITES_MAX];
 	unsigned n = 0, i;
 	_as_memset(taken, 0, sizeof taken);
 	while (n < AS_SAMPLE_TOP) {
 		double best = 0;
-		unsigned bi = AS_SAMPLE_SITES;
-		for (i = 0; i < AS_SAMPLE_SITES; i++) {
+		unsigned bi = SITES_MAX;
+		for (i = 0; i < S.nsites; i++) {
 			const struct site *s = &S.sites[i];
 			double v = by_live ? (s->live_samples ? s->live_bytes : 0) : s->bytes;
 			if (s->hash && !taken[i] && v > best) {
@@ -596,7 +610,7 @@ static unsigned top_sites(unsigned *idx, int by_live)
 				bi = i;
 			}
 		}
-		if (bi == AS_SAMPLE_SITES)
+		if (bi == SITES_MAX)
 			break;
 		taken[bi] = 1;
 		idx[n++] = bi;
@@ -669,7 +683,7 @@ int _as_sample_write_folded(const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return errno;
-	for (i = 0; i < AS_SAMPLE_SITES && !rc; i++) {
+	for (i = 0; i < S.nsites && !rc; i++) {
 		const struct site *s = &S.sites[i];
 		struct buf l = {S.line, sizeof S.line, 0};
 		char num[24];
