@@ -10,7 +10,7 @@
  * "single" as argv[1] forks them with no other thread running: oneTBB's
  * tbbmalloc registers no fork handlers, and a child forked while another
  * thread is inside it can spin forever in tbbmalloc's exit-time cleanup
- * (seen 1 in about 60 runs on 2 loaded cores with plain
+ * (seen on 2 loaded cores within 300 runs with plain
  * LD_PRELOAD=libtbbmalloc_proxy.so.2, libswap not loaded).
  *
  * as_check --reports 2+CHILDREN2 checks that every process wrote one.
