@@ -202,24 +202,9 @@ median() { # median FILE: median of the numbers in FILE, one a line
 		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# cg_split FILE: self Ir of libswap.so, from a callgrind out file (the cost
-# line after a calls= line is the callee's inclusive cost: not self).
+# cg_libswap_self FILE: self Ir of libswap.so's functions, summed.
 cg_libswap_self() {
-	awk '
-	function nm(v, map,   id, rest) {
-		if (v ~ /^\([0-9]+\)/) {
-			id = v; sub(/\).*/, ")", id)
-			rest = v; sub(/^\([0-9]+\) ?/, "", rest)
-			if (rest != "") map[id] = rest
-			return map[id]
-		}
-		return v
-	}
-	/^ob=/ { ob = nm(substr($0, 4), OB); next }
-	/^cob=/ { nm(substr($0, 5), OB); next }
-	/^calls=/ { skip = 1; next }
-	/^[0-9+*-]/ { if (skip) { skip = 0; next } if (ob ~ /\/libswap\.so$/) s += $2; next }
-	END { printf "%.0f\n", s }' "$1"
+	cg_fn_self "$1" | awk -F '\t' '$1 ~ /\(libswap\.so\)$/ { s += $2 } END { printf "%.0f\n", s }'
 }
 
 # cg_fn_self FILE: "function (object)<TAB>self Ir" for every function of a

@@ -151,11 +151,7 @@ static void atfork_child(void)
 static void strip_preload(const char *self_path)
 {
 	char **e;
-	const char *base = self_path;
-	const char *s;
-	for (s = self_path; *s; s++)
-		if (*s == '/')
-			base = s + 1;
+	const char *base = _as_basename(self_path);
 	for (e = environ; e && *e; e++) {
 		char *v, *out, *tok;
 		if (!_as_prefix(*e, "LD_PRELOAD=", (const char **)&v))

@@ -35,12 +35,9 @@ static struct {
 
 static const char *prog_name(void)
 {
-	const char *base = R.cmdline, *s;
+	const char *base = _as_basename(R.cmdline);
 	if (R.cmdlen <= 0)
 		return "unknown";
-	for (s = R.cmdline; *s; s++)
-		if (*s == '/')
-			base = s + 1;
 	return *base ? base : "unknown";
 }
 

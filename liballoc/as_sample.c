@@ -513,32 +513,20 @@ struct buf {
 
 static void put(struct buf *b, const char *s)
 {
-	while (*s && b->n + 1 < b->cap)
-		b->b[b->n++] = *s++;
-	b->b[b->n] = 0;
+	b->n += _as_strlcpy(b->b + b->n, s, b->cap - b->n);
 }
 
 static void put_hex(struct buf *b, uintptr_t v)
 {
-	char tmp[20];
-	int n = 0;
-	put(b, "0x");
+	char tmp[20], *p = tmp + sizeof tmp;
+	*--p = 0;
 	do {
-		tmp[n++] = "0123456789abcdef"[v & 15];
+		*--p = "0123456789abcdef"[v & 15];
 		v >>= 4;
 	} while (v);
-	while (n-- && b->n + 1 < b->cap)
-		b->b[b->n++] = tmp[n];
-	b->b[b->n] = 0;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *s, *b = path;
-	for (s = path; *s; s++)
-		if (*s == '/')
-			b = s + 1;
-	return b;
+	*--p = 'x';
+	*--p = '0';
+	put(b, p);
 }
 
 /* "sym+0xoff (module+0xoff)" for the call instruction (return address - 1);
@@ -552,7 +540,7 @@ static void frame_text(struct buf *b, uintptr_t ret, int shrt)
 		if (s && s->sname) {
 			put(b, s->sname);
 		} else if (mod) {
-			put(b, base_name(mod));
+			put(b, _as_basename(mod));
 			put(b, "+");
 			put_hex(b, a - s->fbase);
 		} else {

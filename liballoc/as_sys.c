@@ -23,6 +23,15 @@ int _as_streq(const char *a, const char *b)
 	return *a == *b;
 }
 
+const char *_as_basename(const char *path)
+{
+	const char *s, *b = path;
+	for (s = path; *s; s++)
+		if (*s == '/')
+			b = s + 1;
+	return b;
+}
+
 int _as_prefix(const char *s, const char *prefix, const char **rest)
 {
 	while (*prefix)

@@ -19,6 +19,8 @@ int _as_prefix(const char *s, const char *prefix, const char **rest);
 size_t _as_strlcpy(char *dst, const char *src, size_t cap);
 void _as_memcpy(void *dst, const void *src, size_t n);
 void _as_memset(void *dst, int c, size_t n);
+/* What follows the last '/' of path (all of it when there is none). */
+const char *_as_basename(const char *path);
 
 /* Decimal formatting into buf (at least 21 bytes); returns the length. */
 size_t _as_u64_dec(char *buf, uint64_t v);

@@ -92,10 +92,15 @@ int as_runs_append(const char *dir, const json_t *rec)
 int as_runs_read(const char *dir, int (*fn)(json_t *rec, void *arg), void *arg)
 {
 	char path[4096];
+	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
+	return as_jsonl_read(path, fn, arg);
+}
+
+int as_jsonl_read(const char *path, int (*fn)(json_t *rec, void *arg), void *arg)
+{
 	char *buf, *p, *nl;
 	size_t len;
 	int rc = 0;
-	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
 	buf = as_read_all(path, &len);
 	if (!buf)
 		return errno ? errno : EIO;

@@ -77,6 +77,9 @@ int as_runs_append(const char *dir, const json_t *rec);
  * Returns ENOENT when the file does not exist, another errno on read
  * errors. */
 int as_runs_read(const char *dir, int (*fn)(json_t *rec, void *arg), void *arg);
+/* The same for a JSON-lines file at path (a damaged line in the middle is
+ * skipped with a warning). */
+int as_jsonl_read(const char *path, int (*fn)(json_t *rec, void *arg), void *arg);
 
 /* Writes j to DIR/name atomically (temp file + rename); 0 or errno. */
 int as_json_write_file(const char *dir, const char *name, const json_t *j);

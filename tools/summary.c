@@ -329,30 +329,17 @@ static void add_record(struct as_dataset *d, const json_t *rec)
 	}
 }
 
+static int take_record(json_t *rec, void *arg)
+{
+	add_record(arg, rec);
+	return 0;
+}
+
 /* Reads a JSON-lines file of run records; a truncated last line (no newline)
  * is ignored, a damaged line in the middle is skipped with a warning. */
 static int load_runs(struct as_dataset *d, const char *path)
 {
-	size_t len;
-	char *buf = as_read_all(path, &len), *p, *nl;
-	if (!buf)
-		return errno ? errno : EIO;
-	for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
-		json_error_t e;
-		json_t *rec;
-		*nl = 0;
-		if (!*p)
-			continue;
-		rec = json_loads(p, 0, &e);
-		if (!rec) {
-			as_err("%s: line skipped: %s", path, e.text);
-			continue;
-		}
-		add_record(d, rec);
-		json_decref(rec);
-	}
-	free(buf);
-	return 0;
+	return as_jsonl_read(path, take_record, d);
 }
 
 /* The configurations and benchmarks the matrix declares, in its order. */
