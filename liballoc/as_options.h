@@ -52,7 +52,10 @@ enum as_opt_type {
 	  "full mode: also write the sampled stacks in folded form (flame graphs) to this path; "  \
 	  "%p is the pid, %e the program name")                                                     \
 	X(timeline_ms, "ALLOCSWAP_TIMELINE_MS", AS_OPT_MS, "10",                                   \
-	  "full mode: least milliseconds between two timeline points in the report; 0 turns it off")
+	  "full mode: least milliseconds between two timeline points in the report; 0 turns it off") \
+	X(cache, "ALLOCSWAP_CACHE", AS_OPT_PATH, "",                                               \
+	  "where `allocswap build` keeps the musl allocators and the Python builds (read by the "  \
+	  "CLI; libswap only accepts it)")
 
 struct as_options {
 	const char *allocator;
@@ -66,6 +69,7 @@ struct as_options {
 	uint64_t sample_bytes;
 	const char *sites;
 	uint64_t timeline_ms;
+	const char *cache;
 };
 
 struct as_option_info {
