@@ -44,6 +44,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "builds.h"
 #include "cli.h"
 #include "results.h"
 
@@ -54,15 +55,27 @@ void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 enum bench_suite_id { BENCH_SUITE_BUILTIN, BENCH_SUITE_PYPERFORMANCE, BENCH_SUITE_CMD };
 
+/* The libcs a matrix can have, in as_libcs[] order (glibc, musl). */
+#define BENCH_NLIBCS 2
+
+/* What the probe found for one allocator under one libc. */
+struct bench_alloc_libc {
+	int probed, ok;
+	char version[256];
+	char path[PATH_MAX];
+	char libc_version[32];
+};
+
 /* One value of the allocator axis. */
 struct bench_alloc {
 	char name[64];      /* the config's "allocator" field */
 	char spec[PATH_MAX]; /* what ALLOCSWAP_ALLOCATOR gets; "" for none (no preload) */
-	/* filled by the probe */
+	/* filled by the probe: under the first libc it loads in */
 	char version[256];
 	char path[PATH_MAX];
 	char libc[16];
 	char libc_version[32];
+	struct bench_alloc_libc by[BENCH_NLIBCS]; /* per libc, as_libcs[] order */
 };
 
 struct bench_cfg {
@@ -70,6 +83,7 @@ struct bench_cfg {
 	char id[256];
 	char label[160]; /* for people: the allocator and the axes that vary */
 	size_t alloc;    /* index into bench_matrix.allocs */
+	size_t py;       /* index into bench_matrix.pythons (0 for the cmd suite) */
 };
 
 struct bench_bench {
@@ -81,12 +95,16 @@ struct bench_bench {
 	unsigned n_s;
 };
 
-/* The non-allocator axes, in config-id order.  stats is libswap's own
- * ALLOCSWAP_STATS: not a property of the program under test but what
- * measuring it costs, so it is last (it varies fastest, and a mode's
- * configurations sit next to each other's in the order). */
+/* The non-allocator axes.  stats is libswap's own ALLOCSWAP_STATS: not a
+ * property of the program under test but what measuring it costs, so it is
+ * last (it varies fastest, and a mode's configurations sit next to each
+ * other's in the order).  python's values are resolved per libc
+ * (builds.h): "default" is host under glibc and the os build under musl;
+ * a cell whose Python is of another libc than the cell's is left out of
+ * the cross product, and so is an allocator that has no build for a libc
+ * (liballoc's table, or the probe). */
 enum bench_axis_id { BENCH_AX_LIBC, BENCH_AX_IMAGE, BENCH_AX_PYMALLOC, BENCH_AX_SECCOMP,
-		     BENCH_AX_STATS, BENCH_NAXES };
+		     BENCH_AX_PYTHON, BENCH_AX_STATS, BENCH_NAXES };
 
 struct bench_matrix {
 	enum bench_suite_id suite;
@@ -99,8 +117,13 @@ struct bench_matrix {
 	size_t nbenches;
 	unsigned long runs, values, warmups, warmup_runs;
 	double target_ms;
-	char python[PATH_MAX];
+	char python[PATH_MAX]; /* the first Python: calibration and the suite's list */
+	struct as_python *pythons; /* every Python of the matrix, resolved */
+	size_t npythons;
+	long *pymap; /* pymap[v * BENCH_NLIBCS + l]: the python of axis value v under libc l, or -1 */
 	char libswap[PATH_MAX];
+	char libswap_musl[PATH_MAX];
+	char musl_libpath[2 * PATH_MAX + 8]; /* LD_LIBRARY_PATH for musl's allocators */
 	char suite_path[PATH_MAX];
 	char scratch[PATH_MAX]; /* a private temporary directory for probes and calibration */
 	char *pyperf_args; /* extra arguments for `pyperformance run`, or NULL */
@@ -122,8 +145,23 @@ const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int 
 int bench_axis_check(enum bench_axis_id a, char *const *list);
 
 /* Builds m->cfgs as the cross product allocators x libc x image x pymalloc
- * x seccomp x stats (allocator outermost).  0 or ENOMEM. */
+ * x seccomp x python x stats (allocator outermost), without the cells that
+ * cannot run (see the axes above).  0, ENOMEM, or 2 after an error line
+ * when no cell is left. */
 int bench_configs(struct bench_matrix *m);
+
+/* Index of libc in as_libcs[], or -1. */
+int bench_libc_index(const char *libc);
+/* Can allocator a run under libc (liballoc's table; a path or "none" runs
+ * anywhere; and not refused by a probe)? */
+int bench_alloc_runs_on(const struct bench_alloc *a, const char *libc);
+/* Resolves the python axis against the libc axis into m->pythons and
+ * m->pymap; the cmd suite gets none.  0, or 2 after an error line. */
+int bench_pythons_resolve(struct bench_matrix *m);
+/* Builds what the matrix needs and is not cached (musl allocators, Python
+ * builds), with progress on stderr, and fills m->musl_libpath.  0, or 1
+ * after an error line. */
+int bench_builds_ready(struct bench_matrix *m, int dry_run);
 
 /* One process of the plan.  run < 0 is a warm-up round (not recorded). */
 struct bench_slot {
@@ -213,10 +251,12 @@ int bench_spawn(char *const argv[], char *const envp[], const char *out_path,
 /* The last non-empty line of a file, trimmed, into buf ("" if none). */
 void bench_last_line(const char *path, char *buf, size_t cap);
 
-/* Probes allocator a by running `python -I -S -c pass` (/bin/true for the
- * cmd suite) under libswap, its report in tmpdir; fills a's version, path
- * and libc.  0, or ENOENT with the reason in why. */
-int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, const char *tmpdir,
+/* Probes allocator a under libc l (as_libcs[] index) by running `python -I
+ * -S -c pass` with a Python of that libc (/bin/true for the cmd suite)
+ * under libswap, its report in tmpdir; fills a->by[l] (and a's version,
+ * path and libc when it is the first libc it loads in).  0, or ENOENT with
+ * the reason in why. */
+int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, int l, const char *tmpdir,
 		char *why, size_t cap);
 
 
@@ -282,9 +322,11 @@ struct bench_suite {
 	json_t *(*list)(struct bench_matrix *m);
 	/* Sets b->loops; 0, or 1 after an error line. */
 	int (*calibrate)(struct bench_matrix *m, struct bench_bench *b, const char *tmpdir);
-	/* The argv of one process; out is a file for its result.  A
-	 * NULL-terminated malloc'd array (one block), or NULL. */
-	char **(*argv)(const struct bench_matrix *m, const struct bench_bench *b, const char *out);
+	/* The argv of one process run by python (NULL for the cmd suite); out
+	 * is a file for its result.  A NULL-terminated malloc'd array (one
+	 * block), or NULL. */
+	char **(*argv)(const struct bench_matrix *m, const struct bench_bench *b, const char *python,
+		       const char *out);
 	/* Whether the process's stdout is its result (else the process writes
 	 * out itself and its stdout is discarded). */
 	int stdout_is_result;

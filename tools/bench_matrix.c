@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "as_backend.h"
 
 /* One value an axis knows.  why_not is NULL for a value that runs here;
  * otherwise it says what is missing.  prefix: the value is a prefix
@@ -17,10 +20,14 @@ struct axis_value {
 
 static const struct axis_value libc_values[] = {
 	{"glibc", NULL, 0},
-	{"musl",
-	 "a musl Python (and musl builds of the allocators) is not built yet; it comes with the "
-	 "musl issue, and until then only glibc runs here",
-	 0},
+	{"musl", NULL, 0},
+	{NULL, NULL, 0},
+};
+
+/* Pythons are names or paths, checked by bench_pythons_resolve; any word
+ * passes here. */
+static const struct axis_value python_values[] = {
+	{"", NULL, 1},
 	{NULL, NULL, 0},
 };
 
@@ -68,6 +75,7 @@ static const struct axis {
 	[BENCH_AX_IMAGE] = {"image", image_values},
 	[BENCH_AX_PYMALLOC] = {"pymalloc", pymalloc_values},
 	[BENCH_AX_SECCOMP] = {"seccomp", seccomp_values},
+	[BENCH_AX_PYTHON] = {"python", python_values},
 	[BENCH_AX_STATS] = {"stats", stats_values},
 };
 _Static_assert(sizeof axes / sizeof axes[0] == BENCH_NAXES, "one table row per axis");
@@ -81,7 +89,11 @@ const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int 
 {
 	switch (a) {
 	case BENCH_AX_LIBC:
-		return "glibc";
+		/* the quick matrix answers "glibc or musl?" too (DESIGN.md 4);
+		 * the cmd suite runs the host's programs */
+		return quick && s != BENCH_SUITE_CMD ? "glibc,musl" : "glibc";
+	case BENCH_AX_PYTHON:
+		return "default";
 	case BENCH_AX_IMAGE:
 		return "host";
 	case BENCH_AX_PYMALLOC:
@@ -175,7 +187,146 @@ void bench_matrix_free(struct bench_matrix *m)
 		free(m->axis[a]);
 	free(m->allocs);
 	free(m->cfgs);
+	free(m->pythons);
+	free(m->pymap);
 	memset(m, 0, sizeof *m);
+}
+
+int bench_libc_index(const char *libc)
+{
+	int i;
+	for (i = 0; as_libcs[i] && i < BENCH_NLIBCS; i++)
+		if (!strcmp(as_libcs[i], libc))
+			return i;
+	return -1;
+}
+
+int bench_alloc_runs_on(const struct bench_alloc *a, const char *libc)
+{
+	int l = bench_libc_index(libc);
+	size_t i;
+	if (l < 0)
+		return 0;
+	if (a->by[l].probed && !a->by[l].ok)
+		return 0;
+	if (!a->spec[0] || strchr(a->spec, '/'))
+		return 1;
+	for (i = 0; i < _as_backend_count; i++)
+		if (!strcmp(_as_backend_table[i].name, a->spec))
+			return as_has_word(_as_backend_table[i].libcs, libc);
+	return 0;
+}
+
+int bench_pythons_resolve(struct bench_matrix *m)
+{
+	char **pv = m->axis[BENCH_AX_PYTHON], **lv = m->axis[BENCH_AX_LIBC];
+	size_t v, nv = 0, k;
+	free(m->pythons);
+	free(m->pymap);
+	m->pythons = NULL;
+	m->pymap = NULL;
+	m->npythons = 0;
+	while (pv[nv])
+		nv++;
+	m->pymap = malloc((nv ? nv : 1) * BENCH_NLIBCS * sizeof *m->pymap);
+	m->pythons = calloc(nv * BENCH_NLIBCS + 1, sizeof *m->pythons);
+	if (!m->pymap || !m->pythons)
+		return ENOMEM;
+	for (v = 0; v < nv * BENCH_NLIBCS; v++)
+		m->pymap[v] = -1;
+	if (m->suite == BENCH_SUITE_CMD) {
+		if (strcmp(pv[0], "default") || pv[1])
+			return as_usage_err("bench", "--python does not apply to --suite cmd (the "
+						     "commands say what they run)");
+		return 0;
+	}
+	for (v = 0; v < nv; v++) {
+		char why[1024] = "";
+		int used = 0;
+		for (k = 0; lv[k]; k++) {
+			struct as_python py;
+			const char *want = pv[v];
+			int l = bench_libc_index(lv[k]), rc;
+			size_t j;
+			if (!strcmp(want, "default"))
+				want = !strcmp(lv[k], "musl") ? "os" : "host";
+			rc = as_python_resolve(want, lv[k], &py, why, sizeof why);
+			if (rc == EXDEV)
+				continue; /* a Python of the other libc: not this cell */
+			if (rc) {
+				bench_err("%s", why);
+				return 2;
+			}
+			for (j = 0; j < m->npythons; j++)
+				if (!strcmp(m->pythons[j].name, py.name))
+					m->pymap[v * BENCH_NLIBCS + (size_t)l] = (long)j;
+			if (m->pymap[v * BENCH_NLIBCS + (size_t)l] < 0) {
+				m->pythons[m->npythons] = py;
+				m->pymap[v * BENCH_NLIBCS + (size_t)l] = (long)m->npythons++;
+			}
+			used = 1;
+		}
+		if (!used) {
+			bench_err("%s, and --libc has no other", why);
+			return 2;
+		}
+	}
+	if (m->npythons)
+		snprintf(m->python, sizeof m->python, "%s", m->pythons[0].path);
+	return 0;
+}
+
+int bench_builds_ready(struct bench_matrix *m, int dry_run)
+{
+	size_t i;
+	int musl = 0;
+	for (i = 0; m->axis[BENCH_AX_LIBC][i]; i++)
+		musl |= !strcmp(m->axis[BENCH_AX_LIBC][i], "musl");
+	if (musl) {
+		/* the musl builds of the named allocators that have one */
+		for (i = 0; i < m->nallocs; i++) {
+			struct as_build b;
+			char target[96];
+			if (!m->allocs[i].spec[0] || strchr(m->allocs[i].spec, '/') ||
+			    !strcmp(m->allocs[i].spec, "system") ||
+			    !bench_alloc_runs_on(&m->allocs[i], "musl"))
+				continue;
+			snprintf(target, sizeof target, "musl-%.80s", m->allocs[i].spec);
+			if (dry_run) {
+				if (as_build_get(target, &b) == 0 && !b.built)
+					bench_err("note: %s is not built yet; a real run builds it first",
+						  target);
+				as_build_clear(&b);
+				continue;
+			}
+			if (as_build_ensure(target, 0, &b)) {
+				as_build_clear(&b);
+				return 1;
+			}
+			as_build_clear(&b);
+		}
+		as_build_musl_libpath(m->musl_libpath, sizeof m->musl_libpath);
+	}
+	for (i = 0; i < m->npythons; i++) {
+		if (dry_run) {
+			if (m->pythons[i].build[0] && access(m->pythons[i].path, X_OK))
+				bench_err("note: Python %s is not built yet; a real run builds it "
+					  "first (allocswap build %s)",
+					  m->pythons[i].name, m->pythons[i].build);
+			continue;
+		}
+		if (as_python_ready(&m->pythons[i], 0))
+			return 1;
+	}
+	/* the Python that lists and calibrates the suite: the first one that
+	 * is there (a dry run does not build), else the host's */
+	m->python[0] = 0;
+	for (i = 0; i < m->npythons && !m->python[0]; i++)
+		if (access(m->pythons[i].path, X_OK) == 0)
+			snprintf(m->python, sizeof m->python, "%s", m->pythons[i].path);
+	if (!m->python[0] && m->suite != BENCH_SUITE_CMD)
+		snprintf(m->python, sizeof m->python, "%s", as_python_path());
+	return 0;
 }
 
 int bench_configs(struct bench_matrix *m)
@@ -196,17 +347,32 @@ int bench_configs(struct bench_matrix *m)
 	for (a = 0; a < m->nallocs; a++) {
 		memset(idx, 0, sizeof idx);
 		for (;;) {
-			struct bench_cfg *c = &m->cfgs[m->ncfgs++];
-			snprintf(c->c.allocator, sizeof c->c.allocator, "%s", m->allocs[a].name);
-			snprintf(c->c.libc, sizeof c->c.libc, "%s", m->axis[BENCH_AX_LIBC][idx[0]]);
-			snprintf(c->c.image, sizeof c->c.image, "%s", m->axis[BENCH_AX_IMAGE][idx[1]]);
-			snprintf(c->c.pymalloc, sizeof c->c.pymalloc, "%s",
-				 m->axis[BENCH_AX_PYMALLOC][idx[2]]);
-			snprintf(c->c.seccomp, sizeof c->c.seccomp, "%s",
-				 m->axis[BENCH_AX_SECCOMP][idx[3]]);
-			snprintf(c->c.stats, sizeof c->c.stats, "%s", m->axis[BENCH_AX_STATS][idx[4]]);
-			as_config_id(&c->c, c->id, sizeof c->id);
-			c->alloc = a;
+			struct bench_cfg *c = &m->cfgs[m->ncfgs];
+			const char *libc = m->axis[BENCH_AX_LIBC][idx[BENCH_AX_LIBC]];
+			int l = bench_libc_index(libc);
+			long py = m->suite == BENCH_SUITE_CMD
+					  ? 0
+					  : m->pymap[idx[BENCH_AX_PYTHON] * BENCH_NLIBCS + (size_t)l];
+			if (bench_alloc_runs_on(&m->allocs[a], libc) && py >= 0) {
+				memset(c, 0, sizeof *c);
+				snprintf(c->c.allocator, sizeof c->c.allocator, "%s", m->allocs[a].name);
+				snprintf(c->c.libc, sizeof c->c.libc, "%s", libc);
+				snprintf(c->c.image, sizeof c->c.image, "%s",
+					 m->axis[BENCH_AX_IMAGE][idx[BENCH_AX_IMAGE]]);
+				snprintf(c->c.pymalloc, sizeof c->c.pymalloc, "%s",
+					 m->axis[BENCH_AX_PYMALLOC][idx[BENCH_AX_PYMALLOC]]);
+				snprintf(c->c.seccomp, sizeof c->c.seccomp, "%s",
+					 m->axis[BENCH_AX_SECCOMP][idx[BENCH_AX_SECCOMP]]);
+				snprintf(c->c.stats, sizeof c->c.stats, "%s",
+					 m->axis[BENCH_AX_STATS][idx[BENCH_AX_STATS]]);
+				snprintf(c->c.python, sizeof c->c.python, "%s",
+					 m->suite == BENCH_SUITE_CMD ? AS_PYTHON_DEFAULT
+								     : m->pythons[py].name);
+				as_config_id(&c->c, c->id, sizeof c->id);
+				c->alloc = a;
+				c->py = (size_t)py;
+				m->ncfgs++;
+			}
 			/* odometer over the other axes, the last one fastest */
 			for (k = BENCH_NAXES; k-- > 0;) {
 				if (m->axis[k][++idx[k]])
@@ -217,11 +383,16 @@ int bench_configs(struct bench_matrix *m)
 				break;
 		}
 	}
+	if (!m->ncfgs) {
+		bench_err("no configuration of the matrix can run: no allocator has a build for "
+			  "the libcs asked for (allocswap list says which run where)");
+		return 2;
+	}
 	/* labels: "jemalloc", or "jemalloc pymalloc=off" when pymalloc varies */
 	for (k = 0; k < m->ncfgs; k++) {
 		struct bench_cfg *c = &m->cfgs[k];
-		const char *vals[BENCH_NAXES] = {c->c.libc, c->c.image, c->c.pymalloc, c->c.seccomp,
-						 c->c.stats};
+		const char *vals[BENCH_NAXES] = {c->c.libc,     c->c.image,  c->c.pymalloc,
+						 c->c.seccomp,  c->c.python, c->c.stats};
 		size_t len = (size_t)snprintf(c->label, sizeof c->label, "%s", c->c.allocator);
 		for (ax = 0; ax < BENCH_NAXES; ax++)
 			if (m->axis[ax][0] && m->axis[ax][1] && len < sizeof c->label)
@@ -327,11 +498,21 @@ void bench_env(const struct bench_matrix *m, const struct bench_cfg *c, const ch
 	       struct as_env *env)
 {
 	const struct bench_alloc *a = &m->allocs[c->alloc];
+	int musl = !strcmp(c->c.libc, "musl");
 	/* nothing in the caller's environment changes the experiment */
 	bench_env_plain(env);
-	/* libc: glibc is the host; musl would pick its own libswap and Python */
+	/* libc: each has its own libswap build; musl's allocators are found
+	 * through LD_LIBRARY_PATH (musl's loader searches it for the soname
+	 * libswap dlopens) */
+	if (musl && m->musl_libpath[0]) {
+		const char *old = as_env_get(env, "LD_LIBRARY_PATH");
+		char buf[sizeof m->musl_libpath + 4096];
+		snprintf(buf, sizeof buf, "%s%s%s", m->musl_libpath, old && *old ? ":" : "",
+			 old ? old : "");
+		as_env_set(env, "LD_LIBRARY_PATH", buf);
+	}
 	if (a->spec[0])
-		as_env_preload(env, m->libswap, a->spec,
+		as_env_preload(env, musl ? m->libswap_musl : m->libswap, a->spec,
 			       c->c.stats[0] ? c->c.stats : AS_STATS_DEFAULT, report);
 	if (!strcmp(c->c.pymalloc, "off"))
 		as_env_set(env, "PYTHONMALLOC", "malloc");

@@ -147,6 +147,54 @@ static json_t *allocators_json(const struct bench_matrix *m)
 	return j;
 }
 
+/* {"musl": {"jemalloc": {"version", "path"}, ...}, "glibc": {...}}: what
+ * the probe found loaded under each libc. */
+static json_t *allocators_by_libc_json(const struct bench_matrix *m)
+{
+	json_t *j = json_object();
+	size_t i, l;
+	for (l = 0; l < BENCH_NLIBCS; l++) {
+		json_t *one = json_object();
+		for (i = 0; i < m->nallocs; i++) {
+			const struct bench_alloc_libc *b = &m->allocs[i].by[l];
+			if (!b->ok)
+				continue;
+			json_object_set_new(one, m->allocs[i].name,
+					    json_pack("{s:s?, s:s?}", "version",
+						      b->version[0] ? b->version : NULL, "path",
+						      b->path[0] ? b->path : NULL));
+		}
+		if (json_object_size(one))
+			json_object_set_new(j, as_libcs[l], one);
+		else
+			json_decref(one);
+	}
+	return j;
+}
+
+/* The Pythons of the matrix (results.h): builds with their size and build
+ * time, the host's with its version. */
+static json_t *pythons_json(const struct bench_matrix *m, const char *host_version)
+{
+	json_t *j = json_object();
+	size_t i;
+	for (i = 0; i < m->npythons; i++) {
+		json_t *p = as_python_json(&m->pythons[i]);
+		if (!json_object_get(p, "version")) {
+			char *v = !strcmp(m->pythons[i].path, m->python) || !m->scratch[0]
+					  ? NULL
+					  : bench_python_version(m->pythons[i].path, m->scratch);
+			json_object_set_new(p, "version",
+					    json_string(v ? v : !strcmp(m->pythons[i].path, m->python)
+									? host_version
+									: ""));
+			free(v);
+		}
+		json_object_set_new(j, m->pythons[i].name, p);
+	}
+	return j;
+}
+
 json_t *bench_command_json(int argc, char **argv)
 {
 	json_t *c = json_array();
@@ -162,7 +210,7 @@ json_t *bench_meta_new(const struct bench_matrix *m, json_t *suite_info, json_t 
 {
 	char now[32];
 	json_t *j = json_object(), *libcs = json_object();
-	size_t i;
+	size_t i, l;
 	json_object_set_new(j, "schema", json_string(AS_BENCH_SCHEMA));
 	json_object_set_new(j, "allocswap", json_pack("{s:s, s:s}", "version", ALLOCSWAP_CLI_VERSION,
 						      "commit", ALLOCSWAP_CLI_COMMIT));
@@ -176,11 +224,14 @@ json_t *bench_meta_new(const struct bench_matrix *m, json_t *suite_info, json_t 
 				    json_pack("{s:s, s:s?}", "path", m->python, "version", python_version));
 	json_object_set_new(libcs, "glibc", json_string(gnu_get_libc_version()));
 	for (i = 0; i < m->nallocs; i++)
-		if (m->allocs[i].libc_version[0])
-			json_object_set_new(libcs, m->allocs[i].libc,
-					    json_string(m->allocs[i].libc_version));
+		for (l = 0; l < BENCH_NLIBCS; l++)
+			if (m->allocs[i].by[l].ok && m->allocs[i].by[l].libc_version[0])
+				json_object_set_new(libcs, as_libcs[l],
+						    json_string(m->allocs[i].by[l].libc_version));
 	json_object_set_new(j, "libcs", libcs);
 	json_object_set_new(j, "allocators", allocators_json(m));
+	json_object_set_new(j, "allocators_by_libc", allocators_by_libc_json(m));
+	json_object_set_new(j, "pythons", pythons_json(m, python_version));
 	json_object_set_new(j, "libswap", m->libswap[0] ? json_string(m->libswap) : json_null());
 	json_object_set_new(j, "environment", bench_env_json());
 	json_object_set_new(suite_info, "name", json_string(bench_suites[m->suite].name));

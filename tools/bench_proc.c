@@ -266,6 +266,15 @@ int bench_report_check(const struct bench_matrix *m, const struct bench_cfg *c,
 			 a->name);
 		return 1;
 	}
+	{
+		const char *libc = json_string_value(json_object_get(json_object_get(report, "libc"),
+								      "name"));
+		if (c->c.libc[0] && libc && strcmp(libc, c->c.libc)) {
+			snprintf(why, cap, "a %s process was asked for, a %s process ran",
+				 c->c.libc, libc);
+			return 1;
+		}
+	}
 	/* the stats axis is part of the experiment too: a process measured in
 	 * another mode than asked would compare the wrong things */
 	mode = json_string_value(json_object_get(report, "stats_mode"));
@@ -279,27 +288,45 @@ int bench_report_check(const struct bench_matrix *m, const struct bench_cfg *c,
 
 /* ---- the probe --------------------------------------------------------------- */
 
-int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, const char *tmpdir,
+int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, int l, const char *tmpdir,
 		char *why, size_t cap)
 {
 	char report[PATH_MAX + 32], err[PATH_MAX + 32], line[512];
-	char *py_argv[] = {(char *)m->python, "-I", "-S", "-c", "pass", NULL};
+	const char *python = NULL;
+	char *py_argv[] = {NULL, "-I", "-S", "-c", "pass", NULL};
 	char *sh_argv[] = {"/bin/true", NULL}; /* dash leaves by _exit: no report */
+	struct bench_alloc_libc *by = &a->by[l];
 	struct as_env env;
 	struct bench_proc p;
 	struct bench_cfg c;
 	json_t *j, *al, *lc;
+	size_t i;
 	int rc;
 
-	snprintf(a->libc, sizeof a->libc, "glibc");
-	if (!a->spec[0])
+	by->probed = 1;
+	by->ok = 0;
+	if (!a->spec[0]) {
+		by->ok = 1;
+		if (!a->libc[0])
+			snprintf(a->libc, sizeof a->libc, "%s", as_libcs[l]);
 		return 0; /* "none": nothing to load */
+	}
+	/* a Python of that libc (the matrix has one for every libc it runs) */
+	for (i = 0; i < m->npythons && !python; i++)
+		if (!strcmp(m->pythons[i].libc, as_libcs[l]))
+			python = m->pythons[i].path;
+	if (m->suite != BENCH_SUITE_CMD && !python) {
+		snprintf(why, cap, "no %s Python in the matrix to probe with", as_libcs[l]);
+		return ENOENT;
+	}
+	py_argv[0] = (char *)python;
 	snprintf(report, sizeof report, "%s/probe.json", tmpdir);
 	snprintf(err, sizeof err, "%s/probe.err", tmpdir);
 	unlink(report);
 	memset(&c, 0, sizeof c);
 	c.alloc = (size_t)(a - m->allocs);
 	snprintf(c.c.pymalloc, sizeof c.c.pymalloc, "on");
+	snprintf(c.c.libc, sizeof c.c.libc, "%s", as_libcs[l]);
 	bench_env(m, &c, report, &env);
 	rc = bench_spawn(m->suite == BENCH_SUITE_CMD ? sh_argv : py_argv, env.v, NULL, err, &p);
 	as_env_free(&env);
@@ -327,19 +354,19 @@ int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, const char 
 	}
 	al = json_object_get(j, "allocator");
 	lc = json_object_get(j, "libc");
-	snprintf(a->version, sizeof a->version, "%s",
-		 json_string_value(json_object_get(al, "version")) ?
-			 json_string_value(json_object_get(al, "version")) :
-			 "");
-	snprintf(a->path, sizeof a->path, "%s",
-		 json_string_value(json_object_get(al, "path")) ?
-			 json_string_value(json_object_get(al, "path")) :
-			 "");
-	if (json_string_value(json_object_get(lc, "name")))
-		snprintf(a->libc, sizeof a->libc, "%s", json_string_value(json_object_get(lc, "name")));
-	if (json_string_value(json_object_get(lc, "version")))
-		snprintf(a->libc_version, sizeof a->libc_version, "%s",
-			 json_string_value(json_object_get(lc, "version")));
+#define JS(o, k) (json_string_value(json_object_get(o, k)) ? json_string_value(json_object_get(o, k)) : "")
+	snprintf(by->version, sizeof by->version, "%s", JS(al, "version"));
+	snprintf(by->path, sizeof by->path, "%s", JS(al, "path"));
+	snprintf(by->libc_version, sizeof by->libc_version, "%s", JS(lc, "version"));
+#undef JS
+	by->ok = 1;
+	if (!a->libc[0]) {
+		/* the allocator's own fields: the first libc it loads in */
+		snprintf(a->version, sizeof a->version, "%s", by->version);
+		snprintf(a->path, sizeof a->path, "%s", by->path);
+		snprintf(a->libc, sizeof a->libc, "%s", as_libcs[l]);
+		snprintf(a->libc_version, sizeof a->libc_version, "%s", by->libc_version);
+	}
 	json_decref(j);
 	return 0;
 }

@@ -126,6 +126,9 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 			 * all got counters */
 			if (a == BENCH_AX_STATS && !*v)
 				v = AS_STATS_DEFAULT;
+			/* ... and from before the python axis: the host's */
+			if (a == BENCH_AX_PYTHON && !*v)
+				v = AS_PYTHON_DEFAULT;
 			for (k = 0; k < nv; k++)
 				if (!strcmp(vals[k], v))
 					break;
@@ -161,8 +164,10 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 		if ((rc = bench_axis_check((enum bench_axis_id)a, m->axis[a])))
 			return rc;
 	}
-	if (bench_configs(m))
-		return ENOMEM;
+	if ((rc = bench_pythons_resolve(m)))
+		return rc;
+	if ((rc = bench_configs(m)))
+		return rc;
 	/* the configurations must come out as meta.json lists them */
 	json_array_foreach (cfgs, i, c) {
 		if (i >= m->ncfgs || strcmp(m->cfgs[i].id, jstr(c, "id"))) {
@@ -252,9 +257,6 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 		snprintf(buf, sizeof buf, "%g", o->target_ms);
 		return resume_mismatch(dir, "--target-ms", buf, "another target");
 	}
-	if (o->python && strcmp(o->python, jstr(json_object_get(meta, "python"), "path")))
-		return resume_mismatch(dir, "--python", o->python,
-				       jstr(json_object_get(meta, "python"), "path"));
 	if (m->suite != BENCH_SUITE_CMD)
 		snprintf(m->python, sizeof m->python, "%s",
 			 jstr(json_object_get(meta, "python"), "path"));

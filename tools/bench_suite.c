@@ -199,10 +199,11 @@ static char **make_argv(const char *const *words, size_t n)
 }
 
 static char **builtin_argv(const struct bench_matrix *m, const struct bench_bench *b,
+			   const char *python,
 			   const char *out)
 {
 	char loops[32], values[32], warm[32];
-	const char *w[] = {m->python, m->suite_path, "run", b->name, "--loops", loops, "--values",
+	const char *w[] = {python, m->suite_path, "run", b->name, "--loops", loops, "--values",
 			   values, "--warmups", warm};
 	(void)out;
 	snprintf(loops, sizeof loops, "%lu", b->loops);
@@ -252,10 +253,12 @@ static int cmd_calibrate(struct bench_matrix *m, struct bench_bench *b, const ch
 	return 0;
 }
 
-static char **cmd_argv(const struct bench_matrix *m, const struct bench_bench *b, const char *out)
+static char **cmd_argv(const struct bench_matrix *m, const struct bench_bench *b,
+		       const char *python, const char *out)
 {
 	const char *w[] = {"/bin/sh", "-c", b->cmd};
 	(void)m;
+	(void)python;
 	(void)out;
 	return make_argv(w, 3);
 }
@@ -338,9 +341,10 @@ static int pyperf_calibrate(struct bench_matrix *m, struct bench_bench *b, const
 }
 
 static char **pyperf_argv(const struct bench_matrix *m, const struct bench_bench *b,
+			  const char *python,
 			  const char *out)
 {
-	const char *w[64] = {m->python, "-m", "pyperformance", "run", "--inherit-environ",
+	const char *w[64] = {python, "-m", "pyperformance", "run", "--inherit-environ",
 			     BENCH_INHERIT_ENVIRON, "-b", b->name, "-o", out};
 	size_t n = 10;
 	char *extra = m->pyperf_args ? strdup(m->pyperf_args) : NULL, *tok, **v;

@@ -28,8 +28,9 @@ const char as_usage_bench[] =
 	"       allocswap bench --resume DIR [OPTIONS]\n"
 	"\n"
 	"Runs every benchmark of a suite under every configuration (allocator x libc\n"
-	"x image x pymalloc x seccomp x stats), one process per sample, configurations\n"
-	"interleaved process by process (the order rotates: none is always first).\n"
+	"x image x pymalloc x seccomp x python x stats), one process per sample,\n"
+	"configurations interleaved process by process (the order rotates: none is\n"
+	"always first).\n"
 	"Each process is appended to DIR/runs.jsonl as it finishes, with its libswap\n"
 	"report; DIR/meta.json says where the results came from.  A run that fails is\n"
 	"recorded as failed and the matrix goes on.  Then: allocswap report DIR.\n"
@@ -39,15 +40,16 @@ const char as_usage_bench[] =
 	"                         tbbmalloc, none (no preload: the baseline), or a .so\n"
 	"                         path (LABEL=PATH names it).  Default: every allocator\n"
 	"                         that loads here (the others are skipped with a note)\n"
-	"      --libc LIST        glibc (musl is not built yet)\n"
+	"      --libc LIST        glibc, musl (default glibc; glibc,musl with --quick).\n"
+	"                         A cell runs libswap, allocators and Python of its\n"
+	"                         libc; missing musl builds are made first (see\n"
+	"                         allocswap build)\n"
 	"      --image LIST       host (rootfs:, docker:, podman: are not wired in yet)\n"
 	"      --pymalloc LIST    on, off (off: PYTHONMALLOC=malloc).  Default on,off;\n"
 	"                         on with --quick and --suite cmd\n"
 	"      --seccomp LIST     none (default and unconfined are not built yet)\n"
 	"      --stats LIST       off, counters, full: libswap's ALLOCSWAP_STATS in each\n"
-	"                         process (default counters).  counters,full measures\n"
-	"                         what full mode costs: report compares each mode with\n"
-	"                         counters\n"
+	"                         process (default counters)\n"
 	"Suite:\n"
 	"      --suite NAME       builtin (default, stdlib only), pyperformance (when\n"
 	"                         installed; LD_PRELOAD, PYTHONMALLOC, ALLOCSWAP_* reach\n"
@@ -56,7 +58,10 @@ const char as_usage_bench[] =
 	"      --cmd 'CMD'        benchmark a /bin/sh command; its wall time is the\n"
 	"                         sample.  Implies --suite cmd; may be repeated\n"
 	"      --name NAME        names the n-th --cmd (default cmd, or cmd1, cmd2...)\n"
-	"      --python PATH      default $ALLOCSWAP_CLI_PYTHON or /usr/bin/python3\n"
+	"      --python LIST      host (/usr/bin/python3), a flag set built per libc\n"
+	"                         (os, o3lto), a build (musl-os) or a path; a cell\n"
+	"                         runs one of its libc.  Default: host under glibc,\n"
+	"                         os under musl\n"
 	"      --pyperformance-args 'ARGS'  more arguments for 'pyperformance run'\n"
 	"Repetitions:\n"
 	"      --runs N           recorded processes per cell (default 10, quick 5)\n"
@@ -70,16 +75,15 @@ const char as_usage_bench[] =
 	"                         for every configuration (default 100, quick 50)\n"
 	"      --loops N          no calibration: N loops everywhere\n"
 	"      --quick            --runs 5 --values 2 --warmup-runs 0 --target-ms 50\n"
-	"                         --pymalloc on (pyperformance: --fast); 6 allocators x\n"
-	"                         26 benchmarks took 4 minutes on 2 cores\n"
+	"                         --pymalloc on --libc glibc,musl (pyperformance: --fast)\n"
 	"Output:\n"
 	"  -o, --output DIR       default results/YYYYmmdd-HHMMSS\n"
 	"      --resume DIR       run what DIR/runs.jsonl lacks; the matrix comes from\n"
 	"                         DIR/meta.json, and matrix options given too must agree\n"
 	"                         (--warmup-runs may differ)\n"
 	"      --dry-run          print the matrix and the order, one line per process\n"
-	"  -q, --quiet            no progress (on a terminal: one line with an ETA;\n"
-	"                         otherwise one line per round; failures always)\n"
+	"  -q, --quiet            no progress (else a line with an ETA on a terminal,\n"
+	"                         a line per round otherwise)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 matrix complete (failed runs are results), 1 results not\n"
@@ -90,7 +94,8 @@ const char as_usage_bench[] =
 	"  allocswap bench --quick\n"
 	"  allocswap bench -a system,jemalloc --bench serialization,stress -o out\n"
 	"  allocswap bench --resume out\n"
-	"  allocswap bench -a none,system --cmd 'python3 app.py' --runs 20\n";
+	"  allocswap bench -a none,system --cmd 'python3 app.py' --runs 20\n"
+	"  allocswap bench -a system,jemalloc,mimalloc --libc glibc,musl --python os,o3lto\n";
 
 /* ---- options ---------------------------------------------------------------- */
 
@@ -208,7 +213,7 @@ static int parse_opts(int argc, char **argv, struct bench_request *o)
 				return as_usage_err("bench", "at most %d --name", BENCH_MAX_CMDS);
 			o->names[o->nnames++] = val;
 			break;
-		case O_PYTHON: o->python = val; break;
+		case O_PYTHON: o->axis[BENCH_AX_PYTHON] = val; break;
 		case O_PYPERF_ARGS: o->pyperf_args = val; break;
 		case O_OUTPUT: o->output = val; break;
 		case O_RESUME: o->resume = val; break;
@@ -375,25 +380,62 @@ static int allocs_from_list(struct bench_matrix *m, const char *list, int *expli
 	return rc;
 }
 
-/* Probes every allocator; drops the unavailable ones that were not asked
- * for by name.  0 or 2. */
+/* Is a Python of libc there to run (the cmd suite needs none)? */
+static int libc_python_here(const struct bench_matrix *m, const char *libc)
+{
+	size_t i;
+	if (m->suite == BENCH_SUITE_CMD)
+		return 1;
+	for (i = 0; i < m->npythons; i++)
+		if (!strcmp(m->pythons[i].libc, libc) && access(m->pythons[i].path, X_OK) == 0)
+			return 1;
+	return 0;
+}
+
+/* Probes every allocator under every libc of the matrix that it has a
+ * build for; drops what does not load and was not asked for by name (an
+ * allocator asked for by name must load under at least one libc; under
+ * another its cells are left out, with a note).  0 or 2. */
 static int probe_allocs(struct run_state *st, int explicit_)
 {
 	struct bench_matrix *m = &st->m;
-	size_t i, k = 0;
+	size_t i, k = 0, l;
 	for (i = 0; i < m->nallocs; i++) {
-		char why[512];
-		if (bench_probe(m, &m->allocs[i], m->scratch, why, sizeof why)) {
+		struct bench_alloc *a = &m->allocs[i];
+		char why[512] = "", whyall[1200] = "";
+		int any = 0;
+		for (l = 0; m->axis[BENCH_AX_LIBC][l]; l++) {
+			const char *libc = m->axis[BENCH_AX_LIBC][l];
+			int li = bench_libc_index(libc);
+			if (!bench_alloc_runs_on(a, libc))
+				continue;
+			if (st->o.dry_run && !libc_python_here(m, libc)) {
+				any = 1; /* not built yet: the table says it will run */
+				continue;
+			}
+			if (!bench_probe(m, a, li, m->scratch, why, sizeof why)) {
+				any = 1;
+				continue;
+			}
 			if (bench_stop())
 				return 128 + bench_stop();
+			snprintf(whyall + strlen(whyall), sizeof whyall - strlen(whyall), "%s%s: %s",
+				 whyall[0] ? "; " : "", libc, why);
+			if (m->axis[BENCH_AX_LIBC][1] && !st->o.quiet)
+				bench_err("note: %s does not load under %s, its %s cells are left out: %s",
+					  a->name, libc, libc, why);
+		}
+		if (!any) {
+			if (!whyall[0])
+				snprintf(whyall, sizeof whyall, "it has no build for --libc %s",
+					 m->axis[BENCH_AX_LIBC][0]);
 			if (explicit_) {
-				bench_err("allocator %s does not load here: %s", m->allocs[i].name,
-				       why);
+				bench_err("allocator %s does not load here: %s", a->name, whyall);
 				return 2;
 			}
 			if (!st->o.quiet)
-				bench_err("note: skipping %s, it does not load here: %s",
-				       m->allocs[i].name, why);
+				bench_err("note: skipping %s, it does not load here: %s", a->name,
+					  whyall);
 			continue;
 		}
 		if (k != i)
@@ -546,7 +588,7 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 	snprintf(out, sizeof out, "%s/%s", st->x.tmp,
 		 m->suite == BENCH_SUITE_PYPERFORMANCE ? "pyperf.json" : "stdout");
 	snprintf(errp, sizeof errp, "%s/stderr", st->x.tmp);
-	argv = su->argv(m, b, out);
+	argv = su->argv(m, b, m->npythons ? m->pythons[c->py].path : NULL, out);
 	if (!argv)
 		return ENOMEM;
 	bench_env(m, c, report, &env);
@@ -695,8 +737,6 @@ static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 	}
 	m->fast = o->quick;
 	m->pyperf_args = (char *)o->pyperf_args;
-	if (m->suite != BENCH_SUITE_CMD)
-		snprintf(m->python, sizeof m->python, "%s", o->python ? o->python : as_python_path());
 	for (k = 0; (size_t)k < o->ncmds; k++) {
 		char name[32];
 		const char *n = (size_t)k < o->nnames ? o->names[k] : NULL;
@@ -846,6 +886,35 @@ static int calibrate_all(struct run_state *st)
 	return 0;
 }
 
+/* The libc axis: the libswap of each libc, the Pythons resolved per libc
+ * and built when missing (not for --dry-run), the musl allocators.  0, 1
+ * or 2 after an error line. */
+static int libc_ready(struct run_state *st)
+{
+	struct bench_matrix *m = &st->m;
+	size_t i;
+	int rc;
+	for (i = 0; m->axis[BENCH_AX_LIBC][i]; i++) {
+		if (strcmp(m->axis[BENCH_AX_LIBC][i], "musl"))
+			continue;
+		if (m->suite == BENCH_SUITE_CMD) {
+			bench_err("--libc musl applies to the Python suites (builtin, pyperformance), "
+				  "whose musl Python it runs; a musl program of your own runs "
+				  "under allocswap run --libc musl");
+			return 2;
+		}
+		if (!m->libswap_musl[0]) {
+			bench_err("--libc musl: libswap.so for musl is not built (meson setup "
+				  "build-musl --cross-file cross/musl-x86_64.ini && ninja -C "
+				  "build-musl; ./run.sh build does it)");
+			return 2;
+		}
+	}
+	if ((rc = bench_pythons_resolve(m)))
+		return rc;
+	return bench_builds_ready(m, st->o.dry_run);
+}
+
 static int run_matrix(struct run_state *st, const char *python_version)
 {
 	struct bench_matrix *m = &st->m;
@@ -979,6 +1048,10 @@ int as_cmd_bench(int argc, char **argv)
 
 	lib = as_libswap_path("glibc");
 	snprintf(st->m.libswap, sizeof st->m.libswap, "%s", lib ? lib : "");
+	lib = as_libswap_path("musl");
+	snprintf(st->m.libswap_musl, sizeof st->m.libswap_musl, "%s", lib ? lib : "");
+	if ((rc = libc_ready(st)))
+		goto out;
 	if (as_suite_path())
 		snprintf(st->m.suite_path, sizeof st->m.suite_path, "%s", as_suite_path());
 	scratch = as_tmpdir("allocswap-bench");
@@ -1031,7 +1104,7 @@ int as_cmd_bench(int argc, char **argv)
 	if ((rc = probe_allocs(st, explicit_allocs)))
 		goto out;
 	if (!st->o.resume && (rc = bench_configs(&st->m))) {
-		rc = 1;
+		rc = rc == ENOMEM ? 1 : rc;
 		goto out;
 	}
 	if (bench_stop()) {

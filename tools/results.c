@@ -15,22 +15,29 @@ static const char *stats_of(const struct as_config *c)
 	return c->stats[0] ? c->stats : AS_STATS_DEFAULT;
 }
 
+static const char *python_of(const struct as_config *c)
+{
+	return c->python[0] ? c->python : AS_PYTHON_DEFAULT;
+}
+
 void as_config_id(const struct as_config *c, char *buf, size_t cap)
 {
 	/* counters is left out: ids written before the stats axis stay valid */
 	int n = snprintf(buf, cap, "%s/%s/%s/pymalloc=%s/seccomp=%s", c->allocator, c->libc,
 			 c->image, c->pymalloc, c->seccomp);
 	if (strcmp(stats_of(c), AS_STATS_DEFAULT) && n >= 0 && (size_t)n < cap)
-		snprintf(buf + n, cap - (size_t)n, "/stats=%s", c->stats);
+		n += snprintf(buf + n, cap - (size_t)n, "/stats=%s", c->stats);
+	if (strcmp(python_of(c), AS_PYTHON_DEFAULT) && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, "/python=%s", c->python);
 }
 
 json_t *as_config_json(const struct as_config *c)
 {
 	char id[256];
 	as_config_id(c, id, sizeof id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "allocator",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "allocator",
 			 c->allocator, "libc", c->libc, "image", c->image, "pymalloc", c->pymalloc,
-			 "seccomp", c->seccomp, "stats", stats_of(c));
+			 "seccomp", c->seccomp, "stats", stats_of(c), "python", python_of(c));
 }
 
 static int get(const json_t *j, const char *k, char *out, size_t cap)
@@ -51,6 +58,8 @@ int as_config_from_json(const json_t *j, struct as_config *c)
 		return EINVAL;
 	if (get(j, "stats", c->stats, sizeof c->stats))
 		snprintf(c->stats, sizeof c->stats, AS_STATS_DEFAULT);
+	if (get(j, "python", c->python, sizeof c->python))
+		snprintf(c->python, sizeof c->python, AS_PYTHON_DEFAULT);
 	return 0;
 }
 

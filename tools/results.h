@@ -18,11 +18,19 @@
  *   {"id": "jemalloc/glibc/host/pymalloc=on/seccomp=default",
  *    "allocator": "jemalloc", "libc": "glibc", "image": "host",
  *    "pymalloc": "on"|"off", "seccomp": "default"|"unconfined"|"none",
- *    "stats": "off"|"counters"|"full"}
+ *    "stats": "off"|"counters"|"full", "python": "host"|"musl-os"|...}
  * "stats" is the ALLOCSWAP_STATS its processes get.  It came after the
  * others: a CONFIG without it is "counters" (what bench always gave), and
  * the id names it only when it is not counters (".../seccomp=none/stats=full"),
  * so that every id written before it still means the same configuration.
+ * "python" came later still, the same way: the Python that ran the suite,
+ * "host" (the Python of the host, the one of meta.json's "python") or the
+ * name of a Python build ("musl-os", "glibc-o3lto": `allocswap build`), or
+ * the path of another interpreter; the id names it only when it is not host
+ * (".../seccomp=none/python=musl-os").  meta.json's "pythons" describes
+ * each: {"musl-os": {"path", "libc", "version", "flags", "build", "size_bytes",
+ * "files", "build_seconds"}, "host": {...}}, with "flags" the build's
+ * compiler flags ("-Os", "-O3 lto"), or "distribution" for the host's.
  *
  * DIR/runs.jsonl  one line per process, appended (and flushed to disk) the
  * moment it finishes, so an interrupted matrix keeps what it measured:
@@ -58,16 +66,22 @@ struct as_config {
 	char pymalloc[8];
 	char seccomp[16];
 	char stats[16]; /* "" reads as "counters" */
+	char python[256]; /* "" reads as "host" */
 };
 
 /* The stats mode of configurations that do not name one. */
 #define AS_STATS_DEFAULT "counters"
 
+/* The Python of configurations that do not name one. */
+#define AS_PYTHON_DEFAULT "host"
+
 /* "jemalloc/glibc/host/pymalloc=on/seccomp=default", and "/stats=MODE"
- * after it when the mode is not counters. */
+ * after it when the mode is not counters, "/python=NAME" when the Python
+ * is not host. */
 void as_config_id(const struct as_config *c, char *buf, size_t cap);
 json_t *as_config_json(const struct as_config *c);
-/* 0, or EINVAL when a field is missing ("stats" may be: counters). */
+/* 0, or EINVAL when a field is missing ("stats" may be: counters;
+ * "python" may be: host). */
 int as_config_from_json(const json_t *j, struct as_config *c);
 
 /* Appends rec as one line to DIR/runs.jsonl and fsyncs; 0 or errno. */
