@@ -376,7 +376,7 @@ int as_python_resolve(const char *value, const char *libc, struct as_python *py,
 	}
 check_libc:
 	if (libc && strcmp(py->libc, libc)) {
-		snprintf(why, cap, "--python %s is a %s Python: it cannot run in a %s cell", value,
+		snprintf(why, cap, "--python %s is a %s Python: it cannot run under %s", value,
 			 py->libc, libc);
 		return EXDEV;
 	}

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "as_backend.h"
+#include "builds.h"
 #include "cli.h"
 #include "summary.h"
 #include "timeline.h"
@@ -67,7 +68,13 @@
 	  "        shows which are installed)")                                               \
 	X(OPT_LIBC, "    ", "--libc", " glibc|musl",                                           \
 	  "the libswap.so build to use; default: CMD's own libc (read from its\n"             \
-	  "        ELF interpreter), else glibc.  musl needs the musl build of libswap")       \
+	  "        ELF interpreter), else glibc.  musl needs the musl build of libswap;\n"   \
+	  "        musl's jemalloc and mimalloc are built first when missing")                \
+	X(OPT_PYTHON, "    ", "--python", " NAME",                                             \
+	  "run CMD's words with this Python: host, a build (musl-os, glibc-o3lto;\n"         \
+	  "        allocswap build lists them; built first when missing), a flag set\n"      \
+	  "        with --libc (os, o3lto), or an interpreter's path.  --libc\n"             \
+	  "        defaults to its libc")                                                      \
 	X(OPT_STATS, "    ", "--stats", " off|counters|full",                                  \
 	  "off: pure dispatch, no heap figures; counters (default): calls,\n"                 \
 	  "        bytes, live and peak heap; full: counters plus perf events\n"              \
@@ -442,6 +449,7 @@ static const char *rstr(const json_t *rep, const char *path)
 struct run_result {
 	char **cmd;
 	const char *allocator, *libc, *stats, *pymalloc;
+	const char *python; /* --python's name, or NULL */
 	struct as_proc proc;
 	int exit;
 	json_t *report;
@@ -507,8 +515,9 @@ static void text_summary(FILE *f, const struct run_result *r)
 			rstr(rep, "libc.name"), rstr(rep, "libc.version"));
 	else
 		fprintf(f, "%s, %s", r->allocator, r->libc);
-	fprintf(f, ", stats %s%s%s)\n\n", r->stats, r->pymalloc ? ", pymalloc " : "",
-		r->pymalloc ? r->pymalloc : "");
+	fprintf(f, ", stats %s%s%s%s%s)\n\n", r->stats, r->pymalloc ? ", pymalloc " : "",
+		r->pymalloc ? r->pymalloc : "", r->python ? ", python " : "",
+		r->python ? r->python : "");
 
 	fprintf(f, "%16.3f s      wall\n", (double)r->proc.wall_ns / 1e9);
 	fprintf(f, "%16.3f s      user\n", (double)r->proc.user_ns / 1e9);
@@ -587,11 +596,12 @@ static json_t *json_summary(const struct run_result *r)
 		json_array_append_new(cmd, json_string(r->cmd[i]));
 	if (WIFSIGNALED(r->proc.status) && sigabbrev_np(WTERMSIG(r->proc.status)))
 		snprintf(sig, sizeof sig, "SIG%s", sigabbrev_np(WTERMSIG(r->proc.status)));
-	return json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:o}, "
+	return json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:o, s:s?}, "
 			 "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:o}, s:O, s:o, s:i}",
 			 "schema", "allocswap.run-summary/1", "command", cmd, "config", "allocator",
 			 r->allocator, "libc", r->libc, "stats", r->stats, "pymalloc",
-			 r->pymalloc ? json_string(r->pymalloc) : json_null(), "proc", "wall_ns",
+			 r->pymalloc ? json_string(r->pymalloc) : json_null(), "python", r->python,
+			 "proc", "wall_ns",
 			 (json_int_t)r->proc.wall_ns, "user_ns", (json_int_t)r->proc.user_ns,
 			 "sys_ns", (json_int_t)r->proc.sys_ns, "maxrss", (json_int_t)r->proc.maxrss,
 			 "minflt", (json_int_t)r->proc.minflt, "majflt", (json_int_t)r->proc.majflt,
@@ -607,6 +617,34 @@ static void ignore_signal(int sig)
 {
 	(void)sig;
 }
+/* --python NAME: resolves it (for --libc when given; else --libc becomes
+ * its libc), builds it when missing, and makes CMD's words its arguments.
+ * 0, 1 (the build failed) or 2 after an error line. */
+static int with_python(struct run_args *a, struct run_result *r, struct as_python *py,
+		       char ***argvp)
+{
+	char why[1024];
+	size_t n = 0, i;
+	int rc = as_python_resolve(a->v[OPT_PYTHON], r->libc, py, why, sizeof why);
+	if (rc)
+		return as_usage_err("run", "%s", why);
+	if (as_python_ready(py, 0))
+		return 1;
+	if (!r->libc)
+		r->libc = !strcmp(py->libc, "musl") ? "musl" : "glibc";
+	r->python = py->name;
+	while (a->cmd[n])
+		n++;
+	*argvp = calloc(n + 2, sizeof **argvp);
+	if (!*argvp)
+		return 1;
+	(*argvp)[0] = py->path;
+	for (i = 0; i < n; i++)
+		(*argvp)[i + 1] = a->cmd[i];
+	a->cmd = *argvp;
+	r->cmd = *argvp;
+	return 0;
+}
 
 int as_cmd_run(int argc, char **argv)
 {
@@ -619,6 +657,8 @@ int as_cmd_run(int argc, char **argv)
 	char *dir = NULL;
 	FILE *out = NULL;
 	struct as_timeline tl;
+	struct as_python py;
+	char **pyargv = NULL;
 	int rc, k;
 
 	rc = parse(argc, argv, &a);
@@ -646,6 +686,8 @@ int as_cmd_run(int argc, char **argv)
 						   "--stats off");
 	}
 
+	if (a.v[OPT_PYTHON] && (rc = with_python(&a, &r, &py, &pyargv)))
+		return rc;
 	rc = as_find_program(a.cmd[0], cmd_path, sizeof cmd_path);
 	if (rc) {
 		run_err("%s: %s", a.cmd[0], rc == ENOENT ? "command not found" : strerror(rc));
@@ -658,6 +700,16 @@ int as_cmd_run(int argc, char **argv)
 	if (check_allocator(a.v[OPT_ALLOCATOR] ? a.v[OPT_ALLOCATOR] : "system", r.libc, alloc_buf,
 			    sizeof alloc_buf, &r.allocator))
 		return 2;
+	if (!strcmp(r.libc, "musl") && !strchr(r.allocator, '/') && strcmp(r.allocator, "system")) {
+		/* a named allocator under musl is one of cross/build.sh's */
+		struct as_build b;
+		char target[96];
+		snprintf(target, sizeof target, "musl-%.80s", r.allocator);
+		rc = as_build_ensure(target, 0, &b);
+		as_build_clear(&b);
+		if (rc)
+			return 1;
+	}
 	libswap = as_libswap_path(r.libc);
 	if (!libswap)
 		return as_usage_err("run", "no %s build of libswap.so was found next to this "
@@ -679,6 +731,16 @@ int as_cmd_run(int argc, char **argv)
 	}
 	snprintf(pattern, sizeof pattern, "%s/%%p.json", dir);
 	as_env_init(&env, NULL);
+	if (!strcmp(r.libc, "musl")) {
+		/* musl's allocator builds are found by their sonames */
+		char lp[2 * PATH_MAX + 8], buf[sizeof lp + 4096];
+		const char *old = as_env_get(&env, "LD_LIBRARY_PATH");
+		as_build_musl_libpath(lp, sizeof lp);
+		if (lp[0]) {
+			snprintf(buf, sizeof buf, "%s%s%s", lp, old && *old ? ":" : "", old ? old : "");
+			as_env_set(&env, "LD_LIBRARY_PATH", buf);
+		}
+	}
 	as_env_preload(&env, libswap, r.allocator, r.stats, pattern);
 	if (r.every_ms) {
 		snprintf(pattern, sizeof pattern, AS_TIMELINE_PATTERN, dir);
@@ -764,6 +826,7 @@ out:
 		fclose(out);
 	json_decref(r.report);
 	json_decref(r.timeline);
+	free(pyargv);
 	if (r.every_ms)
 		as_timeline_free(&tl);
 	if (dir)
