@@ -357,6 +357,13 @@ status | build | key)
 		if d=$(prefix_of "$2"); then echo "built $d"; else echo "missing $(key "$2")"; exit 1; fi
 	else
 		ensure_deb_src
+		# one build at a time in a cache: a second waits for the first
+		mkdir -p "$CACHE"
+		exec 9>"$CACHE/.lock"
+		if ! flock -n 9; then
+			echo "build.sh: another build is running in $CACHE; waiting for it" >&2
+			flock 9
+		fi
 		build_one "$2"
 	fi
 	;;
