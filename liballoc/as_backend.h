@@ -15,7 +15,15 @@
  * glibc's surplus static TLS (512 bytes by default) is too small.  When that
  * dlopen fails, _as_backend_load re-executes the process, before main, with
  * glibc.rtld.optional_static_tls raised in GLIBC_TUNABLES to fit the
- * object's PT_TLS.  ALLOCSWAP__REEXEC=<pid> guards against loops: execve
+ * object's PT_TLS.  musl gives static TLS only to objects loaded at
+ * start-up and refuses an initial-exec access to dynamic TLS ("initial-exec
+ * TLS resolves to dynamic definition": jemalloc built by default), so there
+ * the process is re-executed with the backend appended to its LD_PRELOAD
+ * entry, after libswap, which keeps malloc; before the program runs, that
+ * entry is put back as it was (ALLOCSWAP__PRELOAD holds it meanwhile), so
+ * children do not inherit a preloaded backend.  Only when libswap itself is
+ * in LD_PRELOAD: a backend preloaded ahead of a linked-in libswap would take
+ * malloc.  ALLOCSWAP__REEXEC=<pid> guards against loops: execve
  * keeps the pid, so a second failure in the same pid is reported, not
  * retried.  Secure-execution processes are never re-executed.
  *
@@ -49,8 +57,10 @@ struct as_dispatch {
 #define AS_BACKENDS(X)                                                                    \
 	X(system, "", "", "glibc musl",                                                    \
 	  "the C library's own malloc (glibc ptmalloc2, musl mallocng)")                  \
-	X(jemalloc, "libjemalloc.so.2", "", "glibc", "jemalloc (Debian libjemalloc2)")     \
-	X(mimalloc, "libmimalloc.so.2", "", "glibc", "mimalloc (Debian libmimalloc2.0)")  \
+	X(jemalloc, "libjemalloc.so.2", "", "glibc musl",                                  \
+	  "jemalloc (Debian libjemalloc2; musl: cross/build.sh musl-jemalloc)")            \
+	X(mimalloc, "libmimalloc.so.2", "", "glibc musl",                                  \
+	  "mimalloc (Debian libmimalloc2.0; musl: cross/build.sh musl-mimalloc)")          \
 	X(tcmalloc, "libtcmalloc.so.4", "", "glibc",                                       \
 	  "gperftools tcmalloc, with its heap hooks")                                      \
 	X(tcmalloc_minimal, "libtcmalloc_minimal.so.4", "", "glibc",                       \

@@ -37,6 +37,13 @@ static void test_backends(int argc, char **argv)
 		T_CHECK(b->name[0] != 0);
 		T_CHECK(strspn(b->name, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(b->name));
 		T_CHECK(strstr(b->libcs, "glibc") != NULL);
+		/* libcs: words glibc and musl; the musl builds that exist
+		 * (cross/build.sh): system, jemalloc, mimalloc (Debian has no musl
+		 * C++ compiler for tcmalloc and oneTBB) */
+		T_CHECK(!strcmp(b->libcs, "glibc") || !strcmp(b->libcs, "glibc musl"));
+		T_EQ(strcmp(b->libcs, "glibc musl") == 0,
+		     !strcmp(b->name, "system") || !strcmp(b->name, "jemalloc") ||
+			     !strcmp(b->name, "mimalloc"));
 		T_CHECK(b->desc && b->desc[0]);
 		if (i)
 			T_CHECK(strncmp(b->soname, "lib", 3) == 0 && strstr(b->soname, ".so.") &&
@@ -61,7 +68,7 @@ static void test_options(void)
 	char err[768];
 	size_t i, j;
 
-	T_EQ(_as_option_count, 11);
+	T_EQ(_as_option_count, 12);
 	for (i = 0; i < _as_option_count; i++) {
 		const struct as_option_info *a = &_as_option_table[i];
 		char var[128];
