@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -177,6 +178,18 @@ static void *own_sym(void *handle, const char *name, const void *base)
  * function pointer, ISO C does not: go through an integer. */
 #define AS_FN(type, p) ((type)(uintptr_t)(p))
 
+/* The C library's load address.  Not dlsym(RTLD_NEXT, "malloc"): after
+ * musl's re-exec (see reexec) the backend is preloaded right after libswap,
+ * and the next malloc is the backend's own.  getauxval lives in libc on
+ * glibc and musl, and nothing interposes it. */
+static const void *libc_base(void)
+{
+	Dl_info info;
+	if (!dladdr((void *)(uintptr_t)&getauxval, &info))
+		return NULL;
+	return info.dli_fbase;
+}
+
 static int fill(void *handle, struct as_backend_state *st)
 {
 	Dl_info info;
@@ -188,10 +201,8 @@ static int fill(void *handle, struct as_backend_state *st)
 		_as_strlcpy(st->path, info.dli_fname, sizeof st->path);
 	if (handle != RTLD_NEXT) {
 		/* malloc must be the object's own, not libc's found below it */
-		Dl_info libc;
-		void *libc_malloc = dlsym(RTLD_NEXT, "malloc");
 		base = info.dli_fbase;
-		if (libc_malloc && dladdr(libc_malloc, &libc) && libc.dli_fbase == base)
+		if (base == libc_base())
 			return ENOEXEC;
 	}
 	_as_backend.malloc = AS_FN(void *(*)(size_t), m);
@@ -256,6 +267,7 @@ static void *mi_checked_aligned(size_t align, size_t n)
 
 /* ---- static TLS ----------------------------------------------------------- */
 
+#ifdef __GLIBC__
 /* PT_TLS memsz + alignment of an ELF file, 0 if none or unreadable. */
 static unsigned long elf_tls_need(const char *path)
 {
@@ -329,26 +341,69 @@ static unsigned long tls_need_of(const char *name)
 	}
 	return 0;
 }
+#endif
 
+/* glibc: "cannot allocate memory in static TLS block"; musl: "Error
+ * relocating FILE: SYM: initial-exec TLS resolves to dynamic definition in
+ * FILE" (ldso/dynlink.c, do_relocs: musl gives objects loaded after start-up
+ * dynamic TLS only, and refuses initial-exec accesses to it). */
 static int is_static_tls_error(const char *msg)
 {
 	const char *p;
 	for (p = msg; p && *p; p++)
-		if (_as_prefix(p, "static TLS", NULL))
+		if (_as_prefix(p, "static TLS", NULL) || _as_prefix(p, "initial-exec TLS", NULL))
 			return 1;
 	return 0;
 }
 
-/* Re-executes /proc/self/exe with the same argv and the environment plus
- * GLIBC_TUNABLES=...:glibc.rtld.optional_static_tls=SIZE and the loop guard.
+#ifndef __GLIBC__
+/* The last LD_PRELOAD entry of env (the one musl's loader reads), or -1. */
+static long last_preload(char **env)
+{
+	long i, last = -1;
+	for (i = 0; env && env[i]; i++)
+		if (_as_prefix(env[i], "LD_PRELOAD=", NULL))
+			last = i;
+	return last;
+}
+
+/* Does the LD_PRELOAD list v name this library (by file name, as
+ * strip_preload in as_core.c matches it)?  Separators: musl's, blanks
+ * and colons. */
+static int preload_names_self(const char *v)
+{
+	Dl_info self;
+	const char *base, *tok, *end, *tb;
+	if (!dladdr((void *)(uintptr_t)&_as_backend_load, &self) || !self.dli_fname)
+		return 0;
+	base = _as_basename(self.dli_fname);
+	for (tok = v; *tok; tok = *end ? end + 1 : end) {
+		for (end = tb = tok; *end && *end != ':' && *end != ' ' && *end != '\t' &&
+				     *end != '\n';
+		     end++)
+			if (*end == '/')
+				tb = end + 1;
+		if ((size_t)(end - tb) == _as_strlen(base) && _as_prefix(tb, base, NULL))
+			return 1;
+	}
+	return 0;
+}
+#endif
+
+/* Re-executes /proc/self/exe with the same argv and the environment plus the
+ * loop guard, and
+ *   glibc (tls > 0): GLIBC_TUNABLES=...:glibc.rtld.optional_static_tls=SIZE;
+ *   musl (add): the backend appended to the last LD_PRELOAD entry, which
+ *     stays where it was, and ALLOCSWAP__PRELOAD=<that entry as it was>, so
+ *     that drop_guard can put it back before the program runs.
  * Returns only on failure, with an errno value.  Uses mmap, not malloc. */
-static int reexec(unsigned long tls)
+static int reexec(unsigned long tls, const char *add)
 {
 	enum { ARGMAX = 4 << 20 };
 	char *mem, *args, *strs, **argv, **envp;
 	size_t n = 0, nargs = 0, nenv = 0, i, k;
 	const char *old_tun;
-	long r;
+	long r, pre = -1;
 	int fd;
 	mem = mmap(NULL, 3 * (size_t)ARGMAX, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -373,21 +428,42 @@ static int reexec(unsigned long tls)
 	argv[nargs] = NULL;
 	envp = argv + nargs + 1;
 	for (i = 0; environ && environ[i]; i++) {
-		if (_as_prefix(environ[i], "GLIBC_TUNABLES=", NULL) ||
-		    _as_prefix(environ[i], "ALLOCSWAP__REEXEC=", NULL))
+		if ((tls && _as_prefix(environ[i], "GLIBC_TUNABLES=", NULL)) ||
+		    _as_prefix(environ[i], "ALLOCSWAP__REEXEC=", NULL) ||
+		    _as_prefix(environ[i], "ALLOCSWAP__PRELOAD=", NULL))
 			continue;
+		if (_as_prefix(environ[i], "LD_PRELOAD=", NULL))
+			pre = (long)nenv;
 		envp[nenv++] = environ[i];
 	}
-	old_tun = _as_env(NULL, "GLIBC_TUNABLES");
-	k = _as_strlcpy(strs, "GLIBC_TUNABLES=", 256);
-	if (old_tun && *old_tun) {
-		k += _as_strlcpy(strs + k, old_tun, ARGMAX / 2 - k - 128);
-		strs[k++] = ':';
+	if (tls) {
+		old_tun = _as_env(NULL, "GLIBC_TUNABLES");
+		k = _as_strlcpy(strs, "GLIBC_TUNABLES=", 256);
+		if (old_tun && *old_tun) {
+			k += _as_strlcpy(strs + k, old_tun, ARGMAX / 2 - k - 128);
+			strs[k++] = ':';
+		}
+		k += _as_strlcpy(strs + k, "glibc.rtld.optional_static_tls=", 64);
+		k += _as_u64_dec(strs + k, tls);
+		envp[nenv++] = strs;
+		strs += k + 1;
 	}
-	k += _as_strlcpy(strs + k, "glibc.rtld.optional_static_tls=", 64);
-	k += _as_u64_dec(strs + k, tls);
-	envp[nenv++] = strs;
-	strs += k + 1;
+	if (add) {
+		const char *old = pre >= 0 ? envp[pre] : NULL;
+		if (!old || _as_strlen(old) + _as_strlen(add) > ARGMAX / 4) {
+			errno = old ? E2BIG : EINVAL;
+			goto fail;
+		}
+		k = _as_strlcpy(strs, old, ARGMAX / 4);
+		strs[k++] = ' ';
+		k += _as_strlcpy(strs + k, add, ARGMAX / 4);
+		envp[pre] = strs;
+		strs += k + 1;
+		k = _as_strlcpy(strs, "ALLOCSWAP__PRELOAD=", 64);
+		k += _as_strlcpy(strs + k, old, ARGMAX / 4);
+		envp[nenv++] = strs;
+		strs += k + 1;
+	}
 	k = _as_strlcpy(strs, "ALLOCSWAP__REEXEC=", 64);
 	_as_u64_dec(strs + k, (uint64_t)getpid());
 	envp[nenv++] = strs;
@@ -407,13 +483,25 @@ static int reexec_guard_is_ours(void)
 	return g && _as_streq(g, me);
 }
 
-/* Removes ALLOCSWAP__REEXEC from environ, in place, so the program and its
- * children never see it. */
+/* Removes ALLOCSWAP__REEXEC (and ALLOCSWAP__PRELOAD) from environ, in
+ * place, so the program and its children never see them.  After musl's
+ * re-exec, the LD_PRELOAD entry that got the backend appended is put back as
+ * it was: the loader has read it already, and children must not inherit a
+ * preloaded backend (ALLOCSWAP_CHILDREN=0 would leave it behind). */
 static void drop_guard(void)
 {
 	size_t i, j;
+	const char *saved = _as_env(NULL, "ALLOCSWAP__PRELOAD");
+#ifndef __GLIBC__
+	long pre = last_preload(environ);
+	if (saved && pre >= 0 && _as_prefix(saved, "LD_PRELOAD=", NULL))
+		environ[pre] = (char *)(uintptr_t)saved;
+#else
+	(void)saved;
+#endif
 	for (i = j = 0; environ && environ[i]; i++)
-		if (!_as_prefix(environ[i], "ALLOCSWAP__REEXEC=", NULL))
+		if (!_as_prefix(environ[i], "ALLOCSWAP__REEXEC=", NULL) &&
+		    !_as_prefix(environ[i], "ALLOCSWAP__PRELOAD=", NULL))
 			environ[j++] = environ[i];
 	if (environ)
 		environ[j] = NULL;
@@ -473,17 +561,34 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 	h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		const char *msg = dlerror();
+#ifdef __GLIBC__
 		if (msg && is_static_tls_error(msg) && !st->reexec && !secure) {
 			unsigned long need = tls_need_of(file);
 			unsigned long tls = need ? need + 512 : 16384;
 			tls = (tls + 1023) & ~1023UL;
 			if (tls < 4096)
 				tls = 4096;
-			rc = reexec(tls);
+			rc = reexec(tls, NULL);
 			_as_strlcpy(err, "", cap);
 			list_err(err, cap, "re-exec for static TLS failed for '", spec, "'");
 			return rc ? rc : EIO;
 		}
+#else
+		/* musl: only objects loaded at start-up get static TLS, so the
+		 * backend goes into LD_PRELOAD, after libswap (which keeps
+		 * malloc).  Not when libswap is not preloaded itself (linked in):
+		 * a preloaded backend would come first and take malloc. */
+		if (msg && is_static_tls_error(msg) && !st->reexec && !secure) {
+			long pre = last_preload(environ);
+			if (pre >= 0 && preload_names_self(environ[pre] + 11)) {
+				rc = reexec(0, file);
+				_as_strlcpy(err, "", cap);
+				list_err(err, cap, "re-exec with the backend preloaded failed for '",
+					 spec, "'");
+				return rc ? rc : EIO;
+			}
+		}
+#endif
 		{
 			char why[512];
 			size_t n = 0;
@@ -491,6 +596,13 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 			n += _as_strlcpy(why + n, msg ? msg : "dlopen failed", sizeof why - n);
 			if (b && !is_static_tls_error(msg))
 				_as_strlcpy(why + n, " (is its package installed?)", sizeof why - n);
+#ifndef __GLIBC__
+			else if (is_static_tls_error(msg))
+				_as_strlcpy(why + n,
+					    " (musl loads it only at start-up: put it in LD_PRELOAD "
+					    "after libswap.so, or build it without initial-exec TLS)",
+					    sizeof why - n);
+#endif
 			list_err(err, cap, "cannot load allocator '", spec, why);
 		}
 		return ENOENT;
@@ -500,10 +612,8 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 	if (!rc && b && b->usable[0] && !st->wrapped) {
 		/* from the backend or a library it depends on, never from libc */
 		void *u = dlsym(h, b->usable);
-		Dl_info ui, li;
-		void *libc_malloc = dlsym(RTLD_NEXT, "malloc");
-		if (u && dladdr(u, &ui) && !(libc_malloc && dladdr(libc_malloc, &li) &&
-					   li.dli_fbase == ui.dli_fbase))
+		Dl_info ui;
+		if (u && dladdr(u, &ui) && ui.dli_fbase != libc_base())
 			_as_backend.usable = AS_FN(size_t(*)(void *), u);
 	}
 	if (!rc && !st->wrapped && dlsym(h, "mi_version")) {
