@@ -283,6 +283,7 @@ build_python() { # TARGET
 
 # ---- driver ------------------------------------------------------------------
 build_one() {
+	local t n # (it recurses into what t needs)
 	t=$1
 	for n in $(field "$t" 6); do build_one "$n" >/dev/null; done
 	if d=$(prefix_of "$t"); then
