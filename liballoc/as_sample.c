@@ -432,8 +432,15 @@ int _as_sample_init(uint64_t mean)
 	S.mean = (double)mean;
 	h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
+#ifdef __GLIBC__
 		why = "libunwind.so.8 (Debian libunwind8) could not be loaded: install it to "
 			"sample allocation sites (glibc only; there is no musl build of it here)";
+#else
+		/* a musl build of libunwind (Alpine's) in the library path would do */
+		why = "libunwind.so.8 could not be loaded: there is no musl build of it here "
+		      "(Debian's libunwind8 is for glibc), so allocation sites are not sampled "
+		      "under musl; counters, perf counts and the timeline do not need it";
+#endif
 		return 0;
 	}
 	*(void **)&S.backtrace = dlsym(h, "unw_backtrace");
