@@ -90,8 +90,8 @@ const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int 
 	switch (a) {
 	case BENCH_AX_LIBC:
 		/* the quick matrix answers "glibc or musl?" too (DESIGN.md 4);
-		 * the cmd suite runs the host's programs */
-		return quick && s != BENCH_SUITE_CMD ? "glibc,musl" : "glibc";
+		 * with the built-in suite, the only one a musl Python runs here */
+		return quick && s == BENCH_SUITE_BUILTIN ? "glibc,musl" : "glibc";
 	case BENCH_AX_PYTHON:
 		return "default";
 	case BENCH_AX_IMAGE:
