@@ -10,9 +10,10 @@ int as_cmd_bench(int argc, char **argv);
 int as_cmd_report(int argc, char **argv);
 int as_cmd_compare(int argc, char **argv);
 int as_cmd_doctor(int argc, char **argv);
+int as_cmd_build(int argc, char **argv);
 
 extern const char as_usage_list[], as_usage_run[], as_usage_bench[], as_usage_report[],
-	as_usage_compare[], as_usage_doctor[];
+	as_usage_compare[], as_usage_doctor[], as_usage_build[];
 
 const struct as_cmd as_cmds[] = {
 	{"list", as_cmd_list, "allocators per libc, runners, and whether perf counting works",
@@ -23,6 +24,8 @@ const struct as_cmd as_cmds[] = {
 	 as_usage_report},
 	{"compare", as_cmd_compare, "compare two results: \"1.32x faster (-24%)\"", as_usage_compare},
 	{"doctor", as_cmd_doctor, "what can and cannot be measured here, and why", as_usage_doctor},
+	{"build", as_cmd_build, "build the musl allocators and the Pythons (cached), or list them",
+	 as_usage_build},
 };
 const size_t as_ncmds = sizeof as_cmds / sizeof as_cmds[0];
 

@@ -153,4 +153,17 @@ struct json_t;
  * is in cmd_list.c.  Caller owns it (json_decref); NULL when out of memory. */
 struct json_t *as_probe_here(void);
 
+/* ---- builds, as the commands show them (cmd_build.c) ------------------------------ */
+
+struct as_build;
+/* About how many seconds building all[i] takes here (with the libraries a
+ * Python needs, when they are not built: *with_deps is set then), from the
+ * statuses of the n targets of as_builds_list; -1 when unknown. */
+long as_build_estimate(const struct as_build *all, size_t n, size_t i, int *with_deps);
+/* "1 min 40 s", "23 s", "1 h 5 min": how long a build took. */
+const char *as_fmt_took(long seconds, char *buf, size_t cap);
+/* "allocswap build NAME (about 10 min here, with its libraries)". */
+const char *as_build_todo(const struct as_build *all, size_t n, size_t i, char *buf,
+			  size_t cap);
+
 #endif

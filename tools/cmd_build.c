@@ -1,0 +1,468 @@
+/* cmd_build: the libc axis's builds (cross/build.sh's targets), listed and
+ * built.
+ *
+ * Everything about a target (its recipe, cache key, status, build.json)
+ * comes from builds.h; this file adds the aliases people type (musl, all),
+ * how long a build that is not there yet takes here (as_build_todo, which
+ * `list` and `doctor` use too), and the command's output.
+ *
+ * `allocswap build --json` prints, per target, build.json as it is under
+ * "info" (null when not built); the key names are the contract:
+ *
+ *   {"schema": "allocswap.builds/1", "cache", "script",
+ *    "builds":  [{"name", "kind", "libc", "flags", "description", "built",
+ *                 "prefix", "todo", "estimate_seconds", "info"}, ...],
+ *    "aliases": [{"name", "targets": [...], "description"}, ...]}
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "builds.h"
+#include "cli.h"
+#include "summary.h"
+
+const char as_usage_build[] =
+	"usage: allocswap build [--json]\n"
+	"       allocswap build TARGET...\n"
+	"       allocswap build --path TARGET\n"
+	"\n"
+	"The libc axis needs programs Debian does not ship: jemalloc and mimalloc\n"
+	"built for musl, and CPython built for musl (and, with the same source and\n"
+	"flags, for glibc).  cross/build.sh builds them from Debian's source\n"
+	"packages (apt-get source; it adds a deb-src entry when there is none) and\n"
+	"caches each build, keyed by the source versions, the flags and the recipe,\n"
+	"so a second run takes no time.  The cache is $ALLOCSWAP_CACHE, else\n"
+	"$XDG_CACHE_HOME/allocswap, else ~/.cache/allocswap.  'allocswap run' and\n"
+	"'allocswap bench' build what a cell needs on their own; this command\n"
+	"builds ahead of time and shows what is there.\n"
+	"\n"
+	"With no target: every target with its kind, libc and flags, whether it is\n"
+	"built, and for a built one its size on disk, file count, how long it took\n"
+	"and when (from its build.json); for the others the command that builds it\n"
+	"and about how long that takes here.\n"
+	"\n"
+	"With targets: builds each one, and what it needs, unless it is cached.\n"
+	"Progress lines go to stderr; a failed build names the step that failed\n"
+	"and its log.  Here (2 cores): musl-mimalloc a few seconds, musl-jemalloc\n"
+	"about half a minute, the first Python of a libc about 10 minutes with its\n"
+	"libraries (musl-deps or glibc-deps), each further Python about 4.\n"
+	"\n"
+	"targets (as 'allocswap build' lists them):\n"
+	"  musl-jemalloc musl-mimalloc        allocators for musl processes\n"
+	"  musl-deps glibc-deps               zlib, libffi, xz, bzip2, sqlite, OpenSSL\n"
+	"  python-musl-os python-musl-o3lto   CPython 3.11, -Os or -O3 with LTO\n"
+	"  python-glibc-os python-glibc-o3lto the same for glibc\n"
+	"  musl                               musl-jemalloc musl-mimalloc python-musl-os:\n"
+	"                                     what the musl side of the default matrix needs\n"
+	"  all                                every target\n"
+	"\n"
+	"options:\n"
+	"  --json         the list as one JSON object (schema allocswap.builds/1)\n"
+	"  --path TARGET  print the directory of TARGET's build (its install prefix:\n"
+	"                 lib/, bin/python3, build.json); exit 1 when not built\n"
+	"  -h, --help     this text\n"
+	"\n"
+	"Exit status: 0; 1 when a build failed or --path's target is not built;\n"
+	"2 for bad usage (an unknown target among them).\n";
+
+/* Names that stand for several targets: NULL targets means every one. */
+static const struct alias {
+	const char *name, *targets, *desc;
+} aliases[] = {
+	{"musl", "musl-jemalloc musl-mimalloc python-musl-os",
+	 "what the musl side of the default matrix needs"},
+	{"all", NULL, "every target"},
+};
+#define NALIASES (sizeof aliases / sizeof aliases[0])
+
+/* How long a build takes here (2 cores, Debian 12), when no build of the
+ * same kind and flags has been made yet to tell: measured by hand and with
+ * build.sh.  A Python needs its libc's libraries (deps) too. */
+static const struct {
+	const char *what; /* a target's name, else its kind */
+	long seconds;
+} typical[] = {
+	{"musl-mimalloc", 2},
+	{"musl-jemalloc", 25},
+	{"deps", 380}, /* OpenSSL 4 min of it */
+	{"python", 230},
+};
+
+/* ---- how long, and what to run ---------------------------------------------------- */
+
+static long info_seconds(const struct as_build *b)
+{
+	json_t *s = json_object_get(b->info, "build_seconds");
+	return b->built && json_is_integer(s) ? (long)json_integer_value(s) : -1;
+}
+
+/* Seconds all[i] alone takes: the same target built before cannot tell (it
+ * is not built), so a built target of the same kind and flags (the other
+ * libc's) when there is one, else the table above. */
+static long own_seconds(const struct as_build *all, size_t n, size_t i)
+{
+	size_t k;
+	for (k = 0; k < n; k++)
+		if (k != i && info_seconds(&all[k]) >= 0 && !strcmp(all[k].kind, all[i].kind) &&
+		    !strcmp(all[k].flags, all[i].flags) && strcmp(all[i].kind, "allocator"))
+			return info_seconds(&all[k]);
+	for (k = 0; k < sizeof typical / sizeof typical[0]; k++)
+		if (!strcmp(typical[k].what, all[i].name))
+			return typical[k].seconds;
+	for (k = 0; k < sizeof typical / sizeof typical[0]; k++)
+		if (!strcmp(typical[k].what, all[i].kind))
+			return typical[k].seconds;
+	return -1;
+}
+
+/* The deps target a Python of all[i]'s libc is built on (build.sh's "needs"
+ * column: the deps of the same libc), or n. */
+static size_t needs_of(const struct as_build *all, size_t n, size_t i)
+{
+	size_t k;
+	if (strcmp(all[i].kind, "python"))
+		return n;
+	for (k = 0; k < n; k++)
+		if (!strcmp(all[k].kind, "deps") && !strcmp(all[k].libc, all[i].libc))
+			return k;
+	return n;
+}
+
+long as_build_estimate(const struct as_build *all, size_t n, size_t i, int *with_deps)
+{
+	size_t d = needs_of(all, n, i);
+	long s = own_seconds(all, n, i), ds;
+	*with_deps = 0;
+	if (s < 0 || d == n || all[d].built)
+		return s;
+	ds = own_seconds(all, n, d);
+	*with_deps = 1;
+	return ds < 0 ? -1 : s + ds;
+}
+
+/* "2 s", "25 s", "4 min", "10 min" (an estimate: whole minutes past 90 s). */
+static const char *about(long s, char *buf, size_t cap)
+{
+	if (s < 90)
+		snprintf(buf, cap, "%ld s", s);
+	else
+		snprintf(buf, cap, "%ld min", (s + 30) / 60);
+	return buf;
+}
+
+const char *as_fmt_took(long s, char *buf, size_t cap)
+{
+	if (s < 60)
+		snprintf(buf, cap, "%ld s", s);
+	else if (s < 3600)
+		snprintf(buf, cap, "%ld min %ld s", s / 60, s % 60);
+	else
+		snprintf(buf, cap, "%ld h %ld min", s / 3600, s / 60 % 60);
+	return buf;
+}
+
+const char *as_build_todo(const struct as_build *all, size_t n, size_t i, char *buf, size_t cap)
+{
+	int deps;
+	long s = as_build_estimate(all, n, i, &deps);
+	char t[32];
+	if (s < 0)
+		snprintf(buf, cap, ALLOCSWAP_CLI_NAME " build %s", all[i].name);
+	else
+		snprintf(buf, cap, ALLOCSWAP_CLI_NAME " build %s (about %s here%s)", all[i].name,
+			 about(s, t, sizeof t), deps ? ", with its libraries" : "");
+	return buf;
+}
+
+/* ---- the list ------------------------------------------------------------------------ */
+
+static json_t *list_json(const struct as_build *all, size_t n)
+{
+	json_t *builds = json_array(), *al = json_array();
+	size_t i, k;
+	char todo[256];
+	for (i = 0; i < n; i++) {
+		const struct as_build *b = &all[i];
+		int deps;
+		long est = as_build_estimate(all, n, i, &deps);
+		json_array_append_new(
+			builds,
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:O}", "name",
+				  b->name, "kind", b->kind, "libc", b->libc, "flags", b->flags,
+				  "description", b->desc, "built", b->built, "prefix",
+				  b->built ? json_string(b->prefix) : json_null(), "todo",
+				  b->built ? json_null()
+					   : json_string(as_build_todo(all, n, i, todo, sizeof todo)),
+				  "estimate_seconds",
+				  b->built || est < 0 ? json_null() : json_integer(est), "info",
+				  b->built ? b->info : json_null()));
+	}
+	for (k = 0; k < NALIASES; k++) {
+		json_t *t = json_array();
+		for (i = 0; i < n; i++)
+			if (!aliases[k].targets || as_has_word(aliases[k].targets, all[i].name))
+				json_array_append_new(t, json_string(all[i].name));
+		json_array_append_new(al, json_pack("{s:s, s:o, s:s}", "name", aliases[k].name,
+						    "targets", t, "description", aliases[k].desc));
+	}
+	return json_pack("{s:s, s:s, s:s?, s:o, s:o}", "schema", "allocswap.builds/1", "cache",
+			 as_build_cache(), "script", as_build_script(), "builds", builds,
+			 "aliases", al);
+}
+
+/* build.json's "2026-12-04T18:20:31Z" as "2026-12-04 18:20". */
+static const char *when(const json_t *info, char *buf, size_t cap)
+{
+	const char *s = json_string_value(json_object_get(info, "built"));
+	if (!s || strlen(s) < 16)
+		snprintf(buf, cap, "-");
+	else
+		snprintf(buf, cap, "%.10s %.5s", s, s + 11);
+	return buf;
+}
+
+static void list_text(const struct as_build *all, size_t n)
+{
+	size_t i, k;
+	char size[32], t[32], d[32], todo[256];
+	printf("builds (cross/build.sh; cached in %s)\n", as_build_cache());
+	printf("  %-19s %-10s %-6s %-8s %-6s %-10s %5s  %-10s %s\n", "target", "kind", "libc",
+	       "flags", "built", "size", "files", "took", "built at (UTC)");
+	for (i = 0; i < n; i++) {
+		const struct as_build *b = &all[i];
+		printf("  %-19s %-10s %-6s %-8s ", b->name, b->kind, b->libc, b->flags);
+		if (!b->built) {
+			printf("no     %s\n", as_build_todo(all, n, i, todo, sizeof todo));
+			continue;
+		}
+		printf("yes    %-10s %5lld  %-10s %s\n",
+		       as_fmt_bytes((double)json_integer_value(json_object_get(b->info, "size_bytes")),
+				    size, sizeof size),
+		       json_integer_value(json_object_get(b->info, "files")),
+		       as_fmt_took(info_seconds(b), t, sizeof t), when(b->info, d, sizeof d));
+	}
+	printf("\naliases\n");
+	for (k = 0; k < NALIASES; k++)
+		printf("  %-19s %s%s%s%s\n", aliases[k].name,
+		       aliases[k].targets ? aliases[k].targets : "", aliases[k].targets ? " (" : "",
+		       aliases[k].desc, aliases[k].targets ? ")" : " above");
+}
+
+/* ---- arguments ----------------------------------------------------------------------- */
+
+/* "a, b, c, or the aliases musl, all" into buf. */
+static const char *choices(const struct as_build *all, size_t n, char *buf, size_t cap)
+{
+	size_t i, k, len = 0;
+	buf[0] = 0;
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%s", i ? ", " : "",
+					all[i].name);
+	for (k = 0; k < NALIASES; k++)
+		len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%s",
+					k ? ", " : "; or the aliases ", aliases[k].name);
+	return buf;
+}
+
+static ssize_t target_index(const struct as_build *all, size_t n, const char *name)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (!strcmp(all[i].name, name))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Marks want[] with the targets args names (aliases expanded).  0, or 2
+ * after an error line. */
+static int select_targets(char **args, int nargs, const struct as_build *all, size_t n,
+			  char *want)
+{
+	char names[1024];
+	int a;
+	for (a = 0; a < nargs; a++) {
+		ssize_t i = target_index(all, n, args[a]);
+		size_t k;
+		if (i >= 0) {
+			want[i] = 1;
+			continue;
+		}
+		for (k = 0; k < NALIASES && strcmp(aliases[k].name, args[a]); k++)
+			;
+		if (k == NALIASES)
+			return as_usage_err("build", "unknown target '%s'; targets: %s", args[a],
+					    choices(all, n, names, sizeof names));
+		for (i = 0; i < (ssize_t)n; i++)
+			if (!aliases[k].targets || as_has_word(aliases[k].targets, all[i].name))
+				want[i] = 1;
+	}
+	return 0;
+}
+
+/* ---- the command ----------------------------------------------------------------------- */
+
+/* --path: one target's directory; the list's statuses only when it is
+ * not built (to say how long building it takes). */
+static int print_path(const char *name, const struct as_build *all, size_t n)
+{
+	ssize_t i = target_index(all, n, name);
+	struct as_build b, *st;
+	char names[1024], todo[256];
+	size_t k, sn;
+	int rc;
+	if (i < 0) {
+		for (k = 0; k < NALIASES && strcmp(aliases[k].name, name); k++)
+			;
+		if (k < NALIASES)
+			return as_usage_err("build", "--path takes one target, and '%s' is an alias "
+						     "of several (%s)", name,
+					    aliases[k].targets ? aliases[k].targets : "every target");
+		return as_usage_err("build", "unknown target '%s'; targets: %.900s", name,
+				    choices(all, n, names, 900));
+	}
+	rc = as_build_get(name, &b);
+	if (rc == 0 && b.built)
+		printf("%s\n", b.prefix);
+	else if (rc == 0 && !as_builds_list(&st, &sn, 1)) {
+		as_err("build: %s is not built yet; build it with: %s", name,
+		       as_build_todo(st, sn, (size_t)i, todo, sizeof todo));
+		as_builds_free(st, sn);
+	}
+	rc = rc || !b.built;
+	as_build_clear(&b);
+	return rc;
+}
+
+/* Was b's build.json written after start (built now, not found cached)? */
+static int made_since(const struct as_build *b, const struct timespec *start)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/build.json", b->prefix);
+	if (stat(path, &st))
+		return 0;
+	return st.st_mtim.tv_sec > start->tv_sec ||
+	       (st.st_mtim.tv_sec == start->tv_sec && st.st_mtim.tv_nsec >= start->tv_nsec);
+}
+
+/* Builds the targets marked in want[], in the table's order (a Python's
+ * libraries come before it there), stopping at the first failure.  One line
+ * a target on stdout: its directory, size, and whether it was built now or
+ * found in the cache. */
+static int build_targets(const struct as_build *all, size_t n, const char *want)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		struct as_build b;
+		char size[32], t[32], d[32];
+		struct timespec start;
+		long long files;
+		if (!want[i])
+			continue;
+		clock_gettime(CLOCK_REALTIME, &start);
+		if (as_build_ensure(all[i].name, 0, &b)) {
+			as_build_clear(&b);
+			return 1;
+		}
+		files = json_integer_value(json_object_get(b.info, "files"));
+		printf("%s: %s (%s, %lld file%s; ", b.name, b.prefix,
+		       as_fmt_bytes((double)json_integer_value(json_object_get(b.info, "size_bytes")),
+				    size, sizeof size),
+		       files, files == 1 ? "" : "s");
+		if (made_since(&b, &start))
+			printf("built now in %s)\n", as_fmt_took(info_seconds(&b), t, sizeof t));
+		else
+			printf("cached: built %s UTC in %s)\n", when(b.info, d, sizeof d),
+			       as_fmt_took(info_seconds(&b), t, sizeof t));
+		fflush(stdout);
+		as_build_clear(&b);
+	}
+	return 0;
+}
+
+int as_cmd_build(int argc, char **argv)
+{
+	struct as_build *all = NULL;
+	size_t n = 0;
+	const char *path = NULL;
+	char **targets = calloc((size_t)argc + 1, sizeof *targets), *want = NULL;
+	int i, ntargets = 0, json = 0, rc = 0;
+
+	if (!targets) {
+		as_err("build: out of memory");
+		return 1;
+	}
+	for (i = 1; i < argc; i++) {
+		if (as_is_help(argv[i])) {
+			free(targets);
+			return as_help("build");
+		}
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--path") || !strncmp(argv[i], "--path=", 7)) {
+			const char *v = argv[i][6] == '=' ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!v || !*v || path) {
+				free(targets);
+				return as_usage_err("build", "%s", path ? "--path takes one target, given once"
+								     : "--path needs a target, as in "
+								       "--path musl-mimalloc");
+			}
+			path = v;
+		} else if (argv[i][0] == '-') {
+			free(targets);
+			return as_usage_err("build", "unknown option '%s'; options: --json, --path "
+						     "TARGET, -h/--help", argv[i]);
+		} else {
+			targets[ntargets++] = argv[i];
+		}
+	}
+	if (json && (path || ntargets)) {
+		free(targets);
+		return as_usage_err("build", "--json prints the whole list and builds nothing: "
+					     "drop %s, or drop --json",
+				    path ? "--path" : "the targets");
+	}
+	if (path && ntargets) {
+		as_usage_err("build", "--path prints one target's directory ('%s'), not '%s' too: "
+				      "run it once per target", path, targets[0]);
+		free(targets);
+		return 2;
+	}
+	/* the status of every target only when it is shown; building asks
+	 * for each target's status itself */
+	if (as_builds_list(&all, &n, !ntargets && !path)) {
+		free(targets);
+		return 1;
+	}
+	if (path) {
+		rc = print_path(path, all, n);
+	} else if (!ntargets) {
+		if (json) {
+			/* a failed write shows at the flush in main */
+			json_t *j = list_json(all, n);
+			if (!j) {
+				as_err("build: out of memory");
+				rc = 1;
+			} else if (json_dumpf(j, stdout, JSON_INDENT(2)) == 0) {
+				putchar('\n');
+			}
+			json_decref(j);
+		} else {
+			list_text(all, n);
+		}
+	} else if (!(want = calloc(n + 1, 1))) {
+		as_err("build: out of memory");
+		rc = 1;
+	} else if (!(rc = select_targets(targets, ntargets, all, n, want))) {
+		rc = build_targets(all, n, want);
+	}
+	free(want);
+	free(targets);
+	as_builds_free(all, n);
+	return rc;
+}
