@@ -123,7 +123,7 @@ src_dir() {
 # asm-generic/), which musl-tools does not ship, come after musl's own.
 musl_cc() {
 	t="$CACHE/toolchain"
-	if [ ! -x "$t/musl-cc" ]; then
+	if ! grep -qs '^# wrapper 2$' "$t/musl-cc"; then
 		command -v musl-gcc >/dev/null || die "musl-gcc not found: apt-get install musl-tools"
 		mkdir -p "$t/uapi"
 		ma=$(gcc -print-multiarch)
@@ -133,7 +133,8 @@ musl_cc() {
 		cat >"$t/musl-cc.tmp" <<EOF
 #!/bin/sh
 # musl-gcc for builds that probe like CPython's configure (cross/build.sh)
-for a; do [ "\$a" = -print-multiarch ] && { echo x86_64-linux-musl; exit 0; }; done
+# wrapper 2
+for a; do case "\$a" in -print-multiarch | --print-multiarch) echo x86_64-linux-musl; exit 0 ;; esac; done
 exec musl-gcc "\$@" -idirafter "$t/uapi"
 EOF
 		chmod +x "$t/musl-cc.tmp"
@@ -270,6 +271,7 @@ build_python() { # TARGET
 	step configure sh -c "cd '$b' && CC='$cc' OPT='$opt' \
 		PKG_CONFIG_LIBDIR='$deps/lib/pkgconfig' CPPFLAGS='-I$deps/include' LDFLAGS='-L$deps/lib' \
 		BZIP2_CFLAGS='-I$deps/include' BZIP2_LIBS='-L$deps/lib -lbz2' \
+		LIBSQLITE3_CFLAGS='-I$deps/include' LIBSQLITE3_LIBS='-L$deps/lib -lsqlite3 -lz -lm' \
 		./configure --prefix='$P' --without-ensurepip --with-openssl='$deps' $lto"
 	step make make -C "$b" -j"$JOBS"
 	step install make -C "$b" -j1 install

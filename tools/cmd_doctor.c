@@ -1,11 +1,12 @@
 /* cmd_doctor: what can and cannot be measured here, why, and what to do.
  *
  * It probes nothing of its own: it reads as_probe_here() (the object
- * `allocswap list --format json` prints) and the Python the suite runs, and
- * turns each piece into one "ok" or "no" line with the reason, and for a
- * "no" a line saying what to do about it.
+ * `allocswap list --format json` prints), and turns each piece into one "ok"
+ * or "no" line with the reason, and for a "no" a line saying what to do
+ * about it.
  */
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,8 @@ const char as_usage_doctor[] =
 	"\n"
 	"Says what can and cannot be measured on this machine, and why: libswap\n"
 	"for each libc, which allocators load (each is probed now, as in\n"
-	"'allocswap list'), the Python the benchmarks run, perf events (software\n"
+	"'allocswap list'), the Python the benchmarks run, the libc axis (which musl\n"
+	"allocators and Python builds 'allocswap build' has made), perf events (software\n"
 	"events for page faults, syscall tracepoints through tracefs, hardware\n"
 	"counters), perf_event_paranoid, the seccomp mode, and the runners.\n"
 	"Each item is one line starting with \"ok\" or \"no\", with the reason; a\n"
@@ -88,9 +90,12 @@ static void allocators(const json_t *all)
 		json_array_foreach(allocs, i, e) {
 			const char *reason = jstr(e, "reason");
 			const char *todo =
-				strstr(reason, "built for")
-					? "musl builds of jemalloc and mimalloc come with the musl "
-					  "images; or give -a a path to a musl-built .so"
+				strstr(reason, "not built yet")
+					? "run the command above (allocswap build musl builds every "
+					  "musl allocator and the musl Python the default matrix runs)"
+				: strstr(reason, "glibc-only") || strstr(reason, "built for")
+					? "nothing to build here: measure under glibc, or give -a "
+					  "the path of a .so built for this libc"
 				: strstr(reason, "not probed")
 					? "install musl-tools (./run.sh deps does)"
 					: "install the library (the README's backend table names the "
@@ -105,30 +110,89 @@ static void allocators(const json_t *all)
 	free(done);
 }
 
-/* The Python the benchmarks run, and its version (stdout of --version). */
-static void python(void)
+/* The Python the benchmarks run: the list's "host" Python. */
+static void python(const json_t *all)
 {
-	const char *py = as_python_path();
-	char *argv[] = {(char *)py, "--version", NULL}, ver[64] = "", what[320];
-	struct as_proc r;
-	FILE *tmp = tmpfile();
-	if (access(py, X_OK)) {
-		snprintf(what, sizeof what, "python %s", py);
-		item(0, what, "not found", "install python3, or set ALLOCSWAP_CLI_PYTHON");
-		goto out;
+	const json_t *e;
+	size_t i;
+	char what[PATH_MAX + 16], why[96];
+	json_array_foreach(json_object_get(all, "pythons"), i, e) {
+		if (strcmp(jstr(e, "name"), "host"))
+			continue;
+		snprintf(what, sizeof what, "python %s", jstr(e, "path"));
+		snprintf(why, sizeof why, "Python %s", jstr(e, "version"));
+		item(avail(e), what, avail(e) ? why : jstr(e, "reason"),
+		     "install python3, or set ALLOCSWAP_CLI_PYTHON to another interpreter");
 	}
-	if (tmp && as_spawn(argv, NULL, fileno(tmp), 1, &r) == 0 && r.status == 0) {
-		rewind(tmp);
-		if (!fgets(ver, sizeof ver, tmp))
-			ver[0] = 0;
-		ver[strcspn(ver, "\n")] = 0;
+}
+
+/* Appends ", name" (or "name" to an empty buf). */
+static void add_name(char *buf, size_t cap, const char *name)
+{
+	size_t n = strlen(buf);
+	snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", name);
+}
+
+/* The libc axis: the musl builds of the allocators and the Python builds
+ * that 'allocswap build' makes.  ok when the musl cells of a matrix can run:
+ * no musl allocator waits for its build and a musl Python is built. */
+static void libc_axis(const json_t *all)
+{
+	const json_t *e;
+	size_t i;
+	char ab[256] = "", am[256] = "", pb[512] = "", pm[512] = "", why[1400], todo[512],
+	     first[128] = "";
+	int musl_py = 0, nbuilds = 0;
+	json_int_t est = -1;
+	json_array_foreach(json_object_get(all, "allocators"), i, e) {
+		if (strcmp(jstr(e, "libc"), "musl") || !strcmp(jstr(e, "name"), "system"))
+			continue;
+		if (avail(e))
+			add_name(ab, sizeof ab, jstr(e, "name"));
+		else if (strstr(jstr(e, "reason"), "not built yet"))
+			add_name(am, sizeof am, jstr(e, "name"));
 	}
-	snprintf(what, sizeof what, "python %s", py);
-	item(ver[0] != 0, what, ver[0] ? ver : "does not run ('--version' failed)",
-	     "check the interpreter, or set ALLOCSWAP_CLI_PYTHON to another one");
-out:
-	if (tmp)
-		fclose(tmp);
+	json_array_foreach(json_object_get(all, "pythons"), i, e) {
+		if (!json_is_string(json_object_get(e, "build")))
+			continue;
+		nbuilds++;
+		if (avail(e)) {
+			add_name(pb, sizeof pb, jstr(e, "name"));
+			musl_py |= !strcmp(jstr(e, "libc"), "musl");
+			continue;
+		}
+		add_name(pm, sizeof pm, jstr(e, "name"));
+		if (!first[0] && !strcmp(jstr(e, "libc"), "musl")) {
+			snprintf(first, sizeof first, "%s", jstr(e, "build"));
+			est = json_integer_value(json_object_get(e, "estimate_seconds"));
+		}
+	}
+	if (!nbuilds) {
+		item(0, "libc axis", "no Python builds are known: cross/build.sh was not found beside "
+				     "this allocswap",
+		     "run allocswap from its build tree, or install it (cross/build.sh goes to "
+		     "share/allocswap)");
+		return;
+	}
+	snprintf(why, sizeof why, "musl allocators built: %s%s%s%s; Pythons built: %s%s%s%s",
+		 ab[0] ? ab : "none", am[0] ? " (not yet: " : "", am, am[0] ? ")" : "",
+		 pb[0] ? pb : "none", pm[0] ? " (not yet: " : "", pm, pm[0] ? ")" : "");
+	if (!am[0] && musl_py) {
+		if (pm[0])
+			snprintf(why + strlen(why), sizeof why - strlen(why),
+				 "; allocswap build all builds the rest");
+		item(1, "libc axis", why, NULL);
+		return;
+	}
+	if (first[0] && est > 0)
+		snprintf(todo, sizeof todo,
+			 "allocswap build musl: the musl allocators and %s, what the default matrix's "
+			 "musl cells run (about %lld min here); allocswap build all for every Python",
+			 first, (long long)(est + 30) / 60);
+	else
+		snprintf(todo, sizeof todo, "allocswap build musl (what the default matrix's musl "
+					    "cells run); allocswap build all for every Python");
+	item(0, "libc axis", why, todo);
 }
 
 static void perf(const json_t *all)
@@ -248,7 +312,8 @@ int as_cmd_doctor(int argc, char **argv)
 	json_array_foreach(json_object_get(all, "allocators"), i, e)
 		if (!strcmp(jstr(e, "name"), "system") && !strcmp(jstr(e, "libc"), "glibc"))
 			usable = avail(e);
-	python();
+	python(all);
+	libc_axis(all);
 	perf(all);
 	runners(all);
 	snprintf(why, sizeof why, "%s",

@@ -9,6 +9,13 @@
  * The probe programs: for glibc the allocswap binary itself (`--version`);
  * for musl a two-line program built on the spot with musl-gcc (there is no
  * musl program on the host otherwise).  Without musl-gcc the musl rows say so.
+ * A musl process finds the musl builds of jemalloc and mimalloc (made by
+ * `allocswap build`, cross/build.sh) through LD_LIBRARY_PATH; a backend that
+ * liballoc's table gives musl but whose build is not made yet says which
+ * command makes it, and one the table keeps to glibc says why.
+ *
+ * The Pythons: the host's (the one `bench` runs by default) and each Python
+ * build of cross/build.sh, built or not, with what builds.h knows of it.
  *
  * `allocswap list --format json` prints this object; the key names are the
  * contract (add fields freely, rename none).  "reason" is null when the
@@ -18,6 +25,14 @@
  *    "allocators": [{"name", "libc", "available", "version", "path",
  *                    "reason", "description"}, ...],
  *    "libcs":   [{"name", "available", "version", "libswap", "reason"}, ...],
+ *    "pythons": [{"name", "build", "path", "libc", "version", "flags",
+ *                 "available", "reason", "build_command", "estimate_seconds",
+ *                 "size_bytes", "files", "build_seconds", "built"}, ...],
+ *               name as --python takes it ("host", "musl-os"); build the
+ *               target (null for host); path where the interpreter is (or
+ *               will be); available: it exists; build_command and
+ *               estimate_seconds when it is not built; the rest from the
+ *               build's build.json (as_python_json: "built" is its date)
  *    "images":  [{"name", "available", "reason"}, ...],
  *    "runners": [{"name", "available", "program", "reason"}, ...],
  *    "perf": {"usable",                      software events open (true/false)
@@ -43,6 +58,7 @@
 #include <unistd.h>
 
 #include "as_backend.h"
+#include "builds.h"
 #include "cli.h"
 #include "summary.h"
 
@@ -52,8 +68,14 @@ const char as_usage_list[] =
 	"Lists what allocswap can use on this machine, probed now (nothing is cached):\n"
 	"  allocators  every backend, per libc whose libswap.so is found: whether it\n"
 	"              loads, its version and the file that serves malloc (each one\n"
-	"              runs a small program under libswap and reads its report)\n"
+	"              runs a small program under libswap and reads its report);\n"
+	"              under musl, jemalloc and mimalloc are the builds 'allocswap\n"
+	"              build' makes, and the C++ ones (tcmalloc, tbbmalloc) are\n"
+	"              glibc-only: Debian has no musl C++ toolchain\n"
 	"  libcs       glibc and musl: version and the libswap.so built for each\n"
+	"  pythons     the host's Python and each Python build ('allocswap build'):\n"
+	"              libc, version, flags, and when built its size on disk and how\n"
+	"              long it took; when not, the command that builds it\n"
 	"  images      the root filesystems runs can use\n"
 	"  runners     how a process is started (host; bwrap, docker and podman are\n"
 	"              listed with why they are not available yet)\n"
@@ -224,39 +246,89 @@ static json_t *libc_entry(const char *libc, const char *libswap, const char *dir
 
 /* ---- allocators ------------------------------------------------------------------ */
 
-static json_t *probe_backend(const struct as_backend_info *b, const char *libc,
-			     const char *libswap, const char *prog, const char *noprog,
-			     const char *dir)
+/* What probing the backends of one libc needs. */
+struct probe {
+	const char *libc, *libswap;
+	const char *prog, *noprog; /* the probe program, or why there is none */
+	const char *dir;           /* a scratch directory */
+	const char *libpath;       /* LD_LIBRARY_PATH to prepend ("" none) */
+	const struct as_build *builds; /* cross/build.sh's targets, with status */
+	size_t nbuilds;
+};
+
+/* Backends liballoc keeps to glibc that have no musl build here, and why. */
+static const struct {
+	const char *backend, *project;
+} cxx_only[] = {
+	{"tcmalloc", "gperftools"},
+	{"tcmalloc_minimal", "gperftools"},
+	{"tbbmalloc", "oneTBB"},
+};
+
+/* Why b cannot be probed under p->libc, into reason ("" when it can):
+ * liballoc's table keeps it to other libcs, or its build for this libc
+ * (the target LIBC-NAME of cross/build.sh) is not made yet. */
+static void not_here(const struct as_backend_info *b, const struct probe *p, char *reason,
+		     size_t cap)
+{
+	char target[96], todo[256];
+	size_t i;
+	reason[0] = 0;
+	if (!as_has_word(b->libcs, p->libc)) {
+		for (i = 0; i < sizeof cxx_only / sizeof cxx_only[0]; i++)
+			if (!strcmp(cxx_only[i].backend, b->name) && !strcmp(p->libc, "musl")) {
+				snprintf(reason, cap,
+					 "glibc-only here: %s is C++, and Debian has no musl C++ "
+					 "toolchain to build it with",
+					 cxx_only[i].project);
+				return;
+			}
+		snprintf(reason, cap, "built for %s only: a %s .so cannot be loaded into a %s process",
+			 b->libcs, b->libcs, p->libc);
+		return;
+	}
+	snprintf(target, sizeof target, "%s-%s", p->libc, b->name);
+	for (i = 0; i < p->nbuilds; i++)
+		if (!strcmp(p->builds[i].name, target) && !p->builds[i].built)
+			snprintf(reason, cap, "not built yet: %s",
+				 as_build_todo(p->builds, p->nbuilds, i, todo, sizeof todo));
+}
+
+static json_t *probe_backend(const struct as_backend_info *b, const struct probe *p)
 {
 	char report[PATH_MAX], err[PATH_MAX], reason[512] = "", st[64];
-	const char *version = NULL, *path = NULL;
+	const char *version = NULL, *path = NULL, *libc = p->libc, *dir = p->dir;
 	json_t *rep = NULL, *out;
 	struct as_env env;
 	struct as_proc r;
 	char *argv[3];
 	int rc;
 
-	if (!as_has_word(b->libcs, libc)) {
-		snprintf(reason, sizeof reason,
-			 "built for %s only: a %s .so cannot be loaded into a %s process", b->libcs,
-			 b->libcs, libc);
+	not_here(b, p, reason, sizeof reason);
+	if (reason[0])
 		goto out;
-	}
-	if (!prog) {
-		snprintf(reason, sizeof reason, "%s", noprog);
+	if (!p->prog) {
+		snprintf(reason, sizeof reason, "%s", p->noprog);
 		goto out;
 	}
 	snprintf(report, sizeof report, "%s/%s-%s.json", dir, libc, b->name);
 	snprintf(err, sizeof err, "%s/%s-%s.err", dir, libc, b->name);
 	as_env_init(&env, NULL);
-	as_env_preload(&env, libswap, b->name, "off", report);
-	argv[0] = (char *)prog;
+	as_env_preload(&env, p->libswap, b->name, "off", report);
+	if (p->libpath[0]) {
+		const char *old = as_env_get(&env, "LD_LIBRARY_PATH");
+		char lp[2 * PATH_MAX + 8192];
+		snprintf(lp, sizeof lp, "%s%s%s", p->libpath, old && *old ? ":" : "",
+			 old ? old : "");
+		as_env_set(&env, "LD_LIBRARY_PATH", lp);
+	}
+	argv[0] = (char *)p->prog;
 	argv[1] = !strcmp(libc, "glibc") ? "--version" : NULL;
 	argv[2] = NULL;
 	rc = spawn_quiet(argv, env.v, err, &r);
 	as_env_free(&env);
 	if (rc) {
-		snprintf(reason, sizeof reason, "cannot start %.300s: %s", prog, strerror(rc));
+		snprintf(reason, sizeof reason, "cannot start %.300s: %s", p->prog, strerror(rc));
 		goto out;
 	}
 	rep = json_load_file(report, 0, NULL);
@@ -455,28 +527,125 @@ static json_t *perf_json(void)
 	return perf;
 }
 
+/* ---- pythons ---------------------------------------------------------------------- */
+
+/* "3.11.2" from `path --version` ("Python 3.11.2"), or "". */
+static void python_version(const char *path, const char *dir, char *buf, size_t cap)
+{
+	char out[PATH_MAX], *argv[] = {(char *)path, "--version", NULL}, *s;
+	struct as_proc r;
+	int fd;
+	buf[0] = 0;
+	snprintf(out, sizeof out, "%s/python-version", dir);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (as_spawn(argv, NULL, fd, 1, &r) == 0 && r.status == 0 &&
+	    (s = as_read_all(out, NULL))) {
+		if (!strncmp(s, "Python ", 7))
+			snprintf(buf, cap, "%.*s", (int)strcspn(s + 7, "\n"), s + 7);
+		free(s);
+	}
+	close(fd);
+}
+
+/* The host's Python: the one bench runs unless --python says otherwise. */
+static json_t *python_host(const char *dir)
+{
+	struct as_python py;
+	char why[PATH_MAX + 512], ver[64] = "";
+	json_t *j;
+	if (as_python_resolve("host", NULL, &py, why, sizeof why))
+		return json_pack("{s:s, s:n, s:s, s:b, s:s}", "name", "host", "build", "path",
+				 as_python_path(), "available", 0, "reason", why);
+	j = as_python_json(&py);
+	if (access(py.path, X_OK))
+		snprintf(why, sizeof why, "%s is not installed: install python3, or set "
+					  "ALLOCSWAP_CLI_PYTHON to another interpreter", py.path);
+	else if (python_version(py.path, dir, ver, sizeof ver), !ver[0])
+		snprintf(why, sizeof why, "%s does not run ('--version' failed): check it, or set "
+					  "ALLOCSWAP_CLI_PYTHON to another interpreter", py.path);
+	json_object_set_new(j, "name", json_string("host"));
+	json_object_set_new(j, "build", json_null());
+	json_object_set_new(j, "version", str_or_null(ver));
+	json_object_set_new(j, "build_command", json_null());
+	json_object_set_new(j, "estimate_seconds", json_null());
+	json_object_set_new(j, "available", json_boolean(!why[0]));
+	json_object_set_new(j, "reason", str_or_null(why));
+	return j;
+}
+
+/* The Python build b (all[i]): what builds.h says of it. */
+static json_t *python_build(const struct as_build *all, size_t n, size_t i)
+{
+	const struct as_build *b = &all[i];
+	struct as_python py;
+	char why[2 * PATH_MAX + 512], todo[256];
+	int deps;
+	long est;
+	json_t *j;
+	if (as_python_resolve(b->name, NULL, &py, why, sizeof why))
+		return json_pack("{s:s, s:s, s:b, s:s}", "name", b->name, "build", b->name,
+				 "available", 0, "reason", why);
+	if (b->built) {
+		/* build.json's fields, as meta.json records them */
+		j = as_python_json(&py);
+		if (access(py.path, X_OK))
+			snprintf(why, sizeof why, "%s is missing from its build: rebuild it (remove "
+						  "%s and run allocswap build %s)",
+				 py.path, b->prefix, b->name);
+		json_object_set_new(j, "build_command", json_null());
+		json_object_set_new(j, "estimate_seconds", json_null());
+	} else {
+		j = json_pack("{s:s, s:s, s:s, s:s, s:n}", "path", py.path, "libc", py.libc,
+			      "flags", py.flags, "build", py.build, "version");
+		snprintf(why, sizeof why, "not built yet: %s",
+			 as_build_todo(all, n, i, todo, sizeof todo));
+		est = as_build_estimate(all, n, i, &deps);
+		json_object_set_new(j, "build_command",
+				    json_pack("s+", ALLOCSWAP_CLI_NAME " build ", b->name));
+		json_object_set_new(j, "estimate_seconds", est < 0 ? json_null() : json_integer(est));
+	}
+	json_object_set_new(j, "name", json_string(py.name));
+	json_object_set_new(j, "available", json_boolean(!why[0]));
+	json_object_set_new(j, "reason", str_or_null(why));
+	return j;
+}
+
 /* ---- everything -------------------------------------------------------------------- */
 
 json_t *as_probe_here(void)
 {
-	json_t *out, *allocs = json_array(), *libcs = json_array(), *runners = json_array();
+	json_t *out, *allocs = json_array(), *libcs = json_array(), *runners = json_array(),
+		     *pythons = json_array();
 	char *dir = as_tmpdir("allocswap-list");
-	char prog_buf[PATH_MAX], where[PATH_MAX], reason[256], noprog[512];
-	size_t i, k;
+	char prog_buf[PATH_MAX], where[PATH_MAX], reason[256], noprog[512], libpath[2 * PATH_MAX];
+	struct as_build *builds = NULL;
+	size_t i, k, nbuilds = 0;
 
+	/* cross/build.sh's targets with their status (about 2 s: build.sh asks
+	 * apt for the source versions of each); without build.sh, none */
+	if (as_builds_list(&builds, &nbuilds, 1))
+		nbuilds = 0;
+	as_build_musl_libpath(libpath, sizeof libpath);
 	for (k = 0; as_libcs[k]; k++) {
-		const char *libswap = as_libswap_path(as_libcs[k]), *prog;
-		json_t *lc = libc_entry(as_libcs[k], libswap, dir ? dir : "/tmp");
+		struct probe p = {as_libcs[k], as_libswap_path(as_libcs[k]), NULL, noprog,
+				  dir,         !strcmp(as_libcs[k], "musl") ? libpath : "",
+				  builds,      nbuilds};
+		json_t *lc = libc_entry(p.libc, p.libswap, dir ? dir : "/tmp");
 		json_array_append_new(libcs, lc);
 		if (!json_is_true(json_object_get(lc, "available")) || !dir)
 			continue;
 		noprog[0] = 0;
-		prog = probe_program(as_libcs[k], dir, prog_buf, sizeof prog_buf, noprog,
-				     sizeof noprog);
+		p.prog = probe_program(p.libc, dir, prog_buf, sizeof prog_buf, noprog, sizeof noprog);
 		for (i = 0; i < _as_backend_count; i++)
-			json_array_append_new(allocs, probe_backend(&_as_backend_table[i], as_libcs[k],
-								    libswap, prog, noprog, dir));
+			json_array_append_new(allocs, probe_backend(&_as_backend_table[i], &p));
 	}
+	json_array_append_new(pythons, python_host(dir ? dir : "/tmp"));
+	for (i = 0; i < nbuilds; i++)
+		if (!strcmp(builds[i].kind, "python"))
+			json_array_append_new(pythons, python_build(builds, nbuilds, i));
+	as_builds_free(builds, nbuilds);
 	if (dir)
 		as_rmtree(dir);
 	free(dir);
@@ -494,9 +663,10 @@ json_t *as_probe_here(void)
 						"available", 0, "program", str_or_null(prog),
 						"reason", reason));
 	}
-	out = json_pack("{s:s, s:o, s:o, s:[{s:s, s:b, s:n}], s:o, s:o}", "schema",
-			"allocswap.list/1", "allocators", allocs, "libcs", libcs, "images", "name",
-			"host", "available", 1, "reason", "runners", runners, "perf", perf_json());
+	out = json_pack("{s:s, s:o, s:o, s:o, s:[{s:s, s:b, s:n}], s:o, s:o}", "schema",
+			"allocswap.list/1", "allocators", allocs, "libcs", libcs, "pythons", pythons,
+			"images", "name", "host", "available", 1, "reason", "runners", runners,
+			"perf", perf_json());
 	return out;
 }
 
@@ -535,6 +705,25 @@ static void print_text(const json_t *all)
 		const char *reason = jstr(e, "reason", NULL);
 		printf("  %-17s %-6s %-9s %s%s\n", jstr(e, "name", "?"), jstr(e, "version", "-"),
 		       yes(e), reason ? reason : "libswap ", reason ? "" : jstr(e, "libswap", "-"));
+	}
+	printf("\npythons (host is the one bench runs unless --python says otherwise; the builds "
+	       "are made by 'allocswap build')\n");
+	printf("  %-17s %-6s %-9s %-10s %-13s %-10s %-11s %s\n", "name", "libc", "available",
+	       "version", "flags", "size", "build took", "path (or why not)");
+	json_array_foreach(json_object_get(all, "pythons"), i, e) {
+		const char *reason = jstr(e, "reason", NULL);
+		const json_t *size = json_object_get(e, "size_bytes"),
+			     *secs = json_object_get(e, "build_seconds");
+		char sz[32], t[32];
+		printf("  %-17s %-6s %-9s %-10s %-13s %-10s %-11s %s\n", jstr(e, "name", "?"),
+		       jstr(e, "libc", "?"), yes(e), jstr(e, "version", "-"), jstr(e, "flags", "-"),
+		       json_is_integer(size)
+			       ? as_fmt_bytes((double)json_integer_value(size), sz, sizeof sz)
+			       : "-",
+		       json_is_integer(secs)
+			       ? as_fmt_took((long)json_integer_value(secs), t, sizeof t)
+			       : "-",
+		       reason ? reason : jstr(e, "path", "-"));
 	}
 	printf("\nimages\n");
 	json_array_foreach(json_object_get(all, "images"), i, e)
