@@ -174,6 +174,9 @@ static void libc_axis(const json_t *all)
 		     "share/allocswap)");
 		return;
 	}
+	json_array_foreach(json_object_get(all, "libcs"), i, e)
+		if (!strcmp(jstr(e, "name"), "musl") && !avail(e))
+			snprintf(ab, sizeof ab, "not probed without libswap for musl (above)");
 	snprintf(why, sizeof why, "musl allocators built: %s%s%s%s; Pythons built: %s%s%s%s",
 		 ab[0] ? ab : "none", am[0] ? " (not yet: " : "", am, am[0] ? ")" : "",
 		 pb[0] ? pb : "none", pm[0] ? " (not yet: " : "", pm, pm[0] ? ")" : "");
