@@ -64,7 +64,7 @@
 
 /* The axes of a configuration besides the allocator, in the order that
  * labels and baseline matching use. */
-static const char *const axes[] = {"libc", "image", "pymalloc", "seccomp", "stats", NULL};
+static const char *const axes[] = {"libc", "image", "pymalloc", "seccomp", "stats", "python", NULL};
 const char *const as_syscall_names[] = {"mmap", "munmap", "mremap", "brk", "madvise", NULL};
 
 #define MAX_ERRORS 5
