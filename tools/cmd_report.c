@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "factors.h"
 #include "report_html.h"
 #include "results.h"
 #include "summary.h"
@@ -392,6 +393,7 @@ static int write_md(const char *dir, const json_t *s)
 	md_provenance(f, s, dir);
 	md_configs(f, s);
 	md_speed(f, s);
+	as_factors_md(f, json_object_get(s, "factors"));
 	fprintf(f, "## Memory\n\n");
 	md_memory_table(f, s, "Peak RSS", "rss_peak", MEM_BYTES,
 			"Median over processes of the peak resident set size.");
@@ -446,7 +448,8 @@ static int opt_value(const char *cmd, int argc, char **argv, int *i, const char 
 }
 
 const char as_usage_report[] =
-	"usage: allocswap report DIR [--baseline ALLOC|CONFIG] [--format md,html,json]\n"
+	"usage: allocswap report DIR [--baseline ALLOC|CONFIG] [--tuned CONFIG]\n"
+	"                        [--format md,html,json]\n"
 	"\n"
 	"Summarizes a bench directory (written by 'allocswap bench -o DIR') into\n"
 	"DIR/report.md, DIR/report.html and DIR/summary.json.\n"
@@ -462,7 +465,14 @@ const char as_usage_report[] =
 	"                     measuring costs, not what the allocator does.\n"
 	"  --baseline CONFIG  a full configuration id, such as\n"
 	"                     system/glibc/host/pymalloc=on/seccomp=default: every\n"
-	"                     configuration is compared with that one.\n"
+	"                     configuration is compared with that one.  It is also the\n"
+	"                     stock cell of the factors section (its libc, allocator\n"
+	"                     and Python flags; by default musl, system, the least\n"
+	"                     optimised Python).\n"
+	"  --tuned CONFIG     the tuned cell of the factors section, against stock (by\n"
+	"                     default the stock libc, jemalloc, the most optimised\n"
+	"                     Python); the section takes the difference apart into\n"
+	"                     flags alone, allocator alone and their interaction.\n"
 	"  --format LIST      comma-separated, any of md, html, json (default: all).\n"
 	"                     json is DIR/summary.json, the numbers behind the other two.\n"
 	"  -h, --help         this text.\n"
@@ -480,11 +490,12 @@ const char as_usage_report[] =
 
 int as_cmd_report(int argc, char **argv)
 {
-	const char *dir = NULL, *baseline = NULL, *format = "md,html,json";
+	const char *dir = NULL, *baseline = NULL, *tuned = NULL, *format = "md,html,json";
 	int want_md = 0, want_html = 0, want_json = 0, i, rc = 0;
 	static const char *const formats[] = {"md", "html", "json", NULL};
 	struct as_dataset d;
-	json_t *s;
+	const char *stock;
+	json_t *s, *fx;
 	char **list;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -492,6 +503,7 @@ int as_cmd_report(int argc, char **argv)
 		if (as_is_help(a))
 			return as_help("report");
 		if ((m = opt_value("report", argc, argv, &i, "--baseline", &baseline)) ||
+		    (m = opt_value("report", argc, argv, &i, "--tuned", &tuned)) ||
 		    (m = opt_value("report", argc, argv, &i, "--format", &format))) {
 			if (m < 0)
 				return 2;
@@ -538,8 +550,23 @@ int as_cmd_report(int argc, char **argv)
 		as_dataset_free(&d);
 		return rc;
 	}
+	if (tuned && !json_object_get(d.config_index, tuned)) {
+		as_dataset_free(&d);
+		return as_usage_err("report", "--tuned '%s' is not a configuration of %s", tuned, dir);
+	}
 	s = as_summary_build(&d);
+	/* --baseline CONFIG is the factors' stock cell too (an allocator is no cell) */
+	stock = baseline && json_object_get(d.config_index, baseline) ? baseline : NULL;
 	as_dataset_free(&d);
+	rc = as_factors_build(s, stock, tuned, &fx);
+	if (rc == EINVAL) {
+		json_decref(s);
+		return as_usage_err("report", "the factors section has no cell for %s (allocator none?)",
+				    stock ? stock : tuned);
+	}
+	if (rc)
+		oom();
+	json_object_set_new(s, "factors", fx);
 	json_object_set_new(s, "source", json_string(dir));
 	{
 		char rule[600];

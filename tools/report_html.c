@@ -186,6 +186,7 @@ static int load(struct rh *r, const json_t *s)
 	size_t i, next = 0;
 
 	r->meta = json_object_get(s, "meta");
+	r->factors = json_object_get(s, "factors");
 	r->nc = json_array_size(cfgs);
 	r->nb = json_array_size(benches);
 	r->base = r->nc;

@@ -47,6 +47,7 @@ struct rh_bench {
 struct rh {
 	const char *dir;
 	const json_t *meta;
+	const json_t *factors; /* the summary's "factors" (factors.h), or NULL */
 	struct rh_cfg *cfg;
 	size_t nc;
 	struct rh_bench *bench;

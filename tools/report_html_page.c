@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "factors.h"
 #include "report_html_int.h"
 
 /* ---- text buffer --------------------------------------------------------------- */
@@ -271,7 +272,10 @@ static void header(struct rh *r)
 		sb_html(b, rh_str(host, "hostname"));
 		sb_puts(b, "</b>");
 	}
-	sb_puts(b, ".</p>\n<nav><a href=\"#speed\">speed</a><a href=\"#memory\">memory</a>"
+	sb_puts(b, ".</p>\n<nav><a href=\"#speed\">speed</a>");
+	if (r->factors)
+		sb_puts(b, "<a href=\"#factors\">factors</a>");
+	sb_puts(b, "<a href=\"#memory\">memory</a>"
 		   "<a href=\"#syscalls\">syscalls</a><a href=\"#timeline\">memory over time</a>"
 		   "<a href=\"#failures\">failures</a><a href=\"#read\">how to read this</a></nav>\n");
 
@@ -860,6 +864,7 @@ int rh_page(struct rh *r)
 		   "red x marks a failed cell.",
 		   "No per-process samples in the summary: no box plots."))
 		return 1;
+	as_factors_html(b, r->factors); /* an allocation failure shows in b->oom */
 	if (memory(r) || syscalls(r) || timeline(r))
 		return 1;
 	failures(r);
