@@ -4,7 +4,8 @@
  *
  *   gen_bench DIR [options] CONFIG=SCALE ...
  *
- * CONFIG is ALLOC or ALLOC,pymalloc=off (other axes: glibc/host/seccomp=none);
+ * CONFIG is ALLOC, then any of ",pymalloc=off", ",libc=musl" and
+ * ",python=NAME" (other axes: host/seccomp=none; libc glibc, python host);
  * SCALE multiplies every benchmark's true time, so system=1 jemalloc=1.5
  * makes jemalloc 1.5x slower everywhere and system=1 jemalloc=1 is an A/A
  * pair.  Options:
@@ -18,6 +19,9 @@
  *   -f ALLOC:BENCH:K   K runs (or "all") of that cell fail with SIGSEGV
  *   -w ALLOC:BENCH:K   K runs (or "all") of that cell report that libswap fell
  *                      back to the system allocator
+ *   -P NAME:LIBC:FLAGS:SIZE:SECONDS   a Python build in meta.json's "pythons"
+ *                      (flags such as "-O3 lto", size on disk in bytes, build
+ *                      time in seconds)
  * Runs are written interleaved (run, benchmark, config), like `bench`.
  */
 #include <inttypes.h>
@@ -27,8 +31,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_CONFIGS 16
+#define MAX_CONFIGS 32
 #define MAX_FAILS 16
+#define MAX_PYTHONS 8
 
 static uint64_t rng_state;
 
@@ -53,8 +58,13 @@ static double rng_normal(void)
 }
 
 struct config {
-	char alloc[64], pymalloc[8];
+	char alloc[64], pymalloc[8], libc[16], python[64];
 	double scale;
+};
+
+struct python {
+	char name[64], libc[16], flags[64];
+	double size, seconds;
 };
 
 struct fail {
@@ -65,13 +75,17 @@ struct fail {
 
 static void config_id(const struct config *c, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%.63s/glibc/host/pymalloc=%.7s/seccomp=none", c->alloc, c->pymalloc);
+	int n = snprintf(buf, cap, "%.63s/%.15s/host/pymalloc=%.7s/seccomp=none", c->alloc, c->libc,
+			 c->pymalloc);
+	if (strcmp(c->python, "host") && n > 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, "/python=%.63s", c->python);
 }
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: gen_bench DIR [-s SEED] [-r RUNS] [-v VALUES] [-b BENCHES] "
-			"[-n NOISE] [-f ALLOC:BENCH:K] [-w ALLOC:BENCH:K] CONFIG=SCALE...\n");
+			"[-n NOISE] [-f ALLOC:BENCH:K] [-w ALLOC:BENCH:K] "
+			"[-P NAME:LIBC:FLAGS:SIZE:SECONDS] CONFIG=SCALE...\n");
 	return 2;
 }
 
@@ -79,6 +93,8 @@ int main(int argc, char **argv)
 {
 	struct config cfg[MAX_CONFIGS];
 	struct fail fails[MAX_FAILS];
+	struct python py[MAX_PYTHONS];
+	int npy = 0, musl = 0;
 	int ncfg = 0, nfail = 0, runs = 6, nvalues = 5, nbench = 6, i, r, b, c, v;
 	int failed_so_far[MAX_FAILS] = {0};
 	double noise = 0.05;
@@ -116,21 +132,41 @@ int main(int argc, char **argv)
 					free(copy);
 				}
 				break;
+			case 'P':
+				if (npy == MAX_PYTHONS ||
+				    sscanf(val, "%63[^:]:%15[^:]:%63[^:]:%lf:%lf", py[npy].name, py[npy].libc,
+					   py[npy].flags, &py[npy].size, &py[npy].seconds) != 5)
+					return usage();
+				npy++;
+				break;
 			default: return usage();
 			}
 		} else {
 			const char *eq = strrchr(a, '=');
-			char *comma;
+			char *comma, *opt;
 			if (!eq || ncfg == MAX_CONFIGS || a[0] == '-')
 				return usage();
 			snprintf(cfg[ncfg].alloc, sizeof cfg[ncfg].alloc, "%.*s", (int)(eq - a), a);
 			snprintf(cfg[ncfg].pymalloc, sizeof cfg[ncfg].pymalloc, "on");
+			snprintf(cfg[ncfg].libc, sizeof cfg[ncfg].libc, "glibc");
+			snprintf(cfg[ncfg].python, sizeof cfg[ncfg].python, "host");
 			comma = strchr(cfg[ncfg].alloc, ',');
-			if (comma) {
-				*comma = 0;
-				if (!strcmp(comma + 1, "pymalloc=off"))
+			for (opt = comma; opt; opt = strchr(opt + 1, ',')) {
+				const char *o = opt + 1;
+				size_t len = strcspn(o, ",");
+				if (!strncmp(o, "pymalloc=off", len) && len == 12)
 					snprintf(cfg[ncfg].pymalloc, sizeof cfg[ncfg].pymalloc, "off");
+				else if (!strncmp(o, "libc=", 5))
+					snprintf(cfg[ncfg].libc, sizeof cfg[ncfg].libc, "%.*s", (int)len - 5, o + 5);
+				else if (!strncmp(o, "python=", 7))
+					snprintf(cfg[ncfg].python, sizeof cfg[ncfg].python, "%.*s", (int)len - 7,
+						 o + 7);
+				else
+					return usage();
 			}
+			if (comma)
+				*comma = 0;
+			musl |= !strcmp(cfg[ncfg].libc, "musl");
 			cfg[ncfg].scale = atof(eq + 1);
 			ncfg++;
 		}
@@ -149,17 +185,29 @@ int main(int argc, char **argv)
 		   " \"host\": {\"hostname\": \"testhost\", \"kernel\": \"6.1.0-test\", "
 		   "\"cpu\": \"Synthetic CPU @ 2.0GHz\", \"nproc\": 2, \"mem_bytes\": 8589934592},\n"
 		   " \"python\": {\"path\": \"/usr/bin/python3\", \"version\": \"3.11.2\"},\n"
-		   " \"libcs\": {\"glibc\": \"2.36\"},\n \"allocators\": {",
-		dir);
-	for (c = 0; c < ncfg; c++)
-		fprintf(f, "%s\"%s\": {\"version\": \"%s-test\", \"path\": null, \"libc\": \"glibc\"}",
-			c ? ", " : "", cfg[c].alloc, cfg[c].alloc);
+		   " \"libcs\": {\"glibc\": \"2.36\"%s},\n \"pythons\": {",
+		dir, musl ? ", \"musl\": \"1.2.3\"" : "");
+	for (i = 0; i < npy; i++)
+		fprintf(f, "%s\"%s\": {\"path\": \"/cache/python-%s/bin/python3\", \"libc\": \"%s\", "
+			   "\"version\": \"3.11.2\", \"flags\": \"%s\", \"build\": \"python-%s\", "
+			   "\"size_bytes\": %.0f, \"files\": 4321, \"build_seconds\": %.1f}",
+			i ? ", " : "", py[i].name, py[i].name, py[i].libc, py[i].flags, py[i].name,
+			py[i].size, py[i].seconds);
+	fprintf(f, "},\n \"allocators\": {");
+	for (c = 0; c < ncfg; c++) {
+		for (i = 0; i < c && strcmp(cfg[i].alloc, cfg[c].alloc); i++)
+			;
+		if (i == c)
+			fprintf(f, "%s\"%s\": {\"version\": \"%s-test\", \"path\": null, \"libc\": \"glibc\"}",
+				c ? ", " : "", cfg[c].alloc, cfg[c].alloc);
+	}
 	fprintf(f, "},\n \"matrix\": {\"suite\": \"builtin\", \"configs\": [");
 	for (c = 0; c < ncfg; c++) {
 		config_id(&cfg[c], id, sizeof id);
-		fprintf(f, "%s\n  {\"id\": \"%s\", \"allocator\": \"%s\", \"libc\": \"glibc\", "
-			   "\"image\": \"host\", \"pymalloc\": \"%s\", \"seccomp\": \"none\"}",
-			c ? "," : "", id, cfg[c].alloc, cfg[c].pymalloc);
+		fprintf(f, "%s\n  {\"id\": \"%s\", \"allocator\": \"%s\", "
+			   "\"image\": \"host\", \"pymalloc\": \"%s\", \"seccomp\": \"none\", "
+			   "\"libc\": \"%s\", \"python\": \"%s\"}",
+			c ? "," : "", id, cfg[c].alloc, cfg[c].pymalloc, cfg[c].libc, cfg[c].python);
 	}
 	fprintf(f, "],\n  \"benchmarks\": [");
 	for (b = 0; b < nbench; b++)
