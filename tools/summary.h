@@ -22,7 +22,9 @@
  *  "cells": [CELL, ...],                   benchmark-major, configs in order; only
  *                                          cells with at least one run
  *  "geomean": [{"config", "baseline", "k", "ratio", "ci95": [lo, hi], "time_change",
- *               "significant", "verdict"}, ...]}   one per config
+ *               "significant", "verdict"}, ...],   one per config
+ *  "factors": {...}}                       added by `report`: libc, allocator and Python
+ *                                          flags taken apart (contract in factors.h)
  *
  * CELL:
  *  {"bench", "config", "baseline": "<config id>",
