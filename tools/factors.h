@@ -30,8 +30,9 @@
  *    total = the tuned cell against the stock cell, and its decomposition in
  *    log space, total = flags alone (at the stock libc and allocator)
  *    + allocator alone (at the stock libc and flags) + interaction (what is
- *    left: log T - log A - log F + log B for tuned T, stock B, A = stock with
- *    the tuned allocator, F = stock with the tuned flags).
+ *    left: log t_T - log t_A - log t_F + log t_B of the mean times, with the
+ *    sign of a speed-up, for tuned T, stock B, A = stock with the tuned
+ *    allocator, F = stock with the tuned flags).
  * A factor the matrix cannot measure is refused with its reason ("not
  * measurable: no allocator other than system runs on both glibc and musl in
  * this matrix").
@@ -41,9 +42,13 @@
  * stratum):
  *  - stock: libc musl when the stratum has it (stock Alpine), else the
  *    reference libc; allocator system; the least optimised flags;
- *  - tuned: the same libc; allocator jemalloc when present (the published
- *    table's), else the first other allocator in matrix order, else system;
- *    the most optimised flags.
+ *  - tuned: the same libc; allocator jemalloc when it runs on that libc (the
+ *    published table's), else the first other allocator in matrix order that
+ *    does, else system; the most optimised flags at that libc.
+ * A stock or tuned cell the matrix lacks, or a tuned cell equal to stock,
+ * refuses the headline; the decomposition also needs stock and tuned to
+ * share the libc and to differ in both allocator and flags, and the cells
+ * A and F to be there.
  * Flags are ranked by their -O level (-O0 < -Os, -Oz < -O1 < -O2 < -O3,
  * -Ofast), "distribution" and unknown flags as -O2, plus a half for lto and a
  * half for pgo; ties go to matrix order.
@@ -76,13 +81,16 @@
  *                                  "total": COMP, "flags": COMP|null,
  *                                  "allocator": COMP|null, "interaction": COMP|null,
  *                                  "reason": why the decomposition is missing | null}}],
- *  "pythons": [{"name", "libc", "version", "flags", "path", "size_bytes", "files",
- *               "build_seconds", "used": a configuration runs it}]}
+ *  "pythons": [meta.json's entry + {"name", "used": a configuration runs it}]}
+ *             (its "libc", "version", "flags", "path", "size_bytes", "files",
+ *             "build_seconds", as bench wrote them)
  * CELL: {"libc", "allocator", "flags", "python", "config": "<config id>"}
  * COMP: {"factor", "label": "musl vs glibc (jemalloc, -Os)",
  *        "base": CELL, "new": CELL (the interaction: "cells": [F, T, B, A]),
- *        "benchmarks": [{"bench", "ratio", "ci95": [lo, hi], "log_ratio", "log_var",
- *                        "log_df", "p_value", "p_adjusted", "significant",
+ *        "benchmarks": [{"bench", "base_mean", "base_std", "new_mean", "new_std" (seconds,
+ *                        null for the interaction), "ratio", "ci95": [lo, hi],
+ *                        "log_ratio", "log_var", "log_df", "p_value", "p_adjusted",
+ *                        "significant",
  *                        "verdict": "1.32x faster (-24%)" | "not significant" |
  *                                   "n/a (too few runs)"}]   one per benchmark, in order,
  *        "geomean": {"k", "ratio", "ci95", "significant", "verdict"}}
