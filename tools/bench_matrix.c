@@ -501,19 +501,13 @@ void bench_env(const struct bench_matrix *m, const struct bench_cfg *c, const ch
 	int musl = !strcmp(c->c.libc, "musl");
 	/* nothing in the caller's environment changes the experiment */
 	bench_env_plain(env);
-	/* libc: each has its own libswap build; musl's allocators are found
-	 * through LD_LIBRARY_PATH (musl's loader searches it for the soname
-	 * libswap dlopens) */
-	if (musl && m->musl_libpath[0]) {
-		const char *old = as_env_get(env, "LD_LIBRARY_PATH");
-		char buf[sizeof m->musl_libpath + 4096];
-		snprintf(buf, sizeof buf, "%s%s%s", m->musl_libpath, old && *old ? ":" : "",
-			 old ? old : "");
-		as_env_set(env, "LD_LIBRARY_PATH", buf);
-	}
+	/* libc: each has its own libswap build, and musl its allocator builds
+	 * (as_env_musl) */
 	if (a->spec[0])
 		as_env_preload(env, musl ? m->libswap_musl : m->libswap, a->spec,
 			       c->c.stats[0] ? c->c.stats : AS_STATS_DEFAULT, report);
+	if (musl && a->spec[0])
+		as_env_musl(env, a->spec);
 	if (!strcmp(c->c.pymalloc, "off"))
 		as_env_set(env, "PYTHONMALLOC", "malloc");
 	/* image "host" and seccomp "none" run the process as it is; rootfs

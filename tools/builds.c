@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "as_backend.h"
 #include "cli.h"
 
 const char *as_build_script(void)
@@ -255,6 +256,35 @@ void as_build_musl_libpath(char *buf, size_t cap)
 	}
 	if (n >= cap)
 		buf[0] = 0;
+}
+
+void as_env_musl(struct as_env *e, const char *allocator)
+{
+	char lp[2 * PATH_MAX + 8], buf[4 * PATH_MAX + 4096], so[PATH_MAX + 128];
+	const char *old = as_env_get(e, "LD_LIBRARY_PATH"), *pre;
+	size_t i;
+	as_build_musl_libpath(lp, sizeof lp);
+	if (lp[0]) {
+		snprintf(buf, sizeof buf, "%s%s%s", lp, old && *old ? ":" : "", old ? old : "");
+		as_env_set(e, "LD_LIBRARY_PATH", buf);
+	}
+	if (!allocator || strchr(allocator, '/'))
+		return;
+	for (i = 0; i < _as_backend_count; i++) {
+		const struct as_backend_info *b = &_as_backend_table[i];
+		size_t n;
+		if (strcmp(b->name, allocator) || !b->soname[0])
+			continue;
+		snprintf(so, sizeof so, "%s/builds/musl-%s/lib/%s", as_build_cache(), b->name,
+			 b->soname);
+		pre = as_env_get(e, "LD_PRELOAD");
+		if (access(so, R_OK) || !pre)
+			return;
+		/* after the first entry, libswap's (as_env_preload put it there) */
+		n = strcspn(pre, ": ");
+		snprintf(buf, sizeof buf, "%.*s:%s%s", (int)n, pre, so, pre + n);
+		as_env_set(e, "LD_PRELOAD", buf);
+	}
 }
 
 /* ---- Pythons ------------------------------------------------------------------ */

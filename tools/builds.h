@@ -60,6 +60,17 @@ int as_build_ensure(const char *name, int quiet, struct as_build *b);
  * LD_LIBRARY_PATH), "dir1:dir2", or "" when none is. */
 void as_build_musl_libpath(char *buf, size_t cap);
 
+struct as_env;
+/* A musl process's environment, after as_env_preload: LD_LIBRARY_PATH gets
+ * the musl allocator builds (as_build_musl_libpath) in front, and a named
+ * allocator's musl build goes into LD_PRELOAD right after libswap.  musl
+ * gives objects loaded after start-up dynamic TLS only, so an allocator
+ * built with initial-exec TLS (jemalloc) cannot be dlopen-ed by libswap;
+ * libswap would re-execute the process with it preloaded (one process
+ * start more); preloaded from the start, it needs none.  libswap comes
+ * first, so the malloc family is still libswap's. */
+void as_env_musl(struct as_env *e, const char *allocator);
+
 /* ---- Pythons ---------------------------------------------------------------- */
 
 struct as_python {

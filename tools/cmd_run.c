@@ -731,17 +731,9 @@ int as_cmd_run(int argc, char **argv)
 	}
 	snprintf(pattern, sizeof pattern, "%s/%%p.json", dir);
 	as_env_init(&env, NULL);
-	if (!strcmp(r.libc, "musl")) {
-		/* musl's allocator builds are found by their sonames */
-		char lp[2 * PATH_MAX + 8], buf[sizeof lp + 4096];
-		const char *old = as_env_get(&env, "LD_LIBRARY_PATH");
-		as_build_musl_libpath(lp, sizeof lp);
-		if (lp[0]) {
-			snprintf(buf, sizeof buf, "%s%s%s", lp, old && *old ? ":" : "", old ? old : "");
-			as_env_set(&env, "LD_LIBRARY_PATH", buf);
-		}
-	}
 	as_env_preload(&env, libswap, r.allocator, r.stats, pattern);
+	if (!strcmp(r.libc, "musl"))
+		as_env_musl(&env, r.allocator); /* musl's allocator builds */
 	if (r.every_ms) {
 		snprintf(pattern, sizeof pattern, AS_TIMELINE_PATTERN, dir);
 		as_env_set(&env, "ALLOCSWAP_COUNTERS", pattern);
