@@ -48,9 +48,9 @@ const char as_usage_build[] =
 	"\n"
 	"With targets: builds each one, and what it needs, unless it is cached.\n"
 	"Progress lines go to stderr; a failed build names the step that failed\n"
-	"and its log.  Here (2 cores): musl-mimalloc a few seconds, musl-jemalloc\n"
-	"about half a minute, the first Python of a libc about 10 minutes with its\n"
-	"libraries (musl-deps or glibc-deps), each further Python about 4.\n"
+	"and its log.  Here (2 cores): musl-mimalloc 2 s, musl-jemalloc 23 s, the\n"
+	"libraries of a libc (musl-deps, glibc-deps) 2.5 to 3.5 min, a -Os Python\n"
+	"2 min more; the list says how long each one not built yet will take.\n"
 	"\n"
 	"targets (as 'allocswap build' lists them):\n"
 	"  musl-jemalloc musl-mimalloc        allocators for musl processes\n"
@@ -80,18 +80,22 @@ static const struct alias {
 };
 #define NALIASES (sizeof aliases / sizeof aliases[0])
 
-/* How long a build takes here (2 cores, Debian 12), when no build of the
- * same kind and flags has been made yet to tell: measured by hand and with
- * build.sh.  A Python needs its libc's libraries (deps) too. */
+/* How long a build takes here (2 cores, Debian 12, sources already
+ * fetched), for when no build of the same kind and flags has been made on
+ * this machine yet to tell: measured with build.sh.  A Python needs its
+ * libc's libraries (deps) too. */
 static const struct {
-	const char *what; /* a target's name, else its kind */
+	const char *what;  /* a target's name, else its kind */
+	const char *flags; /* NULL: any */
 	long seconds;
 } typical[] = {
-	{"musl-mimalloc", 2},
-	{"musl-jemalloc", 25},
-	{"deps", 380}, /* OpenSSL 4 min of it */
-	{"python", 230},
+	{"musl-mimalloc", NULL, 2},
+	{"musl-jemalloc", NULL, 23},
+	{"deps", NULL, 180},    /* musl 153 s, glibc 206 s; OpenSSL most of it */
+	{"python", "-Os", 125}, /* python-musl-os: 124 s */
+	{"python", NULL, 240},  /* -O3 with LTO: not measured yet, a guess */
 };
+#define NTYPICAL (sizeof typical / sizeof typical[0])
 
 /* ---- how long, and what to run ---------------------------------------------------- */
 
@@ -101,9 +105,9 @@ static long info_seconds(const struct as_build *b)
 	return b->built && json_is_integer(s) ? (long)json_integer_value(s) : -1;
 }
 
-/* Seconds all[i] alone takes: the same target built before cannot tell (it
- * is not built), so a built target of the same kind and flags (the other
- * libc's) when there is one, else the table above. */
+/* Seconds all[i] alone takes here: what a built target of the same kind
+ * and flags took (the other libc's) when there is one, else the table
+ * above. */
 static long own_seconds(const struct as_build *all, size_t n, size_t i)
 {
 	size_t k;
@@ -111,11 +115,12 @@ static long own_seconds(const struct as_build *all, size_t n, size_t i)
 		if (k != i && info_seconds(&all[k]) >= 0 && !strcmp(all[k].kind, all[i].kind) &&
 		    !strcmp(all[k].flags, all[i].flags) && strcmp(all[i].kind, "allocator"))
 			return info_seconds(&all[k]);
-	for (k = 0; k < sizeof typical / sizeof typical[0]; k++)
+	for (k = 0; k < NTYPICAL; k++)
 		if (!strcmp(typical[k].what, all[i].name))
 			return typical[k].seconds;
-	for (k = 0; k < sizeof typical / sizeof typical[0]; k++)
-		if (!strcmp(typical[k].what, all[i].kind))
+	for (k = 0; k < NTYPICAL; k++)
+		if (!strcmp(typical[k].what, all[i].kind) &&
+		    (!typical[k].flags || !strcmp(typical[k].flags, all[i].flags)))
 			return typical[k].seconds;
 	return -1;
 }
