@@ -267,11 +267,13 @@ build_python() { # TARGET
 	*) die "no recipe for Python flags '$flags'" ;;
 	esac
 	# only our static dependencies are visible to pkg-config, for either libc
-	# (bzip2 has no .pc file)
+	# (bzip2 has no .pc file); the static sqlite needs libm after it, which
+	# configure's link tests only give it through LIBS (glibc's libm is not
+	# in libc; musl's is)
 	step configure sh -c "cd '$b' && CC='$cc' OPT='$opt' \
 		PKG_CONFIG_LIBDIR='$deps/lib/pkgconfig' CPPFLAGS='-I$deps/include' LDFLAGS='-L$deps/lib' \
 		BZIP2_CFLAGS='-I$deps/include' BZIP2_LIBS='-L$deps/lib -lbz2' \
-		LIBSQLITE3_CFLAGS='-I$deps/include' LIBSQLITE3_LIBS='-L$deps/lib -lsqlite3 -lz -lm' \
+		LIBSQLITE3_CFLAGS='-I$deps/include' LIBSQLITE3_LIBS='-L$deps/lib -lsqlite3' LIBS='-lm' \
 		./configure --prefix='$P' --without-ensurepip --with-openssl='$deps' $lto"
 	step make make -C "$b" -j"$JOBS"
 	step install make -C "$b" -j1 install
