@@ -5,6 +5,7 @@
 #   build.sh list                 the targets, one a line (tab-separated):
 #                                 name kind libc flags description
 #   build.sh status TARGET        "built DIR" (exit 0) or "missing KEY" (exit 1)
+#   build.sh status-all           "TARGET built DIR" or "TARGET missing KEY", each
 #   build.sh build TARGET         builds TARGET and what it needs, unless cached;
 #                                 prints "built DIR" last
 #   build.sh key TARGET           the cache key of TARGET
@@ -85,8 +86,19 @@ ensure_deb_src() {
 		die "apt still finds no source packages after adding $f"
 }
 
+# Every source package's candidate version, asked once (apt-cache showsrc
+# takes about 0.1 s a call): "pkg=version" words, inherited by subshells.
+VERSIONS=""
+load_versions() {
+	VERSIONS=$(apt-cache showsrc $(printf '%s\n' "$TARGETS" | cut -d'|' -f5 | tr ' ' '\n' | sort -u) \
+		2>/dev/null | awk '/^Package:/ { p = $2 } /^Version:/ && !seen[p]++ { printf "%s=%s ", p, $2 }')
+}
+
 # The candidate version of source package $1 (what apt-get source fetches).
 src_version() {
+	for pv in $VERSIONS; do
+		[ "${pv%%=*}" = "$1" ] && { echo "${pv#*=}"; return 0; }
+	done
 	v=$(apt-cache showsrc "$1" 2>/dev/null | awk '/^Version:/ { print $2; exit }')
 	[ -n "$v" ] || die "apt-cache showsrc $1 gives no version"
 	echo "$v"
@@ -351,14 +363,24 @@ case $cmd in
 list)
 	printf '%s\n' "$TARGETS" | awk -F'|' -v OFS='\t' '{ print $1, $2, $3, $4, $7 }'
 	;;
+status-all)
+	# every target: "NAME built DIR" or "NAME missing KEY", in one run
+	ensure_deb_src
+	load_versions
+	for t in $(printf '%s\n' "$TARGETS" | cut -d'|' -f1); do
+		if d=$(prefix_of "$t"); then echo "$t built $d"; else echo "$t missing $(key "$t")"; fi
+	done
+	;;
 status | build | key)
 	[ $# = 2 ] || die "usage: build.sh $cmd TARGET"
 	known "$2"
 	if [ "$cmd" = key ]; then
 		ensure_deb_src
+		load_versions
 		key "$2"
 	elif [ "$cmd" = status ]; then
 		ensure_deb_src
+		load_versions
 		if d=$(prefix_of "$2"); then echo "built $d"; else echo "missing $(key "$2")"; exit 1; fi
 	else
 		ensure_deb_src
@@ -369,8 +391,9 @@ status | build | key)
 			echo "build.sh: another build is running in $CACHE; waiting for it" >&2
 			flock 9
 		fi
+		load_versions
 		build_one "$2"
 	fi
 	;;
-*) die "usage: build.sh list | status TARGET | build TARGET | key TARGET" ;;
+*) die "usage: build.sh list | status TARGET | status-all | build TARGET | key TARGET" ;;
 esac

@@ -142,6 +142,29 @@ static int status_of(struct as_build *b)
 	return 0;
 }
 
+/* Every target's status from one `build.sh status-all` ("NAME built DIR"
+ * or "NAME missing KEY" a line).  0, or 1 after an error line. */
+static int statuses(struct as_build *v, size_t k)
+{
+	const char *args[] = {"status-all", NULL};
+	char *out = NULL, *line, *save = NULL;
+	int rc = script(args, &out);
+	if (rc != 0) {
+		free(out);
+		if (rc > 0)
+			as_err("%s status-all failed (exit %d)", as_build_script(), rc);
+		return 1;
+	}
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t i, nl = strcspn(line, " ");
+		for (i = 0; i < k; i++)
+			if (strlen(v[i].name) == nl && !strncmp(line, v[i].name, nl))
+				read_built(&v[i], line + nl + 1);
+	}
+	free(out);
+	return 0;
+}
+
 int as_builds_list(struct as_build **out, size_t *n, int status)
 {
 	const char *args[] = {"list", NULL};
@@ -182,12 +205,10 @@ int as_builds_list(struct as_build **out, size_t *n, int status)
 		k++;
 	}
 	free(text);
-	if (status)
-		for (size_t i = 0; i < k; i++)
-			if (status_of(&v[i])) {
-				as_builds_free(v, k);
-				return 1;
-			}
+	if (status && statuses(v, k)) {
+		as_builds_free(v, k);
+		return 1;
+	}
 	*out = v;
 	*n = k;
 	return 0;
