@@ -30,6 +30,7 @@
 set -eu
 
 RECIPE=3 # bump when a recipe below changes what it builds
+PYRECIPE=2 # the same for the Python recipe alone
 CACHE="${ALLOCSWAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/allocswap}"
 JOBS="$(nproc 2>/dev/null || echo 2)"
 
@@ -129,30 +130,33 @@ src_dir() {
 }
 
 # ---- the musl compiler -------------------------------------------------------
-# musl-gcc, plus two things CPython's build needs: `-print-multiarch` must
+# musl-gcc, named like a gcc (CPython's configure gives LTO flags only to a
+# compiler whose name matches *gcc* or *clang*), plus two things CPython's
+# build needs: `-print-multiarch` must
 # answer x86_64-linux-musl (configure refuses gcc's empty answer against the
 # platform triplet it computes), and the kernel's uapi headers (linux/, asm/,
 # asm-generic/), which musl-tools does not ship, come after musl's own.
 musl_cc() {
 	t="$CACHE/toolchain"
-	if ! grep -qs '^# wrapper 2$' "$t/musl-cc"; then
+	w="$t/x86_64-linux-musl-gcc"
+	if ! grep -qs '^# wrapper 2$' "$w"; then
 		command -v musl-gcc >/dev/null || die "musl-gcc not found: apt-get install musl-tools"
 		mkdir -p "$t/uapi"
 		ma=$(gcc -print-multiarch)
 		ln -sfn /usr/include/linux "$t/uapi/linux"
 		ln -sfn /usr/include/asm-generic "$t/uapi/asm-generic"
 		ln -sfn "/usr/include/$ma/asm" "$t/uapi/asm"
-		cat >"$t/musl-cc.tmp" <<EOF
+		cat >"$w.tmp" <<EOF
 #!/bin/sh
 # musl-gcc for builds that probe like CPython's configure (cross/build.sh)
 # wrapper 2
 for a; do case "\$a" in -print-multiarch | --print-multiarch) echo x86_64-linux-musl; exit 0 ;; esac; done
 exec musl-gcc "\$@" -idirafter "$t/uapi"
 EOF
-		chmod +x "$t/musl-cc.tmp"
-		mv "$t/musl-cc.tmp" "$t/musl-cc"
+		chmod +x "$w.tmp"
+		mv "$w.tmp" "$w"
 	fi
-	echo "$t/musl-cc"
+	echo "$w"
 }
 
 cc_for() { # cc_for LIBC
@@ -166,6 +170,7 @@ cc_for() { # cc_for LIBC
 key() {
 	t=$1
 	s="recipe=$RECIPE target=$t flags=$(field "$t" 4)"
+	[ "$(field "$t" 2)" = python ] && s="$s pyrecipe=$PYRECIPE"
 	for p in $(field "$t" 5); do s="$s $p=$(src_version "$p")"; done
 	for n in $(field "$t" 6); do s="$s $n=$(key "$n")"; done
 	[ "$(field "$t" 3)" = musl ] && s="$s musl=$(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null || echo none)"
@@ -290,9 +295,12 @@ build_python() { # TARGET
 	step make make -C "$b" -j"$JOBS"
 	step install make -C "$b" -j1 install
 	# what a container image would keep: no tests, no static library, no caches
-	# (CPython's own tests move to regrtest/, outside the size, for the test suite)
+	# (CPython's own tests move to regrtest/, outside the size, for the test
+	# suite; debugging information goes, as distributions ship it: configure
+	# adds -g to LTO builds, which made them 2.4 times the size; symbols stay)
 	step trim sh -c "mkdir -p '$P/regrtest' && mv '$P/lib/python3.11/test' '$P/regrtest/test' &&
 		rm -rf '$P'/lib/python3.11/idlelib/idle_test '$P'/lib/python3.11/config-3.11-*/libpython3.11.a &&
+		strip --strip-debug '$P/bin/python3.11' '$P'/lib/python3.11/lib-dynload/*.so &&
 		find '$P' -name __pycache__ -prune -exec rm -rf {} + &&
 		'$P/bin/python3.11' -c 'import json, re, pickle, sqlite3, ssl, hashlib, ctypes, zlib, lzma, bz2, asyncio, decimal'"
 }
