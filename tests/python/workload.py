@@ -16,6 +16,9 @@ one SHA-256 digest.  Then it checks, from inside the process:
     size function, and a block it does not own is refused where the
     backend can answer that safely.
 
+The same script runs on a musl-built Python (tests/python/meson.build in the
+musl build): there musl's own malloc_usable_size stands for glibc's mallinfo2.
+
 It prints "EXPECT field op value" lines that tests/lib/as_check.c checks
 against the report libswap writes at exit.  Exit status 0 when every
 in-process check held, 1 otherwise.  Uses the standard library only.
@@ -44,6 +47,17 @@ BACKEND_LIBS = {
     "tbbmalloc": {"libtbbmalloc_proxy.so.2", "libtbbmalloc.so.2"},
 }
 ALL_LIBS = set().union(*BACKEND_LIBS.values())
+
+
+def running_glibc():
+    """glibc answers confstr(_CS_GNU_LIBC_VERSION); musl refuses it (EINVAL)."""
+    try:
+        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
+    except (ValueError, OSError):
+        return False
+
+
+MUSL = not running_glibc()
 
 BIG = 3 << 20          # bytearrays well above any mmap threshold
 PROBE = 1000           # a small block, served from the backend's bins
@@ -251,7 +265,10 @@ class MallInfo2(ctypes.Structure):
 
 
 def glibc_in_use():
-    """Bytes glibc's own malloc has handed out (all arenas + mmapped chunks)."""
+    """Bytes glibc's own malloc has handed out (all arenas + mmapped chunks).
+    0 under musl, which has no such count."""
+    if MUSL:
+        return 0
     libc = ctypes.CDLL("libc.so.6")
     libc.mallinfo2.restype = MallInfo2
     mi = libc.mallinfo2()
@@ -280,7 +297,17 @@ def check_ownership(backend):
     big = libc.malloc(PROBE_BIG)
     grew = glibc_in_use() - before
     check(big, "malloc(%d) through libswap" % PROBE_BIG)
-    if backend == "system":
+    if backend == "system" and MUSL:
+        # musl's own malloc_usable_size (its loader answers "libc.so" with
+        # itself): mallocng keeps the size asked, so it is exact
+        musl = ctypes.CDLL("libc.so")
+        musl.malloc_usable_size.restype = ctypes.c_size_t
+        musl.malloc_usable_size.argtypes = [ctypes.c_void_p]
+        n = musl.malloc_usable_size(p)
+        check(n == PROBE, "musl malloc_usable_size(p) = %d" % n)
+        n = musl.malloc_usable_size(big)
+        check(n == PROBE_BIG, "musl malloc_usable_size(big) = %d" % n)
+    elif backend == "system":
         # glibc's own counters see the block
         check(grew >= PROBE_BIG, "glibc mallinfo2 grew by %d >= %d" % (grew, PROBE_BIG))
         libc6 = ctypes.CDLL("libc.so.6")
@@ -288,7 +315,7 @@ def check_ownership(backend):
         libc6.malloc_usable_size.argtypes = [ctypes.c_void_p]
         n = libc6.malloc_usable_size(p)
         check(PROBE <= n < 2 * PROBE, "glibc malloc_usable_size(p) = %d" % n)
-    else:
+    elif not MUSL:
         # glibc's malloc does not see the block
         check(grew < PROBE_BIG // 2, "glibc mallinfo2 grew by %d < %d" % (grew, PROBE_BIG // 2))
     if backend == "jemalloc":
@@ -381,6 +408,7 @@ def main():
           (sorted(got) or "none", sorted(want_libs) or "none"))
     check_ownership(backend)
 
+    print("EXPECT libc.name ==", "musl" if MUSL else "glibc")
     print("EXPECT allocator.name ==", backend)
     print("EXPECT allocator.mapped == true")
     print("EXPECT allocator.fallback == false")
