@@ -17,7 +17,7 @@ cd "$(dirname "$0")"
 PACKAGES="gcc libc6-dev meson ninja-build pkg-config musl-tools musl-dev
   libjansson-dev zlib1g-dev valgrind python3 gnuplot-nox
   libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtcmalloc-minimal4 libtbbmalloc2
-  libunwind8"
+  libunwind8 dpkg-dev tcl"
 # the tests also need CPython's own test suite, and Chromium for the
 # report's screenshot test, and perf to cross-check the syscall counts
 TEST_PACKAGES="libpython3.11-testsuite chromium fonts-dejavu-core linux-perf"
@@ -40,11 +40,40 @@ deps() {
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
+# The musl pieces the musl build's tests run: cross/build.sh builds them from
+# Debian's sources into the cache (minutes the first time, cached after).
+# Sets MUSL_OPTS to the meson options that point build-musl at them.
+CACHE="${ALLOCSWAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/allocswap}"
+musl_builds() {
+	sh cross/build.sh build musl-jemalloc >&2
+	sh cross/build.sh build musl-mimalloc >&2
+	sh cross/build.sh build python-musl-os >&2
+	MUSL_OPTS="-Dmusl_allocators=$CACHE/builds/musl-jemalloc/lib:$CACHE/builds/musl-mimalloc/lib
+	  -Dmusl_python=$CACHE/builds/python-musl-os/bin/python3.11"
+}
+
+# The value of meson option $2 in build dir $1 ("" when it has none yet).
+meson_opt() {
+	meson introspect "$1" --buildoptions 2>/dev/null |
+		python3 -c 'import json, sys
+print(next((o["value"] for o in json.load(sys.stdin) if o["name"] == sys.argv[1]), ""))' "$2"
+}
+
 build() {
 	[ -f build/build.ninja ] || meson setup build ${MESON_ARGS:-}
 	ninja -C build
-	[ -f build-musl/build.ninja ] ||
-		meson setup build-musl --cross-file cross/musl-x86_64.ini ${MESON_ARGS:-}
+	musl_builds
+	if [ ! -f build-musl/build.ninja ]; then
+		# shellcheck disable=SC2086
+		meson setup build-musl --cross-file cross/musl-x86_64.ini ${MESON_ARGS:-} $MUSL_OPTS
+	else
+		for o in $MUSL_OPTS; do
+			name=${o%%=*} name=${name#-D} value=${o#*=}
+			# --reconfigure: a build dir set up before the option existed
+			[ "$(meson_opt build-musl "$name")" = "$value" ] ||
+				meson setup --reconfigure build-musl "$o" >/dev/null
+		done
+	fi
 	ninja -C build-musl
 }
 
