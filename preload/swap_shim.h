@@ -9,8 +9,10 @@
  *   - posix_memalign: EINVAL for an alignment that is not a power of two
  *     multiple of sizeof(void *), errno left untouched, *memptr untouched on
  *     failure;
- *   - aligned_alloc: EINVAL for a non-power-of-two alignment;
- *   - memalign rounds the alignment up to a power of two (glibc does);
+ *   - aligned_alloc: EINVAL for a non-power-of-two alignment (musl: an
+ *     alignment of 0 passes its test, (a & -a) == a, and means the least);
+ *   - memalign rounds the alignment up to a power of two (glibc does); musl's
+ *     memalign is its aligned_alloc (src/malloc/memalign.c), EINVAL and all;
  *   - valloc aligns to the page; pvalloc also rounds the size up to a page,
  *     and pvalloc(0) gives one page;
  *   - an aligned request of 0 bytes asks the backend for 1, so that it
@@ -161,7 +163,11 @@ static inline int shim_posix_memalign(void **out, size_t align, size_t n)
 
 static inline void *shim_aligned_alloc(size_t align, size_t n)
 {
+#ifdef __GLIBC__
 	if (!pow2(align)) {
+#else
+	if (align && !pow2(align)) {
+#endif
 		errno = EINVAL;
 		return NULL;
 	}
@@ -170,6 +176,7 @@ static inline void *shim_aligned_alloc(size_t align, size_t n)
 
 static inline void *shim_memalign(size_t align, size_t n)
 {
+#ifdef __GLIBC__
 	if (align > (SIZE_MAX >> 1) + 1) {
 		errno = EINVAL;
 		return NULL;
@@ -181,6 +188,9 @@ static inline void *shim_memalign(size_t align, size_t n)
 		align = a;
 	}
 	return shim_aligned(align, n);
+#else
+	return shim_aligned_alloc(align, n);
+#endif
 }
 
 static inline size_t page_size(void)

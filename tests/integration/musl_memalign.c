@@ -24,6 +24,7 @@
  *     EINVAL (below sizeof(void *) without calling anything; 24 through
  *     aligned_alloc's EINVAL), memalign(24) NULL with errno EINVAL (musl
  *     does not round the alignment up as glibc does), none of them counted.
+ * (libswap's own memalign follows the same rule under musl: errno_edges.)
  */
 #include <dlfcn.h>
 #include <errno.h>
