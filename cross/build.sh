@@ -30,7 +30,7 @@
 set -eu
 
 RECIPE=3 # bump when a recipe below changes what it builds
-PYRECIPE=2 # the same for the Python recipe alone
+PYRECIPE=3 # the same for the Python recipe alone
 CACHE="${ALLOCSWAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/allocswap}"
 JOBS="$(nproc 2>/dev/null || echo 2)"
 
@@ -296,10 +296,12 @@ build_python() { # TARGET
 	step install make -C "$b" -j1 install
 	# what a container image would keep: no tests, no static library, no caches
 	# (CPython's own tests move to regrtest/, outside the size, for the test
-	# suite; debugging information goes, as distributions ship it: configure
-	# adds -g to LTO builds, which made them 2.4 times the size; symbols stay)
+	# suite; the static libpython goes (python3.11 has it linked in; with
+	# LTO's fat objects it was 86 MiB), and so does debugging information, as
+	# distributions ship them: configure adds -g to LTO builds; symbols stay)
 	step trim sh -c "mkdir -p '$P/regrtest' && mv '$P/lib/python3.11/test' '$P/regrtest/test' &&
-		rm -rf '$P'/lib/python3.11/idlelib/idle_test '$P'/lib/python3.11/config-3.11-*/libpython3.11.a &&
+		rm -rf '$P'/lib/python3.11/idlelib/idle_test '$P'/lib/python3.11/config-3.11-*/libpython3.11.a \
+			'$P'/lib/libpython3.11.a &&
 		strip --strip-debug '$P/bin/python3.11' '$P'/lib/python3.11/lib-dynload/*.so &&
 		find '$P' -name __pycache__ -prune -exec rm -rf {} + &&
 		'$P/bin/python3.11' -c 'import json, re, pickle, sqlite3, ssl, hashlib, ctypes, zlib, lzma, bz2, asyncio, decimal'"
