@@ -40,16 +40,14 @@ deps() {
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
-# The musl pieces the musl build's tests run: cross/build.sh builds them from
-# Debian's sources into the cache (minutes the first time, cached after).
-# Sets MUSL_OPTS to the meson options that point build-musl at them.
-CACHE="${ALLOCSWAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/allocswap}"
+# The musl pieces the musl build's tests and the default matrix run:
+# `allocswap build musl` builds them from Debian's sources into the cache
+# (about 5 minutes the first time here, cached after).  Sets MUSL_OPTS to the
+# meson options that point build-musl at them.
 musl_builds() {
-	sh cross/build.sh build musl-jemalloc >&2
-	sh cross/build.sh build musl-mimalloc >&2
-	sh cross/build.sh build python-musl-os >&2
-	MUSL_OPTS="-Dmusl_allocators=$CACHE/builds/musl-jemalloc/lib:$CACHE/builds/musl-mimalloc/lib
-	  -Dmusl_python=$CACHE/builds/python-musl-os/bin/python3.11"
+	build/tools/allocswap build musl >&2
+	MUSL_OPTS="-Dmusl_allocators=$(build/tools/allocswap build --path musl-jemalloc)/lib:$(build/tools/allocswap build --path musl-mimalloc)/lib
+	  -Dmusl_python=$(build/tools/allocswap build --path python-musl-os)/bin/python3.11"
 }
 
 # The value of meson option $2 in build dir $1 ("" when it has none yet).
