@@ -1,5 +1,7 @@
 /* bench: the pieces of `allocswap bench` (cmd_bench.c drives them).
  *
+ *   bench_libc.c      the libc axis: allocators per libc, the Pythons per
+ *                     libc and their builds, the probes per libc
  *   bench_matrix.c    the axes of the matrix (allocator, libc, image,
  *                     pymalloc, seccomp, stats) as one table, the configurations as
  *                     their cross product, the interleaved order of the
@@ -162,6 +164,16 @@ int bench_pythons_resolve(struct bench_matrix *m);
  * builds), with progress on stderr, and fills m->musl_libpath.  0, or 1
  * after an error line. */
 int bench_builds_ready(struct bench_matrix *m, int dry_run);
+/* The libc axis before the probes: the libswap of musl is there when musl
+ * is asked for (and musl is not asked of the cmd suite), the Pythons are
+ * resolved and, unless dry_run, built.  0, 1 or 2 after an error line. */
+int bench_libc_ready(struct bench_matrix *m, int dry_run);
+/* Probes every allocator under every libc of the matrix that it has a
+ * build for; drops what does not load and was not asked for by name (an
+ * allocator asked for by name must load under at least one libc; under
+ * another its cells are left out, with a note).  A dry run does not probe
+ * under a libc whose Python is not built yet.  0 or 2 after an error line. */
+int bench_probe_allocs(struct bench_matrix *m, int explicit_, int quiet, int dry_run);
 
 /* One process of the plan.  run < 0 is a warm-up round (not recorded). */
 struct bench_slot {

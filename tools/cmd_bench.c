@@ -380,77 +380,6 @@ static int allocs_from_list(struct bench_matrix *m, const char *list, int *expli
 	return rc;
 }
 
-/* Is a Python of libc there to run (the cmd suite needs none)? */
-static int libc_python_here(const struct bench_matrix *m, const char *libc)
-{
-	size_t i;
-	if (m->suite == BENCH_SUITE_CMD)
-		return 1;
-	for (i = 0; i < m->npythons; i++)
-		if (!strcmp(m->pythons[i].libc, libc) && access(m->pythons[i].path, X_OK) == 0)
-			return 1;
-	return 0;
-}
-
-/* Probes every allocator under every libc of the matrix that it has a
- * build for; drops what does not load and was not asked for by name (an
- * allocator asked for by name must load under at least one libc; under
- * another its cells are left out, with a note).  0 or 2. */
-static int probe_allocs(struct run_state *st, int explicit_)
-{
-	struct bench_matrix *m = &st->m;
-	size_t i, k = 0, l;
-	for (i = 0; i < m->nallocs; i++) {
-		struct bench_alloc *a = &m->allocs[i];
-		char why[512] = "", whyall[1200] = "";
-		int any = 0;
-		for (l = 0; m->axis[BENCH_AX_LIBC][l]; l++) {
-			const char *libc = m->axis[BENCH_AX_LIBC][l];
-			int li = bench_libc_index(libc);
-			if (!bench_alloc_runs_on(a, libc))
-				continue;
-			if (st->o.dry_run && !libc_python_here(m, libc)) {
-				any = 1; /* not built yet: the table says it will run */
-				continue;
-			}
-			if (!bench_probe(m, a, li, m->scratch, why, sizeof why)) {
-				any = 1;
-				continue;
-			}
-			if (bench_stop())
-				return 128 + bench_stop();
-			snprintf(whyall + strlen(whyall), sizeof whyall - strlen(whyall), "%s%s: %s",
-				 whyall[0] ? "; " : "", libc, why);
-			if (m->axis[BENCH_AX_LIBC][1] && !st->o.quiet)
-				bench_err("note: %s does not load under %s, its %s cells are left out: %s",
-					  a->name, libc, libc, why);
-		}
-		if (!any) {
-			if (!whyall[0])
-				snprintf(whyall, sizeof whyall, "it has no build for --libc %s",
-					 m->axis[BENCH_AX_LIBC][0]);
-			if (explicit_) {
-				bench_err("allocator %s does not load here: %s", a->name, whyall);
-				return 2;
-			}
-			if (!st->o.quiet)
-				bench_err("note: skipping %s, it does not load here: %s", a->name,
-					  whyall);
-			continue;
-		}
-		if (k != i)
-			m->allocs[k] = m->allocs[i];
-		k++;
-	}
-	m->nallocs = k;
-	if (!k) {
-		bench_err("no allocator loads here (is libswap.so built? %s)",
-		       m->libswap[0] ? m->libswap : "not found");
-		return 2;
-	}
-	return 0;
-}
-
 /* --bench LIST against what the suite offers (names or groups); 0 or 2. */
 static int benches_select(struct bench_matrix *m, const char *want, json_t *avail)
 {
@@ -886,35 +815,6 @@ static int calibrate_all(struct run_state *st)
 	return 0;
 }
 
-/* The libc axis: the libswap of each libc, the Pythons resolved per libc
- * and built when missing (not for --dry-run), the musl allocators.  0, 1
- * or 2 after an error line. */
-static int libc_ready(struct run_state *st)
-{
-	struct bench_matrix *m = &st->m;
-	size_t i;
-	int rc;
-	for (i = 0; m->axis[BENCH_AX_LIBC][i]; i++) {
-		if (strcmp(m->axis[BENCH_AX_LIBC][i], "musl"))
-			continue;
-		if (m->suite == BENCH_SUITE_CMD) {
-			bench_err("--libc musl applies to the Python suites (builtin, pyperformance), "
-				  "whose musl Python it runs; a musl program of your own runs "
-				  "under allocswap run --libc musl");
-			return 2;
-		}
-		if (!m->libswap_musl[0]) {
-			bench_err("--libc musl: libswap.so for musl is not built (meson setup "
-				  "build-musl --cross-file cross/musl-x86_64.ini && ninja -C "
-				  "build-musl; ./run.sh build does it)");
-			return 2;
-		}
-	}
-	if ((rc = bench_pythons_resolve(m)))
-		return rc;
-	return bench_builds_ready(m, st->o.dry_run);
-}
-
 static int run_matrix(struct run_state *st, const char *python_version)
 {
 	struct bench_matrix *m = &st->m;
@@ -1050,7 +950,7 @@ int as_cmd_bench(int argc, char **argv)
 	snprintf(st->m.libswap, sizeof st->m.libswap, "%s", lib ? lib : "");
 	lib = as_libswap_path("musl");
 	snprintf(st->m.libswap_musl, sizeof st->m.libswap_musl, "%s", lib ? lib : "");
-	if ((rc = libc_ready(st)))
+	if ((rc = bench_libc_ready(&st->m, st->o.dry_run)))
 		goto out;
 	if (as_suite_path())
 		snprintf(st->m.suite_path, sizeof st->m.suite_path, "%s", as_suite_path());
@@ -1101,7 +1001,7 @@ int as_cmd_bench(int argc, char **argv)
 			goto out;
 		opened = 1;
 	}
-	if ((rc = probe_allocs(st, explicit_allocs)))
+	if ((rc = bench_probe_allocs(&st->m, explicit_allocs, st->o.quiet, st->o.dry_run)))
 		goto out;
 	if (!st->o.resume && (rc = bench_configs(&st->m))) {
 		rc = rc == ENOMEM ? 1 : rc;
