@@ -123,6 +123,20 @@ static void md_provenance(FILE *f, const json_t *s, const char *dir)
 		if (as_jstr(v, "libc"))
 			fprintf(f, " (%s)", as_jstr(v, "libc"));
 	}
+	/* the same allocators' builds for the other libcs */
+	json_object_foreach((json_t *)json_object_get(m, "allocators_by_libc"), k, v)
+	{
+		const char *name;
+		json_t *a;
+		json_object_foreach((json_t *)v, name, a) {
+			const char *shown = as_jstr(json_object_get(json_object_get(m, "allocators"),
+								     name), "libc");
+			if (shown && !strcmp(shown, k))
+				continue;
+			fprintf(f, "%s %s %s (%s)", i++ ? "," : "", name,
+				as_jstr(a, "version") ? as_jstr(a, "version") : "(version unknown)", k);
+		}
+	}
 	fprintf(f, " |\n");
 	if ((v = json_object_get(m, "matrix"))) {
 		const char *suite = as_jstr(v, "suite") ? as_jstr(v, "suite") : "?";

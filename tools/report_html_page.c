@@ -331,6 +331,31 @@ static void header(struct rh *r)
 		}
 		first = 0;
 	}
+	/* the same allocators' builds for the other libcs */
+	json_object_foreach((json_t *)json_object_get(m, "allocators_by_libc"), k, v) {
+		const char *name;
+		json_t *a;
+		json_object_foreach((json_t *)v, name, a) {
+			const char *shown =
+				rh_str(json_object_get(json_object_get(m, "allocators"), name), "libc");
+			if (!strcmp(shown, k))
+				continue;
+			sb_puts(b, first ? "" : "<br>");
+			sb_puts(b, "<b>");
+			sb_html(b, name);
+			sb_puts(b, "</b> ");
+			or_unknown(b, rh_str(a, "version"));
+			sb_puts(b, " (");
+			sb_html(b, k);
+			sb_puts(b, ")");
+			if (*rh_str(a, "path")) {
+				sb_puts(b, " <code>");
+				sb_html(b, rh_str(a, "path"));
+				sb_puts(b, "</code>");
+			}
+			first = 0;
+		}
+	}
 	if (first)
 		sb_puts(b, "unknown");
 	sb_puts(b, "</td></tr>\n");
