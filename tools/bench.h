@@ -166,8 +166,10 @@ int bench_pythons_resolve(struct bench_matrix *m);
 int bench_builds_ready(struct bench_matrix *m, int dry_run);
 /* The libc axis before the probes: the libswap of musl is there when musl
  * is asked for (and musl is not asked of the cmd suite), the Pythons are
- * resolved and, unless dry_run, built.  0, 1 or 2 after an error line. */
-int bench_libc_ready(struct bench_matrix *m, int dry_run);
+ * resolved and, unless dry_run, built.  When the libc axis is the default
+ * (libc_given 0: --quick's glibc,musl), musl cells that cannot be built
+ * here are left out with a note instead.  0, 1 or 2 after an error line. */
+int bench_libc_ready(struct bench_matrix *m, int dry_run, int libc_given);
 /* Probes every allocator under every libc of the matrix that it has a
  * build for; drops what does not load and was not asked for by name (an
  * allocator asked for by name must load under at least one libc; under

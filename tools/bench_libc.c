@@ -214,20 +214,41 @@ int bench_probe_allocs(struct bench_matrix *m, int explicit_, int quiet, int dry
 	return 0;
 }
 
-int bench_libc_ready(struct bench_matrix *m, int dry_run)
+/* Takes musl out of the libc axis (it came from the default, and cannot
+ * run here); say why.  The other values stay in order. */
+static void drop_musl(struct bench_matrix *m, const char *why)
+{
+	char **v = m->axis[BENCH_AX_LIBC];
+	size_t i, k = 0;
+	for (i = 0; v[i]; i++)
+		if (strcmp(v[i], "musl"))
+			v[k++] = v[i];
+	v[k] = NULL;
+	bench_err("note: the default matrix leaves musl out: %s", why);
+}
+
+static int has_musl(const struct bench_matrix *m)
 {
 	size_t i;
+	for (i = 0; m->axis[BENCH_AX_LIBC][i]; i++)
+		if (!strcmp(m->axis[BENCH_AX_LIBC][i], "musl"))
+			return 1;
+	return 0;
+}
+
+int bench_libc_ready(struct bench_matrix *m, int dry_run, int libc_given)
+{
 	int rc;
-	for (i = 0; m->axis[BENCH_AX_LIBC][i]; i++) {
-		if (strcmp(m->axis[BENCH_AX_LIBC][i], "musl"))
-			continue;
-		if (m->suite == BENCH_SUITE_CMD) {
-			bench_err("--libc musl applies to the Python suites (builtin, pyperformance), "
-				  "whose musl Python it runs; a musl program of your own runs "
-				  "under allocswap run --libc musl");
-			return 2;
-		}
-		if (!m->libswap_musl[0]) {
+	if (has_musl(m) && m->suite == BENCH_SUITE_CMD) {
+		bench_err("--libc musl applies to the Python suites (builtin, pyperformance), "
+			  "whose musl Python it runs; a musl program of your own runs "
+			  "under allocswap run --libc musl");
+		return 2;
+	}
+	if (has_musl(m) && !m->libswap_musl[0]) {
+		if (!libc_given && m->axis[BENCH_AX_LIBC][1]) {
+			drop_musl(m, "libswap.so for musl is not built (./run.sh build builds it)");
+		} else {
 			bench_err("--libc musl: libswap.so for musl is not built (meson setup "
 				  "build-musl --cross-file cross/musl-x86_64.ini && ninja -C "
 				  "build-musl; ./run.sh build does it)");
@@ -236,5 +257,13 @@ int bench_libc_ready(struct bench_matrix *m, int dry_run)
 	}
 	if ((rc = bench_pythons_resolve(m)))
 		return rc;
-	return bench_builds_ready(m, dry_run);
+	rc = bench_builds_ready(m, dry_run);
+	if (rc && !libc_given && has_musl(m) && m->axis[BENCH_AX_LIBC][1]) {
+		/* the default matrix runs what can be built here */
+		drop_musl(m, "its builds failed (above)");
+		if ((rc = bench_pythons_resolve(m)))
+			return rc;
+		rc = bench_builds_ready(m, dry_run);
+	}
+	return rc;
 }

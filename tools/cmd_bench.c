@@ -950,7 +950,8 @@ int as_cmd_bench(int argc, char **argv)
 	snprintf(st->m.libswap, sizeof st->m.libswap, "%s", lib ? lib : "");
 	lib = as_libswap_path("musl");
 	snprintf(st->m.libswap_musl, sizeof st->m.libswap_musl, "%s", lib ? lib : "");
-	if ((rc = bench_libc_ready(&st->m, st->o.dry_run)))
+	if ((rc = bench_libc_ready(&st->m, st->o.dry_run,
+				   st->o.resume || st->o.axis[BENCH_AX_LIBC] != NULL)))
 		goto out;
 	if (as_suite_path())
 		snprintf(st->m.suite_path, sizeof st->m.suite_path, "%s", as_suite_path());

@@ -84,3 +84,18 @@ for r in data:
     else:
         assert exe.startswith("/usr/bin/python3"), (cfg, exe)
 PY
+
+# --quick's default glibc,musl leaves musl out, with a note, where it cannot
+# run (here: an allocswap with no musl libswap beside it); asked for by
+# name, it is an error
+mkdir -p "$T/lone/bin"
+cp "$ALLOCSWAP" "$T/lone/bin/allocswap"
+ALLOCSWAP_CLI_LIBSWAP=$(dirname "$ALLOCSWAP")/../preload/libswap.so \
+	"$T/lone/bin/allocswap" bench --quick --dry-run --bench nbody >"$T/lone.out" 2>"$T/err" || true
+head -n 1 "$T/err" | grep -q "^allocswap bench: note: the default matrix leaves musl out: libswap.so for musl is not built" ||
+	fail "no note: $(cat "$T/err")"
+rc=0
+ALLOCSWAP_CLI_LIBSWAP=$(dirname "$ALLOCSWAP")/../preload/libswap.so \
+	"$T/lone/bin/allocswap" bench --quick --libc glibc,musl --dry-run --bench nbody >"$T/lone.out" 2>"$T/err" || rc=$?
+[ $rc = 2 ] && grep -q "^allocswap bench: --libc musl: libswap.so for musl is not built" "$T/err" ||
+	fail "--libc musl without a musl libswap: exit $rc: $(cat "$T/err")"
