@@ -125,7 +125,6 @@ struct bench_matrix {
 	long *pymap; /* pymap[v * BENCH_NLIBCS + l]: the python of axis value v under libc l, or -1 */
 	char libswap[PATH_MAX];
 	char libswap_musl[PATH_MAX];
-	char musl_libpath[2 * PATH_MAX + 8]; /* LD_LIBRARY_PATH for musl's allocators */
 	char suite_path[PATH_MAX];
 	char scratch[PATH_MAX]; /* a private temporary directory for probes and calibration */
 	char *pyperf_args; /* extra arguments for `pyperformance run`, or NULL */
@@ -161,8 +160,7 @@ int bench_alloc_runs_on(const struct bench_alloc *a, const char *libc);
  * m->pymap; the cmd suite gets none.  0, or 2 after an error line. */
 int bench_pythons_resolve(struct bench_matrix *m);
 /* Builds what the matrix needs and is not cached (musl allocators, Python
- * builds), with progress on stderr, and fills m->musl_libpath.  0, or 1
- * after an error line. */
+ * builds), with progress on stderr.  0, or 1 after an error line. */
 int bench_builds_ready(struct bench_matrix *m, int dry_run);
 /* The libc axis before the probes: the libswap of musl is there when musl
  * is asked for (and musl is not asked of the cmd suite), the Pythons are

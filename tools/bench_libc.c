@@ -95,36 +95,35 @@ int bench_pythons_resolve(struct bench_matrix *m)
 	return 0;
 }
 
+static int has_musl(const struct bench_matrix *m)
+{
+	size_t i;
+	for (i = 0; m->axis[BENCH_AX_LIBC][i]; i++)
+		if (!strcmp(m->axis[BENCH_AX_LIBC][i], "musl"))
+			return 1;
+	return 0;
+}
+
 int bench_builds_ready(struct bench_matrix *m, int dry_run)
 {
 	size_t i;
-	int musl = 0;
-	for (i = 0; m->axis[BENCH_AX_LIBC][i]; i++)
-		musl |= !strcmp(m->axis[BENCH_AX_LIBC][i], "musl");
-	if (musl) {
+	if (has_musl(m)) {
 		/* the musl builds of the named allocators that have one */
 		for (i = 0; i < m->nallocs; i++) {
 			struct as_build b;
 			char target[96];
-			if (!m->allocs[i].spec[0] || strchr(m->allocs[i].spec, '/') ||
-			    !strcmp(m->allocs[i].spec, "system") ||
-			    !bench_alloc_runs_on(&m->allocs[i], "musl"))
+			if (!bench_alloc_runs_on(&m->allocs[i], "musl") ||
+			    !as_build_musl_target(m->allocs[i].spec, target, sizeof target))
 				continue;
-			snprintf(target, sizeof target, "musl-%.80s", m->allocs[i].spec);
-			if (dry_run) {
-				if (as_build_get(target, &b) == 0 && !b.built)
-					bench_err("note: %s is not built yet; a real run builds it first",
-						  target);
-				as_build_clear(&b);
+			if (!dry_run) {
+				if (as_build_musl_alloc(m->allocs[i].spec))
+					return 1;
 				continue;
 			}
-			if (as_build_ensure(target, 0, &b)) {
-				as_build_clear(&b);
-				return 1;
-			}
+			if (as_build_get(target, &b) == 0 && !b.built)
+				bench_err("note: %s is not built yet; a real run builds it first", target);
 			as_build_clear(&b);
 		}
-		as_build_musl_libpath(m->musl_libpath, sizeof m->musl_libpath);
 	}
 	for (i = 0; i < m->npythons; i++) {
 		if (dry_run) {
@@ -134,7 +133,7 @@ int bench_builds_ready(struct bench_matrix *m, int dry_run)
 					  m->pythons[i].name, m->pythons[i].build);
 			continue;
 		}
-		if (as_python_ready(&m->pythons[i], 0))
+		if (as_python_ready(&m->pythons[i]))
 			return 1;
 	}
 	/* the Python that lists and calibrates the suite: the first one that
@@ -225,15 +224,6 @@ static void drop_musl(struct bench_matrix *m, const char *why)
 			v[k++] = v[i];
 	v[k] = NULL;
 	bench_err("note: the default matrix leaves musl out: %s", why);
-}
-
-static int has_musl(const struct bench_matrix *m)
-{
-	size_t i;
-	for (i = 0; m->axis[BENCH_AX_LIBC][i]; i++)
-		if (!strcmp(m->axis[BENCH_AX_LIBC][i], "musl"))
-			return 1;
-	return 0;
 }
 
 int bench_libc_ready(struct bench_matrix *m, int dry_run, int libc_given)

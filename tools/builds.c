@@ -237,12 +237,11 @@ int as_build_get(const char *name, struct as_build *b)
 	return ENOENT;
 }
 
-int as_build_ensure(const char *name, int quiet, struct as_build *b)
+int as_build_ensure(const char *name, struct as_build *b)
 {
 	const char *args[] = {"build", name, NULL};
 	char *out = NULL;
 	int rc = as_build_get(name, b);
-	(void)quiet;
 	if (rc)
 		return rc == ENOENT ? 1 : rc;
 	if (b->built)
@@ -259,6 +258,31 @@ int as_build_ensure(const char *name, int quiet, struct as_build *b)
 		return 1;
 	}
 	return 0;
+}
+
+int as_build_musl_target(const char *allocator, char *buf, size_t cap)
+{
+	size_t i;
+	buf[0] = 0;
+	for (i = 0; i < _as_backend_count; i++)
+		if (!strcmp(_as_backend_table[i].name, allocator) && _as_backend_table[i].soname[0] &&
+		    as_has_word(_as_backend_table[i].libcs, "musl")) {
+			snprintf(buf, cap, "musl-%s", allocator);
+			return 1;
+		}
+	return 0;
+}
+
+int as_build_musl_alloc(const char *allocator)
+{
+	struct as_build b;
+	char target[96];
+	int rc;
+	if (!as_build_musl_target(allocator, target, sizeof target))
+		return 0;
+	rc = as_build_ensure(target, &b);
+	as_build_clear(&b);
+	return rc;
 }
 
 void as_build_musl_libpath(char *buf, size_t cap)
@@ -434,7 +458,7 @@ check_libc:
 	return 0;
 }
 
-int as_python_ready(struct as_python *py, int quiet)
+int as_python_ready(struct as_python *py)
 {
 	struct as_build b;
 	int rc;
@@ -442,7 +466,7 @@ int as_python_ready(struct as_python *py, int quiet)
 		return access(py->path, X_OK) == 0
 			       ? 0
 			       : (as_err("Python %s: %s is not executable", py->name, py->path), 1);
-	rc = as_build_ensure(py->build, quiet, &b);
+	rc = as_build_ensure(py->build, &b);
 	if (!rc)
 		snprintf(py->path, sizeof py->path, "%.*s/bin/python3", (int)sizeof py->path - 16, b.prefix);
 	as_build_clear(&b);

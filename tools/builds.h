@@ -52,9 +52,16 @@ int as_build_get(const char *name, struct as_build *b);
 void as_build_clear(struct as_build *b);
 
 /* Builds name (and what it needs) unless cached; build.sh's progress lines
- * go to stderr (quiet: only the first and last).  Fills b.  0, or 1 after
- * an error line naming the failed step and its log. */
-int as_build_ensure(const char *name, int quiet, struct as_build *b);
+ * go to stderr.  Fills b.  0, or 1 after an error line naming the failed
+ * step and its log. */
+int as_build_ensure(const char *name, struct as_build *b);
+
+/* The build target of a named allocator's musl build ("musl-jemalloc")
+ * into buf: 1, or 0 when it has none (system, a path, "none"). */
+int as_build_musl_target(const char *allocator, char *buf, size_t cap);
+/* Builds allocator's musl build when it has one and it is missing.  0, or
+ * 1 after an error line. */
+int as_build_musl_alloc(const char *allocator);
 
 /* The directory holding the musl-built allocators that are built (for
  * LD_LIBRARY_PATH), "dir1:dir2", or "" when none is. */
@@ -89,7 +96,7 @@ int as_python_resolve(const char *value, const char *libc, struct as_python *py,
 		      size_t cap);
 /* Makes sure the Python exists, building it if it is a build that is not
  * cached (progress on stderr).  0, or 1 after an error line. */
-int as_python_ready(struct as_python *py, int quiet);
+int as_python_ready(struct as_python *py);
 /* Its description for meta.json: {"path", "libc", "version", "flags",
  * "build", "size_bytes", "files", "build_seconds"} (what is known). */
 json_t *as_python_json(const struct as_python *py);

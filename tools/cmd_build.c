@@ -370,7 +370,7 @@ static int build_targets(const struct as_build *all, size_t n, const char *want)
 		if (!want[i])
 			continue;
 		clock_gettime(CLOCK_REALTIME, &start);
-		if (as_build_ensure(all[i].name, 0, &b)) {
+		if (as_build_ensure(all[i].name, &b)) {
 			as_build_clear(&b);
 			return 1;
 		}

@@ -628,7 +628,7 @@ static int with_python(struct run_args *a, struct run_result *r, struct as_pytho
 	int rc = as_python_resolve(a->v[OPT_PYTHON], r->libc, py, why, sizeof why);
 	if (rc)
 		return as_usage_err("run", "%s", why);
-	if (as_python_ready(py, 0))
+	if (as_python_ready(py))
 		return 1;
 	if (!r->libc)
 		r->libc = !strcmp(py->libc, "musl") ? "musl" : "glibc";
@@ -700,16 +700,9 @@ int as_cmd_run(int argc, char **argv)
 	if (check_allocator(a.v[OPT_ALLOCATOR] ? a.v[OPT_ALLOCATOR] : "system", r.libc, alloc_buf,
 			    sizeof alloc_buf, &r.allocator))
 		return 2;
-	if (!strcmp(r.libc, "musl") && !strchr(r.allocator, '/') && strcmp(r.allocator, "system")) {
-		/* a named allocator under musl is one of cross/build.sh's */
-		struct as_build b;
-		char target[96];
-		snprintf(target, sizeof target, "musl-%.80s", r.allocator);
-		rc = as_build_ensure(target, 0, &b);
-		as_build_clear(&b);
-		if (rc)
-			return 1;
-	}
+	/* a named allocator under musl is one of cross/build.sh's */
+	if (!strcmp(r.libc, "musl") && as_build_musl_alloc(r.allocator))
+		return 1;
 	libswap = as_libswap_path(r.libc);
 	if (!libswap)
 		return as_usage_err("run", "no %s build of libswap.so was found next to this "
