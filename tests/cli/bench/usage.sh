@@ -1,6 +1,6 @@
 #!/bin/sh
 # Bad usage: exit 2 and one line on stderr that names the valid choices.
-# --help names every option the parser accepts ($2: tools/cmd_bench.c).
+# --help names every option the parser accepts ($2: tools/bench/cmd_bench.c).
 . "$(dirname "$0")/lib.sh"
 SRC=$2
 

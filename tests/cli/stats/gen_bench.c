@@ -1,5 +1,5 @@
 /* gen_bench: writes a synthetic bench directory (meta.json + runs.jsonl, the
- * contract in tools/results.h) whose true differences are known, for the
+ * contract in tools/report/results.h) whose true differences are known, for the
  * tests of `allocswap compare` and `allocswap report`.
  *
  *   gen_bench DIR [options] CONFIG=SCALE ...

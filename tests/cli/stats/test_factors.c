@@ -1,4 +1,4 @@
-/* test_factors: tools/factors.c on summaries built here, under ASan/UBSan.
+/* test_factors: tools/report/factors.c on summaries built here, under ASan/UBSan.
  *
  * Every cell's samples are m(1-d), m, m(1+d): their mean is m and the
  * variance of the log-mean is d^2/3 with 2 degrees of freedom, so each

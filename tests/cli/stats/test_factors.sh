@@ -1,5 +1,5 @@
 #!/bin/sh
-# The factors section of `allocswap report` (tools/factors.c) on synthetic
+# The factors section of `allocswap report` (tools/report/factors.c) on synthetic
 # matrices written by gen_bench with known multiplicative effects and known
 # noise (2% per process, 8 processes a cell, 6 benchmarks):
 #   time = L(libc) x A(libc, allocator) x F(flags) x I

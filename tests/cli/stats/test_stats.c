@@ -1,4 +1,4 @@
-/* Unit tests of tools/stats.c against values known exactly or published.
+/* Unit tests of tools/report/stats.c against values known exactly or published.
  *
  * Sources of the expected values:
  * - closed forms: I_x(1, b) = 1 - (1-x)^b, I_x(a, 1) = x^a, I_1/2(a, a) = 1/2,
