@@ -14,7 +14,7 @@ set -eu
 cd "$(dirname "$0")"
 
 # build and run
-PACKAGES="gcc libc6-dev meson ninja-build pkg-config musl-tools musl-dev
+PACKAGES="gcc libc6-dev meson ninja-build pkg-config musl-tools musl-dev libseccomp-dev
   libjansson-dev zlib1g-dev valgrind python3 gnuplot-nox
   libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtcmalloc-minimal4 libtbbmalloc2
   libunwind8 dpkg-dev tcl"

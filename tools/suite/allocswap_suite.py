@@ -26,6 +26,7 @@ import bisect
 import collections
 import io
 import json
+import os
 import pickle
 import random
 import re
@@ -441,6 +442,34 @@ def bench_asyncio(loops):
     return perf_counter() - t0
 
 
+# ---- system calls ----------------------------------------------------------
+
+def bench_syscalls(loops):
+    """Real system calls, the cheap kind whose cost a seccomp filter changes
+    most: getppid, read of /dev/zero, write to /dev/null, lseek, fstat and
+    stat of "/" (no vDSO calls: clock_gettime and time never enter the
+    kernel)."""
+    zero = os.open("/dev/zero", os.O_RDONLY)
+    null = os.open("/dev/null", os.O_WRONLY)
+    buf = b"x" * 64
+    getppid, read, write, lseek, fstat, stat = (os.getppid, os.read, os.write, os.lseek,
+                                                os.fstat, os.stat)
+    try:
+        t0 = perf_counter()
+        for _ in range(loops):
+            for _ in range(1000):
+                getppid()
+                read(zero, 64)
+                write(null, buf)
+                lseek(zero, 0, 0)
+                fstat(zero)
+                stat("/")
+        return perf_counter() - t0
+    finally:
+        os.close(zero)
+        os.close(null)
+
+
 # ---- allocator stressors ----------------------------------------------------
 
 def bench_dict_churn(loops):
@@ -555,6 +584,8 @@ BENCHMARKS = [
     ("zlib", "compression", bench_zlib, "zlib compress and decompress of log text"),
     ("startup", "startup", bench_startup, "starting python -I -S -c pass"),
     ("asyncio", "asyncio", bench_asyncio, "asyncio queue with 20 workers"),
+    ("syscalls", "syscalls", bench_syscalls,
+     "6000 cheap real syscalls: getppid, read, write, lseek, fstat, stat"),
     ("dict_churn", "stress", bench_dict_churn, "creating and dropping many small dicts"),
     ("list_churn", "stress", bench_list_churn, "growing and slicing many lists"),
     ("bytes_churn", "stress", bench_bytes_churn, "bytes of mixed sizes, 8 B to 200 KB, FIFO"),
