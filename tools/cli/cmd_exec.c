@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "as_backend.h"
@@ -78,10 +79,12 @@
 	X(OPT_REPORT, "    ", "--report", " DIR/|FILE", "ALLOCSWAP_REPORT",                     \
 	  "ALLOCSWAP_REPORT: where each process of CMD writes its JSON report at exit\n"                       \
 	  "        (allocswap.report/1).  A directory (one that exists, or a name\n"          \
-	  "        ending in '/') gets one report a process, named %e-%p.json;\n"            \
-	  "        anything else is a file name in which %p is the pid and %e the\n"          \
-	  "        program name.  The directory is made when missing and must be\n"          \
-	  "        writable.  Default: no report")                                            \
+	  "        ending in '/') gets one report a process, named\n"                        \
+	  "        %e-%p-TIME.json: program, pid, and when exec ran (UTC, to the\n"          \
+	  "        millisecond), so that runs of a container, whose CMD is pid 1 each\n"     \
+	  "        time, do not collide; anything else is a file name in which %p is\n"      \
+	  "        the pid and %e the program name.  The directory is made when\n"          \
+	  "        missing and must be writable.  Default: no report")                       \
 	X(OPT_PYMALLOC, "    ", "--pymalloc", " on|off", NULL,                                   \
 	  "PYTHONMALLOC: off sets PYTHONMALLOC=malloc (every Python object\n"                \
 	  "        through malloc, so through the allocator), on removes PYTHONMALLOC;\n"    \
@@ -439,7 +442,9 @@ static int check_allocator(const struct exec_ctx *c, const char *spec, const cha
 				    "to a .so that exports malloc and free", spec, from, names);
 }
 
-/* The report setting as libswap gets it: a directory becomes DIR/%e-%p.json.
+/* The report setting as libswap gets it: a directory becomes
+ * DIR/%e-%p-YYYYmmddTHHMMSS.mmmZ.json (in a container CMD is pid 1 every
+ * time: the time tells runs apart; CMD's children have pids of their own).
  * Makes the directory and checks it is writable.  0, or 2. */
 static int check_report(const char *val, const char *from, char *buf, size_t cap)
 {
@@ -456,7 +461,14 @@ static int check_report(const char *val, const char *from, char *buf, size_t cap
 	if (val[n - 1] == '/' || (stat(val, &st) == 0 && S_ISDIR(st.st_mode))) {
 		snprintf(dir, sizeof dir, "%.*s", (int)(n > 1 && val[n - 1] == '/' ? n - 1 : n),
 			 val);
-		snprintf(buf, cap, "%s%s%%e-%%p.json", val, val[n - 1] == '/' ? "" : "/");
+		struct timespec now;
+		struct tm tm;
+		char when[32];
+		clock_gettime(CLOCK_REALTIME, &now);
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(when, sizeof when, "%Y%m%dT%H%M%S", &tm);
+		snprintf(buf, cap, "%s%s%%e-%%p-%s.%03ldZ.json", val, val[n - 1] == '/' ? "" : "/",
+			 when, now.tv_nsec / 1000000);
 	} else {
 		slash = strrchr(val, '/');
 		snprintf(dir, sizeof dir, "%.*s",
