@@ -1,14 +1,27 @@
 #!/bin/sh
 # cross/build.sh: builds the libc axis's pieces from Debian source packages,
-# cached.  `allocswap build` drives it; it can be run alone as well.
+# and the image axis's root filesystems, cached.  `allocswap build` and
+# `allocswap image` drive it; it can be run alone as well.
 #
-#   build.sh list                 the targets, one a line (tab-separated):
-#                                 name kind libc flags description
-#   build.sh status TARGET        "built DIR" (exit 0) or "missing KEY" (exit 1)
-#   build.sh status-all           "TARGET built DIR" or "TARGET missing KEY", each
-#   build.sh build TARGET         builds TARGET and what it needs, unless cached;
+#   build.sh list [image]         the targets, one a line (tab-separated):
+#                                 name kind libc flags description; the
+#                                 builds, or with "image" the images (flags
+#                                 is the Debian suite; one more column: the
+#                                 builds an image is made of)
+#   build.sh status TARGET        "built DIR" (exit 0) or "missing KEY" (exit 1);
+#                                 an image that cannot be built here says why
+#                                 after its key ("missing KEY debootstrap needs
+#                                 root ...")
+#   build.sh status-all [image]   "TARGET built DIR" or "TARGET missing KEY", each
+#                                 build (or each image)
+#   build.sh build [--force] TARGET
+#                                 builds TARGET and what it needs, unless cached
+#                                 (--force: TARGET anew, even when cached);
 #                                 prints "built DIR" last
+#   build.sh rm TARGET            removes every build of TARGET the store made
+#                                 ("removed DIR" each, or nothing)
 #   build.sh key TARGET           the cache key of TARGET
+#   build.sh mirror               the Debian mirror images are made from
 #
 # Cache: $ALLOCSWAP_CACHE, else $XDG_CACHE_HOME/allocswap, else
 # ~/.cache/allocswap.  Layout:
@@ -22,6 +35,15 @@
 # unchanged one takes no time.  A build is made in TARGET-KEY.tmp and renamed
 # into place when complete: nothing half-built is ever used.
 #
+# Images (kind image) are root filesystems the CLI runs Python in: Debian
+# suites made with debootstrap (needs root) plus the allocator packages of
+# the suite's own archive, and a musl one assembled from the musl builds.
+# builds/image-NAME-KEY/ holds rootfs/ and build.json.  An image's key
+# hashes its recipe version, suite and package list (and for musl the keys
+# of the builds it is made from), not the archive's versions: an archive
+# update does not rebuild it (build --force does).  The mirror is the one
+# apt uses here ($ALLOCSWAP_MIRROR overrides it).
+#
 # Sources come from Debian's archive with `apt-get source` (a deb-src entry
 # mirroring the deb entries is added if there is none: allocswap-src.sources).
 # CPython's upstream tarball is used without Debian's patches (they adapt it
@@ -31,6 +53,7 @@ set -eu
 
 RECIPE=3 # bump when a recipe below changes what it builds
 PYRECIPE=3 # the same for the Python recipe alone
+IMGRECIPE=1 # the same for the image recipes (images do not use RECIPE)
 CACHE="${ALLOCSWAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/allocswap}"
 JOBS="$(nproc 2>/dev/null || echo 2)"
 
@@ -48,7 +71,13 @@ glibc-deps|deps|glibc|-O2|zlib libffi xz-utils bzip2 sqlite3 openssl||the same l
 python-musl-os|python|musl|-Os|python3.11|musl-deps|CPython -Os on musl (as Alpine builds it)
 python-musl-o3lto|python|musl|-O3 lto|python3.11|musl-deps|CPython -O3 with LTO on musl
 python-glibc-os|python|glibc|-Os|python3.11|glibc-deps|CPython -Os on glibc, same source and flags as python-musl-os
-python-glibc-o3lto|python|glibc|-O3 lto|python3.11|glibc-deps|CPython -O3 with LTO on glibc, same source and flags as python-musl-o3lto'
+python-glibc-o3lto|python|glibc|-O3 lto|python3.11|glibc-deps|CPython -O3 with LTO on glibc, same source and flags as python-musl-o3lto
+image-bullseye|image|glibc|bullseye|libjemalloc2 libgoogle-perftools4 libtcmalloc-minimal4 libtbb2||Debian 11 (debootstrap minbase), python3 and the allocators of its archive (no mimalloc there)
+image-bookworm|image|glibc|bookworm|libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtcmalloc-minimal4 libtbbmalloc2||Debian 12 (debootstrap minbase), python3 and the allocators of its archive
+image-trixie|image|glibc|trixie|libjemalloc2 libmimalloc3 libgoogle-perftools4t64 libtcmalloc-minimal4t64 libtbbmalloc2||Debian 13 (debootstrap minbase), python3 and the allocators of its archive
+image-musl|image|musl|-||python-musl-os musl-jemalloc musl-mimalloc|a minimal musl rootfs: python-musl-os, musl-jemalloc, musl-mimalloc, the musl loader, busybox'
+# (for images, the packages column lists the allocator packages installed
+# from the suite's archive, names as that suite spells them)
 
 field() { # field TARGET N
 	printf '%s\n' "$TARGETS" | awk -F'|' -v t="$1" -v n="$2" '$1 == t { print $n; f = 1 } END { exit !f }'
@@ -56,6 +85,16 @@ field() { # field TARGET N
 
 known() {
 	field "$1" 1 >/dev/null || die "unknown target '$1'; targets: $(printf '%s\n' "$TARGETS" | cut -d'|' -f1 | tr '\n' ' ')"
+}
+
+# The table's rows of kind image with "image", every other row without.
+rows() { # rows [image]
+	printf '%s\n' "$TARGETS" | awk -F'|' -v k="${1:-}" '(k == "image") == ($2 == "image")'
+}
+
+# Does TARGET's key need source versions (a build, or an image made of builds)?
+needs_sources() {
+	[ "$(field "$1" 2)" != image ] || [ -n "$(field "$1" 6)" ]
 }
 
 # ---- sources -----------------------------------------------------------------
@@ -91,7 +130,7 @@ ensure_deb_src() {
 # takes about 0.1 s a call): "pkg=version" words, inherited by subshells.
 VERSIONS=""
 load_versions() {
-	VERSIONS=$(apt-cache showsrc $(printf '%s\n' "$TARGETS" | cut -d'|' -f5 | tr ' ' '\n' | sort -u) \
+	VERSIONS=$(apt-cache showsrc $(rows | cut -d'|' -f5 | tr ' ' '\n' | sort -u) \
 		2>/dev/null | awk '/^Package:/ { p = $2 } /^Version:/ && !seen[p]++ { printf "%s=%s ", p, $2 }')
 }
 
@@ -167,11 +206,23 @@ cc_for() { # cc_for LIBC
 }
 
 # ---- keys --------------------------------------------------------------------
+installed() { # the version of an installed host package, or "none"
+	dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null |
+		awk '$1 == "ii" { print $2; f = 1 } END { if (!f) print "none" }'
+}
+
 key() {
 	t=$1
 	s="recipe=$RECIPE target=$t flags=$(field "$t" 4)"
 	[ "$(field "$t" 2)" = python ] && s="$s pyrecipe=$PYRECIPE"
-	for p in $(field "$t" 5); do s="$s $p=$(src_version "$p")"; done
+	if [ "$(field "$t" 2)" = image ]; then
+		# the package list, not the archive's versions of it
+		s="imgrecipe=$IMGRECIPE target=$t suite=$(field "$t" 4) packages=$(field "$t" 5)"
+		[ "$(field "$t" 3)" = musl ] &&
+			s="$s busybox=$(installed busybox-static)"
+	else
+		for p in $(field "$t" 5); do s="$s $p=$(src_version "$p")"; done
+	fi
 	for n in $(field "$t" 6); do s="$s $n=$(key "$n")"; done
 	[ "$(field "$t" 3)" = musl ] && s="$s musl=$(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null || echo none)"
 	printf '%s' "$s" | sha256sum | cut -c1-12
@@ -307,12 +358,182 @@ build_python() { # TARGET
 		'$P/bin/python3.11' -c 'import json, re, pickle, sqlite3, ssl, hashlib, ctypes, zlib, lzma, bz2, asyncio, decimal'"
 }
 
+# ---- images: each makes $WORK/rootfs, describes it in $WORK/image.json (its
+# members of build.json) and $WORK/python_version, and moves it to $D/rootfs -
+
+# The Debian mirror apt uses here: the first URI of a deb (not deb-src) entry
+# whose path ends in /debian (so not debian-security), deb822 or one-line.
+mirror() {
+	if [ -n "${ALLOCSWAP_MIRROR:-}" ]; then
+		echo "$ALLOCSWAP_MIRROR"
+		return 0
+	fi
+	m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk 'BEGIN { RS = "" }
+		{ deb = 0; n = split($0, l, "\n")
+		  for (i = 1; i <= n; i++) if (l[i] ~ /^Types:/) {
+			k = split(l[i], w, /[ \t]+/); for (j = 2; j <= k; j++) if (w[j] == "deb") deb = 1 }
+		  if (!deb) next
+		  for (i = 1; i <= n; i++) if (l[i] ~ /^URIs:/) {
+			k = split(l[i], w, /[ \t]+/)
+			for (j = 2; j <= k; j++) if (w[j] ~ /\/debian\/?$/) { print w[j]; exit } } }')
+	[ -n "$m" ] || m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\/.*\/debian\/?$/) { print $i; exit } }')
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
+jstr() { # a JSON string of $1
+	printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"
+}
+
+# in_root ROOT CMD...: CMD with ROOT as its root directory (chroot as root,
+# else bwrap).
+in_root() {
+	r=$1
+	shift
+	if [ "$(id -u)" = 0 ]; then
+		chroot "$r" "$@"
+	else
+		bwrap --bind "$r" / --proc /proc --dev /dev --tmpfs /tmp "$@"
+	fi
+}
+
+# rm -r of a directory the store made, never into a file system mounted
+# inside it: with "umount" (what a failed debootstrap may leave in its work
+# directory) those are unmounted first; with "refuse" nothing is removed
+# while one is there (a runner is using the image).
+rm_store() { # rm_store umount|refuse DIR
+	[ -e "$2" ] || [ -L "$2" ] || return 0
+	d=$(readlink -f "$2")
+	mnts=$(awk -v d="$d" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+	if [ -n "$mnts" ]; then
+		[ "$1" = umount ] ||
+			die "$d has file systems mounted inside it ($(echo $mnts)): a runner is using it; wait for it or unmount them, then remove it again"
+		for m in $mnts; do umount -l "$m" 2>/dev/null || die "cannot unmount $m (inside $d)"; done
+	fi
+	rm -rf --one-file-system "$2"
+}
+
+# what every image's python3 must import
+ROOT_CHECK='import json, sqlite3, ssl, zlib'
+
+build_image() { # TARGET
+	R="$WORK/rootfs"
+	case $(field "$1" 3) in
+	glibc) image_debian "$1" ;;
+	musl) image_musl "$1" ;;
+	esac
+	step install mv "$R" "$D/rootfs"
+}
+
+image_debian() { # TARGET
+	suite=$(field "$1" 4) pkgs=$(field "$1" 5) m=$(mirror)
+	NSTEPS=6
+	step debootstrap debootstrap --variant=minbase --include=python3 "$suite" "$R" "$m"
+	# the allocators, with the suite's own apt (debootstrap left its lists)
+	step allocators chroot "$R" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends $pkgs
+	# what a user would ship: no package lists, caches or backups
+	step trim sh -c "chroot '$R' apt-get clean && rm -rf '$R'/var/lib/apt/lists/* '$R'/var/cache/apt/*.bin \
+		'$R'/var/cache/debconf/*-old '$R'/var/lib/dpkg/*-old '$R'/var/log/bootstrap.log &&
+		mkdir -p '$R/var/lib/apt/lists/partial' '$R/opt/allocswap'"
+	step check in_root "$R" /usr/bin/python3 -c "$ROOT_CHECK"
+	step describe describe_debian "$1" "$m"
+}
+
+# image.json's members for a Debian image, from its dpkg database.
+describe_debian() { # TARGET MIRROR
+	set -- "$1" "$2" $(in_root "$R" /usr/bin/python3 -c \
+		'import platform; print(platform.python_version(), platform.libc_ver()[1] or "-")')
+	[ $# = 4 ] || die "$1: its python3 does not say its version and libc's"
+	echo "$3" >"$WORK/python_version"
+	pk="" files=""
+	for p in $(field "$1" 5); do
+		pk="$pk${pk:+, }$(jstr "$p"): $(jstr "$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f='${Version}' "$p")")"
+		for f in $(dpkg-query --admindir="$R/var/lib/dpkg" -L "$p" | grep '/lib[^/]*\.so[.0-9]*$'); do
+			files="$files${files:+, }$(jstr "$f"): $(jstr "$p")"
+		done
+	done
+	cat >"$WORK/image.json" <<EOF
+, "image": "${1#image-}", "suite": "$(field "$1" 4)", "mirror": $(jstr "$2"), "root": "rootfs",
+ "python": "/usr/bin/python3", "libc_version": "$4",
+ "libc_package": "libc6 $(dpkg-query --admindir="$R/var/lib/dpkg" -W -f='${Version}' libc6)",
+ "allocator_packages": {$pk},
+ "allocator_files": {$files}
+EOF
+}
+
+# A minimal musl root: the musl Python, the musl allocators in /usr/lib
+# (where libswap's dlopen of their sonames finds them), musl's loader, and
+# busybox (static: it runs anywhere) for /bin/sh and env, when installed.
+image_musl() { # TARGET
+	# what it is made of: the Python and the allocators among its needs
+	py="" libs=""
+	for n in $(field "$1" 6); do
+		case $(field "$n" 2) in
+		python) py=$(prefix_of "$n") ;;
+		allocator) libs="$libs $(prefix_of "$n")/lib/*.so*" ;;
+		esac
+	done
+	exe=$(cd "$py/bin" && ls python3.[0-9]* | grep -v -e '-config$' | head -1)
+	ld=/lib/ld-musl-x86_64.so.1
+	[ -e "$ld" ] || die "$ld not found: apt-get install musl"
+	bb=""
+	[ "$(installed busybox-static)" = none ] || bb=$(dpkg -L busybox-static | grep '/bin/busybox$' | head -1)
+	NSTEPS=5
+	step assemble sh -c "set -e
+		mkdir -p '$R'/usr/bin '$R'/usr/lib '$R'/lib '$R'/etc '$R'/tmp '$R'/var/tmp '$R'/root \
+			'$R'/opt/allocswap '$R'/proc '$R'/dev '$R'/sys '$R'/run
+		chmod 1777 '$R'/tmp '$R'/var/tmp
+		chmod 700 '$R'/root
+		cp '$py/bin/$exe' '$R/usr/bin/'
+		ln -s $exe '$R/usr/bin/python3'
+		cp -a '$py/lib/$exe' '$R/usr/lib/'
+		cp -L '$ld' '$R/lib/'
+		ln -s ld-musl-x86_64.so.1 '$R/lib/libc.musl-x86_64.so.1'
+		cp $libs '$R/usr/lib/'
+		printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >'$R/etc/passwd'
+		printf 'root:x:0:\nnogroup:x:65534:\n' >'$R/etc/group'"
+	if [ -n "$bb" ]; then
+		# every applet as a link, where busybox --list-full puts it (but
+		# linuxrc, an init, in /)
+		step busybox sh -c "set -e; mkdir -p '$R/bin'; cp '$bb' '$R/bin/busybox'
+			'$bb' --list-full | grep / | while read -r a; do
+				mkdir -p \"\$(dirname '$R'/\$a)\"
+				[ -e '$R'/\$a ] || [ -L '$R'/\$a ] || ln -s /bin/busybox '$R'/\$a; done"
+	else
+		NSTEPS=4
+	fi
+	step check in_root "$R" /usr/bin/python3 -c "$ROOT_CHECK"
+	step describe describe_musl "$1" "$bb"
+}
+
+describe_musl() { # TARGET BUSYBOX
+	in_root "$R" /usr/bin/python3 -c 'import platform; print(platform.python_version())' \
+		>"$WORK/python_version"
+	v=$("$R/lib/ld-musl-x86_64.so.1" --version 2>&1 | awk '/^Version / { print $2 }')
+	pk="" files=""
+	for n in $(field "$1" 6); do
+		[ "$(field "$n" 2)" = allocator ] || continue
+		pk="$pk${pk:+, }\"$n\": $(jstr "$(src_version "$(field "$n" 5)")")"
+		for f in "$(prefix_of "$n")"/lib/*.so*; do
+			files="$files${files:+, }\"/usr/lib/${f##*/}\": \"$n\""
+		done
+	done
+	cat >"$WORK/image.json" <<EOF
+, "image": "${1#image-}", "suite": "", "mirror": "", "root": "rootfs",
+ "python": "/usr/bin/python3", "libc_version": "$v", "libc_package": "musl $(installed musl)",
+ "shell": $([ -n "$2" ] && echo '"/bin/sh"' || echo null), "busybox": $(jstr "$(installed busybox-static)"),
+ "allocator_packages": {$pk},
+ "allocator_files": {$files}
+EOF
+}
+
 # ---- driver ------------------------------------------------------------------
 build_one() {
 	local t n # (it recurses into what t needs)
 	t=$1
 	for n in $(field "$t" 6); do build_one "$n" >/dev/null; done
-	if d=$(prefix_of "$t"); then
+	if [ "$FORCE" != "$t" ] && d=$(prefix_of "$t"); then
 		echo "built $d"
 		return 0
 	fi
@@ -321,89 +542,185 @@ build_one() {
 	P="$CACHE/builds/$t-$k"
 	WORK="$CACHE/work/$t-$k"
 	LOGS="$CACHE/logs/$t-$k"
-	rm -rf "$P.tmp" "$WORK" "$LOGS"
+	kind=$(field "$t" 2)
+	rm_store umount "$P.tmp"
+	rm_store umount "$WORK"
+	rm -rf "$LOGS"
 	mkdir -p "$WORK" "$LOGS"
 	CUR=$t STEP=0 T0=$(date +%s)
 	echo "build.sh: building $t (key $k; logs in $LOGS)" >&2
-	# the recipe installs into $P.tmp's final name: configure scripts record
-	# their prefix, so build into the final path and move it aside on failure
-	rm -rf "$P"
-	mkdir -p "$P"
+	# the recipe installs into $D.  A build installs into its final name
+	# (configure scripts record their prefix) and is removed on failure; an
+	# image does not depend on its path: it is made in $P.tmp and renamed,
+	# so that the one in use (build --force) stays until the new one is done
+	if [ "$kind" = image ]; then
+		D="$P.tmp"
+	else
+		D="$P"
+		rm -rf "$P"
+	fi
+	mkdir -p "$D"
 	# set -e holds inside the recipe only outside an || list
 	set +e
 	(
 		set -e
-		case $(field "$t" 2) in
+		case $kind in
 		allocator) build_allocator "$t" ;;
 		deps) build_deps "$t" ;;
 		python) build_python "$t" ;;
+		image) build_image "$t" ;;
 		esac
 	)
 	rc=$?
 	set -e
 	if [ $rc != 0 ]; then
-		rm -rf "$P"
+		rm_store umount "$D"
+		[ "$kind" != image ] || rm_store umount "$WORK"
 		exit 1
 	fi
 	secs=$(($(date +%s) - T0))
 	vers=""
-	for p in $(field "$t" 5); do vers="$vers${vers:+, }\"$p\": \"$(src_version "$p")\""; done
+	[ "$kind" = image ] ||
+		for p in $(field "$t" 5); do vers="$vers${vers:+, }\"$p\": \"$(src_version "$p")\""; done
 	needs=""
 	for n in $(field "$t" 6); do needs="$needs${needs:+, }\"$n\": \"$(prefix_of "$n")\""; done
-	size=$(du -sb --exclude=regrtest "$P" | cut -f1)
-	files=$(find "$P" -path "$P/regrtest" -prune -o -type f -print | wc -l)
-	pyver=""
-	[ -x "$P/bin/python3.11" ] && pyver=$("$P/bin/python3.11" -c 'import platform; print(platform.python_version())')
-	cat >"$P/build.json.tmp" <<EOF
-{"schema": "allocswap.build/1", "name": "$t", "kind": "$(field "$t" 2)", "libc": "$(field "$t" 3)",
- "flags": "$(field "$t" 4)", "key": "$k", "recipe": $RECIPE, "sources": {$vers}, "needs": {$needs},
+	pyver="" extra="" recipe=$RECIPE
+	if [ "$kind" = image ]; then
+		# the root file system alone, as it would be shipped
+		size=$(du -sb "$D/rootfs" | cut -f1)
+		files=$(find "$D/rootfs" -type f | wc -l)
+		pyver=$(cat "$WORK/python_version") extra=$(cat "$WORK/image.json") recipe=$IMGRECIPE
+	else
+		size=$(du -sb --exclude=regrtest "$P" | cut -f1)
+		files=$(find "$P" -path "$P/regrtest" -prune -o -type f -print | wc -l)
+		[ -x "$P/bin/python3.11" ] && pyver=$("$P/bin/python3.11" -c 'import platform; print(platform.python_version())')
+	fi
+	cat >"$D/build.json.tmp" <<EOF
+{"schema": "allocswap.build/1", "name": "$t", "kind": "$kind", "libc": "$(field "$t" 3)",
+ "flags": "$(field "$t" 4)", "key": "$k", "recipe": $recipe, "sources": {$vers}, "needs": {$needs},
  "python_version": "$pyver", "build_seconds": $secs, "size_bytes": $size, "files": $files,
- "built": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "description": "$(field "$t" 7)"}
+ "built": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "description": "$(field "$t" 7)"$extra}
 EOF
-	mv "$P/build.json.tmp" "$P/build.json"
-	rm -rf "$WORK"
+	mv "$D/build.json.tmp" "$D/build.json"
+	if [ "$kind" = image ]; then
+		rm_store refuse "$P.old"
+		[ ! -d "$P" ] || mv "$P" "$P.old"
+		mv "$D" "$P"
+		rm_store refuse "$P.old"
+	fi
+	rm_store umount "$WORK"
 	ln -sfn "$t-$k" "$CACHE/builds/$t.tmp"
 	mv -T "$CACHE/builds/$t.tmp" "$CACHE/builds/$t"
 	echo "build.sh: $t built in ${secs}s ($((size / 1048576)) MiB)" >&2
 	echo "built $P"
 }
 
+# Why an image cannot be built here (what it needs that this machine
+# lacks), or nothing.  Called as $(cannot_build T): its variables stay there.
+cannot_build() {
+	[ "$(field "$1" 2)" = image ] || return 0
+	if [ "$(field "$1" 3)" = musl ]; then
+		if [ ! -e /lib/ld-musl-x86_64.so.1 ]; then
+			echo "no musl loader (/lib/ld-musl-x86_64.so.1): apt-get install musl"
+			return 0
+		fi
+		for n in $(field "$1" 6); do
+			if ! prefix_of "$n" >/dev/null && ! command -v musl-gcc >/dev/null; then
+				echo "$n is not built and there is no musl-gcc to build it: apt-get install musl-tools"
+				return 0
+			fi
+		done
+	elif [ "$(id -u)" != 0 ]; then
+		echo "debootstrap needs root (it chroots and makes device files): run it as root"
+	elif ! command -v debootstrap >/dev/null; then
+		echo "debootstrap not found: apt-get install debootstrap"
+	elif [ ! -e "/usr/share/debootstrap/scripts/$(field "$1" 4)" ]; then
+		echo "this debootstrap does not know $(field "$1" 4): install a newer debootstrap"
+	fi
+}
+
+why_not() { # " REASON" or nothing
+	w=$(cannot_build "$1")
+	[ -z "$w" ] || echo " $w"
+}
+
+# one build at a time in a cache: a second waits for the first
+lock() {
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.lock"
+	if ! flock -n 9; then
+		echo "build.sh: another build is running in $CACHE; waiting for it" >&2
+		flock 9
+	fi
+}
+
+FORCE=""
 cmd=${1:-}
 case $cmd in
 list)
-	printf '%s\n' "$TARGETS" | awk -F'|' -v OFS='\t' '{ print $1, $2, $3, $4, $7 }'
+	[ "${2:-image}" = image ] || die "usage: build.sh list [image]"
+	rows "${2:-}" | awk -F'|' -v OFS='\t' -v k="${2:-}" '{ print $1, $2, $3, $4, $7 (k ? OFS $6 : "") }'
+	;;
+mirror)
+	mirror
 	;;
 status-all)
-	# every target: "NAME built DIR" or "NAME missing KEY", in one run
-	ensure_deb_src
-	load_versions
-	for t in $(printf '%s\n' "$TARGETS" | cut -d'|' -f1); do
-		if d=$(prefix_of "$t"); then echo "$t built $d"; else echo "$t missing $(key "$t")"; fi
+	# every target (or image): "NAME built DIR" or "NAME missing KEY", in one run
+	[ "${2:-image}" = image ] || die "usage: build.sh status-all [image]"
+	all=$(rows "${2:-}" | cut -d'|' -f1)
+	for t in $all; do
+		if needs_sources "$t"; then
+			ensure_deb_src
+			load_versions
+			break
+		fi
+	done
+	for t in $all; do
+		if d=$(prefix_of "$t"); then echo "$t built $d"; else echo "$t missing $(key "$t")$(why_not "$t")"; fi
 	done
 	;;
-status | build | key)
+status | build | key | rm)
+	if [ "$cmd" = build ] && [ $# = 3 ] && [ "$2" = --force ]; then
+		FORCE=$3
+		shift
+	fi
 	[ $# = 2 ] || die "usage: build.sh $cmd TARGET"
 	known "$2"
-	if [ "$cmd" = key ]; then
+	if [ "$cmd" = rm ]; then
+		# every build of TARGET (any key) the store made: TARGET-KEY with a
+		# build.json naming it, and what a build left (.tmp, .old)
+		lock
+		for d in "$CACHE/builds/$2"-*; do
+			b=${d##*/}
+			k=${b#"$2"-}
+			k=${k%.tmp}
+			k=${k%.old}
+			printf '%s\n' "$k" | grep -Eqx '[0-9a-f]{12}' && [ -d "$d" ] && [ ! -L "$d" ] || continue
+			case $b in
+			*.tmp | *.old) ;;
+			*) grep -q "^{\"schema\": \"allocswap.build/1\", \"name\": \"$2\"," "$d/build.json" 2>/dev/null || continue ;;
+			esac
+			rm_store refuse "$d"
+			rm -rf "$CACHE/logs/$b" "$CACHE/work/$b"
+			echo "removed $d"
+		done
+		[ -e "$CACHE/builds/$2" ] || rm -f "$CACHE/builds/$2"
+		exit 0
+	fi
+	if needs_sources "$2"; then
 		ensure_deb_src
 		load_versions
+	fi
+	if [ "$cmd" = key ]; then
 		key "$2"
 	elif [ "$cmd" = status ]; then
-		ensure_deb_src
-		load_versions
-		if d=$(prefix_of "$2"); then echo "built $d"; else echo "missing $(key "$2")"; exit 1; fi
+		if d=$(prefix_of "$2"); then echo "built $d"; else echo "missing $(key "$2")$(why_not "$2")"; exit 1; fi
 	else
-		ensure_deb_src
-		# one build at a time in a cache: a second waits for the first
-		mkdir -p "$CACHE"
-		exec 9>"$CACHE/.lock"
-		if ! flock -n 9; then
-			echo "build.sh: another build is running in $CACHE; waiting for it" >&2
-			flock 9
-		fi
-		load_versions
+		why=$(cannot_build "$2")
+		[ -z "$why" ] || die "$2: $why"
+		lock
 		build_one "$2"
 	fi
 	;;
-*) die "usage: build.sh list | status TARGET | status-all | build TARGET | key TARGET" ;;
+*) die "usage: build.sh list [image] | status TARGET | status-all [image] | build [--force] TARGET | rm TARGET | key TARGET | mirror" ;;
 esac
