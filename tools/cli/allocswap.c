@@ -11,8 +11,10 @@ int as_cmd_report(int argc, char **argv);
 int as_cmd_compare(int argc, char **argv);
 int as_cmd_doctor(int argc, char **argv);
 int as_cmd_build(int argc, char **argv);
+int as_cmd_image(int argc, char **argv);
 int as_cmd_exec(int argc, char **argv);
 
+extern const char as_usage_image[];
 extern const char as_usage_list[], as_usage_run[], as_usage_bench[], as_usage_report[],
 	as_usage_compare[], as_usage_doctor[], as_usage_build[], as_usage_exec[];
 
@@ -27,6 +29,8 @@ const struct as_cmd as_cmds[] = {
 	{"doctor", as_cmd_doctor, "what can and cannot be measured here, and why", as_usage_doctor},
 	{"build", as_cmd_build, "build the musl allocators and the Pythons (cached), or list them",
 	 as_usage_build},
+	{"image", as_cmd_image, "build, list and remove the images (root filesystems runs can use)",
+	 as_usage_image},
 	{"exec", as_cmd_exec, "become CMD with libswap preloaded: a container's entrypoint",
 	 as_usage_exec},
 };

@@ -1,0 +1,486 @@
+/* cmd_image: the built-in images (root filesystems runs can use), listed,
+ * built, removed, and where they are.
+ *
+ * Everything about an image (the table, its recipe, key, status and
+ * build.json) comes from images.h and cross/build.sh; this file adds how
+ * long building one takes here and the command's output.
+ *
+ * `allocswap image list --json` prints, per image, what as_image_json
+ * says of it under "image" (null when not built); the key names are the
+ * contract:
+ *
+ *   {"schema": "allocswap.images/1", "cache", "script",
+ *    "images": [{"name", "libc", "suite", "description", "built", "root",
+ *                "buildable", "reason", "todo", "estimate_seconds",
+ *                "image", "info"}, ...]}
+ *
+ * built: whether it is in the store; root: its rootfs directory (null when
+ * not built); buildable and reason: whether it can be built here and why
+ * not; todo and estimate_seconds: the command that builds it and about how
+ * long that takes here (null when built); info: its build.json as it is.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "builds.h"
+#include "cli.h"
+#include "images.h"
+#include "summary.h"
+
+const char as_usage_image[] =
+	"usage: allocswap image list [--json]\n"
+	"       allocswap image build NAME... [--force]\n"
+	"       allocswap image rm NAME...\n"
+	"       allocswap image path NAME\n"
+	"\n"
+	"An image is a root filesystem that runs can use instead of the host's\n"
+	"(with bwrap, or chroot): the libc, its version, the Python and the\n"
+	"allocator packages are then those of a real distribution.  The built-in\n"
+	"images (cross/build.sh's table):\n"
+	"\n"
+	"  bullseye bookworm trixie  Debian 11, 12, 13: debootstrap --variant=minbase\n"
+	"                            with python3, plus the allocator packages of the\n"
+	"                            suite's own archive, as that suite names them\n"
+	"                            (bullseye has no mimalloc; trixie's is\n"
+	"                            libmimalloc.so.3).  Needs root and the Debian\n"
+	"                            mirror apt uses here ($ALLOCSWAP_MIRROR\n"
+	"                            overrides it).  Here (2 cores): 28 to 48 s and\n"
+	"                            152 to 160 MiB each, apt's lists and caches removed.\n"
+	"  musl                      the musl builds (python-musl-os, musl-jemalloc,\n"
+	"                            musl-mimalloc: 'allocswap build musl', made first\n"
+	"                            when missing), musl's loader and busybox (static)\n"
+	"                            for /bin/sh: a minimal rootfs, 48 MiB, 2 s here\n"
+	"                            once the builds are there.\n"
+	"\n"
+	"Every image has python3 at /usr/bin/python3 and an empty /opt/allocswap,\n"
+	"where the runner mounts libswap.  Images are cached with the builds\n"
+	"($ALLOCSWAP_CACHE, else $XDG_CACHE_HOME/allocswap, else\n"
+	"~/.cache/allocswap), keyed by the recipe, the suite and the package list:\n"
+	"an update of the archive does not rebuild an image; --force does.  A\n"
+	"build that fails leaves nothing behind.  Where an image is asked for\n"
+	"('allocswap run --image'), the path of a root filesystem of your own (a\n"
+	"directory with usr/bin/python3) works too.\n"
+	"\n"
+	"commands:\n"
+	"  list            every built-in image: whether it is built, and for a built\n"
+	"                  one its libc and version, Python version, size on disk, file\n"
+	"                  count, how long it took and when, and the allocators in it;\n"
+	"                  for the others the command that builds it and about how\n"
+	"                  long that takes here, or why it cannot be built here\n"
+	"  build NAME...   builds each image unless it is cached (progress lines on\n"
+	"                  stderr); prints one line each: its rootfs directory, size\n"
+	"                  and file count, and whether it was built now or cached\n"
+	"  rm NAME...      removes each image from the cache: every directory the\n"
+	"                  store made for it, nothing else, and never while a runner\n"
+	"                  has something mounted inside it\n"
+	"  path NAME       prints the rootfs directory of a built image, for scripts:\n"
+	"                    tar -C \"$(allocswap image path bookworm)\" -c . |\n"
+	"                      docker import - allocswap/bookworm\n"
+	"\n"
+	"options:\n"
+	"  --json          (list) one JSON object (schema allocswap.images/1)\n"
+	"  --force         (build) build anew even when cached; the image there\n"
+	"                  stays in use until the new one is complete\n"
+	"  -h, --help      this text\n"
+	"\n"
+	"Exit status: 0; 1 when an image cannot be built here, a build failed, or\n"
+	"path's image is not built; 2 for bad usage (an unknown image or command\n"
+	"among them).\n";
+
+static const char *const subcommands[] = {"list", "build", "rm", "path", NULL};
+
+/* How long an image takes here (2 cores, Debian 12) when no image of the
+ * same libc has been built on this machine yet to tell; measured with
+ * `allocswap image build` (bookworm 36-47 s, trixie 28-38 s, bullseye
+ * 39-42 s, most of it debootstrap's downloads; musl 1-2 s once its builds
+ * are there). */
+static const struct {
+	const char *libc;
+	long seconds;
+} typical[] = {
+	{"glibc", 40},
+	{"musl", 2},
+};
+#define NTYPICAL (sizeof typical / sizeof typical[0])
+
+/* ---- how long, and what to run ------------------------------------------------------ */
+
+static long info_seconds(const struct as_image *img)
+{
+	json_t *s = json_object_get(img->info, "build_seconds");
+	return img->built && json_is_integer(s) ? (long)json_integer_value(s) : -1;
+}
+
+/* Seconds v[i] takes here: the longest an image of the same libc took, else
+ * the table above; plus the builds it is made of that are not built
+ * (*with_builds set then).  -1 when unknown. */
+static long estimate(const struct as_image *v, size_t n, size_t i, const struct as_build *b,
+		     size_t nb, int *with_builds)
+{
+	long s = -1;
+	size_t k;
+	*with_builds = 0;
+	for (k = 0; k < n; k++)
+		if (k != i && !strcmp(v[k].libc, v[i].libc) && info_seconds(&v[k]) > s)
+			s = info_seconds(&v[k]);
+	for (k = 0; s < 0 && k < NTYPICAL; k++)
+		if (!strcmp(typical[k].libc, v[i].libc))
+			s = typical[k].seconds;
+	for (k = 0; s >= 0 && k < nb; k++) {
+		int deps;
+		long e;
+		if (b[k].built || !as_has_word(v[i].needs, b[k].name))
+			continue;
+		e = as_build_estimate(b, nb, k, &deps);
+		*with_builds = 1;
+		s = e < 0 ? -1 : s + e;
+	}
+	return s;
+}
+
+/* "allocswap image build NAME (about 40 s here)". */
+static const char *todo(const struct as_image *img, long s, int with_builds, char *buf,
+			size_t cap)
+{
+	if (s < 0)
+		snprintf(buf, cap, ALLOCSWAP_CLI_NAME " image build %s", img->name);
+	else if (s < 90)
+		snprintf(buf, cap, ALLOCSWAP_CLI_NAME " image build %s (about %ld s here%s)",
+			 img->name, s, with_builds ? ", with the builds it is made of" : "");
+	else
+		snprintf(buf, cap, ALLOCSWAP_CLI_NAME " image build %s (about %ld min here%s)",
+			 img->name, (s + 30) / 60, with_builds ? ", with the builds it is made of" : "");
+	return buf;
+}
+
+/* The builds' statuses, when an image made of builds is not built (to say
+ * how long those take); none otherwise.  0, or 1 after an error line. */
+static int builds_if_needed(const struct as_image *v, size_t n, struct as_build **b, size_t *nb)
+{
+	size_t i;
+	*b = NULL;
+	*nb = 0;
+	for (i = 0; i < n; i++)
+		if (!v[i].built && v[i].needs[0])
+			return as_builds_list(b, nb, 1);
+	return 0;
+}
+
+/* ---- the list --------------------------------------------------------------------------- */
+
+/* "jemalloc mimalloc tcmalloc" (the allocators as_image_json found). */
+static const char *alloc_names(const json_t *j, char *buf, size_t cap)
+{
+	json_t *a;
+	size_t i, len = 0;
+	buf[0] = 0;
+	json_array_foreach(json_object_get(j, "allocators"), i, a)
+		len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%s", i ? " " : "",
+					json_string_value(json_object_get(a, "name")));
+	return buf[0] ? buf : "-";
+}
+
+/* build.json's "2026-12-04T18:20:31Z" as "2026-12-04 18:20". */
+static const char *when(const json_t *info, char *buf, size_t cap)
+{
+	const char *s = json_string_value(json_object_get(info, "built"));
+	if (!s || strlen(s) < 16)
+		snprintf(buf, cap, "-");
+	else
+		snprintf(buf, cap, "%.10s %.5s", s, s + 11);
+	return buf;
+}
+
+static json_t *list_json(const struct as_image *v, size_t n, const struct as_build *b, size_t nb)
+{
+	json_t *arr = json_array();
+	size_t i;
+	for (i = 0; i < n; i++) {
+		const struct as_image *img = &v[i];
+		char t[256];
+		int wb;
+		long est = estimate(v, n, i, b, nb, &wb);
+		int can = img->built || !img->why_not[0];
+		json_array_append_new(
+			arr,
+			json_pack("{s:s, s:s, s:o, s:s, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:O}",
+				  "name", img->name, "libc", img->libc, "suite",
+				  img->suite[0] ? json_string(img->suite) : json_null(), "description",
+				  img->desc, "built", img->built, "root",
+				  img->built ? json_string(img->root) : json_null(), "buildable", can,
+				  "reason", can ? json_null() : json_string(img->why_not), "todo",
+				  img->built || !can ? json_null()
+						     : json_string(todo(img, est, wb, t, sizeof t)),
+				  "estimate_seconds",
+				  img->built || !can || est < 0 ? json_null() : json_integer(est),
+				  "image", img->built ? as_image_json(img) : json_null(), "info",
+				  img->built ? img->info : json_null()));
+	}
+	return json_pack("{s:s, s:s, s:s?, s:o}", "schema", "allocswap.images/1", "cache",
+			 as_build_cache(), "script", as_build_script(), "images", arr);
+}
+
+static void list_text(const struct as_image *v, size_t n, const struct as_build *b, size_t nb)
+{
+	size_t i;
+	printf("images (cross/build.sh; cached in %s)\n", as_build_cache());
+	printf("  %-9s %-6s %-6s %-8s %-8s %-10s %5s  %-10s %-16s  %s\n", "name", "libc", "built",
+	       "version", "python", "size", "files", "took", "built at (UTC)", "allocators");
+	for (i = 0; i < n; i++) {
+		const struct as_image *img = &v[i];
+		char size[32], took[32], d[32], t[256], al[256];
+		json_t *j;
+		int wb;
+		printf("  %-9s %-6s ", img->name, img->libc);
+		if (!img->built && img->why_not[0]) {
+			printf("no     cannot be built here: %s\n", img->why_not);
+			continue;
+		}
+		if (!img->built) {
+			long est = estimate(v, n, i, b, nb, &wb);
+			printf("no     %s\n", todo(img, est, wb, t, sizeof t));
+			continue;
+		}
+		j = as_image_json(img);
+		printf("yes    %-8s %-8s %-10s %5lld  %-10s %-16s  %s\n", img->libc_version,
+		       img->python_version,
+		       as_fmt_bytes((double)json_integer_value(json_object_get(img->info, "size_bytes")),
+				    size, sizeof size),
+		       json_integer_value(json_object_get(img->info, "files")),
+		       as_fmt_took(info_seconds(img), took, sizeof took), when(img->info, d, sizeof d),
+		       alloc_names(j, al, sizeof al));
+		json_decref(j);
+	}
+}
+
+static int cmd_list(int json)
+{
+	struct as_image *v;
+	struct as_build *b;
+	size_t n, nb;
+	int rc = 0;
+	if (as_images_list(&v, &n))
+		return 1;
+	if (builds_if_needed(v, n, &b, &nb)) {
+		as_images_free(v, n);
+		return 1;
+	}
+	if (json) {
+		/* a failed write shows at the flush in main */
+		json_t *j = list_json(v, n, b, nb);
+		if (!j) {
+			as_err("image: out of memory");
+			rc = 1;
+		} else if (json_dumpf(j, stdout, JSON_INDENT(2)) == 0) {
+			putchar('\n');
+		}
+		json_decref(j);
+	} else {
+		list_text(v, n, b, nb);
+	}
+	as_builds_free(b, nb);
+	as_images_free(v, n);
+	return rc;
+}
+
+/* ---- build, rm, path ---------------------------------------------------------------------- */
+
+/* Was the image's build.json written after start (built now, not cached)? */
+static int made_since(const struct as_image *img, const struct timespec *start)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/../build.json", img->root);
+	if (stat(path, &st))
+		return 0;
+	return st.st_mtim.tv_sec > start->tv_sec ||
+	       (st.st_mtim.tv_sec == start->tv_sec && st.st_mtim.tv_nsec >= start->tv_nsec);
+}
+
+static int cmd_build(char **names, int n, int force)
+{
+	int i;
+	for (i = 0; i < n; i++) {
+		struct as_image img;
+		struct timespec start;
+		char size[32], t[32], d[32];
+		long long files;
+		clock_gettime(CLOCK_REALTIME, &start);
+		if (as_image_build(names[i], force, &img)) {
+			as_image_clear(&img);
+			return 1;
+		}
+		files = json_integer_value(json_object_get(img.info, "files"));
+		printf("%s: %s (%s, %lld file%s; ", img.name, img.root,
+		       as_fmt_bytes((double)json_integer_value(json_object_get(img.info, "size_bytes")),
+				    size, sizeof size),
+		       files, files == 1 ? "" : "s");
+		if (made_since(&img, &start))
+			printf("built now in %s)\n", as_fmt_took(info_seconds(&img), t, sizeof t));
+		else
+			printf("cached: built %s UTC in %s)\n", when(img.info, d, sizeof d),
+			       as_fmt_took(info_seconds(&img), t, sizeof t));
+		fflush(stdout);
+		as_image_clear(&img);
+	}
+	return 0;
+}
+
+static int cmd_rm(char **names, int n)
+{
+	int i, removed;
+	for (i = 0; i < n; i++) {
+		if (as_image_rm(names[i], &removed))
+			return 1;
+		if (removed)
+			printf("%s: removed (%d director%s)\n", names[i], removed,
+			       removed == 1 ? "y" : "ies");
+		else
+			printf("%s: not built; nothing to remove\n", names[i]);
+	}
+	return 0;
+}
+
+static int cmd_path(const char *name, const struct as_image *v, size_t n)
+{
+	struct as_build *b;
+	char t[256];
+	size_t nb, i;
+	int wb;
+	if (strchr(name, '/')) {
+		/* a root filesystem of one's own: its real path, when it is one */
+		struct as_image img;
+		int rc = as_image_get(name, &img);
+		if (!rc)
+			printf("%s\n", img.root);
+		as_image_clear(&img);
+		return rc ? 1 : 0;
+	}
+	for (i = 0; i < n && strcmp(v[i].name, name); i++)
+		;
+	if (i == n)
+		return 1;
+	if (v[i].built) {
+		printf("%s\n", v[i].root);
+		return 0;
+	}
+	if (v[i].why_not[0]) {
+		as_err("image path: %s is not built, and cannot be built here: %s", name, v[i].why_not);
+	} else if (!builds_if_needed(&v[i], 1, &b, &nb)) {
+		long est = estimate(v, n, i, b, nb, &wb);
+		as_err("image path: %s is not built yet; build it with: %s", name,
+		       todo(&v[i], est, wb, t, sizeof t));
+		as_builds_free(b, nb);
+	}
+	return 1;
+}
+
+/* ---- arguments ----------------------------------------------------------------------------- */
+
+/* Every name must be a built-in image (for path, a directory too).  0, or
+ * 2 after an error line naming the images. */
+static int check_names(const char *sub, char **names, int n, const struct as_image *v, size_t nv,
+		       int dirs)
+{
+	char list[512];
+	size_t i, len = 0;
+	int a;
+	list[0] = 0;
+	for (i = 0; i < nv; i++)
+		len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0, "%s%s",
+					i ? ", " : "", v[i].name);
+	for (a = 0; a < n; a++) {
+		if (strchr(names[a], '/')) {
+			if (dirs)
+				continue;
+			return as_usage_err("image", "%s: '%s' is a directory: only built-in images "
+						     "(%s) are %s",
+					    sub, names[a], list,
+					    !strcmp(sub, "rm") ? "removed" : "built");
+		}
+		for (i = 0; i < nv && strcmp(v[i].name, names[a]); i++)
+			;
+		if (i == nv)
+			return as_usage_err("image", "%s: unknown image '%s'; images: %s%s", sub,
+					    names[a], list,
+					    dirs ? ", or a root filesystem's path" : "");
+	}
+	return 0;
+}
+
+int as_cmd_image(int argc, char **argv)
+{
+	struct as_image *v = NULL;
+	size_t nv = 0;
+	char **names;
+	int i, n = 0, json = 0, force = 0, sub, rc;
+
+	if (argc < 2)
+		return as_usage_err("image", "a command is needed: list, build NAME..., rm NAME... "
+					     "or path NAME");
+	for (i = 1; i < argc; i++)
+		if (as_is_help(argv[i]))
+			return as_help("image");
+	if (argv[1][0] == '-')
+		return as_usage_err("image", "the command comes first, then '%s': list, build, rm "
+					     "or path",
+				    argv[1]);
+	sub = as_choice("image", "command", argv[1], subcommands);
+	if (sub < 0)
+		return 2;
+	if (!(names = calloc((size_t)argc, sizeof *names))) {
+		as_err("image: out of memory");
+		return 1;
+	}
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") && sub == 0) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--force") && sub == 1) {
+			force = 1;
+		} else if (argv[i][0] == '-') {
+			free(names);
+			return as_usage_err("image", "%s: unknown option '%s'; %s takes %s", argv[1],
+					    argv[i], argv[1],
+					    sub == 0 ? "--json" : sub == 1 ? "--force" : "no options");
+		} else {
+			names[n++] = argv[i];
+		}
+	}
+	rc = 0;
+	if (sub == 0 && n)
+		rc = as_usage_err("image", "list takes no image names ('%s'): it lists them all",
+				  names[0]);
+	else if (sub != 0 && !n)
+		rc = as_usage_err("image", "%s needs an image name, as in: allocswap image %s bookworm",
+				  argv[1], argv[1]);
+	else if (sub == 3 && n > 1)
+		rc = as_usage_err("image", "path takes one image ('%s'), not '%s' too: run it once "
+					   "per image",
+				  names[0], names[1]);
+	if (rc) {
+		free(names);
+		return rc;
+	}
+	if (sub == 0) {
+		free(names);
+		return cmd_list(json);
+	}
+	/* the names are checked before anything is built or removed */
+	if (as_images_list(&v, &nv)) {
+		free(names);
+		return 1;
+	}
+	rc = check_names(argv[1], names, n, v, nv, sub == 3);
+	if (!rc)
+		rc = sub == 1 ? cmd_build(names, n, force)
+		     : sub == 2 ? cmd_rm(names, n)
+				: cmd_path(names[0], v, nv);
+	as_images_free(v, nv);
+	free(names);
+	return rc;
+}
