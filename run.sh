@@ -20,7 +20,10 @@ PACKAGES="gcc libc6-dev meson ninja-build pkg-config musl-tools musl-dev libsecc
   libunwind8 dpkg-dev tcl debootstrap bubblewrap busybox-static"
 # the tests also need CPython's own test suite, and Chromium for the
 # report's screenshot test, and perf to cross-check the syscall counts
-TEST_PACKAGES="libpython3.11-testsuite chromium fonts-dejavu-core linux-perf"
+TEST_PACKAGES="libpython3.11-testsuite chromium fonts-dejavu-core linux-perf
+  docker.io podman runc"
+# (docker.io, podman and runc: the README's Dockerfile under each engine,
+# which the tests start themselves)
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
