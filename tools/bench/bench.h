@@ -47,6 +47,7 @@
 #include <sys/types.h>
 
 #include "builds.h"
+#include "launch.h"
 #include "cli.h"
 #include "results.h"
 
@@ -86,6 +87,7 @@ struct bench_cfg {
 	char label[160]; /* for people: the allocator and the axes that vary */
 	size_t alloc;    /* index into bench_matrix.allocs */
 	size_t py;       /* index into bench_matrix.pythons (0 for the cmd suite) */
+	size_t img;      /* index into bench_matrix.images */
 };
 
 struct bench_bench {
@@ -122,6 +124,8 @@ struct bench_matrix {
 	char python[PATH_MAX]; /* the first Python: calibration and the suite's list */
 	struct as_python *pythons; /* every Python of the matrix, resolved */
 	size_t npythons;
+	struct as_launch_image *images; /* the image axis's values, resolved (runner host for "host") */
+	size_t nimages;
 	long *pymap; /* pymap[v * BENCH_NLIBCS + l]: the python of axis value v under libc l, or -1 */
 	char libswap[PATH_MAX];
 	char libswap_musl[PATH_MAX];
@@ -150,6 +154,11 @@ int bench_axis_check(enum bench_axis_id a, char *const *list);
  * cannot run (see the axes above).  0, ENOMEM, or 2 after an error line
  * when no cell is left. */
 int bench_configs(struct bench_matrix *m);
+
+/* Resolves the image axis into m->images (launch.h; built-in images are
+ * built when missing), checking that libswap can load in each.  0, or 2
+ * after an error line. */
+int bench_images_resolve(struct bench_matrix *m);
 
 /* Index of libc in as_libcs[], or -1. */
 int bench_libc_index(const char *libc);
@@ -188,13 +197,16 @@ struct bench_slot {
 size_t bench_plan(const struct bench_matrix *m, const unsigned char *done,
 		  struct bench_slot *out);
 
-/* The environment of one process of configuration c: the caller's
- * environment, libswap preloaded with c's allocator writing its report to
- * report (unless the allocator is "none") in c's stats mode, PYTHONMALLOC=malloc for
- * pymalloc=off (PYTHONMALLOC removed for on).  The image and seccomp axes
- * hook in here when they land. */
-void bench_env(const struct bench_matrix *m, const struct bench_cfg *c, const char *report,
-	       struct as_env *env);
+/* The launch of one process of configuration c: its image (NULL: the
+ * host), libc, allocator (NULL for "none": no libswap), stats mode,
+ * pymalloc and seccomp; env is the host's environment for it (base, or
+ * NULL); argv and the files are the caller's to set. */
+void bench_launch_cfg(const struct bench_matrix *m, const struct bench_cfg *c,
+		      const struct as_env *base, struct as_launch_cfg *cfg);
+
+/* The Python that runs c's processes (inside its image, for an image's
+ * cell), or NULL for the cmd suite. */
+const char *bench_cfg_python(const struct bench_matrix *m, const struct bench_cfg *c);
 
 /* The caller's environment without what would change an experiment behind
  * the CLI's back (PYTHONMALLOC, ALLOCSWAP_*, glibc's MALLOC_* knobs): the
@@ -240,25 +252,17 @@ void bench_resume_versions(const json_t *meta, const struct bench_matrix *m, con
 
 /* ---- processes -------------------------------------------------------------- */
 
-struct bench_proc {
-	pid_t pid;
-	int status;
-	int interrupted; /* a signal asked us to stop while it ran */
-	int64_t wall_ns, user_ns, sys_ns, maxrss, minflt, majflt;
-};
+/* Processes are started by the launcher (launch.h): its result is a
+ * process's status, times and reports; as_launch_signals_install's policy
+ * (the first signal goes to the running process's group, a second kills
+ * it) is the bench's, and as_launch_stopped() says a signal asked to stop. */
 
-/* Installs the SIGINT/SIGTERM/SIGHUP handlers: the first signal is passed
- * to the running child's process group and makes bench_stop() true; a
- * second kills the group.  The child gets 2 s to exit before SIGKILL. */
-void bench_signals_install(void);
-/* The signal that asked us to stop, or 0. */
-int bench_stop(void);
-
-/* Runs argv (argv[0] searched in PATH) with envp (NULL: ours) in a new process group,
- * stdin /dev/null, stdout and stderr to the given files (NULL: /dev/null).
- * 0 or errno (the exec failing gives exit status 127, not an error). */
-int bench_spawn(char *const argv[], char *const envp[], const char *out_path,
-		const char *err_path, struct bench_proc *p);
+/* Runs argv on the host without libswap, in bench_env_plain's environment,
+ * stdin /dev/null, stdout and stderr to the given files (NULL: /dev/null),
+ * reports (none) in dir.  0 or errno; r owned by the caller
+ * (as_launch_result_free). */
+int bench_run_plain(const char *dir, char *const argv[], const char *out, const char *err,
+		    struct as_launch_result *r);
 
 /* The last non-empty line of a file, trimmed, into buf ("" if none). */
 void bench_last_line(const char *path, char *buf, size_t cap);
@@ -301,17 +305,14 @@ struct bench_ctx {
 	size_t ok, failed;  /* records written by this invocation */
 };
 
-/* The libswap reports the processes of one run wrote (DIR/tmp/r-PID.json). */
+/* The libswap reports the processes of one run wrote (DIR/tmp/r-PID.json),
+ * as the launcher read them (borrowed from its result). */
 struct bench_reports {
 	json_t *main;  /* the started process's own report (by pid; or the only one), or NULL */
 	size_t others; /* reports of its subprocesses */
 	json_t *all;   /* every report, an array */
 };
 
-/* Reads DIR/tmp's reports after process pid.  Never fails: what cannot be
- * read is left out. */
-void bench_reports_read(const struct bench_ctx *x, pid_t pid, struct bench_reports *r);
-void bench_reports_free(struct bench_reports *r);
 /* Removes every file in DIR/tmp. */
 void bench_tmp_clean(const struct bench_ctx *x);
 /* Did the report's process run on c's allocator, in c's stats mode (when c
@@ -348,7 +349,7 @@ struct bench_suite {
 	 * err_line is the last line of the process's stderr.  Returns 0 or
 	 * emit's non-zero. */
 	int (*collect)(struct bench_ctx *x, const struct bench_slot *s, json_t *rec,
-		       const struct bench_proc *p, const char *out, const char *err_line,
+		       const struct as_launch_result *p, const char *out, const char *err_line,
 		       const struct bench_reports *r, bench_emit_fn emit);
 };
 

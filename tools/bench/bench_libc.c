@@ -179,8 +179,8 @@ int bench_probe_allocs(struct bench_matrix *m, int explicit_, int quiet, int dry
 				any = 1;
 				continue;
 			}
-			if (bench_stop())
-				return 128 + bench_stop();
+			if (as_launch_stopped())
+				return 128 + as_launch_stopped();
 			snprintf(whyall + strlen(whyall), sizeof whyall - strlen(whyall), "%s%s: %s",
 				 whyall[0] ? "; " : "", libc, why);
 			if (m->axis[BENCH_AX_LIBC][1] && !quiet)

@@ -28,11 +28,13 @@ static const struct axis_value python_values[] = {
 	{NULL, NULL, 0},
 };
 
+/* Images are resolved by bench_images_resolve (launch.h): host, a built-in
+ * image, a root filesystem directory, docker:REF or podman:REF. */
 static const struct axis_value image_values[] = {
 	{"host", NULL, 0},
-	{"rootfs:", "rootfs images are not built yet (they come with `allocswap image build`)", 1},
-	{"docker:", "container engines are not wired into bench yet (the image issue)", 1},
-	{"podman:", "container engines are not wired into bench yet (the image issue)", 1},
+	{"docker:", NULL, 1},
+	{"podman:", NULL, 1},
+	{"", NULL, 1},
 	{NULL, NULL, 0},
 };
 
@@ -42,16 +44,12 @@ static const struct axis_value pymalloc_values[] = {
 	{NULL, NULL, 0},
 };
 
+/* none: the runner's own (no filter on the host or in a rootfs; an
+ * engine's own default profile); default and unconfined: launch.h. */
 static const struct axis_value seccomp_values[] = {
 	{"none", NULL, 0},
-	{"default",
-	 "the seccomp axis (Docker's default profile, or the CLI's own filter mirroring it) is "
-	 "not built yet; 'none' runs without a filter",
-	 0},
-	{"unconfined",
-	 "the seccomp axis needs a container engine, not wired into bench yet; 'none' is the "
-	 "same thing without one",
-	 0},
+	{"default", NULL, 0},
+	{"unconfined", NULL, 0},
 	{NULL, NULL, 0},
 };
 
@@ -186,7 +184,52 @@ void bench_matrix_free(struct bench_matrix *m)
 	free(m->cfgs);
 	free(m->pythons);
 	free(m->pymap);
+	free(m->images);
 	memset(m, 0, sizeof *m);
+}
+
+int bench_images_resolve(struct bench_matrix *m)
+{
+	size_t n = 0, i;
+	char why[1024];
+	while (m->axis[BENCH_AX_IMAGE][n])
+		n++;
+	free(m->images);
+	m->nimages = 0;
+	m->images = calloc(n ? n : 1, sizeof *m->images);
+	if (!m->images)
+		return ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct as_launch_image *im = &m->images[i];
+		const char *v = m->axis[BENCH_AX_IMAGE][i];
+		const char *lib;
+		why[0] = 0;
+		if (as_launch_image_resolve(v, im, why, sizeof why)) {
+			if (why[0])
+				bench_err("--image %s: %s", v, why);
+			return 2;
+		}
+		if (im->runner == AS_RUNNER_HOST)
+			continue;
+		if (m->suite == BENCH_SUITE_PYPERFORMANCE) {
+			bench_err("--image %s: pyperformance runs on the host only (it is not in the "
+				  "images); use the built-in suite or --suite cmd",
+				  v);
+			return 2;
+		}
+		lib = as_libswap_path(im->libc);
+		if (!lib) {
+			bench_err("--image %s: it is a %s image, and libswap.so for %s is not built", v,
+				  im->libc, im->libc);
+			return 2;
+		}
+		if (!as_launch_libswap_fits(lib, im, why, sizeof why)) {
+			bench_err("--image %s: %s", v, why);
+			return 2;
+		}
+	}
+	m->nimages = n;
+	return 0;
 }
 
 int bench_configs(struct bench_matrix *m)
@@ -213,6 +256,14 @@ int bench_configs(struct bench_matrix *m)
 			long py = m->suite == BENCH_SUITE_CMD
 					  ? 0
 					  : m->pymap[idx[BENCH_AX_PYTHON] * BENCH_NLIBCS + (size_t)l];
+			const struct as_launch_image *im =
+				m->nimages ? &m->images[idx[BENCH_AX_IMAGE]] : NULL;
+			/* an image brings its own libc and Python: its cells are made
+			 * once, at the first value of those axes */
+			if (im && im->runner != AS_RUNNER_HOST) {
+				libc = im->libc;
+				py = idx[BENCH_AX_LIBC] || idx[BENCH_AX_PYTHON] ? -1 : 0;
+			}
 			if (bench_alloc_runs_on(&m->allocs[a], libc) && py >= 0) {
 				memset(c, 0, sizeof *c);
 				snprintf(c->c.allocator, sizeof c->c.allocator, "%s", m->allocs[a].name);
@@ -226,8 +277,10 @@ int bench_configs(struct bench_matrix *m)
 				snprintf(c->c.stats, sizeof c->c.stats, "%s",
 					 m->axis[BENCH_AX_STATS][idx[BENCH_AX_STATS]]);
 				snprintf(c->c.python, sizeof c->c.python, "%s",
-					 m->suite == BENCH_SUITE_CMD ? AS_PYTHON_DEFAULT
-								     : m->pythons[py].name);
+					 m->suite == BENCH_SUITE_CMD || (im && im->runner != AS_RUNNER_HOST)
+						 ? AS_PYTHON_DEFAULT
+						 : m->pythons[py].name);
+				c->img = im ? idx[BENCH_AX_IMAGE] : 0;
 				as_config_id(&c->c, c->id, sizeof c->id);
 				c->alloc = a;
 				c->py = (size_t)py;
@@ -354,22 +407,26 @@ json_t *bench_env_json(void)
 	return j;
 }
 
-void bench_env(const struct bench_matrix *m, const struct bench_cfg *c, const char *report,
-	       struct as_env *env)
+const char *bench_cfg_python(const struct bench_matrix *m, const struct bench_cfg *c)
+{
+	if (m->suite == BENCH_SUITE_CMD)
+		return NULL;
+	if (m->nimages && m->images[c->img].runner != AS_RUNNER_HOST)
+		return m->images[c->img].python;
+	return m->npythons ? m->pythons[c->py].path : NULL;
+}
+
+void bench_launch_cfg(const struct bench_matrix *m, const struct bench_cfg *c,
+		      const struct as_env *base, struct as_launch_cfg *cfg)
 {
 	const struct bench_alloc *a = &m->allocs[c->alloc];
-	int musl = !strcmp(c->c.libc, "musl");
-	/* nothing in the caller's environment changes the experiment */
-	bench_env_plain(env);
-	/* libc: each has its own libswap build, and musl its allocator builds
-	 * (as_env_musl) */
-	if (a->spec[0])
-		as_env_preload(env, musl ? m->libswap_musl : m->libswap, a->spec,
-			       c->c.stats[0] ? c->c.stats : AS_STATS_DEFAULT, report);
-	if (musl && a->spec[0])
-		as_env_musl(env, a->spec);
-	if (!strcmp(c->c.pymalloc, "off"))
-		as_env_set(env, "PYTHONMALLOC", "malloc");
-	/* image "host" and seccomp "none" run the process as it is; rootfs
-	 * images and the seccomp filter will wrap the argv here */
+	memset(cfg, 0, sizeof *cfg);
+	cfg->image = m->nimages && m->images[c->img].runner != AS_RUNNER_HOST ? &m->images[c->img]
+									      : NULL;
+	cfg->libc = c->c.libc[0] ? c->c.libc : NULL;
+	cfg->allocator = a->spec[0] ? a->spec : NULL;
+	cfg->stats = c->c.stats[0] ? c->c.stats : AS_STATS_DEFAULT;
+	cfg->pymalloc = c->c.pymalloc[0] ? c->c.pymalloc : NULL;
+	cfg->seccomp = c->c.seccomp[0] ? c->c.seccomp : NULL;
+	cfg->env = base ? base->v : NULL;
 }

@@ -83,11 +83,12 @@ char *bench_python_version(const char *python, const char *tmpdir)
 	char out[PATH_MAX + 32];
 	char *argv[] = {(char *)python, "-I", "-S", "-c",
 			"import sys; print('%d.%d.%d' % sys.version_info[:3])", NULL};
-	struct bench_proc p;
+	struct as_launch_result p;
 	char line[128];
 	snprintf(out, sizeof out, "%s/pyversion.out", tmpdir);
-	if (bench_spawn(argv, NULL, out, NULL, &p) || !WIFEXITED(p.status) ||
-	    WEXITSTATUS(p.status)) {
+	int rc = bench_run_plain(tmpdir, argv, out, NULL, &p);
+	as_launch_result_free(&p);
+	if (rc || !WIFEXITED(p.status) || WEXITSTATUS(p.status)) {
 		unlink(out);
 		return NULL;
 	}

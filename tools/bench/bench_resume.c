@@ -166,6 +166,8 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 	}
 	if ((rc = bench_pythons_resolve(m)))
 		return rc;
+	if ((rc = bench_images_resolve(m)))
+		return rc;
 	if ((rc = bench_configs(m)))
 		return rc;
 	/* the configurations must come out as meta.json lists them */

@@ -41,14 +41,12 @@ static int capture(const struct bench_matrix *m, char *const argv[], char **out,
 		   size_t cap)
 {
 	char op[PATH_MAX + 32], ep[PATH_MAX + 32];
-	struct as_env env;
-	struct bench_proc p;
+	struct as_launch_result p;
 	int rc;
 	snprintf(op, sizeof op, "%s/capture.out", m->scratch);
 	snprintf(ep, sizeof ep, "%s/capture.err", m->scratch);
-	bench_env_plain(&env);
-	rc = bench_spawn(argv, env.v, op, ep, &p);
-	as_env_free(&env);
+	rc = bench_run_plain(m->scratch, argv, op, ep, &p);
+	as_launch_result_free(&p);
 	*out = NULL;
 	err[0] = 0;
 	if (rc) {
@@ -106,14 +104,14 @@ static void attach_report(struct bench_ctx *x, const struct bench_slot *s, json_
 		bench_rec_fail(rec, "wrong allocator: %s", why);
 }
 
-static void status_fail(json_t *rec, const struct bench_proc *p, const char *err_line)
+static void status_fail(json_t *rec, const struct as_launch_result *p, const char *err_line)
 {
 	char st[128];
 	as_status_str(p->status, st, sizeof st);
 	bench_rec_fail(rec, "%s%s%s", st, err_line[0] ? ": " : "", err_line);
 }
 
-static int exited_ok(const struct bench_proc *p)
+static int exited_ok(const struct as_launch_result *p)
 {
 	return WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;
 }
@@ -213,7 +211,7 @@ static char **builtin_argv(const struct bench_matrix *m, const struct bench_benc
 }
 
 static int builtin_collect(struct bench_ctx *x, const struct bench_slot *s, json_t *rec,
-			   const struct bench_proc *p, const char *out, const char *err_line,
+			   const struct as_launch_result *p, const char *out, const char *err_line,
 			   const struct bench_reports *r, bench_emit_fn emit)
 {
 	char *text = as_read_all(out, NULL);
@@ -264,7 +262,7 @@ static char **cmd_argv(const struct bench_matrix *m, const struct bench_bench *b
 }
 
 static int cmd_collect(struct bench_ctx *x, const struct bench_slot *s, json_t *rec,
-		       const struct bench_proc *p, const char *out, const char *err_line,
+		       const struct as_launch_result *p, const char *out, const char *err_line,
 		       const struct bench_reports *r, bench_emit_fn emit)
 {
 	(void)out;
@@ -382,7 +380,7 @@ struct pyperf_arg {
 	struct bench_ctx *x;
 	const struct bench_slot *s;
 	const json_t *base;
-	const struct bench_proc *p;
+	const struct as_launch_result *p;
 	const char *fail; /* set: every record failed with this */
 	bench_emit_fn emit;
 	size_t n;
@@ -422,7 +420,7 @@ static int pyperf_one(const struct bench_pyperf_run *r, void *arg)
 }
 
 static int pyperf_collect(struct bench_ctx *x, const struct bench_slot *s, json_t *rec,
-			  const struct bench_proc *p, const char *out, const char *err_line,
+			  const struct as_launch_result *p, const char *out, const char *err_line,
 			  const struct bench_reports *r, bench_emit_fn emit)
 {
 	const struct bench_bench *b = &x->m->benches[s->bench];

@@ -273,6 +273,7 @@ struct run_state {
 	int64_t slot_t0;  /* when the current process's preparation began */
 	int64_t slot_wall;
 	struct bench_progress prog;
+	struct as_launcher L; /* x.tmp's */
 	int write_error;
 };
 
@@ -479,7 +480,7 @@ static int emit(struct bench_ctx *x, const struct bench_slot *s, json_t *rec)
 	return 0;
 }
 
-static json_t *proc_json(const struct bench_proc *p)
+static json_t *proc_json(const struct as_launch_result *p)
 {
 	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "wall_ns", (json_int_t)p->wall_ns,
 			      "user_ns", (json_int_t)p->user_ns, "sys_ns", (json_int_t)p->sys_ns,
@@ -503,26 +504,32 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 	const struct bench_suite *su = &bench_suites[m->suite];
 	struct bench_bench *b = &m->benches[s->bench];
 	const struct bench_cfg *c = &m->cfgs[s->cfg];
-	char report[PATH_MAX + 32], out[PATH_MAX + 32], errp[PATH_MAX + 32], line[1024];
+	char out[PATH_MAX + 32], errp[PATH_MAX + 32], line[1024];
 	struct as_env env;
 	struct bench_reports reps;
-	struct bench_proc p;
+	struct as_launch_cfg cfg;
+	struct as_launch_result p;
 	char **argv;
 	json_t *rec;
 	int rc;
 
 	*failed = 0;
 	st->slot_t0 = bench_now_ns();
-	snprintf(report, sizeof report, "%s/r-%%p.json", st->x.tmp);
 	snprintf(out, sizeof out, "%s/%s", st->x.tmp,
 		 m->suite == BENCH_SUITE_PYPERFORMANCE ? "pyperf.json" : "stdout");
 	snprintf(errp, sizeof errp, "%s/stderr", st->x.tmp);
-	argv = su->argv(m, b, m->npythons ? m->pythons[c->py].path : NULL, out);
+	argv = su->argv(m, b, bench_cfg_python(m, c), out);
 	if (!argv)
 		return ENOMEM;
-	bench_env(m, c, report, &env);
+	bench_env_plain(&env);
+	bench_launch_cfg(m, c, &env, &cfg);
+	cfg.argv = argv;
+	cfg.in = "/dev/null";
+	cfg.out = su->stdout_is_result ? out : "/dev/null";
+	cfg.err = errp;
+	cfg.own_group = 1;
 	st->x.seq++;
-	rc = bench_spawn(argv, env.v, su->stdout_is_result ? out : NULL, errp, &p);
+	rc = as_launch(&st->L, &cfg, &p);
 	as_env_free(&env);
 	free(argv);
 	if (rc) {
@@ -532,6 +539,7 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 	}
 	st->slot_wall = p.wall_ns;
 	if (p.interrupted) {
+		as_launch_result_free(&p);
 		bench_tmp_clean(&st->x);
 		return EINTR;
 	}
@@ -546,10 +554,13 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 					    line[0] ? ": " : "", line);
 			*failed = 1;
 		}
+		as_launch_result_free(&p);
 		bench_tmp_clean(&st->x);
 		return 0;
 	}
-	bench_reports_read(&st->x, p.pid, &reps);
+	reps.main = p.report;
+	reps.all = p.reports;
+	reps.others = p.others;
 	rec = json_object();
 	json_object_set_new(rec, "schema", json_string(AS_RUN_SCHEMA));
 	json_object_set_new(rec, "bench", json_string(b->name));
@@ -572,7 +583,7 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 		*failed = st->x.failed != before;
 	}
 	json_decref(rec);
-	bench_reports_free(&reps);
+	as_launch_result_free(&p);
 	bench_tmp_clean(&st->x);
 	return rc;
 }
@@ -754,12 +765,22 @@ static int open_dir(struct run_state *st)
 		return 1;
 	}
 	bench_tmp_clean(&st->x);
+	{
+		/* the built-in suite's directory is what images see of it */
+		char sd[PATH_MAX], *slash;
+		snprintf(sd, sizeof sd, "%s", st->m.suite_path);
+		slash = strrchr(sd, '/');
+		if (slash)
+			*slash = 0;
+		as_launcher_init(&st->L, st->x.tmp, st->m.suite_path[0] && slash ? sd : NULL);
+	}
 	return 0;
 }
 
 static void close_dir(struct run_state *st, int failed_early)
 {
 	if (st->x.tmp[0]) {
+		as_launcher_free(&st->L);
 		bench_tmp_clean(&st->x);
 		rmdir(st->x.tmp);
 	}
@@ -793,24 +814,24 @@ static int calibrate_all(struct run_state *st)
 			fflush(stderr);
 		}
 		if (su->calibrate(m, &m->benches[i], m->scratch)) {
-			if (bench_stop())
+			if (as_launch_stopped())
 				break;
 			bench_err("note: %s gets 1 loop; its runs will show what fails",
 			       m->benches[i].name);
 			m->benches[i].loops = 1;
 		}
-		if (bench_stop())
+		if (as_launch_stopped())
 			break;
 	}
 	if (tty && m->suite == BENCH_SUITE_BUILTIN)
 		fputs("\r\033[K", stderr);
-	if (m->suite == BENCH_SUITE_BUILTIN && !st->o.quiet && !bench_stop())
+	if (m->suite == BENCH_SUITE_BUILTIN && !st->o.quiet && !as_launch_stopped())
 		bench_err("calibrated %zu benchmarks in %s", m->nbenches,
 		       bench_fmt_dur((double)(bench_now_ns() - t0) / 1e9, d, sizeof d));
-	if (bench_stop()) {
+	if (as_launch_stopped()) {
 		bench_err("stopped by SIG%s while calibrating; nothing was run",
-			  sigabbrev_np(bench_stop()) ? sigabbrev_np(bench_stop()) : "?");
-		return 128 + bench_stop();
+			  sigabbrev_np(as_launch_stopped()) ? sigabbrev_np(as_launch_stopped()) : "?");
+		return 128 + as_launch_stopped();
 	}
 	return 0;
 }
@@ -841,7 +862,7 @@ static int run_matrix(struct run_state *st, const char *python_version)
 	bench_progress_init(&st->prog, n, st->o.quiet);
 	for (i = 0; i < n; i++) {
 		int failed;
-		if (bench_stop()) {
+		if (as_launch_stopped()) {
 			stopped = 1;
 			break;
 		}
@@ -858,14 +879,14 @@ static int run_matrix(struct run_state *st, const char *python_version)
 	}
 	bench_progress_done(&st->prog);
 	free(slots);
-	if (bench_stop())
+	if (as_launch_stopped())
 		stopped = 1;
 
 	json_object_set_new(st->meta, "results",
 			    json_pack("{s:I, s:I}", "ok", (json_int_t)st->x.ok, "failed",
 				      (json_int_t)st->x.failed));
 	if (stopped || rc) {
-		int sig = bench_stop();
+		int sig = as_launch_stopped();
 		json_object_set_new(st->meta, "finished", json_null());
 		json_object_set_new(st->meta, "interrupted",
 				    sig ? json_string(sigabbrev_np(sig) ? sigabbrev_np(sig) : "?") :
@@ -953,6 +974,8 @@ int as_cmd_bench(int argc, char **argv)
 	if ((rc = bench_libc_ready(&st->m, st->o.dry_run,
 				   st->o.resume || st->o.axis[BENCH_AX_LIBC] != NULL)))
 		goto out;
+	if (!st->m.images && (rc = bench_images_resolve(&st->m)))
+		goto out;
 	if (as_suite_path())
 		snprintf(st->m.suite_path, sizeof st->m.suite_path, "%s", as_suite_path());
 	scratch = as_tmpdir("allocswap-bench");
@@ -962,7 +985,7 @@ int as_cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	snprintf(st->m.scratch, sizeof st->m.scratch, "%s", scratch);
-	bench_signals_install();
+	as_launch_signals_install();
 
 	/* what runs here: the Python, the suite, its benchmarks, the allocators */
 	if (st->m.suite != BENCH_SUITE_CMD) {
@@ -1008,8 +1031,8 @@ int as_cmd_bench(int argc, char **argv)
 		rc = rc == ENOMEM ? 1 : rc;
 		goto out;
 	}
-	if (bench_stop()) {
-		rc = 128 + bench_stop();
+	if (as_launch_stopped()) {
+		rc = 128 + as_launch_stopped();
 		goto out;
 	}
 	if (st->o.dry_run) {

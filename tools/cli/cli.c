@@ -312,12 +312,6 @@ static int64_t tv_ns(struct timeval tv)
 int as_spawn(char *const argv[], char *const envp[], int out_fd, int null_stdin,
 	     struct as_proc *r)
 {
-	return as_spawn_watch(argv, envp, out_fd, null_stdin, r, NULL, NULL);
-}
-
-int as_spawn_watch(char *const argv[], char *const envp[], int out_fd, int null_stdin,
-		   struct as_proc *r, void (*watch)(pid_t pid, void *arg), void *arg)
-{
 	pid_t got;
 	struct timespec t0, t1;
 	struct rusage ru;
@@ -346,12 +340,9 @@ int as_spawn_watch(char *const argv[], char *const envp[], int out_fd, int null_
 			strerror(errno));
 		_exit(127);
 	}
-	while ((got = wait4(pid, &status, watch ? WNOHANG : 0, &ru)) <= 0) {
+	while ((got = wait4(pid, &status, 0, &ru)) <= 0)
 		if (got < 0 && errno != EINTR)
 			return errno;
-		if (got == 0)
-			watch(pid, arg);
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->status = status;
 	r->wall_ns = (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);

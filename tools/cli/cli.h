@@ -100,16 +100,13 @@ struct as_proc {
 	int64_t minflt, majflt;
 };
 
-/* Runs argv[0] (PATH search) with envp; stdout to out_fd when >= 0 (else
- * inherited); stdin from /dev/null when null_stdin.  Returns 0 or an errno
- * value (the exec failing gives status 127 and returns 0). */
+/* Runs a helper program (rm, musl-gcc, build.sh: never a measured
+ * process, which launch.h starts): argv[0] (PATH search) with envp; stdout
+ * to out_fd when >= 0 (else inherited); stdin from /dev/null when
+ * null_stdin.  Returns 0 or an errno value (the exec failing gives status
+ * 127 and returns 0). */
 int as_spawn(char *const argv[], char *const envp[], int out_fd, int null_stdin,
 	     struct as_proc *r);
-/* as_spawn, calling watch(pid, arg) while the child runs, when watch is
- * non-NULL (instead of blocking in wait4: watch returns when the child may
- * have exited, or a while later; as_timeline_wait does). */
-int as_spawn_watch(char *const argv[], char *const envp[], int out_fd, int null_stdin,
-		   struct as_proc *r, void (*watch)(pid_t pid, void *arg), void *arg);
 /* "exited 3", "killed by SIGSEGV", ... into buf. */
 const char *as_status_str(int status, char *buf, size_t cap);
 

@@ -242,9 +242,9 @@ static void perf(const json_t *all)
 	e = json_object_get(p, "seccomp");
 	mode = json_object_get(e, "mode");
 	if (json_integer_value(mode) == 0 && json_is_integer(mode))
-		item(1, "seccomp", "disabled in this process (mode 0): syscalls pay no filter cost, "
-				   "and the seccomp axis needs a filter of its own (it comes with "
-				   "image support)",
+		item(1, "seccomp", "disabled in this process (mode 0): syscalls pay no filter cost; "
+				   "--seccomp default installs allocswap's mirror of Docker's default "
+				   "profile to measure it",
 		     NULL);
 	else {
 		snprintf(why, sizeof why, "mode %s (%s), %lld filters: syscalls pay the filter's "
@@ -259,28 +259,26 @@ static void perf(const json_t *all)
 static void runners(const json_t *all)
 {
 	const json_t *e;
-	size_t i, n = 0, m = 0;
-	char names[256] = "", installed[1024] = "", why[1400], what[300];
+	size_t i;
+	char what[300], why[1200];
 	json_array_foreach(json_object_get(all, "runners"), i, e) {
-		const char *prog = jstr(e, "program");
+		const char *name = jstr(e, "name"), *prog = jstr(e, "program");
+		snprintf(what, sizeof what, "runner %s", name);
 		if (avail(e)) {
-			snprintf(what, sizeof what, "runner %s", jstr(e, "name"));
-			item(1, what, "processes run directly on this machine", NULL);
-			continue;
+			snprintf(why, sizeof why, "%s%s%s%s", jstr(e, "description"),
+				 *prog ? " (" : "", prog, *prog ? ")" : "");
+			if (*jstr(e, "reason"))
+				snprintf(why, sizeof why, "%s: %s", jstr(e, "description"),
+					 jstr(e, "reason"));
+			item(1, what, why, NULL);
+		} else {
+			item(0, what, jstr(e, "reason"),
+			     !strcmp(name, "docker")   ? "install docker.io and start dockerd, or set "
+							 "DOCKER_HOST to an engine that answers"
+			     : !strcmp(name, "podman") ? "install podman (and runc)"
+						       : "install bubblewrap, or run as root (chroot)");
 		}
-		n += (size_t)snprintf(names + n, n < sizeof names ? sizeof names - n : 0, "%s%s",
-				      n ? ", " : "", jstr(e, "name"));
-		if (*prog)
-			m += (size_t)snprintf(installed + m,
-					      m < sizeof installed ? sizeof installed - m : 0,
-					      "%s%s", m ? ", " : "", prog);
 	}
-	if (!n)
-		return;
-	snprintf(why, sizeof why, "not built yet, they come with image support (installed here: "
-				  "%s)", m ? installed : "none of them");
-	snprintf(what, sizeof what, "runners %s", names);
-	item(0, what, why, "use the host runner (the default) until then");
 }
 
 int as_cmd_doctor(int argc, char **argv)

@@ -34,7 +34,7 @@
  *               estimate_seconds when it is not built; the rest from the
  *               build's build.json (as_python_json: "built" is its date)
  *    "images":  [{"name", "available", "reason"}, ...],
- *    "runners": [{"name", "available", "program", "reason"}, ...],
+ *    "runners": [{"name", "available", "program", "reason", "description"}, ...],
  *    "perf": {"usable",                      software events open (true/false)
  *             "paranoid", "privileged",      perf_event_paranoid; CAP_PERFMON or
  *                                            CAP_SYS_ADMIN in effect
@@ -60,6 +60,7 @@
 #include "as_backend.h"
 #include "builds.h"
 #include "cli.h"
+#include "launch.h"
 #include "summary.h"
 
 const char as_usage_list[] =
@@ -77,8 +78,8 @@ const char as_usage_list[] =
 	"              libc, version, flags, and when built its size on disk and how\n"
 	"              long it took; when not, the command that builds it\n"
 	"  images      the root filesystems runs can use\n"
-	"  runners     how a process is started (host; bwrap, docker and podman are\n"
-	"              listed with why they are not available yet)\n"
+	"  runners     how a process is started: host, rootfs (bwrap or chroot),\n"
+	"              docker and podman (whether the engine answers)\n"
 	"  perf        whether perf events count here: software events (page faults),\n"
 	"              syscall tracepoints (tracefs), hardware counters, and seccomp\n"
 	"\n"
@@ -90,8 +91,6 @@ const char as_usage_list[] =
 	"'allocswap doctor' explains each missing piece and what to do about it.\n"
 	"Exit status: 0, 1 when writing the output failed, 2 for bad usage.\n";
 
-/* Runners that come with image support: listed, never faked. */
-static const char *const later_runners[] = {"bwrap", "docker", "podman", NULL};
 
 /* ---- small helpers -------------------------------------------------------------- */
 
@@ -251,7 +250,6 @@ struct probe {
 	const char *libc, *libswap;
 	const char *prog, *noprog; /* the probe program, or why there is none */
 	const char *dir;           /* a scratch directory */
-	const char *libpath;       /* LD_LIBRARY_PATH to prepend ("" none) */
 	const struct as_build *builds; /* cross/build.sh's targets, with status */
 	size_t nbuilds;
 };
@@ -296,11 +294,12 @@ static void not_here(const struct as_backend_info *b, const struct probe *p, cha
 
 static json_t *probe_backend(const struct as_backend_info *b, const struct probe *p)
 {
-	char report[PATH_MAX], err[PATH_MAX], reason[512] = "", st[64];
+	char err[PATH_MAX], reason[512] = "", st[64];
 	const char *version = NULL, *path = NULL, *libc = p->libc, *dir = p->dir;
 	json_t *rep = NULL, *out;
-	struct as_env env;
-	struct as_proc r;
+	struct as_launcher L;
+	struct as_launch_cfg cfg;
+	struct as_launch_result r;
 	char *argv[3];
 	int rc;
 
@@ -311,27 +310,26 @@ static json_t *probe_backend(const struct as_backend_info *b, const struct probe
 		snprintf(reason, sizeof reason, "%s", p->noprog);
 		goto out;
 	}
-	snprintf(report, sizeof report, "%s/%s-%s.json", dir, libc, b->name);
 	snprintf(err, sizeof err, "%s/%s-%s.err", dir, libc, b->name);
-	as_env_init(&env, NULL);
-	as_env_preload(&env, p->libswap, b->name, "off", report);
-	if (p->libpath[0]) {
-		const char *old = as_env_get(&env, "LD_LIBRARY_PATH");
-		char lp[2 * PATH_MAX + 8192];
-		snprintf(lp, sizeof lp, "%s%s%s", p->libpath, old && *old ? ":" : "",
-			 old ? old : "");
-		as_env_set(&env, "LD_LIBRARY_PATH", lp);
-	}
 	argv[0] = (char *)p->prog;
 	argv[1] = !strcmp(libc, "glibc") ? "--version" : NULL;
 	argv[2] = NULL;
-	rc = spawn_quiet(argv, env.v, err, &r);
-	as_env_free(&env);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.libc = libc;
+	cfg.allocator = b->name;
+	cfg.stats = "off";
+	cfg.argv = argv;
+	cfg.in = cfg.out = "/dev/null";
+	cfg.err = err;
+	as_launcher_init(&L, dir, NULL);
+	rc = as_launch(&L, &cfg, &r);
+	as_launcher_free(&L);
 	if (rc) {
 		snprintf(reason, sizeof reason, "cannot start %.300s: %s", p->prog, strerror(rc));
 		goto out;
 	}
-	rep = json_load_file(report, 0, NULL);
+	rep = json_incref(r.report);
+	as_launch_result_free(&r);
 	if (!rep) {
 		first_line(err, reason, sizeof reason);
 		if (!reason[0])
@@ -619,7 +617,7 @@ json_t *as_probe_here(void)
 	json_t *out, *allocs = json_array(), *libcs = json_array(), *runners = json_array(),
 		     *pythons = json_array();
 	char *dir = as_tmpdir("allocswap-list");
-	char prog_buf[PATH_MAX], where[PATH_MAX], reason[256], noprog[512], libpath[2 * PATH_MAX];
+	char prog_buf[PATH_MAX], where[PATH_MAX], reason[256], noprog[512];
 	struct as_build *builds = NULL;
 	size_t i, k, nbuilds = 0;
 
@@ -627,11 +625,9 @@ json_t *as_probe_here(void)
 	 * apt for the source versions of each); without build.sh, none */
 	if (as_builds_list(&builds, &nbuilds, 1))
 		nbuilds = 0;
-	as_build_musl_libpath(libpath, sizeof libpath);
 	for (k = 0; as_libcs[k]; k++) {
 		struct probe p = {as_libcs[k], as_libswap_path(as_libcs[k]), NULL, noprog,
-				  dir,         !strcmp(as_libcs[k], "musl") ? libpath : "",
-				  builds,      nbuilds};
+				  dir,    builds, nbuilds};
 		json_t *lc = libc_entry(p.libc, p.libswap, dir ? dir : "/tmp");
 		json_array_append_new(libcs, lc);
 		if (!json_is_true(json_object_get(lc, "available")) || !dir)
@@ -650,18 +646,22 @@ json_t *as_probe_here(void)
 		as_rmtree(dir);
 	free(dir);
 
-	json_array_append_new(runners, json_pack("{s:s, s:b, s:n, s:n}", "name", "host",
-						 "available", 1, "program", "reason"));
-	for (i = 0; later_runners[i]; i++) {
-		const char *prog =
-			as_find_program(later_runners[i], where, sizeof where) ? NULL : where;
-		snprintf(reason, sizeof reason,
-			 "not built yet: the %s runner comes with image support%s",
-			 later_runners[i], prog ? "" : " (and it is not installed)");
+	/* the launcher's table (launch.h); an engine is asked whether it answers */
+	for (i = 0; i < as_nrunners; i++) {
+		const char *progname = i == AS_RUNNER_ROOTFS ? "bwrap" : as_runners[i].name;
+		const char *prog = i != AS_RUNNER_HOST &&
+					   !as_find_program(progname, where, sizeof where)
+				   ? where
+				   : NULL;
+		int ok = as_runner_usable((int)i, reason, sizeof reason);
+		if (ok && i == AS_RUNNER_ROOTFS && !prog)
+			snprintf(reason, sizeof reason, "with chroot (bwrap is not installed: Debian's "
+							"bubblewrap)");
 		json_array_append_new(runners,
-				      json_pack("{s:s, s:b, s:o, s:s}", "name", later_runners[i],
-						"available", 0, "program", str_or_null(prog),
-						"reason", reason));
+				      json_pack("{s:s, s:b, s:o, s:o, s:s}", "name", as_runners[i].name,
+						"available", ok, "program", str_or_null(prog), "reason",
+						str_or_null(reason[0] ? reason : NULL), "description",
+						as_runners[i].summary));
 	}
 	out = json_pack("{s:s, s:o, s:o, s:o, s:[{s:s, s:b, s:n}], s:o, s:o}", "schema",
 			"allocswap.list/1", "allocators", allocs, "libcs", libcs, "pythons", pythons,
@@ -734,8 +734,8 @@ static void print_text(const json_t *all)
 	json_array_foreach(json_object_get(all, "runners"), i, e) {
 		const char *prog = jstr(e, "program", NULL);
 		printf("  %-17s %-9s %s%s%s%s\n", jstr(e, "name", "?"), yes(e),
-		       jstr(e, "reason", "the process runs directly on this machine"),
-		       prog ? " (" : "", prog ? prog : "", prog ? " is installed)" : "");
+		       jstr(e, "reason", jstr(e, "description", "")), prog ? " (" : "",
+		       prog ? prog : "", prog ? ")" : "");
 	}
 	printf("\nperf\n");
 	val = json_object_get(perf, "paranoid");

@@ -52,6 +52,8 @@
 
 #include "as_backend.h"
 #include "builds.h"
+#include "launch.h"
+#include "seccomp.h"
 #include "cli.h"
 #include "summary.h"
 #include "timeline.h"
@@ -75,6 +77,17 @@
 	  "        allocswap build lists them; built first when missing), a flag set\n"      \
 	  "        with --libc (os, o3lto), or an interpreter's path.  --libc\n"             \
 	  "        defaults to its libc")                                                      \
+	X(OPT_IMAGE, "    ", "--image", " NAME|DIR|docker:REF|podman:REF",                     \
+	  "run CMD inside an image instead of on this machine: a built image\n"               \
+	  "        (allocswap image list), a root filesystem directory (run with bwrap,\n"     \
+	  "        or chroot), or an engine's image (docker run / podman run; CMD\n"          \
+	  "        replaces its entrypoint).  libswap is mounted read-only at\n"              \
+	  "        /opt/allocswap; --libc is the image's")                                    \
+	X(OPT_SECCOMP, "    ", "--seccomp", " default|unconfined",                              \
+	  "default: Docker's default seccomp profile (with an engine, its own;\n"           \
+	  "        otherwise allocswap's mirror of it, installed with libseccomp just\n"      \
+	  "        before CMD starts); unconfined: no filter (an engine's\n"                 \
+	  "        seccomp=unconfined).  Default: none given (the runner's own)")            \
 	X(OPT_STATS, "    ", "--stats", " off|counters|full",                                  \
 	  "off: pure dispatch, no heap figures; counters (default): calls,\n"                 \
 	  "        bytes, live and peak heap; full: counters plus perf events\n"              \
@@ -358,56 +371,18 @@ static int check_writable(const char *opt, const char *file)
 
 /* ---- reports ---------------------------------------------------------------------- */
 
-/* The report of the process this one started, and how many other reports
- * (and unreadable files) the directory holds. */
-static json_t *find_report(const char *dir, char *path, size_t cap, int *others)
+/* Writes the report to dest through a temporary name: 0 or errno. */
+static int write_report(const json_t *rep, const char *dest)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	json_t *top = NULL;
-	*others = 0;
-	path[0] = 0;
-	while (d && (de = readdir(d))) {
-		char p[PATH_MAX];
-		json_t *j;
-		size_t n = strlen(de->d_name);
-		if (n < 6 || strcmp(de->d_name + n - 5, ".json"))
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		j = json_load_file(p, 0, NULL);
-		if (!top && j && as_jnum(j, "process.ppid") == (double)getpid()) {
-			top = j;
-			snprintf(path, cap, "%s", p);
-			continue;
-		}
-		json_decref(j);
-		++*others;
-	}
-	if (d)
-		closedir(d);
-	return top;
-}
-
-/* Moves the report to dest (a copy when rename crosses file systems): 0 or errno. */
-static int keep_report(const char *src, const char *dest)
-{
-	size_t len;
-	char *data;
-	FILE *f;
+	char tmp[PATH_MAX + 32];
 	int rc = 0;
-	if (rename(src, dest) == 0)
-		return 0;
-	if (errno != EXDEV)
-		return errno;
-	data = as_read_all(src, &len);
-	if (!data)
-		return errno;
-	f = fopen(dest, "w");
-	if (!f || fwrite(data, 1, len, f) != len)
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dest, (long)getpid());
+	if (json_dump_file(rep, tmp, JSON_COMPACT))
 		rc = errno ? errno : EIO;
-	if (f && fclose(f) && !rc)
+	else if (rename(tmp, dest))
 		rc = errno;
-	free(data);
+	if (rc)
+		unlink(tmp);
 	return rc;
 }
 
@@ -450,6 +425,8 @@ struct run_result {
 	char **cmd;
 	const char *allocator, *libc, *stats, *pymalloc;
 	const char *python; /* --python's name, or NULL */
+	const char *image, *seccomp; /* --image's name ("host"), --seccomp's or "none" */
+	const char *proc_source; /* "process", or "engine client" */
 	struct as_proc proc;
 	int exit;
 	json_t *report;
@@ -515,15 +492,22 @@ static void text_summary(FILE *f, const struct run_result *r)
 			rstr(rep, "libc.name"), rstr(rep, "libc.version"));
 	else
 		fprintf(f, "%s, %s", r->allocator, r->libc);
-	fprintf(f, ", stats %s%s%s%s%s)\n\n", r->stats, r->pymalloc ? ", pymalloc " : "",
+	fprintf(f, ", stats %s%s%s%s%s%s%s%s%s)\n\n", r->stats, r->pymalloc ? ", pymalloc " : "",
 		r->pymalloc ? r->pymalloc : "", r->python ? ", python " : "",
-		r->python ? r->python : "");
+		r->python ? r->python : "", strcmp(r->image, "host") ? ", image " : "",
+		strcmp(r->image, "host") ? r->image : "", strcmp(r->seccomp, "none") ? ", seccomp " : "",
+		strcmp(r->seccomp, "none") ? r->seccomp : "");
 
-	fprintf(f, "%16.3f s      wall\n", (double)r->proc.wall_ns / 1e9);
-	fprintf(f, "%16.3f s      user\n", (double)r->proc.user_ns / 1e9);
-	fprintf(f, "%16.3f s      sys\n", (double)r->proc.sys_ns / 1e9);
-	bytes_col((double)r->proc.maxrss, num, sizeof num, &unit);
-	fprintf(f, "%16s %-6s max RSS\n", num, unit);
+	{
+		/* with an engine, wait4 sees its client: say so on each line */
+		const char *of = r->proc_source && strcmp(r->proc_source, "process") ?
+					 "  (of the engine's client)" : "";
+		fprintf(f, "%16.3f s      wall\n", (double)r->proc.wall_ns / 1e9);
+		fprintf(f, "%16.3f s      user%s\n", (double)r->proc.user_ns / 1e9, of);
+		fprintf(f, "%16.3f s      sys%s\n", (double)r->proc.sys_ns / 1e9, of);
+		bytes_col((double)r->proc.maxrss, num, sizeof num, &unit);
+		fprintf(f, "%16s %-6s max RSS%s\n", num, unit, of);
+	}
 	if (!rep) {
 		fprintf(f, "%16s        no report from CMD's process: it ended without running exit "
 			   "handlers\n%16s        (_exit, a crash, a signal, or an exec that failed), so "
@@ -596,16 +580,18 @@ static json_t *json_summary(const struct run_result *r)
 		json_array_append_new(cmd, json_string(r->cmd[i]));
 	if (WIFSIGNALED(r->proc.status) && sigabbrev_np(WTERMSIG(r->proc.status)))
 		snprintf(sig, sizeof sig, "SIG%s", sigabbrev_np(WTERMSIG(r->proc.status)));
-	return json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:o, s:s?}, "
-			 "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:o}, s:O, s:o, s:i}",
+	return json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:o, s:s?, s:s, s:s}, "
+			 "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:o, s:s}, s:O, s:o, s:i}",
 			 "schema", "allocswap.run-summary/1", "command", cmd, "config", "allocator",
 			 r->allocator, "libc", r->libc, "stats", r->stats, "pymalloc",
 			 r->pymalloc ? json_string(r->pymalloc) : json_null(), "python", r->python,
+			 "image", r->image, "seccomp", r->seccomp,
 			 "proc", "wall_ns",
 			 (json_int_t)r->proc.wall_ns, "user_ns", (json_int_t)r->proc.user_ns,
 			 "sys_ns", (json_int_t)r->proc.sys_ns, "maxrss", (json_int_t)r->proc.maxrss,
 			 "minflt", (json_int_t)r->proc.minflt, "majflt", (json_int_t)r->proc.majflt,
-			 "exit", r->exit, "signal", sig[0] ? json_string(sig) : json_null(), "report",
+			 "exit", r->exit, "signal", sig[0] ? json_string(sig) : json_null(), "source",
+			 r->proc_source ? r->proc_source : "process", "report",
 			 r->report ? r->report : json_null(), "report_path",
 			 r->report_path ? json_string(r->report_path) : json_null(), "other_reports",
 			 r->others);
@@ -650,30 +636,36 @@ int as_cmd_run(int argc, char **argv)
 {
 	struct run_args a;
 	struct run_result r;
-	struct as_env env;
 	struct sigaction sa, old_int, old_quit;
-	char cmd_path[PATH_MAX], alloc_buf[PATH_MAX], pattern[PATH_MAX], found[PATH_MAX];
-	const char *libswap;
+	char cmd_path[PATH_MAX], alloc_buf[PATH_MAX], counters[PATH_MAX], why[1024];
 	char *dir = NULL;
 	FILE *out = NULL;
 	struct as_timeline tl;
 	struct as_python py;
+	struct as_launch_image img;
+	struct as_launcher L;
+	struct as_launch_cfg cfg;
+	struct as_launch_result lr;
 	char **pyargv = NULL;
-	int rc, k;
+	int rc, k, in_image = 0;
 
 	rc = parse(argc, argv, &a);
 	if (rc)
 		return rc == 1 ? as_help("run") : rc;
 	memset(&r, 0, sizeof r);
 	memset(&tl, 0, sizeof tl);
+	memset(&lr, 0, sizeof lr);
 	tl.pidfd = -1;
 	r.cmd = a.cmd;
 	r.stats = a.v[OPT_STATS] ? a.v[OPT_STATS] : "counters";
 	r.pymalloc = a.v[OPT_PYMALLOC];
 	r.libc = a.v[OPT_LIBC];
+	r.image = "host";
+	r.seccomp = a.v[OPT_SECCOMP] ? a.v[OPT_SECCOMP] : "none";
 	if ((r.libc && as_choice("run", "--libc", r.libc, as_libcs) < 0) ||
 	    as_choice("run", "--stats", r.stats, stats_modes) < 0 ||
-	    (r.pymalloc && as_choice("run", "--pymalloc", r.pymalloc, on_off) < 0))
+	    (r.pymalloc && as_choice("run", "--pymalloc", r.pymalloc, on_off) < 0) ||
+	    (a.v[OPT_SECCOMP] && as_choice("run", "--seccomp", r.seccomp, as_seccomp_profiles) < 0))
 		return 2;
 	if (a.v[OPT_TIMELINE]) {
 		if (as_parse_uint("run", "--timeline", a.v[OPT_TIMELINE], &r.every_ms))
@@ -686,27 +678,56 @@ int as_cmd_run(int argc, char **argv)
 						   "--stats off");
 	}
 
+	if (a.v[OPT_IMAGE] && strcmp(a.v[OPT_IMAGE], "host")) {
+		if (a.v[OPT_PYTHON])
+			return as_usage_err("run", "--python and --image: an image runs its own "
+						   "python3; give one of them");
+		why[0] = 0;
+		rc = as_launch_image_resolve(a.v[OPT_IMAGE], &img, why, sizeof why);
+		if (rc && !why[0])
+			return rc == ENOENT ? 2 : 1;
+		if (rc)
+			return rc == ENOENT || rc == EINVAL ? as_usage_err("run", "%s", why)
+							    : (run_err("%s", why), 1);
+		if (r.libc && img.libc[0] && strcmp(r.libc, img.libc))
+			return as_usage_err("run", "--libc %s, and %s is a %s image: leave --libc "
+						   "out", r.libc, img.name, img.libc);
+		r.libc = img.libc[0] ? img.libc : "glibc";
+		r.image = img.name;
+		in_image = 1;
+		if (as_runners[img.runner].engine && a.v[OPT_TIMELINE])
+			return as_usage_err("run", "--timeline samples /proc/PID of CMD, which an "
+						   "engine's container hides: not with --image %s",
+					    a.v[OPT_IMAGE]);
+	}
 	if (a.v[OPT_PYTHON] && (rc = with_python(&a, &r, &py, &pyargv)))
 		return rc;
-	rc = as_find_program(a.cmd[0], cmd_path, sizeof cmd_path);
-	if (rc) {
-		run_err("%s: %s", a.cmd[0], rc == ENOENT ? "command not found" : strerror(rc));
-		return rc == ENOENT ? 127 : 126;
+	if (!in_image) {
+		rc = as_find_program(a.cmd[0], cmd_path, sizeof cmd_path);
+		if (rc) {
+			run_err("%s: %s", a.cmd[0], rc == ENOENT ? "command not found" : strerror(rc));
+			return rc == ENOENT ? 127 : 126;
+		}
+		if (check_cmd(a.cmd[0], cmd_path, &r.libc))
+			return 2;
 	}
-	if (check_cmd(a.cmd[0], cmd_path, &r.libc))
-		return 2;
 	if (!r.libc)
 		r.libc = "glibc";
 	if (check_allocator(a.v[OPT_ALLOCATOR] ? a.v[OPT_ALLOCATOR] : "system", r.libc, alloc_buf,
 			    sizeof alloc_buf, &r.allocator))
 		return 2;
-	/* a named allocator under musl is one of cross/build.sh's */
-	if (!strcmp(r.libc, "musl") && as_build_musl_alloc(r.allocator))
+	if (in_image && strchr(r.allocator, '/'))
+		return as_usage_err("run", "--allocator %s: a path is a file of this machine; "
+					   "inside an image, name an allocator the image has",
+				    r.allocator);
+	/* a named allocator under musl on this machine is one of cross/build.sh's */
+	if (!in_image && !strcmp(r.libc, "musl") && as_build_musl_alloc(r.allocator))
 		return 1;
-	libswap = as_libswap_path(r.libc);
-	if (!libswap)
+	if (!as_libswap_path(r.libc))
 		return as_usage_err("run", "no %s build of libswap.so was found next to this "
 					   "allocswap ('allocswap list' shows what there is)", r.libc);
+	if (in_image && !as_launch_libswap_fits(as_libswap_path(r.libc), &img, why, sizeof why))
+		return as_usage_err("run", "%s", why);
 	if (a.v[OPT_REPORT] && check_writable("--report", a.v[OPT_REPORT]))
 		return 2;
 	if (a.v[OPT_OUTPUT]) {
@@ -722,20 +743,22 @@ int as_cmd_run(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	snprintf(pattern, sizeof pattern, "%s/%%p.json", dir);
-	as_env_init(&env, NULL);
-	as_env_preload(&env, libswap, r.allocator, r.stats, pattern);
-	if (!strcmp(r.libc, "musl"))
-		as_env_musl(&env, r.allocator); /* musl's allocator builds */
+	as_launcher_init(&L, dir, NULL);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.image = in_image ? &img : NULL;
+	cfg.libc = r.libc;
+	cfg.allocator = r.allocator;
+	cfg.stats = r.stats;
+	cfg.pymalloc = r.pymalloc;
+	cfg.seccomp = a.v[OPT_SECCOMP];
+	cfg.argv = a.cmd;
 	if (r.every_ms) {
-		snprintf(pattern, sizeof pattern, AS_TIMELINE_PATTERN, dir);
-		as_env_set(&env, "ALLOCSWAP_COUNTERS", pattern);
+		snprintf(counters, sizeof counters, AS_TIMELINE_PATTERN, dir);
+		cfg.counters = counters;
 		as_timeline_init(&tl, (unsigned)r.every_ms, dir);
+		cfg.watch = as_timeline_watch;
+		cfg.watch_arg = &tl;
 	}
-	if (r.pymalloc && !strcmp(r.pymalloc, "off"))
-		as_env_set(&env, "PYTHONMALLOC", "malloc");
-	else if (r.pymalloc)
-		as_env_unset(&env, "PYTHONMALLOC");
 
 	/* ^C and ^\ are for CMD; this process stays to report (the handler
 	 * is reset to the default by exec, unlike SIG_IGN) */
@@ -744,21 +767,28 @@ int as_cmd_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGQUIT, &sa, &old_quit);
-	rc = as_spawn_watch(a.cmd, env.v, -1, 0, &r.proc, r.every_ms ? as_timeline_watch : NULL,
-			    &tl);
+	rc = as_launch(&L, &cfg, &lr);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
-	as_env_free(&env);
 	if (rc) {
 		run_err("cannot start '%s': %s", a.cmd[0], strerror(rc));
 		rc = 1;
 		goto out;
 	}
+	r.proc.status = lr.status;
+	r.proc.wall_ns = lr.wall_ns;
+	r.proc.user_ns = lr.user_ns;
+	r.proc.sys_ns = lr.sys_ns;
+	r.proc.maxrss = lr.maxrss;
+	r.proc.minflt = lr.minflt;
+	r.proc.majflt = lr.majflt;
+	r.proc_source = lr.proc_source;
 	r.exit = WIFEXITED(r.proc.status)     ? WEXITSTATUS(r.proc.status)
 		 : WIFSIGNALED(r.proc.status) ? 128 + WTERMSIG(r.proc.status)
 					      : 1;
 
-	r.report = find_report(dir, found, sizeof found, &r.others);
+	r.report = json_incref(lr.report);
+	r.others = (int)lr.others;
 	if (r.every_ms) {
 		r.timeline = as_timeline_points(&tl);
 		if (r.report) {
@@ -773,10 +803,7 @@ int as_cmd_run(int argc, char **argv)
 	if (!r.report && a.v[OPT_REPORT])
 		run_err("no report to keep at %s: CMD's process wrote none", a.v[OPT_REPORT]);
 	if (r.report && a.v[OPT_REPORT]) {
-		/* with a timeline, the report is written out again with it */
-		k = !r.every_ms ? keep_report(found, a.v[OPT_REPORT])
-		    : json_dump_file(r.report, a.v[OPT_REPORT], JSON_COMPACT) ? (errno ? errno : EIO)
-									       : 0;
+		k = write_report(r.report, a.v[OPT_REPORT]);
 		if (k) {
 			run_err("cannot keep the report at %s: %s", a.v[OPT_REPORT], strerror(k));
 			if (!rc)
@@ -811,6 +838,7 @@ out:
 		fclose(out);
 	json_decref(r.report);
 	json_decref(r.timeline);
+	as_launch_result_free(&lr);
 	free(pyargv);
 	if (r.every_ms)
 		as_timeline_free(&tl);

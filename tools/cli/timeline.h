@@ -44,7 +44,7 @@ void as_timeline_init(struct as_timeline *t, unsigned every_ms, const char *dir)
  * is due, then sleeps until the next one is due or pid exits (or a signal
  * arrives). */
 void as_timeline_wait(struct as_timeline *t, pid_t pid);
-/* The same, in as_spawn_watch's form (arg is the struct as_timeline). */
+/* The same, in the form of as_launch_cfg.watch (arg is the struct as_timeline). */
 void as_timeline_watch(pid_t pid, void *arg);
 /* The points (a new reference; an empty array when none). */
 json_t *as_timeline_points(const struct as_timeline *t);

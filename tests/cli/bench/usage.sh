@@ -26,14 +26,14 @@ expect_usage 2 "libc 'foo' is not one of: glibc, musl" --libc foo
 expect_usage 2 "pymalloc 'maybe' is not one of: on, off" --pymalloc maybe
 expect_usage 2 "seccomp 'x' is not one of: none, default, unconfined" --seccomp x
 expect_usage 2 "stats 'verbose' is not one of: off, counters, full" --stats verbose
-expect_usage 2 "image 'vm' is not one of: host, rootfs:NAME" --image vm
+expect_usage 2 "no image named 'vm'; the images: bullseye, bookworm, trixie, musl" --image vm
+expect_usage 2 "image 'docker:': name the image after 'docker:'" --image docker:
 expect_usage 2 "--libc musl applies to the Python suites" --libc musl --cmd true
 expect_usage 2 "--python musl-os is a musl Python: it cannot run under glibc, and --libc has no other" \
 	--python musl-os
 expect_usage 2 "--python: 'nope' is not a Python: give host, a flag set or a build (host, os, musl-os" \
 	--python nope
 expect_usage 2 "--python does not apply to --suite cmd" --cmd true --python host
-expect_usage 2 "--seccomp default: .*not built yet" --seccomp default
 expect_usage 2 "--runs must be at least 1" --runs 0
 expect_usage 2 "--runs needs a non-negative integer, not 'many'" --runs many
 expect_usage 2 "--target-ms needs a positive number" --target-ms -3

@@ -119,7 +119,7 @@ list-json)
 		"all(k in j['perf'] for k in ('usable', 'paranoid', 'software', 'tracefs', 'tracepoints', 'hardware', 'seccomp'))" \
 		"all(set(a) >= {'name', 'libc', 'available', 'version', 'path', 'reason'} for a in j['allocators'])" \
 		"all((a['reason'] is None) == a['available'] for a in j['allocators'])" \
-		"[r['name'] for r in j['runners'] if r['available']] == ['host']" \
+		"[r['name'] for r in j['runners']] == ['host', 'rootfs', 'docker', 'podman'] and j['runners'][0]['available']" \
 		"{'glibc', 'musl'} == {l['name'] for l in j['libcs']}"
 	for b in $BACKENDS; do
 		json "$T/list.json" "any(a['name'] == '$b' and a['libc'] == 'glibc' and a['available'] and a['version'] and a['path'].startswith('/') for a in j['allocators'])"
@@ -136,7 +136,7 @@ errors)
 		grep -q "[ ,]$b[ ,]" "$T/err" || fail "unknown-allocator line does not list $b"
 	done
 	usage_error "unknown option" "$A" run --bogus -- "$HELPER" exit 0
-	has "$T/err" "-a/--allocator, --libc, --python, --stats"
+	has "$T/err" "-a/--allocator, --libc, --python, --image, --seccomp, --stats"
 	usage_error "bad --stats" "$A" run --stats verbose -- "$HELPER" exit 0
 	has "$T/err" "off, counters"
 	usage_error "bad --libc" "$A" run --libc uclibc -- "$HELPER" exit 0
@@ -191,7 +191,7 @@ summary)
 		"j['report'] == json.load(open('$T/r.json'))" \
 		"j['report_path'] == '$T/r.json'" "j['proc']['exit'] == 0" \
 		"j['proc']['maxrss'] >= 64 << 20" "j['proc']['wall_ns'] > 0" \
-		"j['config'] == {'allocator': 'jemalloc', 'libc': 'glibc', 'stats': 'counters', 'pymalloc': None, 'python': None}" \
+		"j['config'] == {'allocator': 'jemalloc', 'libc': 'glibc', 'stats': 'counters', 'pymalloc': None, 'python': None, 'image': 'host', 'seccomp': 'none'}" \
 		"j['command'][1:] == ['alloc', '64']" "j['other_reports'] == 0"
 	# the text summary, with the caller's ALLOCSWAP_* ignored
 	x env ALLOCSWAP_STATS=off ALLOCSWAP_ALLOCATOR=mimalloc \

@@ -1,0 +1,956 @@
+/* launch: one process under libswap on a runner (see launch.h). */
+#include "launch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "as_backend.h"
+#include "builds.h"
+#include "cli.h"
+#include "images.h"
+#include "seccomp.h"
+
+extern char **environ;
+
+const struct as_runner_info as_runners[] = {
+	[AS_RUNNER_HOST] = {"host", 0, "this machine, as it is"},
+	[AS_RUNNER_ROOTFS] = {"rootfs", 0,
+			      "a root filesystem directory (allocswap image), with bwrap or chroot"},
+	[AS_RUNNER_DOCKER] = {"docker", 1, "a Docker engine, any image it has (docker run)"},
+	[AS_RUNNER_PODMAN] = {"podman", 1, "podman, any image it has (podman run)"},
+};
+const size_t as_nrunners = sizeof as_runners / sizeof as_runners[0];
+
+/* Everything the signal handler touches. */
+static struct {
+	volatile sig_atomic_t stop;  /* the first signal, or 0 */
+	volatile sig_atomic_t count; /* signals received */
+	volatile pid_t child;        /* the running own_group child, or 0 */
+} S;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	S.count++;
+	if (!S.stop)
+		S.stop = sig;
+	if (S.child > 0)
+		kill(-S.child, S.count > 1 ? SIGKILL : SIGINT);
+	errno = saved;
+}
+
+void as_launch_signals_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: wait4 returns EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int as_launch_stopped(void)
+{
+	return S.stop;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int64_t tv_ns(struct timeval tv)
+{
+	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+}
+
+/* ---- runners ---------------------------------------------------------------------- */
+
+int as_runner_find(const char *name)
+{
+	size_t i;
+	for (i = 0; i < as_nrunners; i++)
+		if (!strcmp(as_runners[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* Runs argv with stdout into buf (NUL-terminated, trailing newline cut)
+ * and stderr to /dev/null, or to buf too when both; its exit status, or -1. */
+static int capture(char *const argv[], char *buf, size_t cap, int both)
+{
+	int p[2], status = -1;
+	size_t n = 0;
+	pid_t pid;
+	buf[0] = 0;
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(p[1], 1);
+		dup2(both ? p[1] : nul, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t k = read(p[0], buf + n, cap - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+		if (n == cap - 1) { /* the rest is drained, not kept */
+			char sink[512];
+			while (read(p[0], sink, sizeof sink) > 0)
+				;
+			break;
+		}
+	}
+	close(p[0]);
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int as_runner_usable(int r, char *why, size_t cap)
+{
+	char path[PATH_MAX], out[1024];
+	why[0] = 0;
+	switch (r) {
+	case AS_RUNNER_HOST:
+		return 1;
+	case AS_RUNNER_ROOTFS:
+		if (!as_find_program("bwrap", path, sizeof path) || geteuid() == 0)
+			return 1;
+		snprintf(why, cap, "needs bwrap (Debian: bubblewrap), or root for chroot");
+		return 0;
+	case AS_RUNNER_DOCKER:
+	case AS_RUNNER_PODMAN: {
+		const char *eng = as_runners[r].name;
+		char *argv[] = {(char *)eng, "version", "--format", "{{.Server.Version}}", NULL};
+		if (r == AS_RUNNER_PODMAN)
+			argv[3] = "{{.Version}}";
+		if (as_find_program(eng, path, sizeof path)) {
+			snprintf(why, cap, "no %s program (Debian: %s)", eng,
+				 r == AS_RUNNER_DOCKER ? "docker.io" : "podman");
+			return 0;
+		}
+		if (capture(argv, out, sizeof out, 1) != 0) {
+			char *nl = strrchr(out, '\n');
+			snprintf(why, cap, "%s does not answer: %.300s", eng,
+				 nl ? nl + 1 : out[0] ? out : "no output");
+			return 0;
+		}
+		return 1;
+	}
+	}
+	snprintf(why, cap, "no such runner");
+	return 0;
+}
+
+/* ---- images ------------------------------------------------------------------------ */
+
+/* What the probe prints: libc, its version, python3's path and version. */
+static const char probe_py[] =
+	"import glob, platform, subprocess, sys\n"
+	"libc, ver = platform.libc_ver()\n"
+	"musl = glob.glob('/lib/ld-musl-*.so.1')\n"
+	"if musl and libc != 'glibc':\n"
+	"    p = subprocess.run([musl[0]], stderr=subprocess.PIPE, text=True)\n"
+	"    libc, ver = 'musl', ''\n"
+	"    for line in p.stderr.splitlines():\n"
+	"        if line.startswith('Version '):\n"
+	"            ver = line[8:].strip()\n"
+	"print(libc or '?', ver or '?', sys.executable, platform.python_version())\n";
+
+int as_launch_image_probe(int runner, const char *ref, struct as_launch_image *img, char *why,
+			  size_t cap)
+{
+	char out[4096], libc[16], ver[32], py[1024], pyv[32];
+	char *argv[] = {(char *)as_runners[runner].name, "run", "--rm", "--network", "none",
+			"--entrypoint", "python3", (char *)ref, "-c", (char *)probe_py, NULL};
+	int rc;
+	memset(img, 0, sizeof *img);
+	img->runner = runner;
+	snprintf(img->name, sizeof img->name, "%s:%s", as_runners[runner].name, ref);
+	snprintf(img->ref, sizeof img->ref, "%s", ref);
+	rc = capture(argv, out, sizeof out, 1);
+	if (rc != 0 || sscanf(out, "%15s %31s %1023s %31s", libc, ver, py, pyv) != 4) {
+		char *nl = strrchr(out, '\n');
+		snprintf(why, cap, "cannot ask %s image %s for its libc and python3 (%s run "
+				   "--entrypoint python3 failed: %.300s)",
+			 as_runners[runner].name, ref, as_runners[runner].name,
+			 nl ? nl + 1 : out[0] ? out : "no output");
+		return ENOENT;
+	}
+	if (strcmp(libc, "glibc") && strcmp(libc, "musl")) {
+		snprintf(why, cap, "%s image %s: its libc is neither glibc nor musl (%s)",
+			 as_runners[runner].name, ref, libc);
+		return ENOTSUP;
+	}
+	snprintf(img->libc, sizeof img->libc, "%s", libc);
+	snprintf(img->libc_version, sizeof img->libc_version, "%s", strcmp(ver, "?") ? ver : "");
+	snprintf(img->python, sizeof img->python, "%s", py);
+	snprintf(img->python_version, sizeof img->python_version, "%s", pyv);
+	return 0;
+}
+
+int as_launch_image_resolve(const char *value, struct as_launch_image *img, char *why,
+			    size_t cap)
+{
+	struct as_image im;
+	size_t i;
+	int rc;
+	memset(img, 0, sizeof *img);
+	why[0] = 0;
+	if (!strcmp(value, "host")) {
+		snprintf(img->name, sizeof img->name, "host");
+		return 0;
+	}
+	for (i = 0; i < as_nrunners; i++) {
+		size_t n = strlen(as_runners[i].name);
+		char usable[512];
+		if (!as_runners[i].engine || strncmp(value, as_runners[i].name, n) || value[n] != ':')
+			continue;
+		if (!value[n + 1]) {
+			snprintf(why, cap, "image '%s': name the image after '%s:' (%s:python:3.12-alpine)",
+				 value, as_runners[i].name, as_runners[i].name);
+			return EINVAL;
+		}
+		if (!as_runner_usable((int)i, usable, sizeof usable)) {
+			snprintf(why, cap, "image '%s': %s", value, usable);
+			return EHOSTDOWN;
+		}
+		return as_launch_image_probe((int)i, value + n + 1, img, why, cap);
+	}
+	/* a built-in image, or a directory (images.h tells them apart) */
+	memset(&im, 0, sizeof im);
+	rc = strchr(value, '/') ? as_image_get(value, &im) : as_image_ensure(value, &im);
+	if (rc || !im.built) { /* images.c said why, in one line */
+		as_image_clear(&im);
+		return rc == ENOENT ? ENOENT : EIO;
+	}
+	img->runner = AS_RUNNER_ROOTFS;
+	snprintf(img->name, sizeof img->name, "%s", im.name[0] ? im.name : value);
+	snprintf(img->ref, sizeof img->ref, "%s", im.root);
+	snprintf(img->libc, sizeof img->libc, "%s", im.libc);
+	snprintf(img->libc_version, sizeof img->libc_version, "%s", im.libc_version);
+	snprintf(img->python, sizeof img->python, "%s", im.python);
+	snprintf(img->python_version, sizeof img->python_version, "%s", im.python_version);
+	as_image_clear(&im);
+	return 0;
+}
+
+/* "2.36" < "2.4"?  Compares dotted version numbers: <0, 0, >0. */
+static int vercmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		long x = strtol(a, (char **)&a, 10), y = strtol(b, (char **)&b, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (*a == '.')
+			a++;
+		if (*b == '.')
+			b++;
+		if (!*a && !*b)
+			break;
+		if (!*a || !*b)
+			return *a ? 1 : -1;
+	}
+	return 0;
+}
+
+int as_launch_libswap_fits(const char *libswap, const struct as_launch_image *img, char *why,
+			   size_t cap)
+{
+	char need[32] = "", *data, *p;
+	size_t len;
+	why[0] = 0;
+	if (strcmp(img->libc, "glibc") || !img->libc_version[0])
+		return 1;
+	/* the GLIBC_x.y version names libswap needs are strings of its
+	 * .dynstr; the newest of them is what the image must have */
+	data = as_read_all(libswap, &len);
+	if (!data)
+		return 1;
+	for (p = data; (p = memmem(p, len - (size_t)(p - data), "GLIBC_2.", 8)); p += 8) {
+		char v[32];
+		size_t n = strspn(p + 6, "0123456789.");
+		if (n >= sizeof v || n < 3)
+			continue;
+		memcpy(v, p + 6, n);
+		v[n] = 0;
+		if (!need[0] || vercmp(v, need) > 0)
+			snprintf(need, sizeof need, "%s", v);
+	}
+	free(data);
+	if (need[0] && vercmp(img->libc_version, need) < 0) {
+		snprintf(why, cap,
+			 "%s has glibc %s, and this libswap.so was built against glibc %s (it needs "
+			 "GLIBC_%s): build allocswap on a system no newer than the image, or use a "
+			 "newer image",
+			 img->name, img->libc_version, need, need);
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- the launcher -------------------------------------------------------------------- */
+
+static int copy_file(const char *src, const char *dst)
+{
+	size_t len;
+	char *data = as_read_all(src, &len);
+	char tmp[PATH_MAX + 80];
+	FILE *f;
+	int rc = 0;
+	if (!data)
+		return errno;
+	snprintf(tmp, sizeof tmp, "%s.tmp", dst);
+	f = fopen(tmp, "w");
+	if (!f || fwrite(data, 1, len, f) != len)
+		rc = errno ? errno : EIO;
+	if (f && fclose(f) && !rc)
+		rc = errno;
+	if (!rc && (chmod(tmp, 0755) || rename(tmp, dst)))
+		rc = errno;
+	if (rc)
+		unlink(tmp);
+	free(data);
+	return rc;
+}
+
+int as_launcher_init(struct as_launcher *L, const char *dir, const char *suite_dir)
+{
+	memset(L, 0, sizeof *L);
+	snprintf(L->dir, sizeof L->dir, "%s", dir);
+	snprintf(L->stage, sizeof L->stage, "%s/.stage", dir);
+	if (suite_dir)
+		snprintf(L->suite_dir, sizeof L->suite_dir, "%s", suite_dir);
+	return 0;
+}
+
+void as_launcher_free(struct as_launcher *L)
+{
+	if (L->staged)
+		as_rmtree(L->stage);
+	L->staged = 0;
+}
+
+/* AS_LAUNCH_DIR's contents in L->stage: lib/LIBC/libswap.so for each libc
+ * whose libswap is found, an empty out/ and share/ for the mounts.  0 or
+ * errno. */
+static int stage(struct as_launcher *L)
+{
+	char p[PATH_MAX + 64];
+	int i, rc;
+	if (L->staged)
+		return 0;
+	for (i = 0; as_libcs[i]; i++) {
+		const char *lib = as_libswap_path(as_libcs[i]);
+		if (!lib)
+			continue;
+		snprintf(p, sizeof p, "%s/lib/%s", L->stage, as_libcs[i]);
+		if ((rc = as_mkdirs(p)))
+			return rc;
+		snprintf(p, sizeof p, "%s/lib/%s/libswap.so", L->stage, as_libcs[i]);
+		if ((rc = copy_file(lib, p)))
+			return rc;
+	}
+	snprintf(p, sizeof p, "%s/out", L->stage);
+	if ((rc = as_mkdirs(p)))
+		return rc;
+	snprintf(p, sizeof p, "%s/share", L->stage);
+	if ((rc = as_mkdirs(p)))
+		return rc;
+	L->staged = 1;
+	return 0;
+}
+
+/* A host path as the process sees it: under L->dir or the suite's directory
+ * it moves to AS_LAUNCH_DIR/out or /share inside an image.  NULL when it is
+ * not one of those (the word stays as it is). */
+static char *inside(const struct as_launcher *L, const char *word)
+{
+	const char *roots[2] = {L->dir, L->suite_dir}, *to[2] = {"out", "share"};
+	char *s;
+	int i;
+	for (i = 0; i < 2; i++) {
+		size_t n = strlen(roots[i]);
+		if (n && !strncmp(word, roots[i], n) && (word[n] == '/' || !word[n])) {
+			if (asprintf(&s, AS_LAUNCH_DIR "/%s%s", to[i], word + n) < 0)
+				return NULL;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* A growing NULL-terminated argv of owned strings. */
+struct words {
+	char **v;
+	size_t n, cap;
+};
+
+static void push(struct words *w, const char *s)
+{
+	if (w->n + 2 > w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 32;
+		w->v = realloc(w->v, w->cap * sizeof *w->v);
+		if (!w->v)
+			exit(1);
+	}
+	w->v[w->n] = strdup(s);
+	if (!w->v[w->n])
+		exit(1);
+	w->v[++w->n] = NULL;
+}
+
+static void words_free(struct words *w)
+{
+	size_t i;
+	for (i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	memset(w, 0, sizeof *w);
+}
+
+/* Inside a musl image: the allocator's library (by its soname: the image
+ * has it in its library path) preloaded right after libswap, as
+ * as_env_musl does on the host (musl cannot dlopen initial-exec TLS). */
+static void env_musl_image(struct as_env *e, const char *allocator)
+{
+	const char *pre = as_env_get(e, "LD_PRELOAD");
+	char buf[8192];
+	size_t i, n;
+	if (!allocator || strchr(allocator, '/') || !pre)
+		return;
+	for (i = 0; i < _as_backend_count; i++) {
+		const struct as_backend_info *b = &_as_backend_table[i];
+		if (strcmp(b->name, allocator) || !b->soname[0])
+			continue;
+		n = strcspn(pre, ": ");
+		snprintf(buf, sizeof buf, "%.*s:%s%s", (int)n, pre, b->soname, pre + n);
+		as_env_set(e, "LD_PRELOAD", buf);
+	}
+}
+
+/* The process's environment (e) and the command that starts it (cmd),
+ * for cfg's runner.  0, or an errno value with the reason in why. */
+static int prepare(struct as_launcher *L, const struct as_launch_cfg *cfg, struct as_env *e,
+		   struct words *cmd, char *why, size_t cap)
+{
+	const struct as_launch_image *img = cfg->image;
+	int runner = img ? img->runner : AS_RUNNER_HOST;
+	const char *libc = cfg->libc ? cfg->libc : img && img->libc[0] ? img->libc : "glibc";
+	const char *lib = as_libswap_path(libc);
+	char libswap[PATH_MAX], report[PATH_MAX + 32], vol[2 * PATH_MAX], prog[PATH_MAX];
+	char *in;
+	size_t i;
+	int rc;
+
+	if (cfg->allocator && !lib) {
+		snprintf(why, cap, "no %s build of libswap.so was found next to this allocswap "
+				   "('allocswap list' shows what there is)",
+			 libc);
+		return ENOENT;
+	}
+	/* the environment */
+	if (runner == AS_RUNNER_HOST) {
+		as_env_init(e, cfg->env);
+		snprintf(libswap, sizeof libswap, "%s", lib ? lib : "");
+		snprintf(report, sizeof report, "%s/r-%%p.json", L->dir);
+	} else {
+		if ((rc = stage(L))) {
+			snprintf(why, cap, "cannot prepare %.600s: %s", L->stage, strerror(rc));
+			return rc;
+		}
+		if (cfg->allocator && img->libc[0] && strcmp(img->libc, libc)) {
+			snprintf(why, cap, "%s is a %s image: a %s libswap.so cannot load in it",
+				 img->name, img->libc, libc);
+			return EXDEV;
+		}
+		if (cfg->allocator && !as_launch_libswap_fits(lib, img, why, cap))
+			return ENOEXEC;
+		as_env_init(e, (char *const[]){NULL});
+		if (runner == AS_RUNNER_ROOTFS) { /* what a container's init would give it */
+			as_env_set(e, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+					      "/sbin:/bin");
+			as_env_set(e, "HOME", "/root");
+			as_env_set(e, "LANG", "C.UTF-8");
+		}
+		snprintf(libswap, sizeof libswap, AS_LAUNCH_DIR "/lib/%s/libswap.so", libc);
+		snprintf(report, sizeof report, AS_LAUNCH_DIR "/out/r-%%p.json");
+	}
+	if (cfg->allocator) {
+		as_env_preload(e, libswap, cfg->allocator, cfg->stats, report);
+		if (!strcmp(libc, "musl") && runner == AS_RUNNER_HOST)
+			as_env_musl(e, cfg->allocator);
+		else if (!strcmp(libc, "musl"))
+			env_musl_image(e, cfg->allocator);
+	}
+	if (cfg->counters) {
+		in = runner == AS_RUNNER_HOST ? NULL : inside(L, cfg->counters);
+		as_env_set(e, "ALLOCSWAP_COUNTERS", in ? in : cfg->counters);
+		free(in);
+	}
+	if (cfg->pymalloc && !strcmp(cfg->pymalloc, "off"))
+		as_env_set(e, "PYTHONMALLOC", "malloc");
+	else if (cfg->pymalloc)
+		as_env_unset(e, "PYTHONMALLOC");
+	for (i = 0; cfg->set && cfg->set[i]; i++) {
+		char name[256];
+		const char *eq = strchr(cfg->set[i], '=');
+		if (!eq || (size_t)(eq - cfg->set[i]) >= sizeof name)
+			continue;
+		memcpy(name, cfg->set[i], (size_t)(eq - cfg->set[i]));
+		name[eq - cfg->set[i]] = 0;
+		as_env_set(e, name, eq + 1);
+	}
+
+	/* the command */
+	if (runner == AS_RUNNER_HOST) {
+		for (i = 0; cfg->argv[i]; i++)
+			push(cmd, cfg->argv[i]);
+		return 0;
+	}
+	if (runner == AS_RUNNER_ROOTFS) {
+		snprintf(vol, sizeof vol, "%s" AS_LAUNCH_DIR, img->ref);
+		if (access(vol, F_OK) && (rc = as_mkdirs(vol))) {
+			snprintf(why, cap, "%.600s has no " AS_LAUNCH_DIR " to mount libswap on, and it "
+					   "cannot be made: %s",
+				 img->ref, strerror(rc));
+			return rc;
+		}
+		if (as_find_program("bwrap", prog, sizeof prog)) {
+			if (geteuid()) {
+				snprintf(why, cap, "running an image needs bwrap (Debian: "
+						   "bubblewrap), or root for chroot");
+				return EPERM;
+			}
+			/* chroot: the child does it (spawn); the command is CMD */
+		} else {
+			const char *pre[] = {"bwrap", "--ro-bind", img->ref, "/", "--dev", "/dev",
+					     "--proc", "/proc", "--tmpfs", "/tmp", "--ro-bind",
+					     L->stage, AS_LAUNCH_DIR, "--bind", L->dir,
+					     AS_LAUNCH_DIR "/out", NULL};
+			for (i = 0; pre[i]; i++)
+				push(cmd, pre[i]);
+			if (L->suite_dir[0]) {
+				push(cmd, "--ro-bind");
+				push(cmd, L->suite_dir);
+				push(cmd, AS_LAUNCH_DIR "/share");
+			}
+			push(cmd, "--chdir");
+			push(cmd, "/");
+			push(cmd, "--clearenv");
+			for (i = 0; i < e->n; i++) {
+				char *eq = strchr(e->v[i], '=');
+				*eq = 0;
+				push(cmd, "--setenv");
+				push(cmd, e->v[i]);
+				push(cmd, eq + 1);
+				*eq = '=';
+			}
+			if (cfg->seccomp && !strcmp(cfg->seccomp, "default")) {
+				push(cmd, "--seccomp");
+				push(cmd, "3"); /* spawn puts the filter's BPF there */
+			}
+			push(cmd, "--");
+		}
+	} else {
+		push(cmd, as_runners[runner].name);
+		push(cmd, "run");
+		push(cmd, "--rm");
+		if (cfg->in && strcmp(cfg->in, "/dev/null"))
+			push(cmd, "-i");
+		if (cfg->seccomp && !strcmp(cfg->seccomp, "unconfined")) {
+			push(cmd, "--security-opt");
+			push(cmd, "seccomp=unconfined");
+		}
+		snprintf(vol, sizeof vol, "%s:" AS_LAUNCH_DIR ":ro", L->stage);
+		push(cmd, "-v");
+		push(cmd, vol);
+		snprintf(vol, sizeof vol, "%s:" AS_LAUNCH_DIR "/out", L->dir);
+		push(cmd, "-v");
+		push(cmd, vol);
+		if (L->suite_dir[0]) {
+			snprintf(vol, sizeof vol, "%s:" AS_LAUNCH_DIR "/share:ro", L->suite_dir);
+			push(cmd, "-v");
+			push(cmd, vol);
+		}
+		for (i = 0; i < e->n; i++) {
+			push(cmd, "-e");
+			push(cmd, e->v[i]);
+		}
+		/* CMD replaces the image's entrypoint: the measured process is CMD */
+		push(cmd, "--entrypoint");
+		in = inside(L, cfg->argv[0]);
+		push(cmd, in ? in : cfg->argv[0]);
+		free(in);
+		push(cmd, img->ref);
+	}
+	for (i = runner == AS_RUNNER_ROOTFS ? 0 : 1; cfg->argv[i]; i++) {
+		in = inside(L, cfg->argv[i]);
+		push(cmd, in ? in : cfg->argv[i]);
+		free(in);
+	}
+	return 0;
+}
+
+/* ---- starting and waiting -------------------------------------------------------------- */
+
+static void child_fd(int fd, const char *path, int flags)
+{
+	int f;
+	if (!path)
+		return;
+	f = open(path, flags, 0644);
+	if (f < 0) {
+		dprintf(2, ALLOCSWAP_CLI_NAME ": cannot open %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	if (f != fd) {
+		dup2(f, fd);
+		close(f);
+	}
+}
+
+/* In the child of the chroot runner: a private mount namespace with the
+ * image read-only, /proc, /dev, a fresh /tmp and AS_LAUNCH_DIR's mounts,
+ * then chroot.  Returns only on failure (errno set, what names the step). */
+static int child_chroot(const struct as_launcher *L, const char *root, const char **what)
+{
+	char p[PATH_MAX + 64];
+#define STEP(w, call)                                                                       \
+	do {                                                                                \
+		*what = (w);                                                                \
+		if (call)                                                                   \
+			return -1;                                                          \
+	} while (0)
+	STEP("unshare(CLONE_NEWNS)", unshare(CLONE_NEWNS));
+	STEP("making / private", mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	STEP("binding the image", mount(root, root, NULL, MS_BIND | MS_REC, NULL));
+	STEP("making the image read-only",
+	     mount(NULL, root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+	snprintf(p, sizeof p, "%s/proc", root);
+	STEP("mounting /proc", mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+	snprintf(p, sizeof p, "%s/dev", root);
+	STEP("binding /dev", mount("/dev", p, NULL, MS_BIND | MS_REC, NULL));
+	snprintf(p, sizeof p, "%s/tmp", root);
+	STEP("mounting /tmp", mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"));
+	snprintf(p, sizeof p, "%s" AS_LAUNCH_DIR, root);
+	STEP("binding libswap", mount(L->stage, p, NULL, MS_BIND, NULL));
+	STEP("making libswap read-only", mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+	snprintf(p, sizeof p, "%s" AS_LAUNCH_DIR "/out", root);
+	STEP("binding the report directory", mount(L->dir, p, NULL, MS_BIND, NULL));
+	if (L->suite_dir[0]) {
+		snprintf(p, sizeof p, "%s" AS_LAUNCH_DIR "/share", root);
+		STEP("binding the suite", mount(L->suite_dir, p, NULL, MS_BIND, NULL));
+	}
+	STEP("chroot", chroot(root));
+	STEP("chdir /", chdir("/"));
+	return 0;
+#undef STEP
+}
+
+/* fork, set the child up, exec; wait.  0 or errno (fork failed). */
+static int spawn(const struct as_launcher *L, const struct as_launch_cfg *cfg, char **argv,
+		 char **envp, int chroot_root, int bpf_fd, struct as_launch_result *r)
+{
+	struct rusage ru;
+	int64_t t0 = now_ns(), forwarded = 0;
+	int status = 0, rc;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+		const char *what = NULL;
+		sigset_t none;
+		size_t i;
+		if (cfg->own_group)
+			setpgid(0, 0);
+		for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+			signal(sigs[i], SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		child_fd(0, cfg->in, O_RDONLY);
+		child_fd(1, cfg->out, O_WRONLY | O_CREAT | O_TRUNC);
+		child_fd(2, cfg->err, O_WRONLY | O_CREAT | O_TRUNC);
+		if (bpf_fd >= 0 && bpf_fd != 3) {
+			dup2(bpf_fd, 3); /* the copy is not close-on-exec */
+			close(bpf_fd);
+		} else if (bpf_fd == 3) {
+			fcntl(3, F_SETFD, 0);
+		}
+		if (chroot_root && child_chroot(L, cfg->image->ref, &what)) {
+			dprintf(2, ALLOCSWAP_CLI_NAME ": cannot run in %s: %s: %s\n",
+				cfg->image->ref, what, strerror(errno));
+			_exit(127);
+		}
+		/* the filter last: nothing of the set-up above is filtered */
+		if (bpf_fd < 0 && cfg->seccomp && strcmp(cfg->seccomp, "none") &&
+		    (rc = as_seccomp_install(cfg->seccomp))) {
+			dprintf(2, ALLOCSWAP_CLI_NAME ": cannot install the seccomp filter '%s': %s\n",
+				cfg->seccomp, strerror(rc));
+			_exit(127);
+		}
+		environ = envp;
+		execvp(argv[0], argv);
+		rc = errno;
+		dprintf(2, ALLOCSWAP_CLI_NAME ": cannot run '%s': %s\n", argv[0], strerror(rc));
+		_exit(rc == ENOENT ? 127 : 126);
+	}
+	r->pid = pid;
+	if (cfg->own_group) {
+		setpgid(pid, pid); /* no race with the first kill(-pid) below */
+		S.child = pid;
+	}
+	for (;;) {
+		pid_t got;
+		int flags = forwarded || cfg->watch ? WNOHANG : 0;
+		if (cfg->own_group && S.stop && !forwarded) {
+			kill(-pid, S.count > 1 ? SIGKILL : SIGINT);
+			forwarded = now_ns();
+		}
+		got = wait4(pid, &status, flags, &ru);
+		if (got == pid)
+			break;
+		if (got < 0 && errno != EINTR) {
+			rc = errno;
+			S.child = 0;
+			return rc;
+		}
+		if (got == 0 && forwarded) {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+			if (now_ns() - forwarded > 2000000000LL)
+				kill(-pid, SIGKILL);
+			nanosleep(&ts, NULL);
+		} else if (got == 0 && cfg->watch) {
+			cfg->watch(pid, cfg->watch_arg);
+		}
+	}
+	r->wall_ns = now_ns() - t0;
+	S.child = 0;
+	r->interrupted = cfg->own_group && S.stop != 0;
+	r->status = status;
+	r->user_ns = tv_ns(ru.ru_utime);
+	r->sys_ns = tv_ns(ru.ru_stime);
+	r->maxrss = (int64_t)ru.ru_maxrss * 1024;
+	r->minflt = ru.ru_minflt;
+	r->majflt = ru.ru_majflt;
+	return 0;
+}
+
+/* ---- reports ---------------------------------------------------------------------------- */
+
+static double jnum(const json_t *j, const char *a, const char *b)
+{
+	const json_t *v = json_object_get(json_object_get(j, a), b);
+	return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+/* Reads and removes L->dir/r-*.json; picks the process's own (launch.h). */
+static void reports_read(const struct as_launcher *L, struct as_launch_result *r)
+{
+	DIR *d = opendir(L->dir);
+	struct dirent *de;
+	size_t i, k, n, roots = 0, first = 0, pick = (size_t)-1;
+	const size_t NONE = (size_t)-1;
+	char best_path[PATH_MAX] = "";
+	json_t *j;
+	r->reports = json_array();
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX + 300];
+		size_t len = strlen(de->d_name);
+		if (strncmp(de->d_name, "r-", 2) || len < 7 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", L->dir, de->d_name);
+		j = json_load_file(path, 0, NULL);
+		unlink(path);
+		if (!j)
+			continue;
+		json_object_set_new(j, "_file", json_string(path));
+		json_array_append_new(r->reports, j);
+	}
+	if (d)
+		closedir(d);
+	n = json_array_size(r->reports);
+	for (i = 0; i < n; i++) {
+		const json_t *ri = json_array_get(r->reports, i);
+		double ppid = jnum(ri, "process", "ppid"), pid = jnum(ri, "process", "pid");
+		int root = 1;
+		for (k = 0; k < n && root; k++)
+			if (k != i && jnum(json_array_get(r->reports, k), "process", "pid") == ppid)
+				root = 0;
+		if (!root)
+			continue;
+		if (!roots++)
+			first = i;
+		if (pid == (double)r->pid || ppid == (double)r->pid || pid == 1) {
+			pick = i;
+			break;
+		}
+	}
+	if (pick == NONE && roots == 1)
+		pick = first;
+	if (pick != NONE) {
+		r->report = json_incref(json_array_get(r->reports, pick));
+		snprintf(best_path, sizeof best_path, "%s",
+			 json_string_value(json_object_get(r->report, "_file")));
+	}
+	for (i = 0; i < n; i++)
+		json_object_del(json_array_get(r->reports, i), "_file");
+	snprintf(r->report_path, sizeof r->report_path, "%s", best_path);
+	r->others = n - (r->report ? 1 : 0);
+}
+
+void as_launch_result_free(struct as_launch_result *r)
+{
+	json_decref(r->report);
+	json_decref(r->reports);
+	r->report = r->reports = NULL;
+}
+
+int as_launch(struct as_launcher *L, const struct as_launch_cfg *cfg, struct as_launch_result *r)
+{
+	struct as_env e = {0};
+	struct words cmd = {0};
+	char why[1024] = "", bpf_path[PATH_MAX + 16];
+	int runner = cfg->image ? cfg->image->runner : AS_RUNNER_HOST, rc, bpf_fd = -1;
+	int use_chroot = 0;
+	char prog[PATH_MAX];
+
+	memset(r, 0, sizeof *r);
+	r->proc_source = as_runners[runner].engine ? "engine client" : "process";
+	if (cfg->seccomp && strcmp(cfg->seccomp, "none") && !as_seccomp_known(cfg->seccomp)) {
+		errno = EINVAL;
+		return EINVAL;
+	}
+	rc = prepare(L, cfg, &e, &cmd, why, sizeof why);
+	if (rc) {
+		/* as a process that could not start: the reason is its stderr */
+		if (cfg->err) {
+			FILE *f = fopen(cfg->err, "w");
+			if (f) {
+				fprintf(f, ALLOCSWAP_CLI_NAME ": %s\n", why);
+				fclose(f);
+			}
+		} else {
+			as_err("%s", why);
+		}
+		r->status = 127 << 8;
+		r->reports = json_array();
+		as_env_free(&e);
+		words_free(&cmd);
+		return 0;
+	}
+	if (runner == AS_RUNNER_ROOTFS && as_find_program("bwrap", prog, sizeof prog))
+		use_chroot = 1;
+	if (runner == AS_RUNNER_ROOTFS && !use_chroot && cfg->seccomp &&
+	    !strcmp(cfg->seccomp, "default")) {
+		/* bwrap loads the filter (as BPF) after its own set-up */
+		snprintf(bpf_path, sizeof bpf_path, "%s/.seccomp.bpf", L->dir);
+		bpf_fd = open(bpf_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (bpf_fd < 0 || (rc = as_seccomp_export(cfg->seccomp, bpf_fd)) ||
+		    lseek(bpf_fd, 0, SEEK_SET)) {
+			rc = bpf_fd < 0 ? errno : rc ? rc : errno;
+			if (bpf_fd >= 0)
+				close(bpf_fd);
+			as_env_free(&e);
+			words_free(&cmd);
+			return rc;
+		}
+		unlink(bpf_path);
+	}
+	/* bwrap and an engine's client run with this process's environment
+	 * (DOCKER_HOST...); the process gets e through their arguments */
+	rc = spawn(L, cfg, cmd.v,
+		   runner == AS_RUNNER_HOST || use_chroot ? e.v : environ, use_chroot, bpf_fd, r);
+	if (bpf_fd >= 0)
+		close(bpf_fd);
+	as_env_free(&e);
+	words_free(&cmd);
+	if (rc)
+		return rc;
+	reports_read(L, r);
+	if (as_runners[runner].engine) {
+		/* wait4 saw the engine's client: the container's own peak RSS is
+		 * its report's (VmHWM), when it wrote one; else none is known */
+		double hwm = jnum(r->report, "memory", "rss_peak");
+		r->maxrss = hwm > 0 ? (int64_t)hwm : 0;
+	}
+	return 0;
+}
+
+int as_launch_check(const struct as_launch_cfg *cfg, const json_t *report, char *why, size_t cap)
+{
+	const json_t *al = json_object_get(report, "allocator");
+	const char *ran = json_string_value(json_object_get(al, "name"));
+	const char *want, *libc, *mode;
+	if (!cfg->allocator)
+		return 0;
+	want = strchr(cfg->allocator, '/') ? "path" : cfg->allocator;
+	if (!ran) {
+		snprintf(why, cap, "the libswap report names no allocator");
+		return 1;
+	}
+	if (json_is_true(json_object_get(al, "fallback"))) {
+		const char *f = json_string_value(json_object_get(al, "fallback_reason"));
+		snprintf(why, cap, "%s was asked for, %s ran (fallback: %s)", cfg->allocator, ran,
+			 f ? f : "?");
+		return 1;
+	}
+	if (strcmp(ran, want)) {
+		snprintf(why, cap, "%s was asked for, %s ran", cfg->allocator, ran);
+		return 1;
+	}
+	if (json_is_false(json_object_get(al, "mapped"))) {
+		snprintf(why, cap, "%s's library is not mapped in the process (/proc/self/maps)",
+			 cfg->allocator);
+		return 1;
+	}
+	libc = json_string_value(json_object_get(json_object_get(report, "libc"), "name"));
+	if (cfg->libc && libc && strcmp(libc, cfg->libc)) {
+		snprintf(why, cap, "a %s process was asked for, a %s process ran", cfg->libc, libc);
+		return 1;
+	}
+	/* the stats mode is part of the experiment too */
+	mode = json_string_value(json_object_get(report, "stats_mode"));
+	if (cfg->stats && mode && strcmp(mode, cfg->stats)) {
+		snprintf(why, cap, "ALLOCSWAP_STATS=%s was asked for, libswap ran in %s mode",
+			 cfg->stats, mode);
+		return 1;
+	}
+	return 0;
+}
