@@ -321,6 +321,30 @@ loader)
 	bad "jemalloc hidden" bwrap --dev-bind / / $hide "$A" exec -a jemalloc
 	;;
 
+musl)
+	# a musl CMD gets the musl libswap, and a musl allocator where the musl
+	# loader looks (LD_LIBRARY_PATH here), not the host's glibc one
+	py=$("$A" build --path python-musl-os 2>/dev/null)/bin/python3.11
+	jem=$("$A" build --path musl-jemalloc 2>/dev/null)/lib
+	[ -x "$py" ] && [ -f "$jem/libjemalloc.so.2" ] ||
+		{ echo "SKIP: no musl Python or musl jemalloc built: allocswap build musl"; exit 77; }
+	x "$A" exec --print-env -- "$py" -c 1
+	grep -q "no musl build of libswap.so" "$T/err" &&
+		{ echo "SKIP: $(cat "$T/err")"; exit 77; }
+	expect_rc 0 "exec --print-env of the musl Python"
+	has "$T/out" "^LD_PRELOAD=.*/libswap.so$"
+	swap=$(sed -n 's/^LD_PRELOAD=//p' "$T/out")
+	[ "$swap" != "$("$A" exec --print-env -- "$H" | sed -n 's/^LD_PRELOAD=//p')" ] ||
+		fail "the musl Python got the glibc libswap"
+	bad "the host's jemalloc is glibc's" "$A" exec -a jemalloc -- "$py" -c 1
+	has "$T/err" "where the musl loader looks"
+	x env LD_LIBRARY_PATH="$jem" "$A" exec -a jemalloc --report "$T/r/" -- "$py" -c 'print(6 * 7)'
+	expect_rc 0 "the musl Python under musl jemalloc"
+	has "$T/out" "^42$"
+	json "$(ls "$T"/r/*.json)" "j['libc']['name'] == 'musl'" "j['allocator']['name'] == 'jemalloc'" \
+		"j['allocator']['path'].startswith('$jem/')"
+	;;
+
 installed)
 	# the layout of an installation (and of the README's image):
 	# PREFIX/bin/allocswap finds PREFIX/lib/allocswap/libswap.so
