@@ -126,6 +126,7 @@ struct bench_matrix {
 	size_t npythons;
 	struct as_launch_image *images; /* the image axis's values, resolved (runner host for "host") */
 	size_t nimages;
+	unsigned char *img_ok; /* img_ok[alloc * nimages + image]: the allocator loads there */
 	long *pymap; /* pymap[v * BENCH_NLIBCS + l]: the python of axis value v under libc l, or -1 */
 	char libswap[PATH_MAX];
 	char libswap_musl[PATH_MAX];
@@ -183,6 +184,12 @@ int bench_libc_ready(struct bench_matrix *m, int dry_run, int libc_given);
  * another its cells are left out, with a note).  A dry run does not probe
  * under a libc whose Python is not built yet.  0 or 2 after an error line. */
 int bench_probe_allocs(struct bench_matrix *m, int explicit_, int quiet, int dry_run);
+
+/* Probes every allocator (after bench_probe_allocs) in every image of the
+ * matrix that is not the host, with the image's python3: one that does not
+ * load there has its cells in that image left out, with a note.  A dry run
+ * probes nothing.  0, or 128+signal when interrupted. */
+int bench_probe_images(struct bench_matrix *m, int quiet, int dry_run);
 
 /* One process of the plan.  run < 0 is a warm-up round (not recorded). */
 struct bench_slot {

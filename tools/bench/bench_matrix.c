@@ -185,6 +185,7 @@ void bench_matrix_free(struct bench_matrix *m)
 	free(m->pythons);
 	free(m->pymap);
 	free(m->images);
+	free(m->img_ok);
 	memset(m, 0, sizeof *m);
 }
 
@@ -264,6 +265,8 @@ int bench_configs(struct bench_matrix *m)
 				libc = im->libc;
 				py = idx[BENCH_AX_LIBC] || idx[BENCH_AX_PYTHON] ? -1 : 0;
 			}
+			if (im && m->img_ok && !m->img_ok[a * m->nimages + idx[BENCH_AX_IMAGE]])
+				py = -1; /* the allocator does not load in that image */
 			if (bench_alloc_runs_on(&m->allocs[a], libc) && py >= 0) {
 				memset(c, 0, sizeof *c);
 				snprintf(c->c.allocator, sizeof c->c.allocator, "%s", m->allocs[a].name);

@@ -233,6 +233,14 @@ json_t *bench_meta_new(const struct bench_matrix *m, json_t *suite_info, json_t 
 	json_object_set_new(j, "allocators", allocators_json(m));
 	json_object_set_new(j, "allocators_by_libc", allocators_by_libc_json(m));
 	json_object_set_new(j, "pythons", pythons_json(m, python_version));
+	{
+		/* the image axis's values, by the name the configs carry */
+		json_t *imgs = json_object();
+		for (i = 0; i < m->nimages; i++)
+			json_object_set_new(imgs, m->axis[BENCH_AX_IMAGE][i],
+					    as_launch_image_json(&m->images[i]));
+		json_object_set_new(j, "images", imgs);
+	}
 	json_object_set_new(j, "libswap", m->libswap[0] ? json_string(m->libswap) : json_null());
 	json_object_set_new(j, "environment", bench_env_json());
 	json_object_set_new(suite_info, "name", json_string(bench_suites[m->suite].name));

@@ -190,3 +190,80 @@ int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, int l, cons
 	json_decref(j);
 	return 0;
 }
+
+/* ---- the probe in images ------------------------------------------------------ */
+
+/* Probes allocator a in image im with its own python3: 0, or ENOENT with the
+ * reason in why. */
+static int probe_image(const struct bench_matrix *m, const struct bench_alloc *a,
+		       const struct as_launch_image *im, char *why, size_t cap)
+{
+	char err[PATH_MAX + 32], line[512];
+	char *argv[] = {(char *)im->python, "-I", "-S", "-c", "pass", NULL};
+	struct as_launcher L;
+	struct as_launch_cfg cfg;
+	struct as_launch_result p;
+	json_t *rep;
+	int rc;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.image = im;
+	cfg.libc = im->libc;
+	cfg.allocator = a->spec;
+	cfg.stats = "off";
+	cfg.argv = argv;
+	cfg.in = cfg.out = "/dev/null";
+	snprintf(err, sizeof err, "%s/probe-image.err", m->scratch);
+	cfg.err = err;
+	cfg.own_group = 1;
+	as_launcher_init(&L, m->scratch, NULL);
+	rc = as_launch(&L, &cfg, &p);
+	as_launcher_free(&L);
+	if (rc) {
+		snprintf(why, cap, "cannot start the probe: %s", strerror(rc));
+		return ENOENT;
+	}
+	bench_last_line(err, line, sizeof line);
+	unlink(err);
+	rep = p.report;
+	if (!WIFEXITED(p.status) || WEXITSTATUS(p.status) || !rep) {
+		char st[96];
+		snprintf(why, cap, "%s", line[0] ? line : !rep && WIFEXITED(p.status) &&
+							  !WEXITSTATUS(p.status)
+						  ? "the probe wrote no report"
+						  : as_status_str(p.status, st, sizeof st));
+		as_launch_result_free(&p);
+		return ENOENT;
+	}
+	rc = as_launch_check(&cfg, rep, why, cap) ? ENOENT : 0;
+	as_launch_result_free(&p);
+	return rc;
+}
+
+int bench_probe_images(struct bench_matrix *m, int quiet, int dry_run)
+{
+	size_t i, k;
+	free(m->img_ok);
+	m->img_ok = malloc(m->nallocs * m->nimages + 1);
+	if (!m->img_ok)
+		return ENOMEM;
+	memset(m->img_ok, 1, m->nallocs * m->nimages);
+	for (k = 0; k < m->nimages; k++) {
+		const struct as_launch_image *im = &m->images[k];
+		if (im->runner == AS_RUNNER_HOST || dry_run)
+			continue;
+		for (i = 0; i < m->nallocs; i++) {
+			char why[512];
+			if (!m->allocs[i].spec[0] || !bench_alloc_runs_on(&m->allocs[i], im->libc) ||
+			    !probe_image(m, &m->allocs[i], im, why, sizeof why))
+				continue;
+			if (as_launch_stopped())
+				return 128 + as_launch_stopped();
+			m->img_ok[i * m->nimages + k] = 0;
+			if (!quiet)
+				bench_err("note: %s does not load in image %s, its cells there are left "
+					  "out: %s",
+					  m->allocs[i].name, im->name, why);
+		}
+	}
+	return 0;
+}

@@ -493,6 +493,8 @@ static json_t *proc_json(const struct as_launch_result *p)
 		if (WIFSIGNALED(p->status))
 			json_object_set_new(j, "signal", json_integer(WTERMSIG(p->status)));
 	}
+	if (p->proc_source && strcmp(p->proc_source, "process"))
+		json_object_set_new(j, "source", json_string(p->proc_source));
 	return j;
 }
 
@@ -1026,6 +1028,13 @@ int as_cmd_bench(int argc, char **argv)
 		opened = 1;
 	}
 	if ((rc = bench_probe_allocs(&st->m, explicit_allocs, st->o.quiet, st->o.dry_run)))
+		goto out;
+	if (!st->o.resume &&
+	    (rc = bench_probe_images(&st->m, st->o.quiet, st->o.dry_run)) == ENOMEM) {
+		rc = 1;
+		goto out;
+	}
+	if (rc)
 		goto out;
 	if (!st->o.resume && (rc = bench_configs(&st->m))) {
 		rc = rc == ENOMEM ? 1 : rc;

@@ -268,6 +268,39 @@ int as_launch_image_resolve(const char *value, struct as_launch_image *img, char
 	return 0;
 }
 
+json_t *as_launch_image_json(const struct as_launch_image *img)
+{
+	json_t *j = NULL;
+	if (img->runner == AS_RUNNER_ROOTFS) {
+		struct as_image im;
+		memset(&im, 0, sizeof im);
+		/* a built-in image by its name, a directory by its path */
+		if (!as_image_get(strchr(img->name, '/') ? img->ref : img->name, &im))
+			j = as_image_json(&im);
+		as_image_clear(&im);
+	}
+	if (!j)
+		j = json_object();
+	json_object_set_new(j, "name", json_string(img->name));
+	json_object_set_new(j, "runner", json_string(as_runners[img->runner].name));
+	json_object_set_new(j, "ref", img->runner == AS_RUNNER_HOST ? json_null()
+								    : json_string(img->ref));
+	if (img->runner != AS_RUNNER_HOST) {
+		json_object_set_new(j, "libc", json_string(img->libc));
+		json_object_set_new(j, "libc_version", json_string(img->libc_version));
+		json_object_set_new(j, "python", json_string(img->python));
+		json_object_set_new(j, "python_version", json_string(img->python_version));
+	}
+	if (as_runners[img->runner].engine) {
+		char out[128], *end;
+		char *argv[] = {(char *)as_runners[img->runner].name, "image", "inspect", "--format",
+				"{{.Size}}", (char *)img->ref, NULL};
+		long long size = capture(argv, out, sizeof out, 0) == 0 ? strtoll(out, &end, 10) : -1;
+		json_object_set_new(j, "size_bytes", size > 0 ? json_integer(size) : json_null());
+	}
+	return j;
+}
+
 /* "2.36" < "2.4"?  Compares dotted version numbers: <0, 0, >0. */
 static int vercmp(const char *a, const char *b)
 {

@@ -91,6 +91,14 @@ int as_launch_image_probe(int runner, const char *ref, struct as_launch_image *i
 int as_launch_image_resolve(const char *value, struct as_launch_image *img, char *why,
 			    size_t cap);
 
+/* img for meta.json and reports: {"name", "runner", "ref", "libc",
+ * "libc_version", "python", "python_version"} plus, for a built image or a
+ * rootfs directory, images.h's facts (as_image_json: size_bytes, files,
+ * build_seconds, built, suite, allocators...) and, for an engine's image,
+ * "size_bytes" as the engine reports it (null when it does not answer).
+ * Caller owns it. */
+json_t *as_launch_image_json(const struct as_launch_image *img);
+
 /* Whether this libswap build can load in img: a glibc libswap needs the
  * image's glibc to be at least the newest GLIBC_x.y it asks for.  1, or 0
  * with the reason in why. */

@@ -31,13 +31,27 @@
  * each: {"musl-os": {"path", "libc", "version", "flags", "build", "size_bytes",
  * "files", "build_seconds"}, "host": {...}}, with "flags" the build's
  * compiler flags ("-Os", "-O3 lto"), or "distribution" for the host's.
+ * "image" is "host", a built image's name ("bookworm": `allocswap image`),
+ * a root filesystem's path, or "docker:REF" / "podman:REF"; an image's
+ * cells run its own Python and libc (their "python" is "host", meaning the
+ * image's own python3).  meta.json's "images" describes each value:
+ * {"bookworm": {"name", "runner": "host"|"rootfs"|"docker"|"podman", "ref",
+ * "libc", "libc_version", "python", "python_version", "size_bytes", "files",
+ * "build_seconds", "built", "suite", "allocators": [...]}, "host": {...}}
+ * (launch.h as_launch_image_json; what is not known is absent or null).
+ * "seccomp" none is the runner's own (no filter on the host or in a rootfs,
+ * the engine's default profile in a container); default is Docker's default
+ * profile (the engine's own, or allocswap's libseccomp mirror of it);
+ * unconfined is no filter.
  *
  * DIR/runs.jsonl  one line per process, appended (and flushed to disk) the
  * moment it finishes, so an interrupted matrix keeps what it measured:
  *   {"schema": "allocswap.run/1", "bench", "config": "<config id>", "run": i,
  *    "status": "ok"|"failed", "error": "killed by signal 11 (...)" (when failed),
  *    "loops", "values": [seconds per loop, ...], "warmups": [...],
- *    "proc": {"wall_ns", "user_ns", "sys_ns", "maxrss", "minflt", "majflt", "exit"},
+ *    "proc": {"wall_ns", "user_ns", "sys_ns", "maxrss", "minflt", "majflt", "exit",
+ *             "source": "engine client" when wait4 saw an engine's client: then
+ *             maxrss is the container process's own (its report's VmHWM)},
  *    "report": the libswap report of the benchmark process (the whole JSON
  *              object of allocswap.report/1), or null,
  *    "stats": the ALLOCSWAP_STATS the process got; null for the allocator
