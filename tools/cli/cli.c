@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 extern char **environ;
 
 /* ---- errors -------------------------------------------------------------- */
@@ -473,6 +475,33 @@ const char *as_version_short(const char *v, char *buf, size_t cap)
 	memcpy(buf, v, n);
 	buf[n] = 0;
 	return buf;
+}
+
+long as_built_seconds(const json_t *info)
+{
+	json_t *s = json_object_get(info, "build_seconds");
+	return json_is_integer(s) ? (long)json_integer_value(s) : -1;
+}
+
+const char *as_built_when(const json_t *info, char *buf, size_t cap)
+{
+	const char *s = json_string_value(json_object_get(info, "built"));
+	if (!s || strlen(s) < 16)
+		snprintf(buf, cap, "-");
+	else
+		snprintf(buf, cap, "%.10s %.5s", s, s + 11);
+	return buf;
+}
+
+int as_built_since(const char *dir, const struct timespec *start)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/build.json", dir);
+	if (stat(path, &st))
+		return 0;
+	return st.st_mtim.tv_sec > start->tv_sec ||
+	       (st.st_mtim.tv_sec == start->tv_sec && st.st_mtim.tv_nsec >= start->tv_nsec);
 }
 
 int as_find_program(const char *name, char *buf, size_t cap)

@@ -135,6 +135,18 @@ int as_has_word(const char *list, const char *word);
  * copied.  Returns buf. */
 const char *as_version_short(const char *v, char *buf, size_t cap);
 
+struct json_t;
+struct timespec;
+/* A build.json of the build store (builds.h, images.h): "build_seconds",
+ * how long it took, or -1 when info is NULL or has none. */
+long as_built_seconds(const struct json_t *info);
+/* Its "built", "2026-12-04T18:20:31Z", as "2026-12-04 18:20" (UTC) into
+ * buf, or "-" when info is NULL or has none.  Returns buf. */
+const char *as_built_when(const struct json_t *info, char *buf, size_t cap);
+/* Was DIR/build.json written at or after start (CLOCK_REALTIME): built
+ * now, not found in the store?  0 when it is older or missing. */
+int as_built_since(const char *dir, const struct timespec *start);
+
 /* name as execvp finds it (a name with a '/' as it is, else the first
  * regular file of that name in a $PATH directory), into buf: 0, ENOENT when
  * there is none, EACCES when there is one but it cannot be executed. */
@@ -142,7 +154,6 @@ int as_find_program(const char *name, char *buf, size_t cap);
 
 /* ---- what is here (cmd_list.c) --------------------------------------------------- */
 
-struct json_t;
 /* Probes this machine now, as `allocswap list --format json` prints it:
  * every backend of liballoc's table under every libc whose libswap is found
  * (each runs a small program under libswap and reads its report), the
@@ -162,5 +173,10 @@ const char *as_fmt_took(long seconds, char *buf, size_t cap);
 /* "allocswap build NAME (about 10 min here, with its libraries)". */
 const char *as_build_todo(const struct as_build *all, size_t n, size_t i, char *buf,
 			  size_t cap);
+/* The line on stdout for a build or an image just made or found in the
+ * store: "NAME: PATH (SIZE, N files; built now in T)", or "...; cached:
+ * built DATE UTC in T)" when DIR/build.json (info) is older than start. */
+void as_build_done(const char *name, const char *path, const char *dir,
+		   const struct json_t *info, const struct timespec *start);
 
 #endif

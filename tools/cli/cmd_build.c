@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "builds.h"
@@ -99,12 +98,6 @@ static const struct {
 
 /* ---- how long, and what to run ---------------------------------------------------- */
 
-static long info_seconds(const struct as_build *b)
-{
-	json_t *s = json_object_get(b->info, "build_seconds");
-	return b->built && json_is_integer(s) ? (long)json_integer_value(s) : -1;
-}
-
 /* Seconds all[i] alone takes here: what a built target of the same kind
  * and flags took (the other libc's) when there is one, else the table
  * above. */
@@ -112,9 +105,10 @@ static long own_seconds(const struct as_build *all, size_t n, size_t i)
 {
 	size_t k;
 	for (k = 0; k < n; k++)
-		if (k != i && info_seconds(&all[k]) >= 0 && !strcmp(all[k].kind, all[i].kind) &&
-		    !strcmp(all[k].flags, all[i].flags) && strcmp(all[i].kind, "allocator"))
-			return info_seconds(&all[k]);
+		if (k != i && as_built_seconds(all[k].info) >= 0 &&
+		    !strcmp(all[k].kind, all[i].kind) && !strcmp(all[k].flags, all[i].flags) &&
+		    strcmp(all[i].kind, "allocator"))
+			return as_built_seconds(all[k].info);
 	for (k = 0; k < NTYPICAL; k++)
 		if (!strcmp(typical[k].what, all[i].name))
 			return typical[k].seconds;
@@ -171,6 +165,23 @@ const char *as_fmt_took(long s, char *buf, size_t cap)
 	return buf;
 }
 
+void as_build_done(const char *name, const char *path, const char *dir, const json_t *info,
+		   const struct timespec *start)
+{
+	char size[32], t[32], d[32];
+	long long files = json_integer_value(json_object_get(info, "files"));
+	printf("%s: %s (%s, %lld file%s; ", name, path,
+	       as_fmt_bytes((double)json_integer_value(json_object_get(info, "size_bytes")), size,
+			    sizeof size),
+	       files, files == 1 ? "" : "s");
+	if (as_built_since(dir, start))
+		printf("built now in %s)\n", as_fmt_took(as_built_seconds(info), t, sizeof t));
+	else
+		printf("cached: built %s UTC in %s)\n", as_built_when(info, d, sizeof d),
+		       as_fmt_took(as_built_seconds(info), t, sizeof t));
+	fflush(stdout);
+}
+
 const char *as_build_todo(const struct as_build *all, size_t n, size_t i, char *buf, size_t cap)
 {
 	int deps;
@@ -220,17 +231,6 @@ static json_t *list_json(const struct as_build *all, size_t n)
 			 "aliases", al);
 }
 
-/* build.json's "2026-12-04T18:20:31Z" as "2026-12-04 18:20". */
-static const char *when(const json_t *info, char *buf, size_t cap)
-{
-	const char *s = json_string_value(json_object_get(info, "built"));
-	if (!s || strlen(s) < 16)
-		snprintf(buf, cap, "-");
-	else
-		snprintf(buf, cap, "%.10s %.5s", s, s + 11);
-	return buf;
-}
-
 static void list_text(const struct as_build *all, size_t n)
 {
 	size_t i, k;
@@ -249,7 +249,8 @@ static void list_text(const struct as_build *all, size_t n)
 		       as_fmt_bytes((double)json_integer_value(json_object_get(b->info, "size_bytes")),
 				    size, sizeof size),
 		       json_integer_value(json_object_get(b->info, "files")),
-		       as_fmt_took(info_seconds(b), t, sizeof t), when(b->info, d, sizeof d));
+		       as_fmt_took(as_built_seconds(b->info), t, sizeof t),
+		       as_built_when(b->info, d, sizeof d));
 	}
 	printf("\naliases\n");
 	for (k = 0; k < NALIASES; k++)
@@ -343,18 +344,6 @@ static int print_path(const char *name, const struct as_build *all, size_t n)
 	return rc;
 }
 
-/* Was b's build.json written after start (built now, not found cached)? */
-static int made_since(const struct as_build *b, const struct timespec *start)
-{
-	char path[PATH_MAX + 16];
-	struct stat st;
-	snprintf(path, sizeof path, "%s/build.json", b->prefix);
-	if (stat(path, &st))
-		return 0;
-	return st.st_mtim.tv_sec > start->tv_sec ||
-	       (st.st_mtim.tv_sec == start->tv_sec && st.st_mtim.tv_nsec >= start->tv_nsec);
-}
-
 /* Builds the targets marked in want[], in the table's order (a Python's
  * libraries come before it there), stopping at the first failure.  One line
  * a target on stdout: its directory, size, and whether it was built now or
@@ -364,9 +353,7 @@ static int build_targets(const struct as_build *all, size_t n, const char *want)
 	size_t i;
 	for (i = 0; i < n; i++) {
 		struct as_build b;
-		char size[32], t[32], d[32];
 		struct timespec start;
-		long long files;
 		if (!want[i])
 			continue;
 		clock_gettime(CLOCK_REALTIME, &start);
@@ -374,17 +361,7 @@ static int build_targets(const struct as_build *all, size_t n, const char *want)
 			as_build_clear(&b);
 			return 1;
 		}
-		files = json_integer_value(json_object_get(b.info, "files"));
-		printf("%s: %s (%s, %lld file%s; ", b.name, b.prefix,
-		       as_fmt_bytes((double)json_integer_value(json_object_get(b.info, "size_bytes")),
-				    size, sizeof size),
-		       files, files == 1 ? "" : "s");
-		if (made_since(&b, &start))
-			printf("built now in %s)\n", as_fmt_took(info_seconds(&b), t, sizeof t));
-		else
-			printf("cached: built %s UTC in %s)\n", when(b.info, d, sizeof d),
-			       as_fmt_took(info_seconds(&b), t, sizeof t));
-		fflush(stdout);
+		as_build_done(b.name, b.prefix, b.prefix, b.info, &start);
 		as_build_clear(&b);
 	}
 	return 0;

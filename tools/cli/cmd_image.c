@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "builds.h"
@@ -110,12 +109,6 @@ static const struct {
 
 /* ---- how long, and what to run ------------------------------------------------------ */
 
-static long info_seconds(const struct as_image *img)
-{
-	json_t *s = json_object_get(img->info, "build_seconds");
-	return img->built && json_is_integer(s) ? (long)json_integer_value(s) : -1;
-}
-
 /* Seconds v[i] takes here: the longest an image of the same libc took, else
  * the table above; plus the builds it is made of that are not built
  * (*with_builds set then).  -1 when unknown. */
@@ -126,8 +119,8 @@ static long estimate(const struct as_image *v, size_t n, size_t i, const struct 
 	size_t k;
 	*with_builds = 0;
 	for (k = 0; k < n; k++)
-		if (k != i && !strcmp(v[k].libc, v[i].libc) && info_seconds(&v[k]) > s)
-			s = info_seconds(&v[k]);
+		if (k != i && !strcmp(v[k].libc, v[i].libc) && as_built_seconds(v[k].info) > s)
+			s = as_built_seconds(v[k].info);
 	for (k = 0; s < 0 && k < NTYPICAL; k++)
 		if (!strcmp(typical[k].libc, v[i].libc))
 			s = typical[k].seconds;
@@ -183,17 +176,6 @@ static const char *alloc_names(const json_t *j, char *buf, size_t cap)
 		len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%s", i ? " " : "",
 					json_string_value(json_object_get(a, "name")));
 	return buf[0] ? buf : "-";
-}
-
-/* build.json's "2026-12-04T18:20:31Z" as "2026-12-04 18:20". */
-static const char *when(const json_t *info, char *buf, size_t cap)
-{
-	const char *s = json_string_value(json_object_get(info, "built"));
-	if (!s || strlen(s) < 16)
-		snprintf(buf, cap, "-");
-	else
-		snprintf(buf, cap, "%.10s %.5s", s, s + 11);
-	return buf;
 }
 
 static json_t *list_json(const struct as_image *v, size_t n, const struct as_build *b, size_t nb)
@@ -252,7 +234,8 @@ static void list_text(const struct as_image *v, size_t n, const struct as_build 
 		       as_fmt_bytes((double)json_integer_value(json_object_get(img->info, "size_bytes")),
 				    size, sizeof size),
 		       json_integer_value(json_object_get(img->info, "files")),
-		       as_fmt_took(info_seconds(img), took, sizeof took), when(img->info, d, sizeof d),
+		       as_fmt_took(as_built_seconds(img->info), took, sizeof took),
+		       as_built_when(img->info, d, sizeof d),
 		       alloc_names(j, al, sizeof al));
 		json_decref(j);
 	}
@@ -290,42 +273,20 @@ static int cmd_list(int json)
 
 /* ---- build, rm, path ---------------------------------------------------------------------- */
 
-/* Was the image's build.json written after start (built now, not cached)? */
-static int made_since(const struct as_image *img, const struct timespec *start)
-{
-	char path[PATH_MAX + 16];
-	struct stat st;
-	snprintf(path, sizeof path, "%s/../build.json", img->root);
-	if (stat(path, &st))
-		return 0;
-	return st.st_mtim.tv_sec > start->tv_sec ||
-	       (st.st_mtim.tv_sec == start->tv_sec && st.st_mtim.tv_nsec >= start->tv_nsec);
-}
-
 static int cmd_build(char **names, int n, int force)
 {
 	int i;
 	for (i = 0; i < n; i++) {
 		struct as_image img;
 		struct timespec start;
-		char size[32], t[32], d[32];
-		long long files;
+		char dir[PATH_MAX + 4];
 		clock_gettime(CLOCK_REALTIME, &start);
 		if (as_image_build(names[i], force, &img)) {
 			as_image_clear(&img);
 			return 1;
 		}
-		files = json_integer_value(json_object_get(img.info, "files"));
-		printf("%s: %s (%s, %lld file%s; ", img.name, img.root,
-		       as_fmt_bytes((double)json_integer_value(json_object_get(img.info, "size_bytes")),
-				    size, sizeof size),
-		       files, files == 1 ? "" : "s");
-		if (made_since(&img, &start))
-			printf("built now in %s)\n", as_fmt_took(info_seconds(&img), t, sizeof t));
-		else
-			printf("cached: built %s UTC in %s)\n", when(img.info, d, sizeof d),
-			       as_fmt_took(info_seconds(&img), t, sizeof t));
-		fflush(stdout);
+		snprintf(dir, sizeof dir, "%s/..", img.root); /* build.json is beside rootfs/ */
+		as_build_done(img.name, img.root, dir, img.info, &start);
 		as_image_clear(&img);
 	}
 	return 0;

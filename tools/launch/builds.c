@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "as_backend.h"
@@ -46,16 +47,16 @@ const char *as_build_cache(void)
 	return dir;
 }
 
-/* Runs build.sh with args; its stdout into *out (malloc'd), stderr passed
- * through.  Returns the exit status (0 success), or -1 after an error line. */
-static int script(const char *const *args, char **out)
+int as_build_sh(const char *const *args, char **out)
 {
 	const char *sh = as_build_script();
 	char *argv[8];
 	char tmpl[] = "/tmp/allocswap-build-XXXXXX";
 	struct as_proc p;
 	size_t i, n = 0;
+	off_t len;
 	int fd, rc;
+	*out = NULL;
 	if (!sh) {
 		as_err("cross/build.sh not found beside this allocswap (looked in %s/../../cross and "
 		       "%s/../share/allocswap): run allocswap from its build tree or install it",
@@ -79,14 +80,12 @@ static int script(const char *const *args, char **out)
 		as_err("cannot run %s: %s", sh, strerror(rc));
 		return -1;
 	}
-	if (out) {
-		off_t len = lseek(fd, 0, SEEK_END);
-		*out = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
-		if (*out && len > 0 && pread(fd, *out, (size_t)len, 0) != len)
-			(*out)[0] = 0;
-	}
+	len = lseek(fd, 0, SEEK_END);
+	*out = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
+	if (*out && len > 0 && pread(fd, *out, (size_t)len, 0) != len)
+		(*out)[0] = 0;
 	close(fd);
-	return WIFEXITED(p.status) ? WEXITSTATUS(p.status) : 128;
+	return WIFEXITED(p.status) ? WEXITSTATUS(p.status) : 128 + WTERMSIG(p.status);
 }
 
 void as_build_clear(struct as_build *b)
@@ -131,7 +130,7 @@ static int status_of(struct as_build *b)
 {
 	const char *args[] = {"status", b->name, NULL};
 	char *out = NULL;
-	int rc = script(args, &out);
+	int rc = as_build_sh(args, &out);
 	if (rc < 0) {
 		free(out);
 		return 1;
@@ -148,7 +147,7 @@ static int statuses(struct as_build *v, size_t k)
 {
 	const char *args[] = {"status-all", NULL};
 	char *out = NULL, *line, *save = NULL;
-	int rc = script(args, &out);
+	int rc = as_build_sh(args, &out);
 	if (rc != 0) {
 		free(out);
 		if (rc > 0)
@@ -171,7 +170,7 @@ int as_builds_list(struct as_build **out, size_t *n, int status)
 	char *text = NULL, *line, *save = NULL;
 	struct as_build *v = NULL;
 	size_t k = 0;
-	int rc = script(args, &text);
+	int rc = as_build_sh(args, &text);
 	*out = NULL;
 	*n = 0;
 	if (rc != 0) {
@@ -248,7 +247,7 @@ int as_build_ensure(const char *name, struct as_build *b)
 		return 0;
 	fprintf(stderr, ALLOCSWAP_CLI_NAME ": building %s (%s); cached in %s afterwards\n", name,
 		b->desc, as_build_cache());
-	rc = script(args, &out);
+	rc = as_build_sh(args, &out);
 	if (rc == 0)
 		read_built(b, out);
 	free(out);

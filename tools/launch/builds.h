@@ -40,6 +40,12 @@ struct as_build {
 const char *as_build_script(void);
 /* The cache directory build.sh uses. */
 const char *as_build_cache(void);
+/* Runs `sh build.sh ARGS...` (args NULL-terminated, at most 5), stdin from
+ * /dev/null, its stdout into *out (malloc'd, NUL-terminated; NULL when it
+ * could not be run), its stderr passed through (progress lines).  Returns
+ * its exit status (128 + the signal when killed), or -1 after an error line
+ * (build.sh not found, or it cannot be started). */
+int as_build_sh(const char *const *args, char **out);
 
 /* Every target, in the table's order, with its status when status is set
  * (that asks apt for source versions: about 0.2 s a target).  0, or 1 after

@@ -27,7 +27,7 @@ static const char *const lib_dirs[] = {
 	"/usr/local/lib",           "/usr/lib64",             "/lib64",   NULL,
 };
 
-/* ---- running build.sh ------------------------------------------------------- */
+/* ---- running a program ---------------------------------------------------- */
 
 /* Runs argv with stdout (and stderr too, when merge) into *out (malloc'd,
  * NUL-terminated), stdin from /dev/null.  The exit status (128 + signal when
@@ -84,32 +84,6 @@ static int capture(char *const argv[], char **out, int merge)
 		buf[len] = 0;
 	*out = buf ? buf : calloc(1, 1);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* build.sh ARGS...: its stdout into *out, stderr passed through (progress
- * lines).  The exit status, or -1 after an error line. */
-static int script(const char *const *args, char **out)
-{
-	const char *sh = as_build_script();
-	char *argv[8];
-	size_t i, n = 0;
-	int rc;
-	*out = NULL;
-	if (!sh) {
-		as_err("cross/build.sh not found beside this allocswap (looked in %s/../../cross and "
-		       "%s/../share/allocswap): run allocswap from its build tree or install it",
-		       as_self_dir(), as_self_dir());
-		return -1;
-	}
-	argv[n++] = (char *)"/bin/sh";
-	argv[n++] = (char *)sh;
-	for (i = 0; args[i] && n < 7; i++)
-		argv[n++] = (char *)args[i];
-	argv[n] = NULL;
-	rc = capture(argv, out, 0);
-	if (rc < 0)
-		as_err("cannot run %s: %s", sh, strerror(errno));
-	return rc;
 }
 
 /* ---- the built-in images ---------------------------------------------------------- */
@@ -179,7 +153,7 @@ static int table(struct as_image **out, size_t *n)
 	char *text = NULL, *line, *save = NULL;
 	struct as_image *v = NULL;
 	size_t k = 0;
-	int rc = script(args, &text);
+	int rc = as_build_sh(args, &text);
 	*out = NULL;
 	*n = 0;
 	if (rc != 0) {
@@ -225,7 +199,7 @@ int as_images_list(struct as_image **out, size_t *n)
 	int rc;
 	if (table(out, n))
 		return 1;
-	rc = script(args, &text);
+	rc = as_build_sh(args, &text);
 	if (rc != 0) {
 		if (rc > 0)
 			as_err("%s status-all image failed (exit %d)", as_build_script(), rc);
@@ -461,7 +435,7 @@ int as_image_get(const char *name, struct as_image *img)
 	memset(&all[i], 0, sizeof all[i]);
 	as_images_free(all, n);
 	snprintf(target, sizeof target, AS_IMAGE_TARGET "%s", name);
-	rc = script(args, &out);
+	rc = as_build_sh(args, &out);
 	if (rc == 0 || (rc == 1 && out && !strncmp(out, "missing ", 8))) {
 		read_status(img, out);
 		rc = 0;
@@ -496,7 +470,7 @@ int as_image_build(const char *name, int force, struct as_image *img)
 	snprintf(target, sizeof target, AS_IMAGE_TARGET "%s", name);
 	fprintf(stderr, ALLOCSWAP_CLI_NAME ": building image %s (%s); cached in %s afterwards\n",
 		name, img->desc, as_build_cache());
-	rc = script(args, &out);
+	rc = as_build_sh(args, &out);
 	/* the last line is "built DIR" */
 	last = out ? strstr(out, "built ") : NULL;
 	while (last && strstr(last + 1, "\nbuilt "))
@@ -539,7 +513,7 @@ int as_image_rm(const char *name, int *removed)
 	if (rc)
 		return rc;
 	snprintf(target, sizeof target, AS_IMAGE_TARGET "%s", name);
-	rc = script(args, &out);
+	rc = as_build_sh(args, &out);
 	for (l = out; l && (l = strstr(l, "removed ")); l++)
 		if (l == out || l[-1] == '\n')
 			(*removed)++;
