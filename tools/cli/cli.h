@@ -179,4 +179,14 @@ const char *as_build_todo(const struct as_build *all, size_t n, size_t i, char *
 void as_build_done(const char *name, const char *path, const char *dir,
 		   const struct json_t *info, const struct timespec *start);
 
+/* ---- images, as the commands show them (cmd_image.c) ------------------------------ */
+
+struct as_image;
+/* "allocswap image build NAME (about 40 s here)" for v[i] (not built) of
+ * the n images of as_images_list, the estimate from the images built here
+ * and, for an image made of builds, the nb builds of as_builds_list (with
+ * their statuses; none: nb 0). */
+const char *as_image_todo(const struct as_image *v, size_t n, size_t i, const struct as_build *b,
+			  size_t nb, char *buf, size_t cap);
+
 #endif

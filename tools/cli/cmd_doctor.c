@@ -20,9 +20,11 @@ const char as_usage_doctor[] =
 	"Says what can and cannot be measured on this machine, and why: libswap\n"
 	"for each libc, which allocators load (each is probed now, as in\n"
 	"'allocswap list'), the Python the benchmarks run, the libc axis (which musl\n"
-	"allocators and Python builds 'allocswap build' has made), perf events (software\n"
-	"events for page faults, syscall tracepoints through tracefs, hardware\n"
-	"counters), perf_event_paranoid, the seccomp mode, and the runners.\n"
+	"allocators and Python builds 'allocswap build' has made), the images runs\n"
+	"can use (--image: built or not, and whether libswap.so loads in each), perf\n"
+	"events (software events for page faults, syscall tracepoints through\n"
+	"tracefs, hardware counters), perf_event_paranoid, the seccomp mode, and\n"
+	"the runners.\n"
 	"Each item is one line starting with \"ok\" or \"no\", with the reason; a\n"
 	"\"no\" is followed by a line starting with \"->\" saying what to do.\n"
 	"\n"
@@ -198,6 +200,45 @@ static void libc_axis(const json_t *all)
 	item(0, "libc axis", why, todo);
 }
 
+/* The images runs can use (--image): one "ok" line for those a run can use
+ * now, then one "no" line for each other, with what to do. */
+static void images(const json_t *all)
+{
+	const json_t *list = json_object_get(all, "images"), *e;
+	size_t i;
+	char ok[1024] = "", what[128], one[160], todo[256];
+	json_array_foreach(list, i, e) {
+		if (!avail(e))
+			continue;
+		snprintf(one, sizeof one, "%s (%s %s, Python %s)", jstr(e, "name"), jstr(e, "libc"),
+			 jstr(e, "libc_version"), jstr(e, "python_version"));
+		add_name(ok, sizeof ok, one);
+	}
+	item(1, "images", ok, NULL);
+	json_array_foreach(list, i, e) {
+		const char *reason = jstr(e, "reason"), *name = jstr(e, "name");
+		if (avail(e))
+			continue;
+		if (!strncmp(reason, "not built yet", 13))
+			snprintf(todo, sizeof todo,
+				 "run the command above (run --image %s builds it first too)", name);
+		else if (!strncmp(reason, "cannot be built here", 20))
+			snprintf(todo, sizeof todo,
+				 "do what the reason says, then allocswap image build %s", name);
+		else if (strstr(reason, "libswap.so for musl"))
+			snprintf(todo, sizeof todo,
+				 "meson setup build-musl --cross-file cross/musl-x86_64.ini && ninja -C "
+				 "build-musl (./run.sh build does both builds)");
+		else
+			snprintf(todo, sizeof todo,
+				 "measure in an image with a newer glibc, or build allocswap on a system "
+				 "whose glibc is no newer than %s's",
+				 name);
+		snprintf(what, sizeof what, "image %s", name);
+		item(0, what, reason, todo);
+	}
+}
+
 static void perf(const json_t *all)
 {
 	const json_t *p = json_object_get(all, "perf"), *e, *mode;
@@ -315,6 +356,7 @@ int as_cmd_doctor(int argc, char **argv)
 			usable = avail(e);
 	python(all);
 	libc_axis(all);
+	images(all);
 	perf(all);
 	runners(all);
 	snprintf(why, sizeof why, "%s",

@@ -136,18 +136,20 @@ static long estimate(const struct as_image *v, size_t n, size_t i, const struct 
 	return s;
 }
 
-/* "allocswap image build NAME (about 40 s here)". */
-static const char *todo(const struct as_image *img, long s, int with_builds, char *buf,
-			size_t cap)
+const char *as_image_todo(const struct as_image *v, size_t n, size_t i, const struct as_build *b,
+			  size_t nb, char *buf, size_t cap)
 {
+	int wb;
+	long s = estimate(v, n, i, b, nb, &wb);
+	const char *with = wb ? ", with the builds it is made of" : "";
 	if (s < 0)
-		snprintf(buf, cap, ALLOCSWAP_CLI_NAME " image build %s", img->name);
+		snprintf(buf, cap, ALLOCSWAP_CLI_NAME " image build %s", v[i].name);
 	else if (s < 90)
 		snprintf(buf, cap, ALLOCSWAP_CLI_NAME " image build %s (about %ld s here%s)",
-			 img->name, s, with_builds ? ", with the builds it is made of" : "");
+			 v[i].name, s, with);
 	else
 		snprintf(buf, cap, ALLOCSWAP_CLI_NAME " image build %s (about %ld min here%s)",
-			 img->name, (s + 30) / 60, with_builds ? ", with the builds it is made of" : "");
+			 v[i].name, (s + 30) / 60, with);
 	return buf;
 }
 
@@ -196,8 +198,9 @@ static json_t *list_json(const struct as_image *v, size_t n, const struct as_bui
 				  img->desc, "built", img->built, "root",
 				  img->built ? json_string(img->root) : json_null(), "buildable", can,
 				  "reason", can ? json_null() : json_string(img->why_not), "todo",
-				  img->built || !can ? json_null()
-						     : json_string(todo(img, est, wb, t, sizeof t)),
+				  img->built || !can
+					  ? json_null()
+					  : json_string(as_image_todo(v, n, i, b, nb, t, sizeof t)),
 				  "estimate_seconds",
 				  img->built || !can || est < 0 ? json_null() : json_integer(est),
 				  "image", img->built ? as_image_json(img) : json_null(), "info",
@@ -217,15 +220,13 @@ static void list_text(const struct as_image *v, size_t n, const struct as_build 
 		const struct as_image *img = &v[i];
 		char size[32], took[32], d[32], t[256], al[256];
 		json_t *j;
-		int wb;
 		printf("  %-9s %-6s ", img->name, img->libc);
 		if (!img->built && img->why_not[0]) {
 			printf("no     cannot be built here: %s\n", img->why_not);
 			continue;
 		}
 		if (!img->built) {
-			long est = estimate(v, n, i, b, nb, &wb);
-			printf("no     %s\n", todo(img, est, wb, t, sizeof t));
+			printf("no     %s\n", as_image_todo(v, n, i, b, nb, t, sizeof t));
 			continue;
 		}
 		j = as_image_json(img);
@@ -312,7 +313,6 @@ static int cmd_path(const char *name, const struct as_image *v, size_t n)
 	struct as_build *b;
 	char t[256];
 	size_t nb, i;
-	int wb;
 	if (strchr(name, '/')) {
 		/* a root filesystem of one's own: its real path, when it is one */
 		struct as_image img;
@@ -333,9 +333,8 @@ static int cmd_path(const char *name, const struct as_image *v, size_t n)
 	if (v[i].why_not[0]) {
 		as_err("image path: %s is not built, and cannot be built here: %s", name, v[i].why_not);
 	} else if (!builds_if_needed(&v[i], 1, &b, &nb)) {
-		long est = estimate(v, n, i, b, nb, &wb);
 		as_err("image path: %s is not built yet; build it with: %s", name,
-		       todo(&v[i], est, wb, t, sizeof t));
+		       as_image_todo(v, n, i, b, nb, t, sizeof t));
 		as_builds_free(b, nb);
 	}
 	return 1;

@@ -33,7 +33,17 @@
  *               will be); available: it exists; build_command and
  *               estimate_seconds when it is not built; the rest from the
  *               build's build.json (as_python_json: "built" is its date)
- *    "images":  [{"name", "available", "reason"}, ...],
+ *    "images":  [{"name", "available", "built", "libc", "libc_version",
+ *                 "python_version", "size_bytes", "reason"}, ...],
+ *               "host" (the host's own root filesystem, its glibc and the
+ *               host Python's version) first, then every built-in image of
+ *               images.h (as_images_list), built or not; the versions and
+ *               size_bytes (of the rootfs) are null until it is built;
+ *               available: a run can use it now (built, and libswap.so for
+ *               its libc is built and can load there: a glibc older than
+ *               the one libswap.so was built against cannot); reason: "not
+ *               built yet: allocswap image build NAME (about ...)",
+ *               "cannot be built here: ..." or "cannot run here: ..."
  *    "runners": [{"name", "available", "program", "reason", "description"}, ...],
  *    "perf": {"usable",                      software events open (true/false)
  *             "paranoid", "privileged",      perf_event_paranoid; CAP_PERFMON or
@@ -60,6 +70,7 @@
 #include "as_backend.h"
 #include "builds.h"
 #include "cli.h"
+#include "images.h"
 #include "launch.h"
 #include "summary.h"
 
@@ -77,7 +88,12 @@ const char as_usage_list[] =
 	"  pythons     the host's Python and each Python build ('allocswap build'):\n"
 	"              libc, version, flags, and when built its size on disk and how\n"
 	"              long it took; when not, the command that builds it\n"
-	"  images      the root filesystems runs can use\n"
+	"  images      the root filesystems runs can use (run --image): the host's own,\n"
+	"              and each built-in image ('allocswap image'), built or not: its\n"
+	"              libc and version, Python version and size on disk; when not\n"
+	"              built, the command that builds it or why it cannot be built\n"
+	"              here; when built, whether it can run here (a glibc older than\n"
+	"              the one libswap.so was built against cannot)\n"
 	"  runners     how a process is started: host, rootfs (bwrap or chroot),\n"
 	"              docker and podman (whether the engine answers)\n"
 	"  perf        whether perf events count here: software events (page faults),\n"
@@ -610,12 +626,68 @@ static json_t *python_build(const struct as_build *all, size_t n, size_t i)
 	return j;
 }
 
+/* ---- images -------------------------------------------------------------------------- */
+
+/* "host", then the built-in images (images.h) with what a run needs of
+ * each: built, and libswap.so for its libc built and loadable there.
+ * host_python: the host Python's version (NULL when unknown).  builds: the
+ * build targets with their statuses (how long the musl image's builds
+ * take). */
+static json_t *images_json(const char *host_python, const struct as_build *builds,
+			   size_t nbuilds)
+{
+	json_t *arr = json_array();
+	struct as_image *v = NULL;
+	size_t i, n = 0;
+	json_array_append_new(arr, json_pack("{s:s, s:b, s:b, s:s, s:s, s:o, s:n, s:n}", "name",
+					     "host", "available", 1, "built", 1, "libc", "glibc",
+					     "libc_version", gnu_get_libc_version(),
+					     "python_version", str_or_null(host_python),
+					     "size_bytes", "reason"));
+	/* without build.sh (an error line said so), the host alone */
+	if (as_images_list(&v, &n))
+		return arr;
+	for (i = 0; i < n; i++) {
+		const struct as_image *img = &v[i];
+		const char *lib = as_libswap_path(img->libc);
+		struct as_launch_image li;
+		char why[1024] = "", fits[768], todo[256];
+		json_t *size = json_object_get(img->info, "size_bytes");
+		memset(&li, 0, sizeof li);
+		snprintf(li.name, sizeof li.name, "%s", img->name);
+		snprintf(li.libc, sizeof li.libc, "%s", img->libc);
+		snprintf(li.libc_version, sizeof li.libc_version, "%s", img->libc_version);
+		if (!img->built && img->why_not[0])
+			snprintf(why, sizeof why, "cannot be built here: %s", img->why_not);
+		else if (!img->built)
+			snprintf(why, sizeof why, "not built yet: %s",
+				 as_image_todo(v, n, i, builds, nbuilds, todo, sizeof todo));
+		else if (!lib)
+			snprintf(why, sizeof why, "cannot run here: libswap.so for %s is not built",
+				 img->libc);
+		else if (!as_launch_libswap_fits(lib, &li, fits, sizeof fits))
+			snprintf(why, sizeof why, "cannot run here: %s", fits);
+		json_array_append_new(
+			arr,
+			json_pack("{s:s, s:b, s:b, s:s, s:o, s:o, s:o, s:o}", "name", img->name,
+				  "available", !why[0], "built", img->built, "libc", img->libc,
+				  "libc_version", str_or_null(img->libc_version), "python_version",
+				  str_or_null(img->python_version), "size_bytes",
+				  img->built && json_is_integer(size)
+					  ? json_integer(json_integer_value(size))
+					  : json_null(),
+				  "reason", str_or_null(why)));
+	}
+	as_images_free(v, n);
+	return arr;
+}
+
 /* ---- everything -------------------------------------------------------------------- */
 
 json_t *as_probe_here(void)
 {
 	json_t *out, *allocs = json_array(), *libcs = json_array(), *runners = json_array(),
-		     *pythons = json_array();
+		     *pythons = json_array(), *images;
 	char *dir = as_tmpdir("allocswap-list");
 	char prog_buf[PATH_MAX], where[PATH_MAX], reason[256], noprog[512];
 	struct as_build *builds = NULL;
@@ -641,6 +713,9 @@ json_t *as_probe_here(void)
 	for (i = 0; i < nbuilds; i++)
 		if (!strcmp(builds[i].kind, "python"))
 			json_array_append_new(pythons, python_build(builds, nbuilds, i));
+	images = images_json(json_string_value(json_object_get(json_array_get(pythons, 0),
+							       "version")),
+			     builds, nbuilds);
 	as_builds_free(builds, nbuilds);
 	if (dir)
 		as_rmtree(dir);
@@ -663,10 +738,9 @@ json_t *as_probe_here(void)
 						str_or_null(reason[0] ? reason : NULL), "description",
 						as_runners[i].summary));
 	}
-	out = json_pack("{s:s, s:o, s:o, s:o, s:[{s:s, s:b, s:n}], s:o, s:o}", "schema",
-			"allocswap.list/1", "allocators", allocs, "libcs", libcs, "pythons", pythons,
-			"images", "name", "host", "available", 1, "reason", "runners", runners,
-			"perf", perf_json());
+	out = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "schema", "allocswap.list/1",
+			"allocators", allocs, "libcs", libcs, "pythons", pythons, "images", images,
+			"runners", runners, "perf", perf_json());
 	return out;
 }
 
@@ -725,11 +799,22 @@ static void print_text(const json_t *all)
 			       : "-",
 		       reason ? reason : jstr(e, "path", "-"));
 	}
-	printf("\nimages\n");
-	json_array_foreach(json_object_get(all, "images"), i, e)
-		printf("  %-17s %-9s %s\n", jstr(e, "name", "?"), yes(e),
-		       "the host's own root filesystem (rootfs and container images come with "
-		       "image support)");
+	printf("\nimages (run --image NAME; host is the host's own root filesystem, the others "
+	       "are made by 'allocswap image build')\n");
+	printf("  %-17s %-6s %-9s %-6s %-10s %-10s %-10s %s\n", "name", "libc", "available",
+	       "built", "version", "python", "size", "why not");
+	json_array_foreach(json_object_get(all, "images"), i, e) {
+		const json_t *size = json_object_get(e, "size_bytes");
+		char sz[32];
+		printf("  %-17s %-6s %-9s %-6s %-10s %-10s %-10s %s\n", jstr(e, "name", "?"),
+		       jstr(e, "libc", "?"), yes(e),
+		       json_is_true(json_object_get(e, "built")) ? "yes" : "no",
+		       jstr(e, "libc_version", "-"), jstr(e, "python_version", "-"),
+		       json_is_integer(size)
+			       ? as_fmt_bytes((double)json_integer_value(size), sz, sizeof sz)
+			       : "-",
+		       jstr(e, "reason", "-"));
+	}
 	printf("\nrunners\n");
 	json_array_foreach(json_object_get(all, "runners"), i, e) {
 		const char *prog = jstr(e, "program", NULL);

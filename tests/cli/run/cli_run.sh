@@ -51,6 +51,84 @@ for expr in sys.argv[2:]:
 EOF
 }
 
+BUILDSH=$TOOLS/../../cross/build.sh
+
+# fake_store DIR: a build store where bullseye (glibc 2.31: older than the
+# glibc libswap.so was built against) and trixie (glibc 2.41) are built as
+# far as list can tell (it reads build.json, never the rootfs); bookworm and
+# musl are not.
+fake_store() {
+	for img in bullseye:2.31:3.9.2 trixie:2.41:3.13.5; do
+		n=${img%%:*} v=${img#*:}
+		py=${v#*:} v=${v%%:*}
+		key=$(ALLOCSWAP_CACHE=$1 sh "$BUILDSH" status "image-$n" | awk '$1 == "missing" {print $2}')
+		[ -n "$key" ] || fail "build.sh status image-$n gives no key"
+		d=$1/builds/image-$n-$key
+		mkdir -p "$d/rootfs" || fail "mkdir $d/rootfs"
+		printf '{"schema": "allocswap.build/1", "name": "image-%s", "kind": "image", "image": "%s", "libc": "glibc", "libc_version": "%s", "python": "/usr/bin/python3", "python_version": "%s", "root": "rootfs", "size_bytes": 123456789, "files": 4321, "build_seconds": 42, "built": "2026-12-04T18:20:31Z"}\n' \
+			"$n" "$n" "$v" "$py" >"$d/build.json" || fail "writing $d/build.json"
+		ln -s "image-$n-$key" "$1/builds/image-$n" || fail "ln -s image-$n-$key"
+	done
+}
+
+# want_images: what the "images" of `list --format json` must be, into
+# $T/want.json: the host (its glibc and Python) first, then every built-in
+# image as `image list --json` has it, with the reason it cannot be used:
+# not built (the command that builds it, or why it cannot be built here),
+# or no libswap.so for its libc, or a glibc older than the newest GLIBC_x.y
+# libswap.so needs.  Reads $T/list.json and $T/images.json.
+want_images() {
+	$PY - "$T/list.json" "$T/images.json" "$T/want.json" "${ALLOCSWAP_CLI_PYTHON:-/usr/bin/python3}" <<'EOF' || fail "want_images"
+import json, os, re, subprocess, sys
+lst, imgs = (json.load(open(p)) for p in sys.argv[1:3])
+ver = lambda v: [int(x) for x in v.split('.')]
+libswap = {l['name']: l['libswap'] for l in lst['libcs'] if l['libswap']}
+need = max((v.decode() for v in re.findall(rb'GLIBC_(2\.[0-9.]+)', open(libswap['glibc'], 'rb').read())), key=ver)
+pyver = subprocess.run([sys.argv[4], '-c', 'import platform; print(platform.python_version())'],
+                       capture_output=True, text=True, check=True).stdout.strip()
+want = [{'name': 'host', 'available': True, 'built': True, 'libc': 'glibc',
+         'libc_version': os.confstr('CS_GNU_LIBC_VERSION').split()[1], 'python_version': pyver,
+         'size_bytes': None, 'reason': None}]
+for i in imgs['images']:
+    info = i['info'] or {}
+    if not i['built']:
+        reason = 'not built yet: ' + i['todo'] if i['buildable'] else 'cannot be built here: ' + i['reason']
+    elif i['libc'] not in libswap:
+        reason = 'cannot run here: libswap.so for %s is not built' % i['libc']
+    elif i['libc'] == 'glibc' and ver(info['libc_version']) < ver(need):
+        reason = ('cannot run here: %s has glibc %s, and this libswap.so was built against glibc %s '
+                  '(it needs GLIBC_%s): build allocswap on a system no newer than the image, or use '
+                  'a newer image' % (i['name'], info['libc_version'], need, need))
+    else:
+        reason = None
+    want.append({'name': i['name'], 'available': reason is None, 'built': i['built'],
+                 'libc': i['libc'], 'libc_version': info.get('libc_version'),
+                 'python_version': info.get('python_version'), 'size_bytes': info.get('size_bytes'),
+                 'reason': reason})
+json.dump(want, open(sys.argv[3], 'w'))
+EOF
+}
+
+# images_of: list --format json and image list --json of the store in use
+# ($ALLOCSWAP_CACHE), and want_images from them.
+images_of() {
+	x "$A" list --format json
+	expect_rc 0 "list --format json"
+	cp "$T/out" "$T/list.json"
+	x "$A" image list --json
+	expect_rc 0 "image list --json"
+	cp "$T/out" "$T/images.json"
+	want_images
+}
+
+# the fake store's images: host; bullseye built but too old for libswap.so;
+# bookworm and musl not built; trixie built and usable
+fake_images_are() {
+	json "$T/want.json" "[(i['name'], i['available'], i['built']) for i in j] == [('host', True, True), ('bullseye', False, True), ('bookworm', False, False), ('trixie', True, True), ('musl', False, False)]" \
+		"j[1]['reason'].startswith('cannot run here: bullseye has glibc 2.31, and this libswap.so was built against glibc ')" \
+		"j[2]['reason'].startswith(('not built yet: allocswap image build bookworm (about 42 s here)', 'cannot be built here: '))"
+}
+
 case $case_name in
 usage)
 	x "$A"
@@ -107,6 +185,41 @@ list)
 		"^  host  *yes"; do
 		has "$T/out" "$s"
 	done
+	# the images section, line by line, as the JSON says (checked in
+	# list-json): in the user's store, and in a store of known content
+	for store in user known; do
+		if [ "$store" = known ]; then
+			fake_store "$T/store"
+			export ALLOCSWAP_CACHE="$T/store"
+		fi
+		images_of
+		[ "$store" = user ] || fake_images_are
+		x "$A" list
+		expect_rc 0 "list"
+		$PY - "$T/want.json" "$T/out" <<'EOF' || fail "list's images section is not what the JSON says"
+import json, sys
+def size(b):
+    if b is None:
+        return '-'
+    u = 0
+    while b >= 1024 and u < 4:
+        b, u = b / 1024, u + 1
+    return '%.0f B' % b if u == 0 else '%.1f %s' % (b, ['B', 'KiB', 'MiB', 'GiB', 'TiB'][u])
+row = '  %-17s %-6s %-9s %-6s %-10s %-10s %-10s %s'
+want = ["images (run --image NAME; host is the host's own root filesystem, the others are "
+        "made by 'allocswap image build')",
+        row % ('name', 'libc', 'available', 'built', 'version', 'python', 'size', 'why not')]
+for i in json.load(open(sys.argv[1])):
+    want.append(row % (i['name'], i['libc'], 'yes' if i['available'] else 'no',
+                       'yes' if i['built'] else 'no', i['libc_version'] or '-',
+                       i['python_version'] or '-', size(i['size_bytes']), i['reason'] or '-'))
+lines = open(sys.argv[2]).read().split('\n')
+at = [k for k, l in enumerate(lines) if l.startswith('images ')][0]
+got = lines[at:lines.index('', at)]
+if got != want:
+    sys.exit('got:\n%s\nwanted:\n%s' % ('\n'.join(got), '\n'.join(want)))
+EOF
+	done
 	;;
 
 list-json)
@@ -124,6 +237,18 @@ list-json)
 	for b in $BACKENDS; do
 		json "$T/list.json" "any(a['name'] == '$b' and a['libc'] == 'glibc' and a['available'] and a['version'] and a['path'].startswith('/') for a in j['allocators'])"
 	done
+	# images: host first, then each built-in image, exactly as the store
+	# and libswap.so say; in the user's store and in one of known content
+	images_of
+	json "$T/list.json" "j['images'] == json.load(open('$T/want.json'))" \
+		"all(set(i) == {'name', 'available', 'built', 'libc', 'libc_version', 'python_version', 'size_bytes', 'reason'} for i in j['images'])"
+	fake_store "$T/store"
+	ALLOCSWAP_CACHE="$T/store"
+	export ALLOCSWAP_CACHE
+	images_of
+	fake_images_are
+	json "$T/list.json" "j['images'] == json.load(open('$T/want.json'))"
+	unset ALLOCSWAP_CACHE
 	x "$A" list --format=json
 	expect_rc 0 "list --format=json"
 	usage_error "list --format yaml" "$A" list --format yaml
@@ -366,6 +491,38 @@ doctor)
 	for b in $BACKENDS; do
 		grep "^ok  allocators under glibc" "$T/out" | grep -q "[ ,]$b " || fail "doctor: $b not ok"
 	done
+	# the images: those a run can use on one line, then each other with its
+	# reason and what to do; in a store of known content
+	fake_store "$T/store"
+	export ALLOCSWAP_CACHE="$T/store"
+	images_of
+	fake_images_are
+	x "$A" doctor
+	expect_rc 0 "doctor (a store of known content)"
+	$PY - "$T/want.json" "$T/out" <<'EOF' || fail "doctor's images lines are not what list says"
+import json, sys
+imgs = json.load(open(sys.argv[1]))
+want = ['ok  images: ' + ', '.join('%s (%s %s, Python %s)' % (i['name'], i['libc'], i['libc_version'],
+                                                           i['python_version'])
+                                  for i in imgs if i['available'])]
+for i in imgs:
+    if i['available']:
+        continue
+    r, n = i['reason'], i['name']
+    todo = ('run the command above (run --image %s builds it first too)' % n
+            if r.startswith('not built yet') else
+            'do what the reason says, then allocswap image build %s' % n
+            if r.startswith('cannot be built here') else
+            'meson setup build-musl --cross-file cross/musl-x86_64.ini && ninja -C build-musl '
+            '(./run.sh build does both builds)' if 'libswap.so for musl' in r else
+            "measure in an image with a newer glibc, or build allocswap on a system whose glibc "
+            "is no newer than %s's" % n)
+    want += ['no  image %s: %s' % (n, r), '    -> ' + todo]
+lines = open(sys.argv[2]).read().split('\n')
+at = lines.index(want[0]) if want[0] in lines else sys.exit('no line: ' + want[0])
+if lines[at:at + len(want)] != want:
+    sys.exit('got:\n%s\nwanted:\n%s' % ('\n'.join(lines[at:at + len(want)]), '\n'.join(want)))
+EOF
 	;;
 
 stdout-full)
