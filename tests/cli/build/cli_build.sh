@@ -117,11 +117,13 @@ list)
 	has "$T/out" "^  target  *kind  *libc  *flags  *built  *size  *files  *took  *built at"
 	# one row a target, in the table's order: kind, libc, flags as the table
 	# says, "no" and the command that builds it, with how long it takes here
-	tr '\t' '|' <"$T/targets" | while IFS='|' read -r name kind libc flags desc; do
+	# (not "... | while": fail would only end the pipe's subshell)
+	tr '\t' '|' <"$T/targets" >"$T/rows"
+	while IFS='|' read -r name kind libc flags desc; do
 		row=$(grep "^  $name " "$T/out") || fail "no row for $name"
 		echo "$row" | grep -q "^  $name  *$kind  *$libc  *$flags  *no  *allocswap build $name (about [0-9]* \(s\|min\) here" ||
 			fail "row of $name: $row"
-	done
+	done <"$T/rows"
 	[ "$(grep -c '^  [a-z]' "$T/out")" = "$(($(echo "$targets" | wc -w) + 3))" ] ||
 		fail "not one row a target (and the header and two aliases)"
 	for p in $pythons; do
