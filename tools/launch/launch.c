@@ -716,7 +716,8 @@ static int child_chroot(const struct as_launcher *L, const char *root, const cha
 
 /* fork, set the child up, exec; wait.  0 or errno (fork failed). */
 static int spawn(const struct as_launcher *L, const struct as_launch_cfg *cfg, char **argv,
-		 char **envp, int chroot_root, int bpf_fd, struct as_launch_result *r)
+		 char **envp, int chroot_root, int filter_here, int bpf_fd,
+		 struct as_launch_result *r)
 {
 	struct rusage ru;
 	int64_t t0 = now_ns(), forwarded = 0;
@@ -751,8 +752,10 @@ static int spawn(const struct as_launcher *L, const struct as_launch_cfg *cfg, c
 				cfg->image->ref, what, strerror(errno));
 			_exit(127);
 		}
-		/* the filter last: nothing of the set-up above is filtered */
-		if (bpf_fd < 0 && cfg->seccomp && strcmp(cfg->seccomp, "none") &&
+		/* the filter last: nothing of the set-up above is filtered; never
+		 * on bwrap (it loads it itself) or an engine's client (the engine
+		 * applies its own profile to the container) */
+		if (filter_here && cfg->seccomp && strcmp(cfg->seccomp, "none") &&
 		    (rc = as_seccomp_install(cfg->seccomp))) {
 			dprintf(2, ALLOCSWAP_CLI_NAME ": cannot install the seccomp filter '%s': %s\n",
 				cfg->seccomp, strerror(rc));
@@ -928,8 +931,8 @@ int as_launch(struct as_launcher *L, const struct as_launch_cfg *cfg, struct as_
 	}
 	/* bwrap and an engine's client run with this process's environment
 	 * (DOCKER_HOST...); the process gets e through their arguments */
-	rc = spawn(L, cfg, cmd.v,
-		   runner == AS_RUNNER_HOST || use_chroot ? e.v : environ, use_chroot, bpf_fd, r);
+	rc = spawn(L, cfg, cmd.v, runner == AS_RUNNER_HOST || use_chroot ? e.v : environ,
+		   use_chroot, runner == AS_RUNNER_HOST || use_chroot, bpf_fd, r);
 	if (bpf_fd >= 0)
 		close(bpf_fd);
 	as_env_free(&e);

@@ -22,6 +22,8 @@
  *
  * seccomp: "none" (or NULL) leaves the runner's own; "default" and
  * "unconfined" are a measured axis: with an engine, its own default profile
+ * (docker: Docker's; podman: containers-common's, which differs: it allows
+ * keyctl, and fails a syscall it does not list with ENOSYS, not EPERM)
  * against --security-opt seccomp=unconfined; without one, the filter of
  * seccomp.h (a mirror of Docker's default profile) installed in the process
  * just before it execs CMD (with bwrap: its --seccomp, so that bwrap's own
