@@ -11,7 +11,9 @@
 #
 # engine_start installs that trap; a test that sources this file puts its own
 # clean-up in ENGINE_ON_EXIT instead of setting a trap of its own.  The exit
-# status of the test is kept.
+# status of the test is kept.  Tests may run under set -eu: engine_stop and
+# what it calls never fail for what is already gone (a pid that exited, a
+# mount already undone, an engine that no longer answers).
 #
 # docker: Debian's dockerd (/usr/sbin/dockerd, client /usr/bin/docker: named
 #   by path, as another docker may come first in PATH; ENGINE_DOCKERD and
@@ -98,30 +100,35 @@ _engine_ours() {
 	for c in $(grep -lF "$ENGINE_DIR/" /proc/[0-9]*/cmdline 2>/dev/null); do
 		pid=${c#/proc/}
 		pid=${pid%/cmdline}
-		[ "$pid" != $$ ] && grep -qF "$ENGINE_DIR/" "$c" 2>/dev/null && echo "$pid"
+		if [ "$pid" != $$ ] && grep -qF "$ENGINE_DIR/" "$c" 2>/dev/null; then
+			echo "$pid"
+		fi
 	done
 }
 
-# _engine_end PIDS...: SIGTERM, up to 5 s, then SIGKILL, each by its pid.
+# _engine_end PIDS...: SIGTERM, up to 5 s, then SIGKILL, each by its pid
+# (any of them may be gone already: kill fails for those, harmlessly).
 _engine_end() {
 	[ $# -gt 0 ] || return 0
-	kill -TERM "$@" 2>/dev/null
+	kill -TERM "$@" 2>/dev/null || :
 	i=0
 	while [ $i -lt 50 ]; do
 		alive=
-		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ -z "$alive" ] && return 0
+		for p in "$@"; do
+			if kill -0 "$p" 2>/dev/null; then alive=1; fi
+		done
+		[ -n "$alive" ] || return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL "$@" 2>/dev/null
+	kill -KILL "$@" 2>/dev/null || :
 }
 
 # Unmounts what is mounted under the engine's directory, deepest first.
 _engine_unmount() {
 	awk -v d="$ENGINE_DIR/" 'index($5 "/", d) == 1 {print length($5), $5}' \
 		/proc/self/mountinfo | sort -rn | while read -r _ m; do
-		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || :
 	done
 }
 
@@ -182,7 +189,7 @@ engine_start() {
 	i=0 limit=$((${ENGINE_TIMEOUT:-60} * 10))
 	until eng info >"$ENGINE_DIR/client.log" 2>&1; do
 		if [ -n "$ENGINE_PID" ] && ! kill -0 "$ENGINE_PID" 2>/dev/null; then
-			wait "$ENGINE_PID" 2>/dev/null
+			wait "$ENGINE_PID" 2>/dev/null || :
 			ENGINE_PID=
 			engine_skip "the daemon exited"
 		fi
@@ -227,7 +234,8 @@ engine_import() {
 	eng image inspect "$2" >/dev/null 2>&1
 }
 
-# engine_stop: stops the engine and everything it left; idempotent.
+# engine_stop: stops the engine and everything it left; idempotent, and
+# returns 0 (safe under set -eu: what fails here is what is already gone).
 engine_stop() {
 	[ -n "$ENGINE_DIR" ] || return 0
 	t0=$(_engine_now)
@@ -235,26 +243,32 @@ engine_stop() {
 	docker)
 		if [ -n "$ENGINE_PID" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
 			ENGINE_CHILDREN="$ENGINE_CHILDREN $(_engine_children "$ENGINE_PID")"
-			kill -TERM "$ENGINE_PID"
+			kill -TERM "$ENGINE_PID" 2>/dev/null || : # it may have exited since
 			# dockerd gives running containers 10 s to stop, then kills them
 			i=0
 			while kill -0 "$ENGINE_PID" 2>/dev/null && [ $i -lt 300 ]; do
 				sleep 0.1
 				i=$((i + 1))
 			done
-			kill -KILL "$ENGINE_PID" 2>/dev/null
-			wait "$ENGINE_PID" 2>/dev/null
-			[ -n "$ENGINE_UP" ] &&
+			kill -KILL "$ENGINE_PID" 2>/dev/null || :
+			# its exit status (143, 137) is not the test's
+			wait "$ENGINE_PID" 2>/dev/null || :
+			if [ -n "$ENGINE_UP" ]; then
 				echo "engine: dockerd stopped after $(_engine_since "$t0") s"
+			fi
 		fi
 		left=
-		for p in $ENGINE_CHILDREN; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+		for p in $ENGINE_CHILDREN; do
+			if kill -0 "$p" 2>/dev/null; then left="$left $p"; fi
+		done
 		# shellcheck disable=SC2086
 		_engine_end $left
 		;;
 	podman)
-		eng rm --all --force --time 5 >/dev/null 2>&1
-		[ -n "$ENGINE_UP" ] && echo "engine: podman containers removed after $(_engine_since "$t0") s"
+		eng rm --all --force --time 5 >/dev/null 2>&1 || :
+		if [ -n "$ENGINE_UP" ]; then
+			echo "engine: podman containers removed after $(_engine_since "$t0") s"
+		fi
 		;;
 	esac
 	# shellcheck disable=SC2046
