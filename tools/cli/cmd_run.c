@@ -53,7 +53,7 @@
 #include "as_backend.h"
 #include "builds.h"
 #include "launch.h"
-#include "seccomp.h"
+#include "as_seccomp.h"
 #include "cli.h"
 #include "summary.h"
 #include "timeline.h"

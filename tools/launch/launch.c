@@ -20,7 +20,7 @@
 #include "builds.h"
 #include "cli.h"
 #include "images.h"
-#include "seccomp.h"
+#include "as_seccomp.h"
 
 extern char **environ;
 

@@ -25,7 +25,7 @@
  * (docker: Docker's; podman: containers-common's, which differs: it allows
  * keyctl, and fails a syscall it does not list with ENOSYS, not EPERM)
  * against --security-opt seccomp=unconfined; without one, the filter of
- * seccomp.h (a mirror of Docker's default profile) installed in the process
+ * as_seccomp.h (a mirror of Docker's default profile) installed in the process
  * just before it execs CMD (with bwrap: its --seccomp, so that bwrap's own
  * set-up is not filtered), "unconfined" being nothing.
  *

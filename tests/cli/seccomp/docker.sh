@@ -1,5 +1,5 @@
 #!/bin/sh
-# Cross-check of tools/launch/seccomp.c's "default" against a real Docker
+# Cross-check of tools/launch/as_seccomp.c's "default" against a real Docker
 # engine (Debian's docker.io: /usr/sbin/dockerd, /usr/bin/docker):
 #
 #   docker.sh PROBE

@@ -19,9 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
-/* libseccomp's header, by a path that tools_inc's launch/ (this module's own
- * seccomp.h) cannot shadow */
-#include <linux/../seccomp.h>
+#include <seccomp.h> /* libseccomp's */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "seccomp.h"
+#include "as_seccomp.h"
 
 #ifndef __x86_64__
 #error "probe: x86_64 only"

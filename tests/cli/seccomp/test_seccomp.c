@@ -1,4 +1,4 @@
-/* Unit tests of tools/launch/seccomp.c, under ASan/UBSan.
+/* Unit tests of tools/launch/as_seccomp.c, under ASan/UBSan.
  *
  * Each filter is installed in a child of its own (a filter cannot be
  * removed); the child runs its checks with the harness and exits with the
@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "seccomp.h"
+#include "as_seccomp.h"
 
 /* the raw syscall's errno, 0 when it succeeded */
 static int sys_errno(long nr, long a0, long a1, long a2, long a3, long a4)

@@ -1,4 +1,4 @@
-/* seccomp: the seccomp axis's filters, installed by allocswap itself.
+/* as_seccomp: the seccomp axis's filters, installed by allocswap itself.
  *
  * So that the cost of Docker's default seccomp profile can be measured
  * without an engine, allocswap installs the same filter in the child between
@@ -32,8 +32,8 @@
  *
  * To refresh it for another moby version: in a clone of github.com/moby/moby,
  *   git show vX.Y.Z:profiles/seccomp/default.json
- * and bring the rule table in seccomp.c (_as_rules, one entry per JSON block,
- * in the JSON's order) and ALLOCSWAP_SECCOMP_MOBY in line with it; check
+ * and bring the rule table in as_seccomp.c (_as_rules, one entry per JSON
+ * block, in the JSON's order) and ALLOCSWAP_SECCOMP_MOBY in line with it; check
  * oci/caps/defaults.go for the default capabilities and the runc version the
  * engine uses for the stub; then run the tests (meson test -C build cli_seccomp
  * seccomp_docker: the second compares with the engine, syscall by syscall).

@@ -1,15 +1,13 @@
-/* seccomp: Docker's default profile as a libseccomp filter, with runc's
- * -ENOSYS stub in front (contract in seccomp.h). */
-#include "seccomp.h"
+/* as_seccomp: Docker's default profile as a libseccomp filter, with runc's
+ * -ENOSYS stub in front (contract in as_seccomp.h). */
+#include "as_seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-/* libseccomp's header, by a path that tools_inc's launch/ (this module's own
- * seccomp.h) cannot shadow */
-#include <linux/../seccomp.h>
+#include <seccomp.h> /* libseccomp's */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
