@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "factors.h"
+#include "images.h"
 #include "report_html.h"
 #include "results.h"
 #include "summary.h"
@@ -408,6 +409,7 @@ static int write_md(const char *dir, const json_t *s)
 	md_configs(f, s);
 	md_speed(f, s);
 	as_factors_md(f, json_object_get(s, "factors"));
+	as_images_md(f, json_object_get(s, "images"));
 	fprintf(f, "## Memory\n\n");
 	md_memory_table(f, s, "Peak RSS", "rss_peak", MEM_BYTES,
 			"Median over processes of the peak resident set size.");
@@ -463,7 +465,7 @@ static int opt_value(const char *cmd, int argc, char **argv, int *i, const char 
 
 const char as_usage_report[] =
 	"usage: allocswap report DIR [--baseline ALLOC|CONFIG] [--tuned CONFIG]\n"
-	"                        [--format md,html,json]\n"
+	"                        [--baseline-image NAME] [--format md,html,json]\n"
 	"\n"
 	"Summarizes a bench directory (written by 'allocswap bench -o DIR') into\n"
 	"DIR/report.md, DIR/report.html and DIR/summary.json.\n"
@@ -487,6 +489,15 @@ const char as_usage_report[] =
 	"                     default the stock libc, jemalloc, the most optimised\n"
 	"                     Python); the section takes the difference apart into\n"
 	"                     flags alone, allocator alone and their interaction.\n"
+	"  --baseline-image NAME\n"
+	"                     the image the Images section compares the others with,\n"
+	"                     one of the matrix's image axis (bench --image): host, a\n"
+	"                     built image, a root filesystem's path, docker:REF or\n"
+	"                     podman:REF (default: the first image of the matrix that\n"
+	"                     is not host, or host when it is the only one).  Each\n"
+	"                     image is compared in cells that differ only in the\n"
+	"                     image; the section also says what seccomp=default\n"
+	"                     costs against no filter, per image.\n"
 	"  --format LIST      comma-separated, any of md, html, json (default: all).\n"
 	"                     json is DIR/summary.json, the numbers behind the other two.\n"
 	"  -h, --help         this text.\n"
@@ -505,11 +516,12 @@ const char as_usage_report[] =
 int as_cmd_report(int argc, char **argv)
 {
 	const char *dir = NULL, *baseline = NULL, *tuned = NULL, *format = "md,html,json";
+	const char *baseline_image = NULL;
 	int want_md = 0, want_html = 0, want_json = 0, i, rc = 0;
 	static const char *const formats[] = {"md", "html", "json", NULL};
 	struct as_dataset d;
 	const char *stock;
-	json_t *s, *fx;
+	json_t *s, *fx, *im;
 	char **list;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -518,6 +530,7 @@ int as_cmd_report(int argc, char **argv)
 			return as_help("report");
 		if ((m = opt_value("report", argc, argv, &i, "--baseline", &baseline)) ||
 		    (m = opt_value("report", argc, argv, &i, "--tuned", &tuned)) ||
+		    (m = opt_value("report", argc, argv, &i, "--baseline-image", &baseline_image)) ||
 		    (m = opt_value("report", argc, argv, &i, "--format", &format))) {
 			if (m < 0)
 				return 2;
@@ -581,6 +594,17 @@ int as_cmd_report(int argc, char **argv)
 	if (rc)
 		oom();
 	json_object_set_new(s, "factors", fx);
+	rc = as_images_build(s, baseline_image, &im);
+	if (rc == EINVAL) {
+		char names[2048];
+		as_images_names(s, names, sizeof names);
+		json_decref(s);
+		return as_usage_err("report", "--baseline-image '%s' is not an image of %s (its images: %s)",
+				    baseline_image, dir, names);
+	}
+	if (rc)
+		oom();
+	json_object_set_new(s, "images", im);
 	json_object_set_new(s, "source", json_string(dir));
 	{
 		char rule[600];

@@ -187,6 +187,7 @@ static int load(struct rh *r, const json_t *s)
 
 	r->meta = json_object_get(s, "meta");
 	r->factors = json_object_get(s, "factors");
+	r->images = json_object_get(s, "images");
 	r->nc = json_array_size(cfgs);
 	r->nb = json_array_size(benches);
 	r->base = r->nc;

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "factors.h"
+#include "images.h"
 #include "report_html_int.h"
 
 /* ---- text buffer --------------------------------------------------------------- */
@@ -275,6 +276,8 @@ static void header(struct rh *r)
 	sb_puts(b, ".</p>\n<nav><a href=\"#speed\">speed</a>");
 	if (r->factors)
 		sb_puts(b, "<a href=\"#factors\">factors</a>");
+	if (r->images)
+		sb_puts(b, "<a href=\"#images\">images</a>");
 	sb_puts(b, "<a href=\"#memory\">memory</a>"
 		   "<a href=\"#syscalls\">syscalls</a><a href=\"#timeline\">memory over time</a>"
 		   "<a href=\"#failures\">failures</a><a href=\"#read\">how to read this</a></nav>\n");
@@ -890,6 +893,8 @@ int rh_page(struct rh *r)
 		   "No per-process samples in the summary: no box plots."))
 		return 1;
 	as_factors_html(b, r->factors); /* an allocation failure shows in b->oom */
+	if (as_images_html(r, r->images))
+		return 1;
 	if (memory(r) || syscalls(r) || timeline(r))
 		return 1;
 	failures(r);

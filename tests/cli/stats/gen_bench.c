@@ -4,8 +4,10 @@
  *
  *   gen_bench DIR [options] CONFIG=SCALE ...
  *
- * CONFIG is ALLOC, then any of ",pymalloc=off", ",libc=musl" and
- * ",python=NAME" (other axes: host/seccomp=none; libc glibc, python host);
+ * CONFIG is ALLOC, then any of ",pymalloc=off", ",libc=musl", ",python=NAME",
+ * ",image=NAME", ",seccomp=VALUE" and ",rss=F" (other axes: image host,
+ * seccomp none; libc glibc, python host; rss=F makes the cell's peak RSS
+ * F x (30 MB + 1 MB x benchmark) instead of following SCALE);
  * SCALE multiplies every benchmark's true time, so system=1 jemalloc=1.5
  * makes jemalloc 1.5x slower everywhere and system=1 jemalloc=1 is an A/A
  * pair.  Options:
@@ -22,6 +24,12 @@
  *   -P NAME:LIBC:FLAGS:SIZE:SECONDS   a Python build in meta.json's "pythons"
  *                      (flags such as "-O3 lto", size on disk in bytes, build
  *                      time in seconds)
+ *   -I NAME|RUNNER|LIBC|LIBCVER|PYVER|SIZE|FILES|SECONDS|BUILT|ALLOCS
+ *                      an image in meta.json's "images" ('|' between, since
+ *                      docker:REF has colons; "-" for a fact it lacks; ALLOCS
+ *                      comma-separated)
+ *   -e MATCH:BENCH:F   the true time of every config whose id holds MATCH is
+ *                      multiplied by F on benchmark BENCH (a number, or "all")
  * Runs are written interleaved (run, benchmark, config), like `bench`.
  */
 #include <inttypes.h>
@@ -34,6 +42,8 @@
 #define MAX_CONFIGS 32
 #define MAX_FAILS 16
 #define MAX_PYTHONS 8
+#define MAX_IMAGES 8
+#define MAX_EFFECTS 8
 
 static uint64_t rng_state;
 
@@ -58,8 +68,18 @@ static double rng_normal(void)
 }
 
 struct config {
-	char alloc[64], pymalloc[8], libc[16], python[64];
-	double scale;
+	char alloc[256], pymalloc[8], libc[16], python[64], image[128], seccomp[16];
+	double scale, rss; /* rss 0: follows scale */
+};
+
+struct image {
+	char f[10][128]; /* NAME RUNNER LIBC LIBCVER PYVER SIZE FILES SECONDS BUILT ALLOCS */
+};
+
+struct effect {
+	char match[128];
+	int bench; /* < 0: all */
+	double factor;
 };
 
 struct python {
@@ -75,8 +95,8 @@ struct fail {
 
 static void config_id(const struct config *c, char *buf, size_t cap)
 {
-	int n = snprintf(buf, cap, "%.63s/%.15s/host/pymalloc=%.7s/seccomp=none", c->alloc, c->libc,
-			 c->pymalloc);
+	int n = snprintf(buf, cap, "%.63s/%.15s/%.127s/pymalloc=%.7s/seccomp=%.15s", c->alloc, c->libc,
+			 c->image, c->pymalloc, c->seccomp);
 	if (strcmp(c->python, "host") && n > 0 && (size_t)n < cap)
 		snprintf(buf + n, cap - (size_t)n, "/python=%.63s", c->python);
 }
@@ -85,7 +105,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: gen_bench DIR [-s SEED] [-r RUNS] [-v VALUES] [-b BENCHES] "
 			"[-n NOISE] [-f ALLOC:BENCH:K] [-w ALLOC:BENCH:K] "
-			"[-P NAME:LIBC:FLAGS:SIZE:SECONDS] CONFIG=SCALE...\n");
+			"[-P NAME:LIBC:FLAGS:SIZE:SECONDS] [-I NAME|RUNNER|...] [-e MATCH:BENCH:F] "
+			"CONFIG=SCALE...\n");
 	return 2;
 }
 
@@ -94,7 +115,9 @@ int main(int argc, char **argv)
 	struct config cfg[MAX_CONFIGS];
 	struct fail fails[MAX_FAILS];
 	struct python py[MAX_PYTHONS];
-	int npy = 0, musl = 0;
+	struct image img[MAX_IMAGES];
+	struct effect eff[MAX_EFFECTS];
+	int npy = 0, musl = 0, nimg = 0, neff = 0, k;
 	int ncfg = 0, nfail = 0, runs = 6, nvalues = 5, nbench = 6, i, r, b, c, v;
 	int failed_so_far[MAX_FAILS] = {0};
 	double noise = 0.05;
@@ -139,6 +162,38 @@ int main(int argc, char **argv)
 					return usage();
 				npy++;
 				break;
+			case 'I':
+				if (nimg == MAX_IMAGES)
+					return usage();
+				{
+					const char *p = val;
+					for (k = 0; k < 10; k++) {
+						size_t len = strcspn(p, "|");
+						snprintf(img[nimg].f[k], sizeof img[nimg].f[k], "%.*s", (int)len, p);
+						if (!p[len] && k < 9)
+							return usage();
+						p += len + (p[len] != 0);
+					}
+				}
+				nimg++;
+				break;
+			case 'e':
+				if (neff == MAX_EFFECTS)
+					return usage();
+				{
+					const char *p2 = strrchr(val, ':'), *p1;
+					if (!p2 || p2 == val)
+						return usage();
+					for (p1 = p2 - 1; p1 > val && *p1 != ':'; p1--)
+						;
+					if (p1 == val)
+						return usage();
+					snprintf(eff[neff].match, sizeof eff[neff].match, "%.*s", (int)(p1 - val), val);
+					eff[neff].bench = strncmp(p1 + 1, "all", 3) ? atoi(p1 + 1) : -1;
+					eff[neff].factor = atof(p2 + 1);
+					neff++;
+				}
+				break;
 			default: return usage();
 			}
 		} else {
@@ -150,6 +205,9 @@ int main(int argc, char **argv)
 			snprintf(cfg[ncfg].pymalloc, sizeof cfg[ncfg].pymalloc, "on");
 			snprintf(cfg[ncfg].libc, sizeof cfg[ncfg].libc, "glibc");
 			snprintf(cfg[ncfg].python, sizeof cfg[ncfg].python, "host");
+			snprintf(cfg[ncfg].image, sizeof cfg[ncfg].image, "host");
+			snprintf(cfg[ncfg].seccomp, sizeof cfg[ncfg].seccomp, "none");
+			cfg[ncfg].rss = 0;
 			comma = strchr(cfg[ncfg].alloc, ',');
 			for (opt = comma; opt; opt = strchr(opt + 1, ',')) {
 				const char *o = opt + 1;
@@ -161,6 +219,14 @@ int main(int argc, char **argv)
 				else if (!strncmp(o, "python=", 7))
 					snprintf(cfg[ncfg].python, sizeof cfg[ncfg].python, "%.*s", (int)len - 7,
 						 o + 7);
+				else if (!strncmp(o, "image=", 6))
+					snprintf(cfg[ncfg].image, sizeof cfg[ncfg].image, "%.*s", (int)len - 6,
+						 o + 6);
+				else if (!strncmp(o, "seccomp=", 8))
+					snprintf(cfg[ncfg].seccomp, sizeof cfg[ncfg].seccomp, "%.*s", (int)len - 8,
+						 o + 8);
+				else if (!strncmp(o, "rss=", 4))
+					cfg[ncfg].rss = atof(o + 4);
 				else
 					return usage();
 			}
@@ -201,13 +267,37 @@ int main(int argc, char **argv)
 			fprintf(f, "%s\"%s\": {\"version\": \"%s-test\", \"path\": null, \"libc\": \"glibc\"}",
 				c ? ", " : "", cfg[c].alloc, cfg[c].alloc);
 	}
+	fprintf(f, "},\n \"images\": {");
+	for (i = 0; i < nimg; i++) {
+		static const char *const keys[] = {"name", "runner", "libc", "libc_version",
+						   "python_version", "size_bytes", "files",
+						   "build_seconds", "built"};
+		const char *a = img[i].f[9];
+		fprintf(f, "%s\"%s\": {", i ? ", " : "", img[i].f[0]);
+		for (k = 0; k < 9; k++) {
+			int num = k >= 5 && k <= 7;
+			if (!strcmp(img[i].f[k], "-"))
+				fprintf(f, "\"%s\": null, ", keys[k]);
+			else
+				fprintf(f, num ? "\"%s\": %s, " : "\"%s\": \"%s\", ", keys[k], img[i].f[k]);
+		}
+		fprintf(f, "\"allocators\": [");
+		for (k = 0; *a && strcmp(a, "-"); k++) {
+			size_t len = strcspn(a, ",");
+			fprintf(f, "%s{\"name\": \"%.*s\", \"path\": \"/usr/lib/lib%.*s.so\"}", k ? ", " : "",
+				(int)len, a, (int)len, a);
+			a += len + (a[len] != 0);
+		}
+		fprintf(f, "]}");
+	}
 	fprintf(f, "},\n \"matrix\": {\"suite\": \"builtin\", \"configs\": [");
 	for (c = 0; c < ncfg; c++) {
 		config_id(&cfg[c], id, sizeof id);
 		fprintf(f, "%s\n  {\"id\": \"%s\", \"allocator\": \"%s\", "
-			   "\"image\": \"host\", \"pymalloc\": \"%s\", \"seccomp\": \"none\", "
+			   "\"image\": \"%s\", \"pymalloc\": \"%s\", \"seccomp\": \"%s\", "
 			   "\"libc\": \"%s\", \"python\": \"%s\"}",
-			c ? "," : "", id, cfg[c].alloc, cfg[c].pymalloc, cfg[c].libc, cfg[c].python);
+			c ? "," : "", id, cfg[c].alloc, cfg[c].image, cfg[c].pymalloc, cfg[c].seccomp,
+			cfg[c].libc, cfg[c].python);
 	}
 	fprintf(f, "],\n  \"benchmarks\": [");
 	for (b = 0; b < nbench; b++)
@@ -224,10 +314,15 @@ int main(int argc, char **argv)
 	for (r = 0; r < runs; r++)
 		for (b = 0; b < nbench; b++)
 			for (c = 0; c < ncfg; c++) {
-				double truth = (b + 1) * 1e-3 * cfg[c].scale;
-				double proc = truth * (1 + noise * rng_normal());
+				double truth = (b + 1) * 1e-3 * cfg[c].scale, proc, rss;
 				int fail = 0, fallback = 0;
 				config_id(&cfg[c], id, sizeof id);
+				for (i = 0; i < neff; i++)
+					if (strstr(id, eff[i].match) && (eff[i].bench < 0 || eff[i].bench == b))
+						truth *= eff[i].factor;
+				proc = truth * (1 + noise * rng_normal());
+				rss = cfg[c].rss > 0 ? cfg[c].rss * (30e6 + 1e6 * b)
+						     : 30e6 * cfg[c].scale + 1e6 * b;
 				for (i = 0; i < nfail; i++)
 					if (!strcmp(fails[i].alloc, cfg[c].alloc) && fails[i].bench == b &&
 					    (fails[i].count < 0 || failed_so_far[i] < fails[i].count)) {
@@ -259,8 +354,7 @@ int main(int argc, char **argv)
 					   "{\"rss_peak\": %.0f, \"fragmentation_at_peak\": %.4f}, "
 					   "\"syscalls\": {\"source\": \"none\"}}, \"time\": 0}\n",
 					fallback ? "system" : cfg[c].alloc, fallback ? "true" : "false",
-					20e6 * cfg[c].scale, 30e6 * cfg[c].scale + 1e6 * b,
-					(30e6 * cfg[c].scale + 1e6 * b) / (20e6 * cfg[c].scale));
+					20e6 * cfg[c].scale, rss, rss / (20e6 * cfg[c].scale));
 			}
 	return fclose(f) ? 1 : 0;
 }
