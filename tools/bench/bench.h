@@ -157,9 +157,11 @@ int bench_axis_check(enum bench_axis_id a, char *const *list);
 int bench_configs(struct bench_matrix *m);
 
 /* Resolves the image axis into m->images (launch.h; built-in images are
- * built when missing), checking that libswap can load in each.  0, or 2
- * after an error line. */
-int bench_images_resolve(struct bench_matrix *m);
+ * built when missing, except in a dry run), checking that libswap can
+ * load in each.  lenient
+ * (the axis is --quick's default): an image that cannot be built or run
+ * here is dropped with a note instead.  0, or 2 after an error line. */
+int bench_images_resolve(struct bench_matrix *m, int lenient, int dry_run);
 
 /* Index of libc in as_libcs[], or -1. */
 int bench_libc_index(const char *libc);

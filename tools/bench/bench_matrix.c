@@ -1,5 +1,6 @@
 /* bench_matrix: the axes, the configurations and the order (see bench.h). */
 #include "bench.h"
+#include "images.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -80,6 +81,23 @@ const char *bench_axis_name(enum bench_axis_id a)
 	return (unsigned)a < BENCH_NAXES ? axes[a].name : NULL;
 }
 
+/* --quick's image axis: the host, and every built-in image that can be
+ * built here ("host,bookworm,trixie,musl"); one that turns out not to run
+ * here is dropped later, with a note (bench_images_resolve). */
+static const char *quick_images(void)
+{
+	static char buf[512];
+	struct as_image *v = NULL;
+	size_t n = 0, i, len;
+	len = (size_t)snprintf(buf, sizeof buf, "host");
+	if (as_build_script() && as_images_list(&v, &n) == 0)
+		for (i = 0; i < n; i++)
+			if (!v[i].why_not[0] && len + strlen(v[i].name) + 2 < sizeof buf)
+				len += (size_t)snprintf(buf + len, sizeof buf - len, ",%s", v[i].name);
+	as_images_free(v, n);
+	return buf;
+}
+
 const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int quick)
 {
 	switch (a) {
@@ -90,7 +108,7 @@ const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int 
 	case BENCH_AX_PYTHON:
 		return "default";
 	case BENCH_AX_IMAGE:
-		return "host";
+		return quick && s == BENCH_SUITE_BUILTIN ? quick_images() : "host";
 	case BENCH_AX_PYMALLOC:
 		/* pymalloc hides objects <= 512 B from malloc: off is half the
 		 * story for Python, and meaningless for an arbitrary command */
@@ -189,7 +207,17 @@ void bench_matrix_free(struct bench_matrix *m)
 	memset(m, 0, sizeof *m);
 }
 
-int bench_images_resolve(struct bench_matrix *m)
+/* Drops image value i (it came from --quick's default and cannot run here),
+ * saying why. */
+static void drop_image(struct bench_matrix *m, size_t i, const char *why)
+{
+	char **v = m->axis[BENCH_AX_IMAGE];
+	bench_err("note: the default matrix leaves image %s out: %s", v[i], why);
+	for (; v[i]; i++)
+		v[i] = v[i + 1];
+}
+
+int bench_images_resolve(struct bench_matrix *m, int lenient, int dry_run)
 {
 	size_t n = 0, i;
 	char why[1024];
@@ -200,18 +228,25 @@ int bench_images_resolve(struct bench_matrix *m)
 	m->images = calloc(n ? n : 1, sizeof *m->images);
 	if (!m->images)
 		return ENOMEM;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n;) {
 		struct as_launch_image *im = &m->images[i];
 		const char *v = m->axis[BENCH_AX_IMAGE][i];
 		const char *lib;
 		why[0] = 0;
-		if (as_launch_image_resolve(v, im, why, sizeof why)) {
+		if (as_launch_image_resolve(v, im, !dry_run, why, sizeof why)) {
+			if (lenient && strcmp(v, "host")) {
+				drop_image(m, i, why[0] ? why : "it cannot be built here (above)");
+				n--;
+				continue;
+			}
 			if (why[0])
 				bench_err("--image %s: %s", v, why);
 			return 2;
 		}
-		if (im->runner == AS_RUNNER_HOST)
+		if (im->runner == AS_RUNNER_HOST || !im->ref[0]) { /* host; not built: dry run */
+			i++;
 			continue;
+		}
 		if (m->suite == BENCH_SUITE_PYPERFORMANCE) {
 			bench_err("--image %s: pyperformance runs on the host only (it is not in the "
 				  "images); use the built-in suite or --suite cmd",
@@ -219,15 +254,21 @@ int bench_images_resolve(struct bench_matrix *m)
 			return 2;
 		}
 		lib = as_libswap_path(im->libc);
-		if (!lib) {
-			bench_err("--image %s: it is a %s image, and libswap.so for %s is not built", v,
-				  im->libc, im->libc);
-			return 2;
+		if (!lib)
+			snprintf(why, sizeof why, "it is a %s image, and libswap.so for %s is not built",
+				 im->libc, im->libc);
+		else
+			as_launch_libswap_fits(lib, im, why, sizeof why);
+		if (why[0] && lenient) {
+			drop_image(m, i, why);
+			n--;
+			continue;
 		}
-		if (!as_launch_libswap_fits(lib, im, why, sizeof why)) {
+		if (why[0]) {
 			bench_err("--image %s: %s", v, why);
 			return 2;
 		}
+		i++;
 	}
 	m->nimages = n;
 	return 0;

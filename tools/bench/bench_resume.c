@@ -166,7 +166,7 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 	}
 	if ((rc = bench_pythons_resolve(m)))
 		return rc;
-	if ((rc = bench_images_resolve(m)))
+	if ((rc = bench_images_resolve(m, 0, 0)))
 		return rc;
 	if ((rc = bench_configs(m)))
 		return rc;

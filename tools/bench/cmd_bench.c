@@ -988,7 +988,9 @@ int as_cmd_bench(int argc, char **argv)
 	if ((rc = bench_libc_ready(&st->m, st->o.dry_run,
 				   st->o.resume || st->o.axis[BENCH_AX_LIBC] != NULL)))
 		goto out;
-	if (!st->m.images && (rc = bench_images_resolve(&st->m)))
+	if (!st->m.images &&
+	    (rc = bench_images_resolve(&st->m, !st->o.resume && !st->o.axis[BENCH_AX_IMAGE],
+				       st->o.dry_run)))
 		goto out;
 	if (as_suite_path())
 		snprintf(st->m.suite_path, sizeof st->m.suite_path, "%s", as_suite_path());

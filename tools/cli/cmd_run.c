@@ -683,7 +683,7 @@ int as_cmd_run(int argc, char **argv)
 			return as_usage_err("run", "--python and --image: an image runs its own "
 						   "python3; give one of them");
 		why[0] = 0;
-		rc = as_launch_image_resolve(a.v[OPT_IMAGE], &img, why, sizeof why);
+		rc = as_launch_image_resolve(a.v[OPT_IMAGE], &img, 1, why, sizeof why);
 		if (rc && !why[0])
 			return rc == ENOENT ? 2 : 1;
 		if (rc)

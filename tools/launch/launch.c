@@ -222,8 +222,8 @@ int as_launch_image_probe(int runner, const char *ref, struct as_launch_image *i
 	return 0;
 }
 
-int as_launch_image_resolve(const char *value, struct as_launch_image *img, char *why,
-			    size_t cap)
+int as_launch_image_resolve(const char *value, struct as_launch_image *img, int build,
+			    char *why, size_t cap)
 {
 	struct as_image im;
 	size_t i;
@@ -252,7 +252,15 @@ int as_launch_image_resolve(const char *value, struct as_launch_image *img, char
 	}
 	/* a built-in image, or a directory (images.h tells them apart) */
 	memset(&im, 0, sizeof im);
-	rc = strchr(value, '/') ? as_image_get(value, &im) : as_image_ensure(value, &im);
+	rc = strchr(value, '/') || !build ? as_image_get(value, &im) : as_image_ensure(value, &im);
+	if (!rc && !im.built && !build && !strchr(value, '/')) {
+		img->runner = AS_RUNNER_ROOTFS;
+		snprintf(img->name, sizeof img->name, "%s", im.name);
+		snprintf(img->libc, sizeof img->libc, "%s", im.libc);
+		snprintf(img->python, sizeof img->python, "/usr/bin/python3");
+		as_image_clear(&im);
+		return 0;
+	}
 	if (rc || !im.built) { /* images.c said why, in one line */
 		as_image_clear(&im);
 		return rc == ENOENT ? ENOENT : EIO;

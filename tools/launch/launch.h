@@ -84,14 +84,16 @@ struct as_launch_image {
 int as_launch_image_probe(int runner, const char *ref, struct as_launch_image *img, char *why,
 			  size_t cap);
 /* One --image value: "host" (img->runner AS_RUNNER_HOST), a built-in
- * image's name (built first when missing: progress on stderr), a root
+ * image's name (built first when missing and build is set: progress on
+ * stderr; else an image not built yet is returned with its libc from the
+ * recipe, an empty ref and libc_version: a dry run's), a root
  * filesystem directory, or "docker:REF" / "podman:REF" (asked with
  * as_launch_image_probe).  0; EINVAL or ENOENT for a value that names
  * nothing, another errno value when it names an image that cannot be used
  * here.  why says why, or is "" when images.h already printed the line
  * (a built-in image or a directory: images.h's errors). */
-int as_launch_image_resolve(const char *value, struct as_launch_image *img, char *why,
-			    size_t cap);
+int as_launch_image_resolve(const char *value, struct as_launch_image *img, int build,
+			    char *why, size_t cap);
 
 /* img for meta.json and reports: {"name", "runner", "ref", "libc",
  * "libc_version", "python", "python_version"} plus, for a built image or a
