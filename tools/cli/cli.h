@@ -59,8 +59,9 @@ int as_flush_stdout(void);
 const char *as_self_dir(void);
 /* libswap.so for the given libc ("glibc" or "musl"), or NULL.  Looked up
  * next to the binary's build tree (../preload/, ../../build-musl/preload/)
- * and the installed lib directory; ALLOCSWAP_CLI_LIBSWAP overrides for
- * glibc. */
+ * and where meson install puts it beside PREFIX/bin/allocswap
+ * (PREFIX/lib/allocswap/, and musl/ in it: preload/meson.build);
+ * ALLOCSWAP_CLI_LIBSWAP overrides for glibc. */
 const char *as_libswap_path(const char *libc);
 /* tools/suite/allocswap_suite.py (source tree or installed share dir). */
 const char *as_suite_path(void);

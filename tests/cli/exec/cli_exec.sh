@@ -346,22 +346,54 @@ musl)
 	;;
 
 installed)
-	# the layout of an installation (and of the README's image):
-	# PREFIX/bin/allocswap finds PREFIX/lib/allocswap/libswap.so
-	swap=$("$A" exec --print-env -- true | sed -n 's/^LD_PRELOAD=//p')
-	[ -f "$swap" ] || fail "no libswap from the build tree: $swap"
-	mkdir -p "$T/usr/local/bin" "$T/usr/local/lib/allocswap"
-	cp "$A" "$T/usr/local/bin/allocswap"
-	cp "$swap" "$T/usr/local/lib/allocswap/libswap.so"
-	x "$T/usr/local/bin/allocswap" exec --print-env -- true
-	expect_rc 0 "installed allocswap"
-	has "$T/out" "^LD_PRELOAD=$T/usr/local/lib/allocswap/libswap.so\$"
-	x "$T/usr/local/bin/allocswap" exec --report "$T/r/" -a mimalloc -- "$H" alloc
+	# the layout `meson install` makes (and the README's image has):
+	# PREFIX/bin/allocswap finds PREFIX/lib/allocswap/libswap.so, and the
+	# musl build's PREFIX/lib/allocswap/musl/libswap.so
+	command -v meson >/dev/null || { echo "SKIP: no meson"; exit 77; }
+	build=$(cd "$(dirname "$A")/.." && pwd)
+	musl=$(dirname "$build")/build-musl
+	x meson install -C "$build" --no-rebuild --destdir "$T/dest"
+	expect_rc 0 "meson install -C $build"
+	want="bin/allocswap lib/allocswap/libswap.so share/allocswap/allocswap_suite.py share/allocswap/build.sh"
+	if [ -f "$musl/preload/libswap.so" ]; then
+		x meson install -C "$musl" --no-rebuild --destdir "$T/dest"
+		expect_rc 0 "meson install -C $musl"
+		want="$want lib/allocswap/musl/libswap.so"
+	else
+		echo "the musl build ($musl) is not made: its install is not checked"
+	fi
+	I=$(find "$T/dest" -path '*/bin/allocswap')
+	I=${I%/bin/allocswap}
+	[ -n "$I" ] || fail "meson install put no bin/allocswap under $T/dest"
+	got=$(cd "$I" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
+	[ "$got" = "$(printf '%s\n' $want | sort | tr '\n' ' ')" ] ||
+		fail "meson install made: $got; wanted: $want"
+	# list finds each libswap there, and run and exec preload it
+	x "$I/bin/allocswap" list --format json
+	expect_rc 0 "installed allocswap list"
+	cp "$T/out" "$T/list.json"
+	json "$T/list.json" "[l['libswap'] for l in j['libcs'] if l['name'] == 'glibc'] == ['$I/lib/allocswap/libswap.so']" \
+		"[l['available'] for l in j['libcs'] if l['name'] == 'glibc'] == [True]" \
+		"[a['available'] for a in j['allocators'] if a['name'] == 'system' and a['libc'] == 'glibc'] == [True]"
+	case $want in
+	*musl*) json "$T/list.json" "[l['libswap'] for l in j['libcs'] if l['name'] == 'musl'] == ['$I/lib/allocswap/musl/libswap.so']" ;;
+	esac
+	x "$I/bin/allocswap" run -q -a system -- /bin/grep -o '/[^ ]*libswap\.so$' /proc/self/maps
+	expect_rc 0 "installed allocswap run -a system"
+	[ "$(sort -u "$T/out")" = "$I/lib/allocswap/libswap.so" ] ||
+		fail "run under the installed allocswap mapped: $(sort -u "$T/out" | tr '\n' ' ')"
+	x "$I/bin/allocswap" run -a system -- /bin/true
+	expect_rc 0 "installed allocswap run -a system -- /bin/true"
+	has "$T/err" "(allocator system [0-9.]*, glibc [0-9.]*, stats counters)"
+	x "$I/bin/allocswap" exec --print-env -- true
+	expect_rc 0 "installed allocswap exec --print-env"
+	has "$T/out" "^LD_PRELOAD=$I/lib/allocswap/libswap.so\$"
+	x "$I/bin/allocswap" exec --report "$T/r/" -a mimalloc -- "$H" alloc
 	expect_rc 0 "installed allocswap runs CMD"
 	json "$(ls "$T"/r/*.json)" "j['allocator']['name'] == 'mimalloc'"
-	rm "$T/usr/local/lib/allocswap/libswap.so"
-	bad "no libswap beside allocswap" "$T/usr/local/bin/allocswap" exec
-	has "$T/err" "lib/allocswap/libswap.so"
+	rm "$I/lib/allocswap/libswap.so"
+	bad "no libswap beside allocswap" "$I/bin/allocswap" exec
+	has "$T/err" "installed, it is $I/bin/../lib/allocswap/libswap.so"
 	;;
 
 *)
