@@ -163,6 +163,17 @@ static int set_one(struct as_options *o, const struct as_option_info *info, cons
 	return EINVAL;
 }
 
+/* Is e an ALLOCSWAP_* variable that is no option (AS_OPTIONS_OTHERS)? */
+static int other(const char *e)
+{
+	static const char *const others[] = {AS_OPTIONS_OTHERS};
+	size_t i;
+	for (i = 0; i < sizeof others / sizeof others[0]; i++)
+		if (_as_prefix(e, others[i], NULL))
+			return 1;
+	return 0;
+}
+
 int _as_options_parse(const char *const *envp, struct as_options *o, char *err, size_t cap)
 {
 	size_t i, j;
@@ -175,7 +186,7 @@ int _as_options_parse(const char *const *envp, struct as_options *o, char *err, 
 	for (i = 0; envp[i]; i++) {
 		const char *e = envp[i], *rest;
 		int known = 0;
-		if (!_as_prefix(e, "ALLOCSWAP_", NULL) || _as_prefix(e, "ALLOCSWAP__", NULL))
+		if (!_as_prefix(e, "ALLOCSWAP_", NULL) || other(e))
 			continue;
 		for (j = 0; j < _as_option_count; j++) {
 			if (_as_prefix(e, _as_option_table[j].env, &rest) && *rest == '=') {

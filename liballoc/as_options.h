@@ -7,8 +7,11 @@
  *
  * Values: booleans accept 1/true/on/yes and 0/false/off/no; sizes accept a
  * decimal number with an optional K, M or G suffix (powers of 1024).
- * Variables starting with ALLOCSWAP__ (two underscores) are internal and
- * never reported as unknown.
+ * Two prefixes of ALLOCSWAP_ names are not libswap's options and are never
+ * reported as unknown (AS_OPTIONS_OTHERS): ALLOCSWAP__ (two underscores,
+ * libswap's internals) and ALLOCSWAP_CLI_ (the CLI's own, such as
+ * ALLOCSWAP_CLI_PYTHON and ALLOCSWAP_CLI_LIBSWAP: a process started with one
+ * set runs under libswap all the same).
  */
 #ifndef ALLOCSWAP_AS_OPTIONS_H
 #define ALLOCSWAP_AS_OPTIONS_H
@@ -56,6 +59,9 @@ enum as_opt_type {
 	X(cache, "ALLOCSWAP_CACHE", AS_OPT_PATH, "",                                               \
 	  "where `allocswap build` keeps the musl allocators and the Python builds (read by the "  \
 	  "CLI; libswap only accepts it)")
+
+/* The prefixes of ALLOCSWAP_* names that are not options (see above). */
+#define AS_OPTIONS_OTHERS "ALLOCSWAP__", "ALLOCSWAP_CLI_"
 
 struct as_options {
 	const char *allocator;

@@ -236,6 +236,11 @@ static void test_unknown(void)
 	const char *const longer[] = {"ALLOCSWAP_STATSX=off", NULL};
 	const char *const internal[] = {"ALLOCSWAP__INTERNAL=1", "ALLOCSWAP__REEXEC=123",
 					"ALLOCSWAP__=", "ALLOCSWAP_SUMMARY=1", NULL};
+	const char *const cli[] = {"ALLOCSWAP_CLI_PYTHON=/usr/bin/python3",
+				   "ALLOCSWAP_CLI_LIBSWAP=/opt/libswap.so", "ALLOCSWAP_CLI_=",
+				   "ALLOCSWAP_CLI_FUTURE", "ALLOCSWAP_STATS=off", NULL};
+	const char *const cli_short[] = {"ALLOCSWAP_CLI=1", NULL};
+	const char *const cli_lower[] = {"ALLOCSWAP_cli_PYTHON=1", NULL};
 	size_t i;
 
 	T_EQ(parse(foo, &o, err), EINVAL);
@@ -259,6 +264,21 @@ static void test_unknown(void)
 	T_EQ(parse(internal, &o, err), 0);
 	T_STREQ(err, "");
 	T_EQ(o.summary, 1);
+
+	/* ALLOCSWAP_CLI_: the CLI's own, never reported, and no option is
+	 * touched by them */
+	T_EQ(parse(cli, &o, err), 0);
+	T_STREQ(err, "");
+	T_EQ(o.stats, AS_STATS_OFF);
+	T_STREQ(o.allocator, "system");
+	T_STREQ(o.report, "");
+	/* the prefix is the whole of "ALLOCSWAP_CLI_", case and all */
+	T_EQ(parse(cli_short, &o, err), EINVAL);
+	expect_unknown("ALLOCSWAP_CLI", want, sizeof want);
+	T_STREQ(err, want);
+	T_EQ(parse(cli_lower, &o, err), EINVAL);
+	expect_unknown("ALLOCSWAP_cli_PYTHON", want, sizeof want);
+	T_STREQ(err, want);
 }
 
 static void bad_one(const char *var, const char *want)

@@ -34,8 +34,8 @@
  * entries after it; glibc.rtld.optional_static_tls added to GLIBC_TUNABLES
  * so that libswap never re-executes CMD), except that the other ALLOCSWAP_*
  * variables are kept: here they are the user's configuration.  The CLI's
- * own ALLOCSWAP_CLI_* variables are removed (libswap refuses names it does
- * not know), and so is an old libswap.so entry of LD_PRELOAD.  libswap goes
+ * own ALLOCSWAP_CLI_* variables are removed (they are the CLI's, not CMD's;
+ * libswap ignores them), and so is an old libswap.so entry of LD_PRELOAD.  libswap goes
  * first because the malloc family binds to the first object in the lookup
  * order that defines it: an allocator preloaded ahead of libswap would
  * serve every call and libswap would see none.
