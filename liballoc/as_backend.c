@@ -40,6 +40,27 @@ void _as_backend_names(char *buf, size_t cap)
 	}
 }
 
+const char *_as_backend_soname(const struct as_backend_info *b, size_t k, char *buf, size_t cap)
+{
+	const char *s = b->sonames, *e;
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			return NULL;
+		for (e = s; *e && *e != ' '; e++)
+			;
+		if (!k--) {
+			if ((size_t)(e - s) >= cap)
+				return NULL;
+			_as_memcpy(buf, s, (size_t)(e - s));
+			buf[e - s] = 0;
+			return buf;
+		}
+		s = e;
+	}
+}
+
 /* ---- the wrapper for backends that export only malloc and free ---------- */
 
 static struct {
@@ -527,9 +548,10 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 {
 	const struct as_backend_info *b = NULL;
 	const char *file, *s;
+	char so[128], why[512];
 	void *h;
-	size_t i;
-	int has_slash = 0, rc;
+	size_t i, k, n = 0;
+	int has_slash = 0, rc, tls = 0;
 
 	_as_strlcpy(st->spec, spec, sizeof st->spec);
 	st->reexec = reexec_guard_is_ours();
@@ -551,24 +573,34 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 	}
 	_as_strlcpy(st->name, b ? b->name : "path", sizeof st->name);
 
-	if (b && !b->soname[0]) {
+	if (b && !b->sonames[0]) {
 		rc = fill(RTLD_NEXT, st);
 		if (rc)
 			_as_strlcpy(err, "the C library's malloc could not be found with dlsym", cap);
 		return rc;
 	}
-	file = b ? b->soname : spec;
-	h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *msg = dlerror();
+	/* a path is itself; a named backend its sonames, in the table's
+	 * order, until one loads.  why gathers each one's dlerror. */
+	why[0] = 0;
+	h = NULL;
+	for (k = 0; !h; k++) {
+		const char *msg;
+		file = b ? _as_backend_soname(b, k, so, sizeof so) : k ? NULL : spec;
+		if (!file)
+			break;
+		h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+		if (h)
+			break;
+		msg = dlerror();
+		tls |= is_static_tls_error(msg);
 #ifdef __GLIBC__
 		if (msg && is_static_tls_error(msg) && !st->reexec && !secure) {
 			unsigned long need = tls_need_of(file);
-			unsigned long tls = need ? need + 512 : 16384;
-			tls = (tls + 1023) & ~1023UL;
-			if (tls < 4096)
-				tls = 4096;
-			rc = reexec(tls, NULL);
+			unsigned long t = need ? need + 512 : 16384;
+			t = (t + 1023) & ~1023UL;
+			if (t < 4096)
+				t = 4096;
+			rc = reexec(t, NULL);
 			_as_strlcpy(err, "", cap);
 			list_err(err, cap, "re-exec for static TLS failed for '", spec, "'");
 			return rc ? rc : EIO;
@@ -589,22 +621,20 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 			}
 		}
 #endif
-		{
-			char why[512];
-			size_t n = 0;
-			n += _as_strlcpy(why + n, "': ", sizeof why - n);
-			n += _as_strlcpy(why + n, msg ? msg : "dlopen failed", sizeof why - n);
-			if (b && !is_static_tls_error(msg))
-				_as_strlcpy(why + n, " (is its package installed?)", sizeof why - n);
+		n += _as_strlcpy(why + n, k ? "; " : "': ", sizeof why - n);
+		n += _as_strlcpy(why + n, msg ? msg : "dlopen failed", sizeof why - n);
+	}
+	if (!h) {
+		if (b && !tls)
+			_as_strlcpy(why + n, " (is its package installed?)", sizeof why - n);
 #ifndef __GLIBC__
-			else if (is_static_tls_error(msg))
-				_as_strlcpy(why + n,
-					    " (musl loads it only at start-up: put it in LD_PRELOAD "
-					    "after libswap.so, or build it without initial-exec TLS)",
-					    sizeof why - n);
+		else if (tls)
+			_as_strlcpy(why + n,
+				    " (musl loads it only at start-up: put it in LD_PRELOAD "
+				    "after libswap.so, or build it without initial-exec TLS)",
+				    sizeof why - n);
 #endif
-			list_err(err, cap, "cannot load allocator '", spec, why);
-		}
+		list_err(err, cap, "cannot load allocator '", spec, why);
 		return ENOENT;
 	}
 	st->handle = h;

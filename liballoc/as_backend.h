@@ -2,7 +2,11 @@
  *
  * AS_BACKENDS is the one list of named backends.  A backend is found by its
  * soname through the dynamic loader's normal search (no absolute paths), or
- * given as a path to any shared object that exports malloc and free.  The
+ * given as a path to any shared object that exports malloc and free.  A
+ * backend may have several sonames, one for each ABI of its library that
+ * distributions ship (mimalloc 2 is libmimalloc.so.2, mimalloc 3, Debian 13's,
+ * libmimalloc.so.3): they are tried in the table's order and the first that
+ * loads serves; the report names the file really loaded.  The
  * backend object is dlopen-ed RTLD_LOCAL; every symbol taken from it is
  * checked with dladdr to really live in that object (a dlsym that falls
  * through to libc would mix two allocators).  A backend that exports only
@@ -47,7 +51,10 @@ struct as_dispatch {
 	size_t (*usable)(void *p);
 };
 
-/* X(id, soname, unchecked usable-size function or "", libcs, description)
+/* X(id, sonames, unchecked usable-size function or "", libcs, description)
+ *
+ * sonames: space-separated, in the order they are tried ("" for system);
+ * _as_backend_soname reads them one by one.
  *
  * The third column names a usable-size function that skips the "is this
  * pointer mine?" check malloc_usable_size makes; libswap only ever passes
@@ -59,8 +66,9 @@ struct as_dispatch {
 	  "the C library's own malloc (glibc ptmalloc2, musl mallocng)")                  \
 	X(jemalloc, "libjemalloc.so.2", "", "glibc musl",                                  \
 	  "jemalloc (Debian libjemalloc2; musl: cross/build.sh musl-jemalloc)")            \
-	X(mimalloc, "libmimalloc.so.2", "", "glibc musl",                                  \
-	  "mimalloc (Debian libmimalloc2.0; musl: cross/build.sh musl-mimalloc)")          \
+	X(mimalloc, "libmimalloc.so.2 libmimalloc.so.3", "", "glibc musl",                 \
+	  "mimalloc (Debian 12 libmimalloc2.0, Debian 13 libmimalloc3; musl: cross/build.sh " \
+	  "musl-mimalloc)")                                                                \
 	X(tcmalloc, "libtcmalloc.so.4", "", "glibc",                                       \
 	  "gperftools tcmalloc, with its heap hooks")                                      \
 	X(tcmalloc_minimal, "libtcmalloc_minimal.so.4", "", "glibc",                       \
@@ -70,7 +78,7 @@ struct as_dispatch {
 
 struct as_backend_info {
 	const char *name;
-	const char *soname; /* "" for system */
+	const char *sonames; /* space-separated, in the order tried; "" for system */
 	const char *usable; /* "" for malloc_usable_size */
 	const char *libcs;
 	const char *desc;
@@ -110,5 +118,10 @@ void _as_libc_version(char *buf, size_t cap);
 
 /* Fills buf with the names of the table, space separated. */
 void _as_backend_names(char *buf, size_t cap);
+
+/* The k-th soname of b (k from 0, in the order they are tried) into buf:
+ * buf, or NULL when b has no k-th one (system has none) or it does not fit.
+ * Allocates nothing. */
+const char *_as_backend_soname(const struct as_backend_info *b, size_t k, char *buf, size_t cap);
 
 #endif

@@ -11,8 +11,8 @@
 
 static void test_backends(int argc, char **argv)
 {
-	char names[512], want[512];
-	size_t i, j, n = 0;
+	char names[512], want[512], so[128], so2[128];
+	size_t i, j, k, m, n = 0;
 
 	/* the same names, in the same order, as tests/meson.build's list */
 	T_EQ(_as_backend_count, (size_t)(argc - 1));
@@ -29,7 +29,7 @@ static void test_backends(int argc, char **argv)
 
 	/* system first (the fallback), names unique, sonames look like sonames */
 	T_STREQ(_as_backend_table[0].name, "system");
-	T_STREQ(_as_backend_table[0].soname, "");
+	T_STREQ(_as_backend_table[0].sonames, "");
 	for (i = 0; i < _as_backend_count; i++) {
 		const struct as_backend_info *b = &_as_backend_table[i];
 		for (j = i + 1; j < _as_backend_count; j++)
@@ -45,9 +45,40 @@ static void test_backends(int argc, char **argv)
 		     !strcmp(b->name, "system") || !strcmp(b->name, "jemalloc") ||
 			     !strcmp(b->name, "mimalloc"));
 		T_CHECK(b->desc && b->desc[0]);
-		if (i)
-			T_CHECK(strncmp(b->soname, "lib", 3) == 0 && strstr(b->soname, ".so.") &&
-				!strchr(b->soname, '/'));
+		/* every soname of every other backend, and of no other backend */
+		for (k = 0; _as_backend_soname(b, k, so, sizeof so); k++) {
+			const struct as_backend_info *o;
+			T_CHECK(strncmp(so, "lib", 3) == 0 && strstr(so, ".so.") &&
+				!strchr(so, '/'));
+			for (j = 0; j < _as_backend_count; j++) {
+				o = &_as_backend_table[j];
+				for (m = 0; j != i && _as_backend_soname(o, m, so2, sizeof so2); m++)
+					T_CHECK(strcmp(so, so2) != 0);
+			}
+		}
+		T_EQ(k > 0, i > 0);
+	}
+
+	/* _as_backend_soname: the words of the column, in order */
+	for (i = 0; i < _as_backend_count; i++) {
+		const struct as_backend_info *b = &_as_backend_table[i];
+		if (strcmp(b->name, "mimalloc"))
+			continue;
+		/* mimalloc 2 (Debian 12) first, then mimalloc 3 (Debian 13) */
+		T_STREQ(_as_backend_soname(b, 0, so, sizeof so), "libmimalloc.so.2");
+		T_STREQ(_as_backend_soname(b, 1, so, sizeof so), "libmimalloc.so.3");
+		T_CHECK(_as_backend_soname(b, 2, so, sizeof so) == NULL);
+		/* one that does not fit is not cut */
+		T_CHECK(_as_backend_soname(b, 0, so, 16) == NULL);
+		T_STREQ(_as_backend_soname(b, 0, so, 17), "libmimalloc.so.2");
+	}
+	T_CHECK(_as_backend_soname(&_as_backend_table[0], 0, so, sizeof so) == NULL);
+	{
+		const struct as_backend_info spaced = {"x", "  liba.so.1   libb.so.2 ", "", "glibc",
+						       "x"};
+		T_STREQ(_as_backend_soname(&spaced, 0, so, sizeof so), "liba.so.1");
+		T_STREQ(_as_backend_soname(&spaced, 1, so, sizeof so), "libb.so.2");
+		T_CHECK(_as_backend_soname(&spaced, 2, so, sizeof so) == NULL);
 	}
 
 	/* _as_backend_names: the table, space separated */

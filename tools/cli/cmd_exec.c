@@ -371,6 +371,33 @@ static int cmd_libc(const char *cmd, const char *path, struct exec_ctx *c)
 	return 0;
 }
 
+/* Is the file name base (blen bytes) one of b's sonames? */
+static int names_backend(const struct as_backend_info *b, const char *base, size_t blen)
+{
+	char so[128];
+	size_t k;
+	for (k = 0; _as_backend_soname(b, k, so, sizeof so); k++)
+		if (strlen(so) == blen && !strncmp(base, so, blen))
+			return 1;
+	return 0;
+}
+
+/* Whether backend b's library is found as CMD's loader will look: the
+ * first of its sonames that is (path into buf), or the C library for
+ * system.  libswap tries them in the same order. */
+static int find_backend(const struct exec_ctx *c, const struct as_backend_info *b, char *buf,
+			size_t cap)
+{
+	char so[128];
+	size_t k;
+	if (!b->sonames[0])
+		return 1;
+	for (k = 0; _as_backend_soname(b, k, so, sizeof so); k++)
+		if (find_library(c, so, buf, cap))
+			return 1;
+	return 0;
+}
+
 /* The names of the table's backends for this libc whose library is found
  * here, "system, mimalloc", into buf. */
 static void found_list(const struct exec_ctx *c, char *buf, size_t cap)
@@ -380,8 +407,7 @@ static void found_list(const struct exec_ctx *c, char *buf, size_t cap)
 	buf[0] = 0;
 	for (i = 0; i < _as_backend_count; i++) {
 		const struct as_backend_info *b = &_as_backend_table[i];
-		if (!as_has_word(b->libcs, c->libc) ||
-		    (b->soname[0] && !find_library(c, b->soname, path, sizeof path)))
+		if (!as_has_word(b->libcs, c->libc) || !find_backend(c, b, path, sizeof path))
 			continue;
 		n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%s", n ? ", " : "",
 				      b->name);
@@ -395,7 +421,7 @@ static int check_allocator(const struct exec_ctx *c, const char *spec, const cha
 			   char *buf, size_t cap, const char **alloc)
 {
 	char names[256], found[256], lib[PATH_MAX];
-	size_t i, n = 0;
+	size_t i, k, n = 0;
 	if (strchr(spec, '/')) {
 		char *real = realpath(spec, NULL);
 		int e = errno;
@@ -419,13 +445,19 @@ static int check_allocator(const struct exec_ctx *c, const char *spec, const cha
 						    "CMD is a %s program; use system or a path to "
 						    "a %s-built .so",
 					    spec, from, b->libcs, c->libc, c->libc);
-		if (b->soname[0] && !find_library(c, b->soname, lib, sizeof lib)) {
+		if (!find_backend(c, b, lib, sizeof lib)) {
+			char sonames[256];
 			found_list(c, found, sizeof found);
+			/* "libmimalloc.so.2 or libmimalloc.so.3" */
+			n = 0;
+			for (k = 0; n < sizeof sonames && _as_backend_soname(b, k, lib, sizeof lib); k++)
+				n += (size_t)snprintf(sonames + n, sizeof sonames - n, "%s%s",
+						      k ? " or " : "", lib);
 			return as_usage_err("exec", "allocator '%s' (%s): its library %s is not "
 						    "installed where the %s loader looks "
 						    "(LD_LIBRARY_PATH, %s); install it, or choose "
 						    "one that is here: %s",
-					    spec, from, b->soname, c->libc,
+					    spec, from, sonames, c->libc,
 					    strcmp(c->libc, "musl") ? "/etc/ld.so.cache, /lib, "
 								      "/usr/lib"
 								    : "/etc/ld-musl-*.path, "
@@ -514,8 +546,7 @@ static int check_preload(struct as_env *env)
 				base = p + i + 1;
 		blen = len - (size_t)(base - p);
 		for (i = 0; len && i < _as_backend_count; i++) {
-			const char *so = _as_backend_table[i].soname;
-			if (so[0] && strlen(so) == blen && !strncmp(base, so, blen)) {
+			if (names_backend(&_as_backend_table[i], base, blen)) {
 				free(kept);
 				return as_usage_err("exec", "LD_PRELOAD already loads %.*s, which would "
 							    "serve malloc behind libswap's back: take "

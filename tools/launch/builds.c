@@ -264,7 +264,8 @@ int as_build_musl_target(const char *allocator, char *buf, size_t cap)
 	size_t i;
 	buf[0] = 0;
 	for (i = 0; i < _as_backend_count; i++)
-		if (!strcmp(_as_backend_table[i].name, allocator) && _as_backend_table[i].soname[0] &&
+		if (!strcmp(_as_backend_table[i].name, allocator) &&
+		    _as_backend_table[i].sonames[0] &&
 		    as_has_word(_as_backend_table[i].libcs, "musl")) {
 			snprintf(buf, cap, "musl-%s", allocator);
 			return 1;
@@ -316,13 +317,19 @@ void as_env_musl(struct as_env *e, const char *allocator)
 		return;
 	for (i = 0; i < _as_backend_count; i++) {
 		const struct as_backend_info *b = &_as_backend_table[i];
-		size_t n;
-		if (strcmp(b->name, allocator) || !b->soname[0])
+		char name[128];
+		size_t n, k;
+		if (strcmp(b->name, allocator))
 			continue;
-		snprintf(so, sizeof so, "%s/builds/musl-%s/lib/%s", as_build_cache(), b->name,
-			 b->soname);
+		/* the first of its sonames that the build has */
+		for (k = 0; _as_backend_soname(b, k, name, sizeof name); k++) {
+			snprintf(so, sizeof so, "%s/builds/musl-%s/lib/%s", as_build_cache(), b->name,
+				 name);
+			if (!access(so, R_OK))
+				break;
+		}
 		pre = as_env_get(e, "LD_PRELOAD");
-		if (access(so, R_OK) || !pre)
+		if (!_as_backend_soname(b, k, name, sizeof name) || !pre)
 			return;
 		/* after the first entry, libswap's (as_env_preload put it there) */
 		n = strcspn(pre, ": ");

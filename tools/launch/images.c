@@ -542,26 +542,31 @@ const char *as_image_allocator(const struct as_image *img, const char *name, cha
 {
 	const struct as_backend_info *b = backend(name);
 	const char *path;
+	char so[128];
 	json_t *v;
-	size_t i;
-	if (!b || !b->soname[0] || !img->built || !as_has_word(b->libcs, img->libc))
+	size_t i, k;
+	if (!b || !b->sonames[0] || !img->built || !as_has_word(b->libcs, img->libc))
 		return NULL;
-	if (img->info) {
-		json_object_foreach(json_object_get(img->info, "allocator_files"), path, v) {
-			const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-			if (!strcmp(base, b->soname)) {
-				snprintf(buf, cap, "%s", path);
+	/* its sonames in the order libswap tries them: the first the image has */
+	for (k = 0; _as_backend_soname(b, k, so, sizeof so); k++) {
+		json_t *files = json_object_get(img->info, "allocator_files");
+		if (img->info) {
+			json_object_foreach(files, path, v) {
+				const char *slash = strrchr(path, '/');
+				if (!strcmp(slash ? slash + 1 : path, so)) {
+					snprintf(buf, cap, "%s", path);
+					return buf;
+				}
+			}
+			continue;
+		}
+		for (i = 0; lib_dirs[i]; i++) {
+			char p[PATH_MAX], host[2 * PATH_MAX];
+			snprintf(p, sizeof p, "%s/%s", lib_dirs[i], so);
+			if (!in_root(img->root, p, host, sizeof host) && access(host, R_OK) == 0) {
+				snprintf(buf, cap, "%s", p);
 				return buf;
 			}
-		}
-		return NULL;
-	}
-	for (i = 0; lib_dirs[i]; i++) {
-		char p[PATH_MAX], host[2 * PATH_MAX];
-		snprintf(p, sizeof p, "%s/%s", lib_dirs[i], b->soname);
-		if (!in_root(img->root, p, host, sizeof host) && access(host, R_OK) == 0) {
-			snprintf(buf, cap, "%s", p);
-			return buf;
 		}
 	}
 	return NULL;

@@ -483,9 +483,10 @@ static void words_free(struct words *w)
 	memset(w, 0, sizeof *w);
 }
 
-/* Inside a musl image: the allocator's library (by its soname: the image
- * has it in its library path) preloaded right after libswap, as
- * as_env_musl does on the host (musl cannot dlopen initial-exec TLS). */
+/* Inside a musl image: the allocator's library (by its soname, the first
+ * of the table's, which cross/build.sh's musl builds have: the image has it
+ * in its library path) preloaded right after libswap, as as_env_musl does
+ * on the host (musl cannot dlopen initial-exec TLS). */
 static void env_musl_image(struct as_env *e, const char *allocator)
 {
 	const char *pre = as_env_get(e, "LD_PRELOAD");
@@ -495,10 +496,11 @@ static void env_musl_image(struct as_env *e, const char *allocator)
 		return;
 	for (i = 0; i < _as_backend_count; i++) {
 		const struct as_backend_info *b = &_as_backend_table[i];
-		if (strcmp(b->name, allocator) || !b->soname[0])
+		char so[128];
+		if (strcmp(b->name, allocator) || !_as_backend_soname(b, 0, so, sizeof so))
 			continue;
 		n = strcspn(pre, ": ");
-		snprintf(buf, sizeof buf, "%.*s:%s%s", (int)n, pre, b->soname, pre + n);
+		snprintf(buf, sizeof buf, "%.*s:%s%s", (int)n, pre, so, pre + n);
 		as_env_set(e, "LD_PRELOAD", buf);
 	}
 }

@@ -244,6 +244,11 @@ errors)
 	bad "empty --report" "$A" exec --report ""
 	bad "allocator already in LD_PRELOAD" env LD_PRELOAD=libjemalloc.so.2 "$A" exec
 	has "$T/err" "--allocator jemalloc"
+	# by any of its sonames (mimalloc's second; a harmless library by that name)
+	cp "$(/sbin/ldconfig -p | awk '$1 == "libz.so.1" && $NF ~ /^\// {print $NF; exit}')" \
+		"$T/libmimalloc.so.3" || fail "no libz.so.1 to copy"
+	bad "allocator's second soname in LD_PRELOAD" env LD_PRELOAD="$T/libmimalloc.so.3" "$A" exec
+	has "$T/err" "LD_PRELOAD already loads $T/libmimalloc.so.3, .* --allocator mimalloc"
 	# report directory not writable: a file in the way ...
 	: >"$T/file"
 	bad "report dir under a file" "$A" exec --report "$T/file/reports/"

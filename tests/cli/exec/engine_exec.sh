@@ -57,11 +57,13 @@ if ! rootfs=$("$A" image path bookworm 2>"$T/err") || [ ! -d "$rootfs" ]; then
 fi
 [ -x "$rootfs/usr/bin/python3" ] || fail "the bookworm image $rootfs has no /usr/bin/python3"
 # the allocator to ask for: one the image has (Debian's, installed with its apt)
+# by one of its sonames (the table's second column: space-separated)
 alloc=system
 for b in mimalloc jemalloc; do
 	for d in usr/lib/x86_64-linux-gnu lib/x86_64-linux-gnu; do
-		so=$(sed -n "s/^\tX($b, \"\([^\"]*\)\".*/\1/p" "$SRC/liballoc/as_backend.h")
-		[ -n "$so" ] && [ -f "$rootfs/$d/$so" ] && alloc=$b
+		for so in $(sed -n "s/^\tX($b, \"\([^\"]*\)\".*/\1/p" "$SRC/liballoc/as_backend.h"); do
+			[ -f "$rootfs/$d/$so" ] && alloc=$b
+		done
 	done
 done
 echo "bookworm image: $rootfs; allocator asked for: $alloc"
@@ -117,9 +119,12 @@ t_took "$ENGINE_NAME build of the README's Dockerfile"
 # an allocator of the table the image lacks, for the one-line failure
 missing=
 for b in $(sed -n 's/^\tX(\([a-z_]*\), "lib.*/\1/p' "$SRC/liballoc/as_backend.h"); do
-	so=$(sed -n "s/^\tX($b, \"\([^\"]*\)\".*/\1/p" "$SRC/liballoc/as_backend.h")
-	[ -f "$rootfs/usr/lib/x86_64-linux-gnu/$so" ] || [ -f "$rootfs/lib/x86_64-linux-gnu/$so" ] ||
-		{ missing=$b && break; }
+	has=
+	for so in $(sed -n "s/^\tX($b, \"\([^\"]*\)\".*/\1/p" "$SRC/liballoc/as_backend.h"); do
+		[ -f "$rootfs/usr/lib/x86_64-linux-gnu/$so" ] || [ -f "$rootfs/lib/x86_64-linux-gnu/$so" ] &&
+			has=1
+	done
+	[ -n "$has" ] || { missing=$b && break; }
 done
 
 # ---- the checks, under each seccomp setting -------------------------------------------------
