@@ -5,12 +5,13 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "comp.h"
 #include "report_html_int.h"
+#include "report_out.h"
 #include "results.h"
 #include "stats.h"
 #include "summary.h"
@@ -23,6 +24,17 @@
 #define FLAGS_HOST "distribution"
 
 static const char *const fixed_axes[] = {"image", "pymalloc", "seccomp", "stats", NULL};
+
+/* The single factors, in the order of "factors" and of the report's tables. */
+static const struct {
+	const char *factor, *name, *title;
+} single_factors[] = {
+	{"libc", "libc alone", "Libc alone"},
+	{"libc_own_allocator", "libc with its own allocator", "Libc with its own allocator"},
+	{"allocator", "allocator alone", "Allocator alone"},
+	{"flags", "flags alone", "Flags alone"},
+};
+#define NSINGLE (sizeof single_factors / sizeof single_factors[0])
 
 /* ---- the matrix as cells ---------------------------------------------------------- */
 
@@ -40,18 +52,15 @@ struct stratum {
 
 struct fx {
 	const json_t *pythons;
-	const char **bench;
-	size_t nb;
-	const json_t *cells; /* the summary's */
+	struct as_comp cmp; /* the benchmarks and the summary's cells */
 	json_t *strings; /* owned strings that fcell points into */
 	struct fcell *c;
 	size_t nc;
 	struct stratum *st;
 	size_t nst;
-	/* scratch, nb + 1 each: r and ok NSLOTS times; g and adj share r's and p's block */
-	struct as_ratio *r, *g;
+	/* scratch, nb + 1 each, NSLOTS times */
+	struct as_ratio *r;
 	int *ok;
-	double *p, *adj;
 	int oom;
 };
 
@@ -69,16 +78,6 @@ static void put(struct fx *x, json_t *o, const char *k, json_t *v)
 static void append(struct fx *x, json_t *a, json_t *v)
 {
 	x->oom |= !v || json_array_append_new(a, v);
-}
-
-static json_t *jnum(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *jpair(double lo, double hi)
-{
-	return isfinite(lo) && isfinite(hi) ? json_pack("[f, f]", lo, hi) : json_null();
 }
 
 /* The i-th string of a (NULL past its end), and whether a holds v. */
@@ -173,21 +172,15 @@ static int load(struct fx *x, const json_t *s)
 	size_t i, n = json_array_size(cfgs), nb;
 	int k;
 	x->pythons = as_jpath(s, "meta.pythons");
-	x->cells = json_object_get(s, "cells");
 	x->strings = chk(x, json_array());
-	nb = x->nb = json_array_size(json_object_get(s, "benchmarks"));
-	x->bench = calloc(nb + 1, sizeof *x->bench);
+	x->oom |= as_comp_init(&x->cmp, s) != 0;
+	nb = x->cmp.nb;
 	x->c = calloc(n + 1, sizeof *x->c);
 	x->st = calloc(n + 1, sizeof *x->st);
-	x->r = calloc((NSLOTS + 1) * (nb + 1), sizeof *x->r);
+	x->r = calloc(NSLOTS * (nb + 1), sizeof *x->r);
 	x->ok = calloc(NSLOTS * (nb + 1), sizeof *x->ok);
-	x->p = calloc(2 * (nb + 1), sizeof *x->p);
-	if (x->oom || !x->bench || !x->c || !x->st || !x->r || !x->ok || !x->p)
+	if (x->oom || !x->c || !x->st || !x->r || !x->ok)
 		return ENOMEM;
-	x->g = x->r + NSLOTS * (nb + 1);
-	x->adj = x->p + nb + 1;
-	json_array_foreach(json_object_get(s, "benchmarks"), i, v)
-		x->bench[i] = as_jstr(v, "name") ? as_jstr(v, "name") : "";
 	json_array_foreach(cfgs, i, v)
 	{
 		struct fcell *c = &x->c[x->nc];
@@ -223,10 +216,9 @@ static void unload(struct fx *x)
 	}
 	free(x->st);
 	free(x->c);
-	free(x->bench);
 	free(x->r);
 	free(x->ok);
-	free(x->p);
+	as_comp_free(&x->cmp);
 	json_decref(x->strings);
 }
 
@@ -268,37 +260,6 @@ static json_t *cell_json(const struct fcell *c)
 			 "flags", c->flags, "python", c->python, "config", c->id);
 }
 
-static const json_t *summary_cell(const struct fx *x, size_t b, const char *config)
-{
-	const json_t *c;
-	size_t i;
-	json_array_foreach(x->cells, i, c)
-	{
-		if (as_same_str(as_jstr(c, "bench"), x->bench[b]) && as_same_str(as_jstr(c, "config"), config))
-			return c;
-	}
-	return NULL;
-}
-
-/* The speed-up of cell nw over cell base on benchmark b: as_stats_ratio()'s
- * 0, EINVAL (fewer than two samples on a side) or ENOMEM. */
-static int bench_ratio(const struct fx *x, size_t b, const struct fcell *base,
-		       const struct fcell *nw, struct as_ratio *r)
-{
-	const json_t *sa = json_object_get(summary_cell(x, b, base->id), "samples");
-	const json_t *sn = json_object_get(summary_cell(x, b, nw->id), "samples");
-	size_t na = json_array_size(sa), nn = json_array_size(sn), i;
-	double *v = malloc((na + nn + 1) * sizeof *v);
-	int rc;
-	if (!v)
-		return ENOMEM;
-	for (i = 0; i < na + nn; i++)
-		v[i] = json_number_value(json_array_get(i < na ? sa : sn, i < na ? i : i - na));
-	rc = as_stats_ratio(v, na, v + na, nn, r);
-	free(v);
-	return rc;
-}
-
 /* log(a) - log(b) of two ratios over disjoint cells: the variances add, the
  * df is Welch-Satterthwaite over all their cells (sum(var)^2 over
  * sum(var_i^2 / df_i), which over two ratios is the same sum over the four
@@ -320,68 +281,19 @@ static void ratio_diff(struct as_ratio a, struct as_ratio b, struct as_ratio *d)
 	d->ci_hi = exp(d->log_ratio + h);
 }
 
-/* Two-sided, on t = log ratio / its standard error. */
-static double ratio_p(const struct as_ratio *r)
-{
-	if (!(r->log_var > 0))
-		return r->log_ratio == 0 ? 1 : 0;
-	return 2 * as_stats_t_cdf(-fabs(r->log_ratio) / sqrt(r->log_var), r->log_df);
-}
-
-static json_t *verdict(double ratio, int sig)
-{
-	char buf[96];
-	return json_string(sig ? as_fmt_speed(ratio, buf, sizeof buf) : "not significant");
-}
-
 /* One comparison from slot's per-benchmark ratios (x->ok: defined); base,
  * nw: the cells whose means the benchmark entries show, or NULL. */
 static json_t *comp_json(struct fx *x, const char *factor, const char *label, int slot,
 			 const struct fcell *base, const struct fcell *nw)
 {
-	const struct as_ratio *r = x->r + (size_t)slot * (x->nb + 1);
-	const int *ok = x->ok + (size_t)slot * (x->nb + 1);
+	const struct as_ratio *r = x->r + (size_t)slot * (x->cmp.nb + 1);
+	const int *ok = x->ok + (size_t)slot * (x->cmp.nb + 1);
 	json_t *o = chk(x, json_pack("{s:s, s:s, s:[]}", "factor", factor, "label", label, "benchmarks"));
-	json_t *list = json_object_get(o, "benchmarks");
-	struct as_geomean gm;
-	size_t b, k = 0;
-	int sig;
-	for (b = 0; b < x->nb; b++) {
-		x->p[b] = ok[b] ? ratio_p(&r[b]) : NAN;
-		if (ok[b])
-			x->g[k++] = r[b];
-	}
-	x->oom |= as_stats_holm(x->p, x->adj, x->nb) != 0;
-	if (!o)
-		return NULL;
-	if (base && nw) {
+	if (o && base && nw) {
 		put(x, o, "base", cell_json(base));
 		put(x, o, "new", cell_json(nw));
 	}
-	for (b = 0; b < x->nb; b++) {
-		const json_t *cb = base ? summary_cell(x, b, base->id) : NULL;
-		const json_t *cn = nw ? summary_cell(x, b, nw->id) : NULL;
-		sig = ok[b] && x->adj[b] < AS_ALPHA;
-		append(x, list,
-		       json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
-				 "bench", x->bench[b], "base_mean", jnum(as_jnum(cb, "mean")), "base_std",
-				 jnum(as_jnum(cb, "std")), "new_mean", jnum(as_jnum(cn, "mean")),
-				 "new_std", jnum(as_jnum(cn, "std")), "ratio",
-				 jnum(ok[b] ? r[b].ratio : NAN), "ci95",
-				 ok[b] ? jpair(r[b].ci_lo, r[b].ci_hi) : json_null(), "log_ratio",
-				 jnum(ok[b] ? r[b].log_ratio : NAN), "log_var",
-				 jnum(ok[b] ? r[b].log_var : NAN), "log_df", jnum(ok[b] ? r[b].log_df : NAN),
-				 "p_value", jnum(x->p[b]), "p_adjusted", jnum(x->adj[b]), "significant", sig,
-				 "verdict",
-				 ok[b] ? verdict(r[b].ratio, sig) : json_string("n/a (too few runs)")));
-	}
-	if (!k || as_stats_geomean(x->g, k, &gm))
-		gm.ratio = gm.ci_lo = gm.ci_hi = NAN;
-	sig = gm.ci_lo > 1 || gm.ci_hi < 1;
-	put(x, o, "geomean",
-	    json_pack("{s:I, s:o, s:o, s:b, s:o}", "k", (json_int_t)k, "ratio", jnum(gm.ratio), "ci95",
-		      jpair(gm.ci_lo, gm.ci_hi), "significant", sig, "verdict",
-		      k ? verdict(gm.ratio, sig) : json_string("n/a (too few runs)")));
+	x->oom |= as_comp_fill(&x->cmp, o, r, ok, base ? base->id : NULL, nw ? nw->id : NULL) != 0;
 	return o;
 }
 
@@ -461,7 +373,7 @@ static void why_not(const struct fx *x, const struct stratum *st, const char *fa
 static void factor(struct fx *x, const struct stratum *st, json_t *comps, json_t *fs,
 		   const char *factor, const char *name)
 {
-	int *ok = x->ok + 4 * (x->nb + 1);
+	int *ok = x->ok + 4 * (x->cmp.nb + 1);
 	size_t i, j, b, n = 0;
 	char label[512] = "";
 	for (j = 0; j < st->n; j++)
@@ -469,8 +381,9 @@ static void factor(struct fx *x, const struct stratum *st, json_t *comps, json_t
 			const struct fcell *base = &x->c[st->cfg[i]], *c = &x->c[st->cfg[j]];
 			if (!is_pair(x, st, factor, base, c))
 				continue;
-			for (b = 0; b < x->nb; b++)
-				ok[b] = !bench_ratio(x, b, base, c, &x->r[4 * (x->nb + 1) + b]);
+			for (b = 0; b < x->cmp.nb; b++)
+				ok[b] = !as_comp_ratio(&x->cmp, b, base->id, c->id,
+						       &x->r[4 * (x->cmp.nb + 1) + b]);
 			pair_label(base, c, axis_of(factor), label, sizeof label);
 			append(x, comps, comp_json(x, factor, label, 4, base, c));
 			n++;
@@ -536,7 +449,7 @@ static void headline(struct fx *x, const struct stratum *st, json_t *out, json_t
 {
 	static const char *const keys[] = {"total", "flags", "allocator", "interaction"};
 	const struct fcell *c[4] = {NULL, NULL, NULL, NULL}, *B, *T, *A, *F;
-	size_t n = x->nb + 1, b, k = 0;
+	size_t n = x->cmp.nb + 1, b, k = 0;
 	struct as_ratio *r = x->r, fa;
 	int *ok = x->ok, i;
 	json_t *h, *parts[4] = {NULL, NULL, NULL, NULL};
@@ -548,12 +461,13 @@ static void headline(struct fx *x, const struct stratum *st, json_t *out, json_t
 		return;
 	}
 	B = c[0], T = c[1], A = c[2], F = c[3];
-	for (b = 0; b < x->nb; b++) {
-		ok[b] = !bench_ratio(x, b, B, T, &r[b]);
+	for (b = 0; b < x->cmp.nb; b++) {
+		ok[b] = !as_comp_ratio(&x->cmp, b, B->id, T->id, &r[b]);
 		if (*why)
 			continue;
-		ok[3 * n + b] = ok[b] && !bench_ratio(x, b, B, F, &r[n + b]) &&
-				!bench_ratio(x, b, B, A, &r[2 * n + b]) && !bench_ratio(x, b, F, T, &fa);
+		ok[3 * n + b] = ok[b] && !as_comp_ratio(&x->cmp, b, B->id, F->id, &r[n + b]) &&
+				!as_comp_ratio(&x->cmp, b, B->id, A->id, &r[2 * n + b]) &&
+				!as_comp_ratio(&x->cmp, b, F->id, T->id, &fa);
 		if (ok[3 * n + b])
 			ratio_diff(fa, r[2 * n + b], &r[3 * n + b]);
 		for (i = 0; i < 3; i++)
@@ -637,7 +551,7 @@ int as_factors_build(const json_t *summary, const char *stock, const char *tuned
 	struct fx x;
 	const struct fcell *ps, *pt;
 	json_t *o, *strata;
-	size_t i;
+	size_t i, k;
 	int rc;
 	memset(&x, 0, sizeof x);
 	*out = NULL;
@@ -666,10 +580,8 @@ int as_factors_build(const json_t *summary, const char *stock, const char *tuned
 				      "libcs", st->v[0], "allocators", st->v[1], "flags", st->v[2],
 				      "factors", fs, "comparisons", comps));
 		if (s) {
-			factor(&x, st, comps, fs, "libc", "libc alone");
-			factor(&x, st, comps, fs, "libc_own_allocator", "libc with its own allocator");
-			factor(&x, st, comps, fs, "allocator", "allocator alone");
-			factor(&x, st, comps, fs, "flags", "flags alone");
+			for (k = 0; k < NSINGLE; k++)
+				factor(&x, st, comps, fs, single_factors[k].factor, single_factors[k].name);
 			headline(&x, st, s, fs, ps, pt);
 		}
 		json_decref(comps);
@@ -698,164 +610,7 @@ static const char intro[] =
 	"1. \"system\" is each libc's own malloc (glibc's ptmalloc2, musl's mallocng), so the "
 	"libc alone is measured with another allocator on both.";
 
-struct out {
-	FILE *f;      /* Markdown */
-	struct sb *b; /* HTML */
-};
-
-static void o_raw(struct out *o, const char *md, const char *html)
-{
-	if (o->f && md)
-		fputs(md, o->f);
-	if (o->b && html)
-		sb_puts(o->b, html);
-}
-
-/* Text: Markdown table cells hold no '|' and no newline; HTML is escaped. */
-static void o_text(struct out *o, const char *s)
-{
-	if (o->b) {
-		sb_html(o->b, s);
-		return;
-	}
-	for (; s && *s; s++)
-		fputs(*s == '|' ? "\\|" : *s == '\n' || *s == '\r' ? " " : (char[2]){*s, 0}, o->f);
-}
-
-/* A paragraph of formatted text. */
-static void o_para(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void o_para(struct out *o, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	o_raw(o, "", "<p>");
-	o_text(o, buf);
-	o_raw(o, "\n\n", "</p>\n");
-}
-
-static void o_heading(struct out *o, const char *text, const char *label)
-{
-	char buf[512];
-	snprintf(buf, sizeof buf, label && *label ? "%s (%s)" : "%s", text, label);
-	o_raw(o, "### ", "<h3>");
-	o_text(o, buf);
-	o_raw(o, "\n\n", "</h3>\n");
-}
-
-static void o_table(struct out *o, const char *first, const char *const *cols, size_t n)
-{
-	size_t i;
-	o_raw(o, "| ", "<table>\n<thead><tr><th>");
-	o_text(o, first);
-	for (i = 0; i < n; i++) {
-		o_raw(o, " | ", "</th><th>");
-		o_text(o, cols[i]);
-	}
-	o_raw(o, " |\n|---|", "</th></tr></thead>\n<tbody>\n");
-	for (i = 0; i < n; i++)
-		o_raw(o, "---:|", NULL);
-	o_raw(o, "\n", NULL);
-}
-
-static void o_row(struct out *o, const char *head, int geo)
-{
-	o_raw(o, geo ? "| **" : "| ", geo ? "<tr class=\"geo\"><th>" : "<tr><th>");
-	o_text(o, head);
-	o_raw(o, geo ? "** |" : " |", "</th>");
-}
-
-/* One cell: text, and a class (faster, slower, ns) for the HTML. */
-static void o_cell(struct out *o, const char *text, const char *cls)
-{
-	if (o->b)
-		sb_printf(o->b, cls ? "<td class=\"%s\">" : "<td>", cls);
-	o_raw(o, " ", NULL);
-	o_text(o, text);
-	o_raw(o, " |", "</td>");
-}
-
-/* "1.32x faster (-24%), CI 1.25x-1.40x faster", and its class. */
-static const char *ratio_text(const json_t *e, char *buf, size_t cap, const char **cls)
-{
-	const json_t *ci = json_object_get(e, "ci95");
-	const char *v = as_jstr(e, "verdict");
-	char c[96];
-	double ratio = as_jnum(e, "ratio");
-	*cls = !json_is_true(json_object_get(e, "significant")) ? "ns" : ratio >= 1 ? "faster" : "slower";
-	if (!json_is_array(ci)) {
-		snprintf(buf, cap, "%s", v ? v : "-");
-		return buf;
-	}
-	snprintf(buf, cap, "%s, CI %s", v ? v : "-",
-		 as_fmt_ci(as_jnum(json_array_get(ci, 0), ""), as_jnum(json_array_get(ci, 1), ""), c,
-			   sizeof c));
-	return buf;
-}
-
-static const json_t *bench_entry(const json_t *comp, size_t b)
-{
-	return json_array_get(json_object_get(comp, "benchmarks"), b);
-}
-
-/* Rows: the benchmarks, then the geometric mean; columns: comps[0..n) under
- * cols, after the stock cell's time (cols[0]) when stock_time. */
-static void comp_table(struct out *o, const json_t *const *comps, const char *const *cols, size_t n,
-		       int stock_time)
-{
-	size_t b, i, nb = json_array_size(json_object_get(comps[0], "benchmarks"));
-	char buf[300];
-	const char *cls;
-	o_table(o, "Benchmark", cols, n + (size_t)stock_time);
-	for (b = 0; b < nb; b++) {
-		o_row(o, as_jstr(bench_entry(comps[0], b), "bench"), 0);
-		if (stock_time)
-			o_cell(o, as_fmt_time_pm(as_jnum(bench_entry(comps[0], b), "base_mean"),
-						 as_jnum(bench_entry(comps[0], b), "base_std"), buf, sizeof buf),
-			       NULL);
-		for (i = 0; i < n; i++) {
-			ratio_text(bench_entry(comps[i], b), buf, sizeof buf, &cls);
-			o_cell(o, buf, cls);
-		}
-		o_raw(o, "\n", "</tr>\n");
-	}
-	o_row(o, "Geometric mean", 1);
-	if (stock_time)
-		o_cell(o, "", NULL);
-	for (i = 0; i < n; i++) {
-		ratio_text(json_object_get(comps[i], "geomean"), buf, sizeof buf, &cls);
-		o_cell(o, buf, cls);
-	}
-	o_raw(o, "\n\n", "</tr>\n</tbody></table>\n");
-}
-
-/* The comparisons of one factor, up to 6 columns a table. */
-static void factor_tables(struct out *o, const json_t *st, const char *factor, const char *title)
-{
-	const json_t *c, *comps[6];
-	const char *cols[6];
-	size_t i, n = 0;
-	int shown = 0;
-	json_array_foreach(json_object_get(st, "comparisons"), i, c)
-	{
-		if (!as_same_str(as_jstr(c, "factor"), factor))
-			continue;
-		if (!shown++)
-			o_heading(o, title, as_jstr(st, "label"));
-		comps[n] = c;
-		cols[n++] = as_jstr(c, "label");
-		if (n == 6) {
-			comp_table(o, comps, cols, n, 0);
-			n = 0;
-		}
-	}
-	if (n)
-		comp_table(o, comps, cols, n, 0);
-}
-
-static void headline_out(struct out *o, const json_t *st)
+static void headline_out(struct as_out *o, const json_t *st)
 {
 	const json_t *h = json_object_get(st, "headline"), *parts[4];
 	static const char *const keys[] = {"total", "flags", "allocator", "interaction"};
@@ -865,13 +620,13 @@ static void headline_out(struct out *o, const json_t *st)
 	size_t n = 0, i;
 	if (!json_is_object(h))
 		return;
-	o_heading(o, "Stock against tuned", as_jstr(st, "label"));
-	o_para(o, "Stock: %s, %s, %s (%s); tuned: %s, %s, %s (%s). Speed-ups over the cell "
-	       "each comparison starts from (above 1 is faster), in the form of the published musl "
-	       "table, then taken apart: total = flags alone x allocator alone x interaction (a sum "
-	       "in log space).", as_jstr(h, "stock.libc"), as_jstr(h, "stock.allocator"),
-	       as_jstr(h, "stock.flags"), as_jstr(h, "stock.config"), as_jstr(h, "tuned.libc"),
-	       as_jstr(h, "tuned.allocator"), as_jstr(h, "tuned.flags"), as_jstr(h, "tuned.config"));
+	as_out_heading(o, "Stock against tuned", as_jstr(st, "label"));
+	as_out_para(o, "Stock: %s, %s, %s (%s); tuned: %s, %s, %s (%s). Speed-ups over the cell "
+		    "each comparison starts from (above 1 is faster), in the form of the published musl "
+		    "table, then taken apart: total = flags alone x allocator alone x interaction (a sum "
+		    "in log space).", as_jstr(h, "stock.libc"), as_jstr(h, "stock.allocator"),
+		    as_jstr(h, "stock.flags"), as_jstr(h, "stock.config"), as_jstr(h, "tuned.libc"),
+		    as_jstr(h, "tuned.allocator"), as_jstr(h, "tuned.flags"), as_jstr(h, "tuned.config"));
 	for (i = 0; i < 4; i++) {
 		if (!json_is_object(parts[n] = json_object_get(h, keys[i])))
 			continue;
@@ -879,31 +634,20 @@ static void headline_out(struct out *o, const json_t *st)
 		cols[n + 1] = head[n];
 		n++;
 	}
-	comp_table(o, parts, cols, n, 1);
+	as_out_comp_table(o, parts, cols, n, 1);
 	if (as_jstr(h, "reason")) {
-		o_para(o, "Decomposition: %s.", as_jstr(h, "reason"));
+		as_out_para(o, "Decomposition: %s.", as_jstr(h, "reason"));
 		return;
 	}
 	for (i = 0; i < 4; i++)
 		snprintf(w[i], sizeof w[i], "%.2fx (log %+.3f)", as_jnum(parts[i], "geomean.ratio"),
 			 log(as_jnum(parts[i], "geomean.ratio")));
-	o_para(o, "Geometric means over %lld benchmarks: total %s = flags alone %s x "
-	       "allocator alone %s x interaction %s.",
-	       (long long)json_integer_value(json_object_get(h, "k")), w[0], w[1], w[2], w[3]);
+	as_out_para(o, "Geometric means over %lld benchmarks: total %s = flags alone %s x "
+		    "allocator alone %s x interaction %s.",
+		    (long long)json_integer_value(json_object_get(h, "k")), w[0], w[1], w[2], w[3]);
 }
 
-static void build_time(const json_t *p, char *buf, size_t cap)
-{
-	double s = as_jnum(p, "build_seconds");
-	if (!isfinite(s))
-		snprintf(buf, cap, "-");
-	else if (s >= 59.5)
-		snprintf(buf, cap, "%ld min %02ld s", lround(s) / 60, lround(s) % 60);
-	else
-		snprintf(buf, cap, "%.1f s", s);
-}
-
-static void pythons_out(struct out *o, const json_t *list)
+static void pythons_out(struct as_out *o, const json_t *list)
 {
 	static const char *const cols[] = {"libc", "version", "flags", "size on disk", "files",
 					   "build time", "in this matrix"};
@@ -911,80 +655,62 @@ static void pythons_out(struct out *o, const json_t *list)
 	size_t i;
 	if (!json_array_size(list))
 		return;
-	o_heading(o, "Python builds", NULL);
-	o_para(o, "What each Python costs on disk and to build (from meta.json), beside "
-	       "what it gains above.");
-	o_table(o, "Python", cols, 7);
+	as_out_heading(o, "Python builds", NULL);
+	as_out_para(o, "What each Python costs on disk and to build (from meta.json), beside "
+		    "what it gains above.");
+	as_out_table(o, "Python", cols, 7, NULL);
 	json_array_foreach(list, i, p)
 	{
 		static const char *const keys[] = {"libc", "version", "flags"};
-		char buf[64];
 		int k;
-		o_row(o, as_jstr(p, "name"), 0);
+		as_out_row(o, as_jstr(p, "name"), 0);
 		for (k = 0; k < 3; k++)
-			o_cell(o, as_jstr(p, keys[k]) ? as_jstr(p, keys[k]) : "?", NULL);
-		o_cell(o, as_fmt_bytes(as_jnum(p, "size_bytes"), buf, sizeof buf), NULL);
-		snprintf(buf, sizeof buf, "%.0f", as_jnum(p, "files"));
-		o_cell(o, isfinite(as_jnum(p, "files")) ? buf : "-", NULL);
-		build_time(p, buf, sizeof buf);
-		o_cell(o, buf, NULL);
-		o_cell(o, json_is_true(json_object_get(p, "used")) ? "yes" : "no", NULL);
-		o_raw(o, "\n", "</tr>\n");
+			as_out_cell(o, as_jstr(p, keys[k]) ? as_jstr(p, keys[k]) : "?", NULL);
+		as_out_build_cells(o, p);
+		as_out_cell(o, json_is_true(json_object_get(p, "used")) ? "yes" : "no", NULL);
+		as_out_end_row(o);
 	}
-	o_raw(o, "\n", "</tbody></table>\n");
+	as_out_end_table(o);
 }
 
-static void factors_out(struct out *o, const json_t *fx)
+static void factors_out(struct as_out *o, const json_t *fx)
 {
-	const json_t *st, *f;
+	const json_t *st;
 	size_t i, k;
 	int tables = 0;
 	json_array_foreach(json_object_get(fx, "strata"), i, st)
 		tables |= json_array_size(json_object_get(st, "libcs")) > 1 ||
 			  json_array_size(json_object_get(st, "flags")) > 1;
-	o_raw(o, "## Factors: libc, allocator, Python build flags\n\n",
-	      "<h2 id=\"factors\">Factors: libc, allocator, Python build flags</h2>\n");
+	as_out_raw(o, "## Factors: libc, allocator, Python build flags\n\n",
+		   "<h2 id=\"factors\">Factors: libc, allocator, Python build flags</h2>\n");
 	if (tables)
-		o_para(o, "%s", intro);
+		as_out_para(o, "%s", intro);
 	json_array_foreach(json_object_get(fx, "strata"), i, st)
 	{
-		o_heading(o, "What this matrix can take apart", as_jstr(st, "label"));
-		o_raw(o, "", "<ul>\n");
-		json_array_foreach(json_object_get(st, "factors"), k, f)
-		{
-			json_int_t n = json_integer_value(json_object_get(f, "comparisons"));
-			char line[700];
-			if (n)
-				snprintf(line, sizeof line, "%s: %lld comparison%s", as_jstr(f, "name"),
-					 (long long)n, n > 1 ? "s" : "");
-			else
-				snprintf(line, sizeof line, "%s: %s", as_jstr(f, "name"), as_jstr(f, "reason"));
-			o_raw(o, "- ", "<li>");
-			o_text(o, line);
-			o_raw(o, "\n", "</li>\n");
-		}
-		o_raw(o, "\n", "</ul>\n");
+		as_out_heading(o, "What this matrix can take apart", as_jstr(st, "label"));
+		as_out_raw(o, "", "<ul>\n");
+		as_out_status(o, json_object_get(st, "factors"));
+		as_out_raw(o, "\n", "</ul>\n");
 		if (json_array_size(json_object_get(st, "libcs")) < 2 &&
 		    json_array_size(json_object_get(st, "flags")) < 2) {
-			o_para(o, "One libc and one Python build: the Speed table above is "
-			       "the allocator alone.");
+			as_out_para(o, "One libc and one Python build: the Speed table above is "
+				    "the allocator alone.");
 			continue;
 		}
 		headline_out(o, st);
-		factor_tables(o, st, "libc", "Libc alone");
-		factor_tables(o, st, "libc_own_allocator", "Libc with its own allocator");
-		factor_tables(o, st, "allocator", "Allocator alone");
-		factor_tables(o, st, "flags", "Flags alone");
+		for (k = 0; k < NSINGLE; k++)
+			as_out_comp_tables(o, json_object_get(st, "comparisons"), single_factors[k].factor,
+					   single_factors[k].title, as_jstr(st, "label"));
 	}
 	if (!tables)
 		return;
 	pythons_out(o, json_object_get(fx, "pythons"));
-	o_para(o, "Stock and tuned: %s", as_jstr(fx, "rule"));
+	as_out_para(o, "Stock and tuned: %s", as_jstr(fx, "rule"));
 }
 
 int as_factors_md(FILE *f, const json_t *factors)
 {
-	struct out o = {f, NULL};
+	struct as_out o = {f, NULL, NULL};
 	if (!factors)
 		return 0;
 	factors_out(&o, factors);
@@ -993,7 +719,7 @@ int as_factors_md(FILE *f, const json_t *factors)
 
 int as_factors_html(struct sb *b, const json_t *factors)
 {
-	struct out o = {NULL, b};
+	struct as_out o = {NULL, b, NULL};
 	if (!factors)
 		return 0;
 	factors_out(&o, factors);

@@ -1,6 +1,6 @@
 /* images: the image and seccomp axes taken apart; the "images" object of
- * summary.json and its sections in report.md and report.html (contract in
- * images.h). */
+ * summary.json (contract in images.h; images_out.c writes it as the
+ * sections of report.md and report.html). */
 #include "images.h"
 
 #include <errno.h>
@@ -10,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_html_int.h"
+#include "comp.h"
 #include "results.h"
 #include "stats.h"
 #include "summary.h"
 
-#define IMAGE_HOST "host"
 #define ALLOC_OWN "system" /* first in every list */
 #define SC_DEFAULT "default"
 #define SC_UNCONFINED "unconfined"
@@ -41,9 +40,7 @@ struct iimg {
 
 struct ix {
 	const json_t *meta;
-	json_t *index; /* {"BENCH\nCONFIG": the summary's cell} */
-	const char **bench;
-	size_t nb;
+	struct as_comp cmp; /* the benchmarks and the summary's cells */
 	struct icfg *c;
 	size_t nc;
 	struct iimg *img;
@@ -53,9 +50,8 @@ struct ix {
 	int varies[AX_N];
 	json_t *refused;
 	/* scratch, nb + 1 each */
-	struct as_ratio *r, *g;
+	struct as_ratio *r;
 	int *ok;
-	double *p, *adj;
 	int oom;
 };
 
@@ -73,16 +69,6 @@ static void put(struct ix *x, json_t *o, const char *k, json_t *v)
 static void append(struct ix *x, json_t *a, json_t *v)
 {
 	x->oom |= !a || !v || json_array_append_new(a, v);
-}
-
-static json_t *jnum(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *jpair(double lo, double hi)
-{
-	return isfinite(lo) && isfinite(hi) ? json_pack("[f, f]", lo, hi) : json_null();
 }
 
 static json_t *jstr_or_null(const char *s)
@@ -109,7 +95,7 @@ static void add_once(struct ix *x, json_t *a, const char *v)
 /* The runner of an image value meta.json does not describe (results.h). */
 static const char *runner_of(const char *image)
 {
-	if (!strcmp(image, IMAGE_HOST))
+	if (!strcmp(image, AS_IMAGE_HOST))
 		return "host";
 	if (!strncmp(image, "docker:", 7))
 		return "docker";
@@ -166,7 +152,7 @@ static size_t image_index(struct ix *x, const char *name, const char *libc)
 	im->runner = as_jstr(im->facts, "runner") ? as_jstr(im->facts, "runner") : runner_of(name);
 	put(x, im->facts, "name", json_string(name));
 	fill(x, im->facts, "libc", libc);
-	if (!strcmp(name, IMAGE_HOST)) {
+	if (!strcmp(name, AS_IMAGE_HOST)) {
 		/* the host's are meta.json's own */
 		const char *l = as_jstr(im->facts, "libc");
 		fill(x, im->facts, "libc_version", l ? as_jstr(json_object_get(x->meta, "libcs"), l) : NULL);
@@ -192,37 +178,23 @@ static void order_allocators(struct ix *x)
 static int load(struct ix *x, const json_t *s)
 {
 	const json_t *v, *cfgs = json_object_get(s, "configs");
-	size_t i, n = json_array_size(cfgs), nb;
+	size_t i, n = json_array_size(cfgs);
 	int k;
 	x->meta = json_object_get(s, "meta");
-	x->index = chk(x, json_object());
 	x->allocs = chk(x, json_array());
 	x->seccomps = chk(x, json_array());
 	x->refused = chk(x, json_array());
-	nb = x->nb = json_array_size(json_object_get(s, "benchmarks"));
-	x->bench = calloc(nb + 1, sizeof *x->bench);
+	x->oom |= as_comp_init(&x->cmp, s) != 0;
 	x->c = calloc(n + 1, sizeof *x->c);
 	x->img = calloc(n + 1, sizeof *x->img);
-	x->r = calloc(2 * (nb + 1), sizeof *x->r);
-	x->ok = calloc(nb + 1, sizeof *x->ok);
-	x->p = calloc(2 * (nb + 1), sizeof *x->p);
-	if (x->oom || !x->bench || !x->c || !x->img || !x->r || !x->ok || !x->p)
+	x->r = calloc(x->cmp.nb + 1, sizeof *x->r);
+	x->ok = calloc(x->cmp.nb + 1, sizeof *x->ok);
+	if (x->oom || !x->c || !x->img || !x->r || !x->ok)
 		return ENOMEM;
-	x->g = x->r + nb + 1;
-	x->adj = x->p + nb + 1;
-	json_array_foreach(json_object_get(s, "benchmarks"), i, v)
-		x->bench[i] = as_jstr(v, "name") ? as_jstr(v, "name") : "";
-	json_array_foreach(json_object_get(s, "cells"), i, v)
-	{
-		char key[1024];
-		snprintf(key, sizeof key, "%s\n%s", as_jstr(v, "bench") ? as_jstr(v, "bench") : "",
-			 as_jstr(v, "config") ? as_jstr(v, "config") : "");
-		x->oom |= json_object_set(x->index, key, (json_t *)v) != 0;
-	}
 	json_array_foreach(cfgs, i, v)
 	{
 		struct icfg *c = &x->c[x->nc];
-		const char *image = as_jstr(v, "image") ? as_jstr(v, "image") : IMAGE_HOST;
+		const char *image = as_jstr(v, "image") ? as_jstr(v, "image") : AS_IMAGE_HOST;
 		if (!(c->id = as_jstr(v, "id")))
 			continue;
 		c->libc = as_jstr(v, "libc") ? as_jstr(v, "libc") : "";
@@ -246,11 +218,9 @@ static void unload(struct ix *x)
 		json_decref(x->img[i].facts);
 	free(x->img);
 	free(x->c);
-	free(x->bench);
 	free(x->r);
 	free(x->ok);
-	free(x->p);
-	json_decref(x->index);
+	as_comp_free(&x->cmp);
 	json_decref(x->allocs);
 	json_decref(x->seccomps);
 	json_decref(x->refused);
@@ -274,88 +244,20 @@ static const char *describe(const struct ix *x, const struct icfg *c, int skip, 
 
 /* ---- comparisons ------------------------------------------------------------------------ */
 
-static const json_t *summary_cell(const struct ix *x, size_t b, const char *config)
-{
-	char key[1024];
-	snprintf(key, sizeof key, "%s\n%s", x->bench[b], config);
-	return json_object_get(x->index, key);
-}
-
-/* as factors.c: the speed-up of nw over base on benchmark b; 0, EINVAL
- * (fewer than two samples on a side) or ENOMEM. */
-static int bench_ratio(const struct ix *x, size_t b, const struct icfg *base,
-		       const struct icfg *nw, struct as_ratio *r)
-{
-	const json_t *sa = json_object_get(summary_cell(x, b, base->id), "samples");
-	const json_t *sn = json_object_get(summary_cell(x, b, nw->id), "samples");
-	size_t na = json_array_size(sa), nn = json_array_size(sn), i;
-	double *v = malloc((na + nn + 1) * sizeof *v);
-	int rc;
-	if (!v)
-		return ENOMEM;
-	for (i = 0; i < na + nn; i++)
-		v[i] = json_number_value(json_array_get(i < na ? sa : sn, i < na ? i : i - na));
-	rc = as_stats_ratio(v, na, v + na, nn, r);
-	free(v);
-	return rc;
-}
-
-/* Two-sided, on t = log ratio / its standard error (factors.h). */
-static double ratio_p(const struct as_ratio *r)
-{
-	if (!(r->log_var > 0))
-		return r->log_ratio == 0 ? 1 : 0;
-	return 2 * as_stats_t_cdf(-fabs(r->log_ratio) / sqrt(r->log_var), r->log_df);
-}
-
-static json_t *verdict(double ratio, int sig)
-{
-	char buf[96];
-	return json_string(sig ? as_fmt_speed(ratio, buf, sizeof buf) : "not significant");
-}
-
 /* COMP (images.h): nw against base, per benchmark and as a geometric mean. */
 static json_t *comp_json(struct ix *x, const char *label, const struct icfg *base,
 			 const struct icfg *nw)
 {
 	json_t *o = chk(x, json_pack("{s:s, s:{s:s}, s:{s:s}, s:[]}", "label", label, "base", "config",
 				     base->id, "new", "config", nw->id, "benchmarks"));
-	json_t *list = json_object_get(o, "benchmarks");
-	struct as_geomean gm;
-	size_t b, k = 0;
-	int sig, rc;
-	for (b = 0; b < x->nb; b++) {
-		rc = bench_ratio(x, b, base, nw, &x->r[b]);
+	size_t b;
+	int rc;
+	for (b = 0; b < x->cmp.nb; b++) {
+		rc = as_comp_ratio(&x->cmp, b, base->id, nw->id, &x->r[b]);
 		x->oom |= rc == ENOMEM;
 		x->ok[b] = !rc;
-		x->p[b] = x->ok[b] ? ratio_p(&x->r[b]) : NAN;
-		if (x->ok[b])
-			x->g[k++] = x->r[b];
 	}
-	x->oom |= as_stats_holm(x->p, x->adj, x->nb) != 0;
-	for (b = 0; b < x->nb && o; b++) {
-		const json_t *cb = summary_cell(x, b, base->id), *cn = summary_cell(x, b, nw->id);
-		const struct as_ratio *r = &x->r[b];
-		int ok = x->ok[b];
-		sig = ok && x->adj[b] < AS_ALPHA;
-		append(x, list,
-		       json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
-				 "bench", x->bench[b], "base_mean", jnum(as_jnum(cb, "mean")), "base_std",
-				 jnum(as_jnum(cb, "std")), "new_mean", jnum(as_jnum(cn, "mean")),
-				 "new_std", jnum(as_jnum(cn, "std")), "ratio", jnum(ok ? r->ratio : NAN),
-				 "ci95", ok ? jpair(r->ci_lo, r->ci_hi) : json_null(), "log_ratio",
-				 jnum(ok ? r->log_ratio : NAN), "log_var", jnum(ok ? r->log_var : NAN),
-				 "log_df", jnum(ok ? r->log_df : NAN), "p_value", jnum(x->p[b]),
-				 "p_adjusted", jnum(x->adj[b]), "significant", sig, "verdict",
-				 ok ? verdict(r->ratio, sig) : json_string("n/a (too few runs)")));
-	}
-	if (!k || as_stats_geomean(x->g, k, &gm))
-		gm.ratio = gm.ci_lo = gm.ci_hi = NAN;
-	sig = gm.ci_lo > 1 || gm.ci_hi < 1;
-	put(x, o, "geomean",
-	    json_pack("{s:I, s:o, s:o, s:b, s:o}", "k", (json_int_t)k, "ratio", jnum(gm.ratio), "ci95",
-		      jpair(gm.ci_lo, gm.ci_hi), "significant", sig, "verdict",
-		      k ? verdict(gm.ratio, sig) : json_string("n/a (too few runs)")));
+	x->oom |= as_comp_fill(&x->cmp, o, x->r, x->ok, base->id, nw->id) != 0;
 	return o;
 }
 
@@ -476,9 +378,9 @@ static json_t *rss_json(const struct ix *x, const struct icfg *base, const struc
 	double sum = 0, ratio;
 	size_t b, k = 0;
 	char buf[64];
-	for (b = 0; b < x->nb; b++) {
-		double rb = as_jnum(summary_cell(x, b, base->id), "rss_peak");
-		double rn = as_jnum(summary_cell(x, b, nw->id), "rss_peak");
+	for (b = 0; b < x->cmp.nb; b++) {
+		double rb = as_jnum(as_comp_cell(&x->cmp, b, base->id), "rss_peak");
+		double rn = as_jnum(as_comp_cell(&x->cmp, b, nw->id), "rss_peak");
 		if (rb > 0 && rn > 0) {
 			sum += log(rn / rb);
 			k++;
@@ -500,7 +402,7 @@ static const char *base_rule(const struct ix *x, const char *named, size_t *base
 			return "named by --baseline-image";
 		}
 	for (i = 0; i < x->ni; i++)
-		if (strcmp(x->img[i].name, IMAGE_HOST)) {
+		if (strcmp(x->img[i].name, AS_IMAGE_HOST)) {
 			*base = i;
 			return "the first image of the matrix that is not host";
 		}
@@ -549,7 +451,7 @@ static size_t images_compare(struct ix *x, json_t *comps, size_t base)
 		len += (size_t)snprintf(others + len, sizeof others - len, "%s%s", j ? ", " : "", at(pys, j));
 	json_decref(pys);
 	if (*others)
-		refuse(x, "images", IMAGE_HOST,
+		refuse(x, "images", AS_IMAGE_HOST,
 		       "its cells of another Python (%s) are left out: an image's cells run the image's "
 		       "own Python", others);
 	for (i = 0; i < x->ni; i++) {
@@ -694,7 +596,7 @@ const char *as_images_names(const json_t *summary, char *buf, size_t cap)
 		*buf = 0;
 	json_array_foreach(json_object_get(summary, "configs"), i, v)
 	{
-		const char *im = as_jstr(v, "image") ? as_jstr(v, "image") : IMAGE_HOST;
+		const char *im = as_jstr(v, "image") ? as_jstr(v, "image") : AS_IMAGE_HOST;
 		if (!seen || json_object_get(seen, im) || n >= cap)
 			continue;
 		json_object_set_new(seen, im, json_true());
@@ -740,7 +642,7 @@ int as_images_build(const json_t *summary, const char *baseline, json_t **out)
 	} else {
 		char r[256];
 		snprintf(r, sizeof r, "not measurable: the matrix has one image (%s)",
-			 x.ni ? x.img[0].name : IMAGE_HOST);
+			 x.ni ? x.img[0].name : AS_IMAGE_HOST);
 		status(&x, st, "images", "images", 0, r);
 	}
 	if (json_array_size(x.seccomps) > 1) {
@@ -773,502 +675,3 @@ int as_images_build(const json_t *summary, const char *baseline, json_t **out)
 	return 0;
 }
 
-/* ---- report.md and report.html: one walk, two syntaxes ------------------------------------ */
-
-struct out {
-	FILE *f;      /* Markdown */
-	struct sb *b; /* HTML */
-};
-
-static void o_raw(struct out *o, const char *md, const char *html)
-{
-	if (o->f && md)
-		fputs(md, o->f);
-	if (o->b && html)
-		sb_puts(o->b, html);
-}
-
-/* Text: Markdown table cells hold no '|' and no newline; HTML is escaped. */
-static void o_text(struct out *o, const char *s)
-{
-	if (o->b) {
-		sb_html(o->b, s);
-		return;
-	}
-	for (; s && *s; s++)
-		fputs(*s == '|' ? "\\|" : *s == '\n' || *s == '\r' ? " " : (char[2]){*s, 0}, o->f);
-}
-
-static void o_para(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void o_para(struct out *o, const char *fmt, ...)
-{
-	char buf[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	o_raw(o, "", "<p>");
-	o_text(o, buf);
-	o_raw(o, "\n\n", "</p>\n");
-}
-
-static void o_heading(struct out *o, const char *text)
-{
-	o_raw(o, "### ", "<h3>");
-	o_text(o, text);
-	o_raw(o, "\n\n", "</h3>\n");
-}
-
-/* A table's header; align: 'l' or 'r' per column of cols (Markdown). */
-static void o_table(struct out *o, const char *first, const char *const *cols, size_t n,
-		    const char *align)
-{
-	size_t i;
-	o_raw(o, "| ", "<table>\n<thead><tr><th>");
-	o_text(o, first);
-	for (i = 0; i < n; i++) {
-		o_raw(o, " | ", "</th><th>");
-		o_text(o, cols[i]);
-	}
-	o_raw(o, " |\n|---|", "</th></tr></thead>\n<tbody>\n");
-	for (i = 0; i < n; i++)
-		o_raw(o, align[i] == 'r' ? "---:|" : "---|", NULL);
-	o_raw(o, "\n", NULL);
-}
-
-static void o_row(struct out *o, const char *head, int geo)
-{
-	o_raw(o, geo ? "| **" : "| ", geo ? "<tr class=\"geo\"><th>" : "<tr><th>");
-	o_text(o, head);
-	o_raw(o, geo ? "** |" : " |", "</th>");
-}
-
-static void o_cell(struct out *o, const char *text, const char *cls)
-{
-	if (o->b)
-		sb_printf(o->b, cls ? "<td class=\"%s\">" : "<td>", cls);
-	o_raw(o, " ", NULL);
-	o_text(o, text && *text ? text : "-");
-	o_raw(o, " |", "</td>");
-}
-
-static void o_end_row(struct out *o)
-{
-	o_raw(o, "\n", "</tr>\n");
-}
-
-static void o_end_table(struct out *o)
-{
-	o_raw(o, "\n", "</tbody></table>\n");
-}
-
-/* "1.32x faster (-24%), CI 1.25x-1.40x faster", and its class. */
-static const char *ratio_text(const json_t *e, char *buf, size_t cap, const char **cls)
-{
-	const json_t *ci = json_object_get(e, "ci95");
-	const char *v = as_jstr(e, "verdict");
-	char c[96];
-	*cls = !json_is_true(json_object_get(e, "significant")) ? "ns"
-	       : as_jnum(e, "ratio") >= 1			   ? "faster"
-									   : "slower";
-	if (!json_is_array(ci))
-		snprintf(buf, cap, "%s", v ? v : "-");
-	else
-		snprintf(buf, cap, "%s, CI %s", v ? v : "-",
-			 as_fmt_ci(as_jnum(json_array_get(ci, 0), ""), as_jnum(json_array_get(ci, 1), ""),
-				   c, sizeof c));
-	return buf;
-}
-
-static void build_time(const json_t *p, char *buf, size_t cap)
-{
-	double s = as_jnum(p, "build_seconds");
-	if (!isfinite(s))
-		snprintf(buf, cap, "-");
-	else if (s >= 59.5)
-		snprintf(buf, cap, "%ld min %02ld s", lround(s) / 60, lround(s) % 60);
-	else
-		snprintf(buf, cap, "%.1f s", s);
-}
-
-/* "system, jemalloc, mimalloc": names, or the objects' "name"s. */
-static void allocator_names(const json_t *list, char *buf, size_t cap)
-{
-	const json_t *a;
-	size_t i, n = 0;
-	*buf = 0;
-	json_array_foreach(list, i, a)
-	{
-		const char *s = json_is_string(a) ? json_string_value(a) : as_jstr(a, "name");
-		if (s && n < cap)
-			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", s);
-	}
-}
-
-static void facts_out(struct out *o, const json_t *im)
-{
-	static const char *const cols[] = {"runner", "libc", "Python", "size on disk", "files",
-					   "build time", "built", "allocators"};
-	const json_t *e;
-	size_t i, n = 0;
-	char undescribed[1024] = "";
-	o_heading(o, "The images");
-	o_table(o, "Image", cols, 8, "lllrrrll");
-	json_array_foreach(json_object_get(im, "images"), i, e)
-	{
-		char buf[1024];
-		const char *built = as_jstr(e, "built");
-		o_row(o, as_jstr(e, "name"), 0);
-		o_cell(o, as_jstr(e, "runner"), NULL);
-		snprintf(buf, sizeof buf, "%s%s%s", as_jstr(e, "libc") ? as_jstr(e, "libc") : "",
-			 as_jstr(e, "libc_version") ? " " : "",
-			 as_jstr(e, "libc_version") ? as_jstr(e, "libc_version") : "");
-		o_cell(o, buf, NULL);
-		o_cell(o, as_jstr(e, "python_version"), NULL);
-		o_cell(o, as_fmt_bytes(as_jnum(e, "size_bytes"), buf, sizeof buf), NULL);
-		snprintf(buf, sizeof buf, "%.0f", as_jnum(e, "files"));
-		o_cell(o, isfinite(as_jnum(e, "files")) ? buf : "-", NULL);
-		build_time(e, buf, sizeof buf);
-		o_cell(o, buf, NULL);
-		/* the date of an ISO time */
-		snprintf(buf, sizeof buf, "%.*s", built ? (int)strcspn(built, "T ") : 0, built ? built : "");
-		o_cell(o, buf, NULL);
-		allocator_names(json_object_get(e, "allocators"), buf, sizeof buf);
-		o_cell(o, buf, NULL);
-		o_end_row(o);
-		if (!json_is_true(json_object_get(e, "described")) &&
-		    strcmp(as_jstr(e, "name"), IMAGE_HOST) && n < sizeof undescribed)
-			n += (size_t)snprintf(undescribed + n, sizeof undescribed - n, "%s%s", n ? ", " : "",
-					      as_jstr(e, "name"));
-	}
-	o_end_table(o);
-	if (n)
-		o_para(o, "meta.json does not describe %s (a bench directory written before bench "
-		       "recorded its images): \"-\" is what it does not say, the libc is the "
-		       "configurations'.", undescribed);
-}
-
-static void speed_out(struct out *o, const json_t *im)
-{
-	const json_t *comps = json_object_get(im, "comparisons"), *c;
-	const json_t *axes = json_object_get(im, "axes");
-	const char *cols[8];
-	char head[128], align[9];
-	size_t i, n = 0, k, nb = 0;
-	if (!json_array_size(comps))
-		return;
-	nb = json_array_size(json_object_get(json_array_get(comps, 0), "benchmarks"));
-	snprintf(head, sizeof head, "Speed and memory against %s", as_jstr(im, "baseline"));
-	o_heading(o, head);
-	o_para(o, "Baseline image: %s (%s). Each row compares one image's cells with the %s cells "
-	       "that differ only in the image: the same allocator, pymalloc, seccomp and stats, "
-	       "each image with its own libc and Python (what differs besides is said in the last "
-	       "column). Speed: the geometric mean over the benchmarks of the speed-ups (above 1 "
-	       "is faster) with its 95%% CI; peak RSS: the ratio of the median peak RSS, "
-	       "geometric-meaned over the benchmarks.",
-	       as_jstr(im, "baseline"), as_jstr(im, "baseline_rule"), as_jstr(im, "baseline"));
-	cols[n++] = "allocator";
-	for (k = 0; at(axes, k) && k < 3; k++)
-		cols[n++] = at(axes, k);
-	snprintf(head, sizeof head, "speed (geometric mean over %zu benchmark%s)", nb, nb == 1 ? "" : "s");
-	cols[n++] = head;
-	cols[n++] = "peak RSS";
-	cols[n++] = "differs besides the image";
-	memset(align, 'l', n - 3);
-	memcpy(align + n - 3, "rrl", 4);
-	o_table(o, "Image", cols, n, align);
-	json_array_foreach(comps, i, c)
-	{
-		char buf[512];
-		const char *cls;
-		json_int_t kk = json_integer_value(as_jpath(c, "geomean.k"));
-		o_row(o, as_jstr(c, "image"), 0);
-		o_cell(o, as_jstr(c, "allocator"), NULL);
-		for (k = 0; at(axes, k) && k < 3; k++)
-			o_cell(o, as_jstr(c, at(axes, k)), NULL);
-		ratio_text(json_object_get(c, "geomean"), buf, sizeof buf, &cls);
-		if (kk && (size_t)kk < nb)
-			snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " (%lld of %zu benchmarks)",
-				 (long long)kk, nb);
-		o_cell(o, buf, cls);
-		o_cell(o, as_jstr(c, "rss.text"), NULL);
-		o_cell(o, as_jstr(c, "differs"), NULL);
-		o_end_row(o);
-	}
-	o_end_table(o);
-}
-
-/* Rows: the benchmarks, then the geometric mean; columns: comps[0..n). */
-static void comp_table(struct out *o, const json_t *const *comps, const char *const *cols, size_t n)
-{
-	const json_t *list = json_object_get(comps[0], "benchmarks");
-	size_t b, i, nb = json_array_size(list);
-	char buf[300];
-	const char *cls;
-	o_table(o, "Benchmark", cols, n, "rrrrrr");
-	for (b = 0; b < nb; b++) {
-		o_row(o, as_jstr(json_array_get(list, b), "bench"), 0);
-		for (i = 0; i < n; i++) {
-			ratio_text(json_array_get(json_object_get(comps[i], "benchmarks"), b), buf,
-				   sizeof buf, &cls);
-			o_cell(o, buf, cls);
-		}
-		o_end_row(o);
-	}
-	o_row(o, "Geometric mean", 1);
-	for (i = 0; i < n; i++) {
-		ratio_text(json_object_get(comps[i], "geomean"), buf, sizeof buf, &cls);
-		o_cell(o, buf, cls);
-	}
-	o_end_row(o);
-	o_end_table(o);
-}
-
-static void seccomp_out(struct out *o, const json_t *im)
-{
-	const json_t *c, *comps[6];
-	const char *cols[6];
-	size_t i, n = 0;
-	if (!json_array_size(json_object_get(im, "seccomp")))
-		return;
-	o_heading(o, "Seccomp: Docker's default profile against no filter");
-	o_para(o, "seccomp=default is Docker's default profile (the engine's own in a container, "
-	       "allocswap's libseccomp copy of it on the host and in a root filesystem); it is "
-	       "compared with no filter: unconfined, or none on the host and in a root filesystem "
-	       "(in an engine none is the engine's default profile). Each column is one image's "
-	       "cells, otherwise equal; above 1 is faster, so a cost reads \"slower\".");
-	json_array_foreach(json_object_get(im, "seccomp"), i, c)
-	{
-		comps[n] = c;
-		cols[n++] = as_jstr(c, "label");
-		if (n == 6) {
-			comp_table(o, comps, cols, n);
-			n = 0;
-		}
-	}
-	if (n)
-		comp_table(o, comps, cols, n);
-}
-
-static const char intro[] =
-	"Which image runs this workload fastest and leanest, and what Docker's default seccomp "
-	"profile costs. An image's cells run the image's own libc and Python, so both are part "
-	"of the image here. Speed-ups are the baseline's mean time over the other's (above 1 is "
-	"faster) from the per-process means, with 95% CIs; a benchmark's verdict needs p < 0.05 "
-	"after Holm's correction over the benchmarks of its comparison, and a geometric mean is "
-	"not significant when its CI contains 1.";
-
-static void list_out(struct out *o, const json_t *im)
-{
-	const json_t *e;
-	size_t i;
-	o_raw(o, "", "<ul>\n");
-	json_array_foreach(json_object_get(im, "status"), i, e)
-	{
-		json_int_t n = json_integer_value(json_object_get(e, "comparisons"));
-		char line[1200];
-		if (n)
-			snprintf(line, sizeof line, "%s: %lld comparison%s", as_jstr(e, "name"),
-				 (long long)n, n > 1 ? "s" : "");
-		else
-			snprintf(line, sizeof line, "%s: %s", as_jstr(e, "name"), as_jstr(e, "reason"));
-		o_raw(o, "- ", "<li>");
-		o_text(o, line);
-		o_raw(o, "\n", "</li>\n");
-	}
-	json_array_foreach(json_object_get(im, "refused"), i, e)
-	{
-		char line[1400];
-		if (as_same_str(as_jstr(e, "what"), "seccomp"))
-			snprintf(line, sizeof line, "seccomp cost in %s: %s", as_jstr(e, "image"),
-				 as_jstr(e, "reason"));
-		else
-			snprintf(line, sizeof line, "%s against %s: %s", as_jstr(e, "image"),
-				 as_jstr(im, "baseline") ? as_jstr(im, "baseline") : "-",
-				 as_jstr(e, "reason"));
-		o_raw(o, "- ", "<li>");
-		o_text(o, line);
-		o_raw(o, "\n", "</li>\n");
-	}
-	o_raw(o, "\n", "</ul>\n");
-}
-
-/* Anything beyond the host? */
-static int has_images(const json_t *im)
-{
-	const json_t *e;
-	size_t i;
-	json_array_foreach(json_object_get(im, "images"), i, e)
-	{
-		if (!as_same_str(as_jstr(e, "name"), IMAGE_HOST))
-			return 1;
-	}
-	return 0;
-}
-
-static void head_out(struct out *o, const json_t *im)
-{
-	o_raw(o, "## Images\n\n", "<h2 id=\"images\">Images</h2>\n");
-	if (has_images(im) || json_array_size(json_object_get(im, "seccomp")))
-		o_para(o, "%s", intro);
-	o_heading(o, "What this matrix can compare");
-	list_out(o, im);
-	if (has_images(im))
-		facts_out(o, im);
-}
-
-int as_images_md(FILE *f, const json_t *images)
-{
-	struct out o = {f, NULL};
-	if (!images)
-		return 0;
-	head_out(&o, images);
-	speed_out(&o, images);
-	seccomp_out(&o, images);
-	return ferror(f) ? EIO : 0;
-}
-
-/* ---- the chart ------------------------------------------------------------------------------- */
-
-/* Okabe-Ito, as report_html.c's palette, one colour per image. */
-static const unsigned chart_colors[] = {0x0072B2, 0xE69F00, 0x009E73, 0xCC79A7,
-					0xD55E00, 0x56B4E9, 0x8C564B, 0x332288};
-#define NCOLORS (sizeof chart_colors / sizeof chart_colors[0])
-
-static void gp_label(struct sb *s, const char *name)
-{
-	char buf[64];
-	size_t n = strlen(name);
-	if (n > 52) {
-		n = 49;
-		while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
-			n--;
-		snprintf(buf, sizeof buf, "%.*s...", (int)n, name);
-		name = buf;
-	}
-	sb_gp(s, name);
-}
-
-/* Each comparison's geometric mean as a bar from 1 (the baseline image) on
- * a log axis, solid when significant and pale when not, with its 95% CI as
- * a whisker; a colour per image.  (The pale bars' border has a colour of
- * its own: with a plain "border", gnuplot 5.4 fills every bar with one
- * colour instead of each row's.) */
-static int chart(struct rh *r, const json_t *comps)
-{
-	static const double tics[] = {0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25,
-				      1.5, 2, 3, 4, 5, 10}; /* tics[8] is 1 */
-	const json_t *c;
-	struct sb s = {0};
-	json_t *names = json_array();
-	size_t i, k, rows = json_array_size(comps), longest = 0;
-	double lo = 0.9, hi = 1.1, last, sep;
-	int rc, axis;
-	sb_puts(&s, "$d << EOD\n");
-	json_array_foreach(comps, i, c)
-	{
-		double ratio = as_jnum(c, "geomean.ratio");
-		const json_t *ci = as_jpath(c, "geomean.ci95");
-		double l = as_jnum(json_array_get(ci, 0), ""), h = as_jnum(json_array_get(ci, 1), "");
-		for (k = 0; at(names, k) && strcmp(at(names, k), as_jstr(c, "image")); k++)
-			;
-		if (!at(names, k))
-			json_array_append_new(names, json_string(as_jstr(c, "image")));
-		if (!(ratio > 0))
-			continue;
-		lo = fmin(lo, fmin(ratio, l > 0 ? fmax(l, ratio / 2) : ratio));
-		hi = fmax(hi, fmax(ratio, h > 0 ? fmin(h, ratio * 2) : ratio));
-		sb_printf(&s, "%zu %.6g %d %.6g %.6g %u %.2f\n", i, ratio,
-			  json_is_true(as_jpath(c, "geomean.significant")), l > 0 ? l : ratio,
-			  h > 0 ? h : ratio, chart_colors[k % NCOLORS], ratio);
-	}
-	sb_puts(&s, "EOD\n");
-	lo /= 1.06;
-	hi *= 1.18;
-	sb_printf(&s, "set logscale x\nset xrange [%.6g:%.6g]\nset yrange [%.1f:-0.5]\n", lo, hi,
-		  (double)rows - 0.5);
-	sep = (log(hi) - log(lo)) / 10;
-	for (axis = 0; axis < 2; axis++) {
-		sb_puts(&s, axis ? "set x2tics out ('1x' 1" : "set xtics nomirror out ('1x' 1");
-		for (last = 1, i = 9; i < sizeof tics / sizeof tics[0]; i++)
-			if (tics[i] <= hi && log(tics[i]) - log(last) >= sep) {
-				sb_printf(&s, ", '%gx' %g", tics[i], tics[i]);
-				last = tics[i];
-			}
-		for (last = 1, i = 8; i-- > 0;)
-			if (tics[i] >= lo && log(last) - log(tics[i]) >= sep) {
-				sb_printf(&s, ", '%gx' %g", tics[i], tics[i]);
-				last = tics[i];
-			}
-		sb_puts(&s, ")\n");
-	}
-	sb_printf(&s, "set logscale x2\nset x2range [%.6g:%.6g]\n", lo, hi);
-	sb_puts(&s, "set ytics nomirror scale 0 (");
-	json_array_foreach(comps, i, c)
-	{
-		char l[512];
-		snprintf(l, sizeof l, "%s, %s", as_jstr(c, "image"), as_jstr(c, "cells"));
-		longest = strlen(l) > longest ? strlen(l) : longest;
-		sb_puts(&s, i ? ", \\\n  " : "");
-		gp_label(&s, l);
-		sb_printf(&s, " %zu", i);
-	}
-	sb_printf(&s, ")\nset lmargin %d\n", (int)((longest > 52 ? 52 : longest) * 0.75) + 4);
-	for (i = 0; i + 1 < rows; i++)
-		sb_printf(&s, "set arrow from graph 0, first %.1f to graph 1, first %.1f nohead back "
-			      "lc rgb '#e4e4e4' lw 1\n", (double)i + 0.5, (double)i + 0.5);
-	sb_puts(&s, "set grid xtics back lc rgb '#dddddd'\n"
-		    "set arrow from 1, graph 0 to 1, graph 1 nohead front lc rgb '#222222' lw 1.5\n"
-		    "set border 3 lc rgb '#666666'\nset rmargin 4\nunset key\nset xlabel ");
-	sb_gp(&s, "geometric mean of the speed-ups: right of 1x is faster. Solid: significant; "
-		  "pale: not significant; whiskers: 95% CI");
-	sb_puts(&s, "\nH = 0.32\nplot \\\n"
-		    "  $d u ($3 > 0 ? $2 : NaN):1:($2 < 1 ? $2 : 1):($2 < 1 ? 1 : $2):($1-H):($1+H):6 "
-		    "w boxxyerror fs solid 0.9 noborder lc rgb variable, \\\n"
-		    "  $d u ($3 > 0 ? NaN : $2):1:($2 < 1 ? $2 : 1):($2 < 1 ? 1 : $2):($1-H):($1+H):6 "
-		    "w boxxyerror fs transparent solid 0.22 border lc rgb '#666666' lc rgb variable, \\\n"
-		    "  $d u 2:1:4:5 w xerrorbars pt -1 lw 0.8 lc rgb '#444444', \\\n"
-		    "  $d u ($2 >= 1 ? $5 : NaN):1:7 w labels left offset 0.4,0 font ',8' "
-		    "tc rgb '#333333', \\\n"
-		    "  $d u ($2 < 1 ? $4 : NaN):1:7 w labels right offset -0.4,0 font ',8' "
-		    "tc rgb '#333333'\n");
-	json_decref(names);
-	rc = rh_plot(r, "images", &s, 1000, 110 + (int)rows * 26);
-	free(s.p);
-	return rc;
-}
-
-static int figure(struct rh *r, const json_t *comps, const char *caption)
-{
-	if (!json_array_size(comps))
-		return 0;
-	sb_puts(&r->page, "<figure>\n");
-	if (chart(r, comps))
-		return 1;
-	sb_puts(&r->page, "<figcaption>");
-	sb_html(&r->page, caption);
-	sb_puts(&r->page, "</figcaption>\n</figure>\n");
-	return 0;
-}
-
-int as_images_html(struct rh *r, const json_t *images)
-{
-	struct out o = {NULL, &r->page};
-	char caption[512];
-	if (!images)
-		return 0;
-	head_out(&o, images);
-	speed_out(&o, images);
-	snprintf(caption, sizeof caption,
-		 "Speed of each image's cells against %s's (the geometric mean over the benchmarks, "
-		 "on a log scale): bars right of 1x are faster; a colour per image.",
-		 as_jstr(images, "baseline") ? as_jstr(images, "baseline") : "the baseline");
-	if (figure(r, json_object_get(images, "comparisons"), caption))
-		return 1;
-	seccomp_out(&o, images);
-	if (figure(r, json_object_get(images, "seccomp"),
-		   "What seccomp=default costs against no filter, per image and allocator (the "
-		   "geometric mean over the benchmarks, on a log scale): bars left of 1x are slower."))
-		return 1;
-	return 0;
-}

@@ -1,7 +1,9 @@
 /* images: which base image makes a Python workload fastest and leanest, and
- * what Docker's default seccomp profile costs.  Implemented in images.c;
- * `allocswap report` puts the result in summary.json under "images" and
- * writes it as the "Images" section of report.md and report.html.
+ * what Docker's default seccomp profile costs.  Implemented in images.c (the
+ * "images" object) and images_out.c (its report.md and report.html
+ * section); `allocswap report` puts the result in summary.json under
+ * "images" and writes it as the "Images" section of report.md and
+ * report.html.
  * (Not launch/images.h, the store of built images: files beside this one
  * include this one as "images.h".)
  *
@@ -41,7 +43,7 @@
  * same allocator, pymalloc, stats, Python and libc).  Per benchmark (the
  * suite's syscalls benchmark is the heavy one) and as a geometric mean.
  *
- * Statistics: those of the factors section (factors.h, stats.h): per
+ * Statistics: those of the factors section (comp.h, stats.h): per
  * benchmark as_stats_ratio() on the per-process means (speed-up =
  * mean(base) / mean(new), > 1: new is faster; delta-method CI), p two-sided
  * on log ratio / its standard error, Holm over the benchmarks of the
@@ -90,6 +92,9 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
+
+/* The image of configurations that do not name one. */
+#define AS_IMAGE_HOST "host"
 
 struct rh;
 

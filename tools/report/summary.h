@@ -23,8 +23,11 @@
  *                                          cells with at least one run
  *  "geomean": [{"config", "baseline", "k", "ratio", "ci95": [lo, hi], "time_change",
  *               "significant", "verdict"}, ...],   one per config
- *  "factors": {...}}                       added by `report`: libc, allocator and Python
+ *  "factors": {...},                       added by `report`: libc, allocator and Python
  *                                          flags taken apart (contract in factors.h)
+ *  "images": {...}}                        added by `report`: which image is fastest and
+ *                                          leanest, and what seccomp costs (contract in
+ *                                          images.h)
  *
  * CELL:
  *  {"bench", "config", "baseline": "<config id>",

@@ -214,6 +214,10 @@ if command -v gnuplot >/dev/null; then
 	n=$(grep -c '<svg class="chart" role="img" aria-label="images"' "$H")
 	if [ "$n" -eq 2 ]; then ok; else fail "HTML: $n image charts, want 2 (images, seccomp)"; fi
 	if awk '/<h2 id="factors">/ {f=NR} /<h2 id="images">/ {i=NR} /<h2 id="memory">/ {m=NR} END {exit !(f < i && i < m)}' "$H"; then ok; else fail "HTML section order"; fi
+	# a chart of one row (gnuplot 5.4 crashed on a label plot whose one
+	# point is undefined: report.html was not written)
+	run "$T/out" "$A" report "$T/x" --format html
+	expect_in "$T/x/report.html" '<svg class="chart" role="img" aria-label="images"' "one-row image chart"
 fi
 
 run "$T/help" "$A" report --help

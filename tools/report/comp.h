@@ -1,0 +1,59 @@
+/* comp: one comparison of two configurations of a summary, per benchmark
+ * and as a geometric mean: the "benchmarks" and "geomean" of the COMP
+ * objects of factors.h and images.h.  Implemented in comp.c; factors.c and
+ * images.c build their comparisons with it.
+ *
+ * Statistics (stats.h): the samples are the per-process means of each
+ * cell (the summary's cell "samples").  Per benchmark, as_stats_ratio():
+ * speed-up = mean(base) / mean(new) (> 1: new is faster), a 95% CI by the
+ * delta method; p two-sided on t = log ratio / its standard error,
+ * Holm-adjusted over the benchmarks of the comparison; a verdict other than
+ * "not significant" needs p_adjusted < AS_ALPHA.  The geometric mean is
+ * as_stats_geomean() over the benchmarks with a ratio, "not significant"
+ * when its CI contains 1.
+ *
+ * What as_comp_fill() writes (factors.h has the whole COMP):
+ *  "benchmarks": [{"bench", "base_mean", "base_std", "new_mean", "new_std",
+ *                  "ratio", "ci95", "log_ratio", "log_var", "log_df",
+ *                  "p_value", "p_adjusted", "significant", "verdict"}],
+ *  "geomean": {"k", "ratio", "ci95", "significant", "verdict"}
+ * Numbers that are not defined are null.
+ */
+#ifndef ALLOCSWAP_REPORT_COMP_H
+#define ALLOCSWAP_REPORT_COMP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "stats.h"
+
+struct as_comp {
+	const char **bench;  /* the summary's benchmark names, matrix order */
+	size_t nb;
+	json_t *index;       /* {"BENCH\nCONFIG": the summary's cell} */
+	struct as_ratio *g;  /* scratch, nb + 1 each */
+	double *p, *adj;
+};
+
+/* The benchmarks and cells of a summary (summary.h).  Returns 0 or ENOMEM;
+ * as_comp_free() either way. */
+int as_comp_init(struct as_comp *c, const json_t *summary);
+void as_comp_free(struct as_comp *c);
+
+/* The summary's cell of benchmark b and a configuration id, or NULL. */
+const json_t *as_comp_cell(const struct as_comp *c, size_t b, const char *config);
+
+/* The speed-up of configuration nw over base on benchmark b, from their
+ * cells' samples: 0, EINVAL (fewer than two samples on a side) or
+ * ENOMEM. */
+int as_comp_ratio(const struct as_comp *c, size_t b, const char *base, const char *nw,
+		  struct as_ratio *r);
+
+/* Appends to o's "benchmarks" array (there already) an entry per benchmark
+ * from r[b] (defined where ok[b]), with the means and standard deviations
+ * of base's and nw's cells (null for a NULL id), and sets o's "geomean".
+ * Returns 0, or ENOMEM (o NULL included). */
+int as_comp_fill(struct as_comp *c, json_t *o, const struct as_ratio *r, const int *ok,
+		 const char *base, const char *nw);
+
+#endif
