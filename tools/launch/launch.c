@@ -425,6 +425,31 @@ static int stage(struct as_launcher *L)
 		if ((rc = copy_file(lib, p)))
 			return rc;
 	}
+	/* musl's allocators are allocswap's own builds (cross/build.sh): an
+	 * engine's musl image (Alpine) has none of them, or others */
+	{
+		char dirs[2 * PATH_MAX + 8], *d, *save = NULL;
+		as_build_musl_libpath(dirs, sizeof dirs);
+		for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+			DIR *dd = opendir(d);
+			struct dirent *de;
+			while (dd && (de = readdir(dd))) {
+				char src[PATH_MAX + 300], dst[PATH_MAX + 300];
+				if (strncmp(de->d_name, "lib", 3) || !strstr(de->d_name, ".so"))
+					continue;
+				snprintf(src, sizeof src, "%s/%s", d, de->d_name);
+				snprintf(dst, sizeof dst, "%s/lib/musl/%s", L->stage, de->d_name);
+				snprintf(p, sizeof p, "%s/lib/musl", L->stage);
+				if ((rc = as_mkdirs(p)) || (rc = copy_file(src, dst))) {
+					closedir(dd);
+					return rc;
+				}
+				L->musl_allocs = 1;
+			}
+			if (dd)
+				closedir(dd);
+		}
+	}
 	snprintf(p, sizeof p, "%s/out", L->stage);
 	if ((rc = as_mkdirs(p)))
 		return rc;
@@ -556,8 +581,11 @@ static int prepare(struct as_launcher *L, const struct as_launch_cfg *cfg, struc
 		as_env_preload(e, libswap, cfg->allocator, cfg->stats, report);
 		if (!strcmp(libc, "musl") && runner == AS_RUNNER_HOST)
 			as_env_musl(e, cfg->allocator);
-		else if (!strcmp(libc, "musl"))
+		else if (!strcmp(libc, "musl")) {
+			if (L->musl_allocs)
+				as_env_set(e, "LD_LIBRARY_PATH", AS_LAUNCH_DIR "/lib/musl");
 			env_musl_image(e, cfg->allocator);
+		}
 	}
 	if (cfg->counters) {
 		in = runner == AS_RUNNER_HOST ? NULL : inside(L, cfg->counters);

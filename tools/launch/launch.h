@@ -13,7 +13,10 @@
  *   podman
  * Inside a rootfs or a container, libswap and the report directory are at
  * one fixed path, AS_LAUNCH_DIR:
- *   AS_LAUNCH_DIR/lib/libswap.so   read-only, the build for the image's libc
+ *   AS_LAUNCH_DIR/lib/LIBC/libswap.so  read-only, the build for each libc
+ *   AS_LAUNCH_DIR/lib/musl/lib*.so*    the musl allocator builds (cross/build.sh),
+ *                                  first in a musl image's LD_LIBRARY_PATH: an
+ *                                  engine's musl image (Alpine) has none of its own
  *   AS_LAUNCH_DIR/out/             the launcher's directory (dir below), read-write
  *   AS_LAUNCH_DIR/share/           the built-in suite's directory, read-only
  * and the process gets LD_PRELOAD and ALLOCSWAP_* inside (never on bwrap,
@@ -147,6 +150,7 @@ struct as_launcher {
 	char stage[PATH_MAX]; /* dir/.stage: what AS_LAUNCH_DIR shows in images */
 	char suite_dir[PATH_MAX];
 	int staged;
+	int musl_allocs; /* musl allocator builds staged in lib/musl */
 };
 int as_launcher_init(struct as_launcher *L, const char *dir, const char *suite_dir);
 void as_launcher_free(struct as_launcher *L);
