@@ -34,7 +34,6 @@
 set -eu
 
 prog_name=overhead.sh
-all_backends="system jemalloc mimalloc tcmalloc tcmalloc_minimal tbbmalloc"
 off_target=8
 counters_target=40
 full_target=10 # percent of counters' Ir/pair
@@ -68,19 +67,12 @@ is_uint() {
 	[ "$1" -gt 0 ] 2>/dev/null
 }
 
-soname_of() {
-	case $1 in
-	system) echo "" ;;
-	jemalloc) echo libjemalloc.so.2 ;;
-	mimalloc) echo libmimalloc.so.2 ;;
-	tcmalloc) echo libtcmalloc.so.4 ;;
-	tcmalloc_minimal) echo libtcmalloc_minimal.so.4 ;;
-	tbbmalloc) echo libtbbmalloc_proxy.so.2 ;;
-	*) return 1 ;;
-	esac
+soname_of() { # liballoc's table: the first soname ("" for system)
+	sh "$root/liballoc/as_backends.sh" soname "$1"
 }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+all_backends=$(sh "$root/liballoc/as_backends.sh" names | tr '\n' ' ')
 build=""
 iters=5000000
 cg_iters=200000

@@ -32,19 +32,16 @@ fi
 ROOT=$("$A" image path bookworm)
 [ -x "$ROOT/usr/bin/python3" ] || fail "image path bookworm: no usr/bin/python3 in '$ROOT'"
 
-# the allocators the image has: the sonames of liballoc's table present in it
+# the allocators the image has, as `image list` reads them from it (liballoc's
+# table: the backends whose library is in the image), system first
 image_allocators() {
-	for b in system jemalloc mimalloc tcmalloc tcmalloc_minimal tbbmalloc; do
-		case $b in
-		system) echo system ;;
-		jemalloc) [ -e "$ROOT/usr/lib/x86_64-linux-gnu/libjemalloc.so.2" ] && echo jemalloc ;;
-		mimalloc) [ -e "$ROOT/usr/lib/x86_64-linux-gnu/libmimalloc.so.2" ] && echo mimalloc ;;
-		tcmalloc) [ -e "$ROOT/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4" ] && echo tcmalloc ;;
-		tcmalloc_minimal) [ -e "$ROOT/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4" ] &&
-			echo tcmalloc_minimal ;;
-		tbbmalloc) [ -e "$ROOT/usr/lib/x86_64-linux-gnu/libtbbmalloc_proxy.so.2" ] && echo tbbmalloc ;;
-		esac
-	done
+	"$A" image list --json | "$PY" -c 'import json, sys
+j = json.load(sys.stdin)
+for i in j["images"]:
+    if i["name"] == sys.argv[1]:
+        print("system")
+        for a in i["image"]["allocators"]:
+            print(a["name"])' bookworm
 }
 
 # add_key(NULL, ...): EFAULT without a filter; EPERM under Docker's default
