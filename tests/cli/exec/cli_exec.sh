@@ -72,7 +72,7 @@ help)
 	for o in $opts; do
 		grep -q -e "^  \(-[a-z], \|    \)$o\b" "$T/help" || fail "exec --help lacks $o"
 	done
-	vars=$(sed -n '/^#define AS_OPTIONS/,/^$/p' "$LIBALLOC/as_options.h" |
+	vars=$(sed -n '/^#define AS_OPTIONS(X)/,/^$/p' "$LIBALLOC/as_options.h" |
 		grep -o '"ALLOCSWAP_[A-Z_]*"' | tr -d '"')
 	[ "$(echo "$vars" | wc -w)" -ge 10 ] || fail "cannot read liballoc's option table"
 	for v in $vars LD_PRELOAD GLIBC_TUNABLES PYTHONMALLOC; do
