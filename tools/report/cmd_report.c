@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "factors.h"
-#include "images.h"
+#include "image_report.h"
 #include "report_html.h"
 #include "results.h"
 #include "summary.h"

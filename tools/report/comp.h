@@ -1,6 +1,6 @@
 /* comp: one comparison of two configurations of a summary, per benchmark
  * and as a geometric mean: the "benchmarks" and "geomean" of the COMP
- * objects of factors.h and images.h.  Implemented in comp.c; factors.c and
+ * objects of factors.h and image_report.h.  Implemented in comp.c; factors.c and
  * images.c build their comparisons with it.
  *
  * Statistics (stats.h): the samples are the per-process means of each

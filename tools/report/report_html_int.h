@@ -48,7 +48,7 @@ struct rh {
 	const char *dir;
 	const json_t *meta;
 	const json_t *factors; /* the summary's "factors" (factors.h), or NULL */
-	const json_t *images;  /* the summary's "images" (images.h), or NULL */
+	const json_t *images;  /* the summary's "images" (image_report.h), or NULL */
 	struct rh_cfg *cfg;
 	size_t nc;
 	struct rh_bench *bench;

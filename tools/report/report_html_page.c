@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "factors.h"
-#include "images.h"
+#include "image_report.h"
 #include "report_html_int.h"
 
 /* ---- text buffer --------------------------------------------------------------- */

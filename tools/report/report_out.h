@@ -1,12 +1,12 @@
 /* report_out: the Markdown and HTML writers the report's sections share,
  * one walk for two syntaxes.  Implemented in report_out.c; factors.c and
- * images_out.c write their sections of report.md and report.html with it.
+ * image_report_out.c write their sections of report.md and report.html with it.
  *
  * A struct as_out writes Markdown to f, HTML to b, or both.  Text is
  * escaped for each: a Markdown table cell holds no '|' and no newline;
  * HTML is escaped by sb_html().  A section's tables have a first column of
  * row heads (<th>) and cells that may carry a class for the HTML (faster,
- * slower, ns).  Comparisons are the COMP objects of factors.h and images.h.
+ * slower, ns).  Comparisons are the COMP objects of factors.h and image_report.h.
  */
 #ifndef ALLOCSWAP_REPORT_OUT_H
 #define ALLOCSWAP_REPORT_OUT_H

@@ -27,7 +27,7 @@
  *                                          flags taken apart (contract in factors.h)
  *  "images": {...}}                        added by `report`: which image is fastest and
  *                                          leanest, and what seccomp costs (contract in
- *                                          images.h)
+ *                                          image_report.h)
  *
  * CELL:
  *  {"bench", "config", "baseline": "<config id>",

@@ -1,4 +1,4 @@
-/* test_images: tools/report/images.c on summaries built here, under ASan/UBSan.
+/* test_images: tools/report/image_report.c on summaries built here, under ASan/UBSan.
  *
  * Every cell's samples are m(1-d), m, m(1+d): their mean is m and the
  * variance of the log-mean is d^2/3 with 2 degrees of freedom, so each
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../../../tools/report/images.h" /* not launch/images.h, the image store */
+#include "image_report.h"
 #include "report_html_int.h"
 #include "stats.h"
 #include "summary.h"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The Images section of `allocswap report` (tools/report/images.c) on synthetic
+# The Images section of `allocswap report` (tools/report/image_report.c) on synthetic
 # matrices written by gen_bench with known effects (0.5% noise per process, 6
 # processes a cell, 3 benchmarks):
 # - images host, alpha (rootfs, glibc 2.36, Python 3.11.2), beta (rootfs, musl

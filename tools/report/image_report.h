@@ -1,11 +1,10 @@
-/* images: which base image makes a Python workload fastest and leanest, and
- * what Docker's default seccomp profile costs.  Implemented in images.c (the
- * "images" object) and images_out.c (its report.md and report.html
- * section); `allocswap report` puts the result in summary.json under
- * "images" and writes it as the "Images" section of report.md and
- * report.html.
- * (Not launch/images.h, the store of built images: files beside this one
- * include this one as "images.h".)
+/* image_report: which base image makes a Python workload fastest and
+ * leanest, and what Docker's default seccomp profile costs.  Implemented in
+ * image_report.c (the "images" object) and image_report_out.c (its
+ * report.md and report.html section); `allocswap report` puts the result in
+ * summary.json under "images" and writes it as the "Images" section of
+ * report.md and report.html.  (launch/images.h is the store of built
+ * images; the names differ so that the include path cannot mix them up.)
  *
  * The image axis (results.h): "host", a built image ("bookworm"), a root
  * filesystem's path, or "docker:REF" / "podman:REF".  An image's cells run

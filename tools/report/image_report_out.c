@@ -1,7 +1,7 @@
-/* images_out: the Images section of report.md and report.html, from the
+/* image_report_out: the Images section of report.md and report.html, from the
  * "images" object of summary.json that images.c builds (contract in
- * images.h), with a chart of the comparisons in the HTML. */
-#include "images.h"
+ * image_report.h), with a chart of the comparisons in the HTML. */
+#include "image_report.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* images: the image and seccomp axes taken apart; the "images" object of
- * summary.json (contract in images.h; images_out.c writes it as the
+ * summary.json (contract in image_report.h; image_report_out.c writes it as the
  * sections of report.md and report.html). */
-#include "images.h"
+#include "image_report.h"
 
 #include <errno.h>
 #include <math.h>
@@ -35,7 +35,7 @@ struct icfg {
 
 struct iimg {
 	const char *name, *runner;
-	json_t *facts; /* IMAGE (images.h), owned */
+	json_t *facts; /* IMAGE (image_report.h), owned */
 };
 
 struct ix {
@@ -244,7 +244,7 @@ static const char *describe(const struct ix *x, const struct icfg *c, int skip, 
 
 /* ---- comparisons ------------------------------------------------------------------------ */
 
-/* COMP (images.h): nw against base, per benchmark and as a geometric mean. */
+/* COMP (image_report.h): nw against base, per benchmark and as a geometric mean. */
 static json_t *comp_json(struct ix *x, const char *label, const struct icfg *base,
 			 const struct icfg *nw)
 {
