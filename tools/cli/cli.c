@@ -117,6 +117,199 @@ int as_flush_stdout(void)
 	return 0;
 }
 
+/* ---- options -------------------------------------------------------------- */
+
+/* -h/--help: every command's, after its own options. */
+static const struct as_opt help_opt = {'h', "--help", "", "this text", 0, NULL};
+
+/* The option of u (or help_opt) that arg names, and its value when arg
+ * holds one (--name=VALUE, -xVALUE); NULL when none does. */
+static const struct as_opt *opt_find(const struct as_usage *u, const char *arg, const char **val)
+{
+	size_t k, len;
+	*val = NULL;
+	for (k = 0; k <= u->nopts; k++) {
+		const struct as_opt *o = k < u->nopts ? &u->opts[k] : &help_opt;
+		if (arg[1] == '-') {
+			len = strlen(o->lng);
+			if (!strncmp(arg, o->lng, len) && (arg[len] == 0 || arg[len] == '=')) {
+				*val = arg[len] == '=' ? arg + len + 1 : NULL;
+				return o;
+			}
+		} else if (o->shrt && arg[1] == o->shrt) {
+			*val = arg[2] ? arg + 2 : NULL;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/* "unknown option 'ARG'; options: -a/--allocators, --libc, ..., -h/--help"; 2. */
+static int opt_unknown(const char *cmd, const struct as_usage *u, const char *arg)
+{
+	char list[2048];
+	size_t n = 0, k;
+	list[0] = 0;
+	for (k = 0; k <= u->nopts && n < sizeof list; k++) {
+		const struct as_opt *o = k < u->nopts ? &u->opts[k] : &help_opt;
+		if (o->shrt)
+			n += (size_t)snprintf(list + n, sizeof list - n, "%s-%c/%s", k ? ", " : "",
+					      o->shrt, o->lng);
+		else
+			n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", k ? ", " : "",
+					      o->lng);
+	}
+	return as_usage_err(cmd, "unknown option '%s'; options: %s", arg, list);
+}
+
+/* Moves the m arguments at argv[i] to argv[w], the operands argv[w..i)
+ * after them: the options stay in front, the operands in their order. */
+static void opt_hoist(char **argv, int w, int i, int m)
+{
+	char *keep[2];
+	memcpy(keep, argv + i, (size_t)m * sizeof *argv);
+	memmove(argv + w + m, argv + w, (size_t)(i - w) * sizeof *argv);
+	memcpy(argv + w, keep, (size_t)m * sizeof *argv);
+}
+
+int as_opts_parse(const char *cmd, const struct as_usage *u, int argc, char **argv,
+		  struct as_optval *v, int *first_operand)
+{
+	int i = 1, w = 1; /* argv[w..i): the operands met so far */
+	size_t k;
+	for (k = 0; k < u->nopts; k++) {
+		v[k].val = NULL;
+		v[k].n = 0;
+	}
+	while (i < argc) {
+		const char *arg = argv[i], *val;
+		const struct as_opt *o;
+		struct as_optval *ov;
+		int m = 1;
+		if (!strcmp(arg, "--")) {
+			opt_hoist(argv, w, i, 1);
+			*first_operand = w + 1;
+			return 0;
+		}
+		if (arg[0] != '-' || !arg[1]) {
+			if (u->flags & AS_OPTS_IN_ORDER)
+				break;
+			i++;
+			continue;
+		}
+		o = opt_find(u, arg, &val);
+		if (!o)
+			return opt_unknown(cmd, u, arg);
+		if (!o->arg[0] && val) {
+			if (arg[1] == '-')
+				return as_usage_err(cmd, "%s takes no value", o->lng);
+			return as_usage_err(cmd, "-%c takes no value ('%s')", o->shrt, arg);
+		}
+		if (o == &help_opt)
+			return 1;
+		if (!o->arg[0]) {
+			val = "";
+		} else if (!val) {
+			if (i + 1 >= argc)
+				return as_usage_err(cmd, "%s needs a value:%s", arg, o->arg);
+			val = argv[i + 1];
+			m = 2;
+		}
+		ov = &v[o - u->opts];
+		if (o->flags & AS_OPT_MANY) {
+			if (ov->n >= ov->cap)
+				return as_usage_err(cmd, "at most %u %s", ov->cap, o->lng);
+			ov->all[ov->n] = val;
+		}
+		ov->val = val;
+		ov->n++;
+		opt_hoist(argv, w, i, m);
+		w += m;
+		i += m;
+	}
+	*first_operand = w;
+	return 0;
+}
+
+/* A help text being written: the column it is at, and where help starts. */
+struct opt_wrap {
+	FILE *f;
+	size_t at, col;
+};
+
+/* Writes the words of text, wrapped at AS_HELP_WIDTH in w->col; '\n' starts
+ * a new line.  Two spaces between words (after a sentence) are kept but at
+ * the start of a line; text that starts with no space continues the word
+ * written last. */
+static void opt_words(struct opt_wrap *w, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		size_t gap = strspn(p, " "), len;
+		p += gap;
+		if (*p == '\n') {
+			fputc('\n', w->f);
+			w->at = 0;
+			p++;
+			continue;
+		}
+		len = strcspn(p, " \n");
+		if (!len)
+			break;
+		gap = gap > 2 ? 2 : gap; /* none: glued to the word before */
+		if (w->at > w->col && w->at + gap + len > AS_HELP_WIDTH) {
+			fputc('\n', w->f);
+			w->at = 0;
+		}
+		if (w->at < w->col)
+			w->at += (size_t)fprintf(w->f, "%*s", (int)(w->col - w->at), "");
+		else if (w->at > w->col)
+			w->at += fwrite("  ", 1, gap, w->f);
+		w->at += fwrite(p, 1, len, w->f);
+		p += len;
+	}
+}
+
+void as_opts_help(FILE *f, const struct as_opt *opts, size_t n)
+{
+	struct opt_wrap w = {f, 0, 0};
+	size_t k;
+	for (k = 0; k <= n; k++) {
+		const struct as_opt *o = k < n ? &opts[k] : &help_opt;
+		size_t len = 4 + strlen(o->lng) + strlen(o->arg);
+		if (len <= AS_HELP_SPEC && len > w.col)
+			w.col = len;
+	}
+	w.col += 4; /* two spaces before, two after */
+	for (k = 0; k <= n; k++) {
+		const struct as_opt *o = k < n ? &opts[k] : &help_opt;
+		if (o->section)
+			fprintf(f, "%s\n", o->section);
+		if (o->shrt)
+			w.at = (size_t)fprintf(f, "  -%c, %s%s", o->shrt, o->lng, o->arg);
+		else
+			w.at = (size_t)fprintf(f, "      %s%s", o->lng, o->arg);
+		if (w.at + 2 > w.col) {
+			fputc('\n', f);
+			w.at = 0;
+		}
+		opt_words(&w, o->help);
+		if (o->flags & AS_OPT_MANY) /* a sentence, or a clause of the last one */
+			opt_words(&w, *o->help && o->help[strlen(o->help) - 1] == '.'
+					      ? "  May be repeated."
+					      : "; may be repeated");
+		fputc('\n', f);
+	}
+}
+
+int as_usage_print(const struct as_usage *u)
+{
+	fputs(u->intro, stdout);
+	as_opts_help(stdout, u->opts, u->nopts);
+	fputs(u->outro, stdout);
+	return as_flush_stdout();
+}
+
 /* ---- where things are ------------------------------------------------------ */
 
 static char self_dir[PATH_MAX];

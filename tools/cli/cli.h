@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define ALLOCSWAP_CLI_NAME "allocswap"
@@ -29,6 +30,87 @@ struct as_cmd {
 
 extern const struct as_cmd as_cmds[];
 extern const size_t as_ncmds;
+
+/* ---- options ----------------------------------------------------------------
+ *
+ * A command declares its options once, as a table of struct as_opt: the
+ * parser (as_opts_parse), the error line that lists the valid options and
+ * the options block of the command's --help (as_opts_help) all read it, so
+ * an option cannot be missing from --help, nor documented but not parsed.
+ * -h/--help is every command's and is not in the tables: the parser takes it
+ * and the writer adds it last.
+ *
+ * Forms: --name VALUE, --name=VALUE, -x VALUE, -xVALUE; a flag takes no
+ * value (--json=yes, -qx are errors); "--" ends the options; "-" alone is an
+ * operand.  A value is the next argument whatever it starts with (--runs -3
+ * gives "-3" to --runs to judge).  Long names match exactly, never a prefix.
+ * An option given twice keeps the last value, unless it is AS_OPT_MANY.
+ */
+
+#define AS_OPT_MANY 1u /* may be given more than once: every value is kept, in order */
+
+struct as_opt {
+	char shrt;           /* 'a' for -a, or 0 */
+	const char *lng;     /* "--allocator" */
+	const char *arg;     /* the value it takes, " NAME|PATH"; "" for a flag */
+	const char *help;    /* one paragraph, wrapped by as_opts_help; '\n' breaks a line */
+	unsigned flags;      /* AS_OPT_MANY */
+	const char *section; /* a heading printed on its own line before it ("Matrix:"), or NULL */
+};
+
+/* What the parser found for the option of the same index. */
+struct as_optval {
+	const char *val;  /* the last value given, "" for a flag; NULL when not given */
+	unsigned n;       /* how many times it was given */
+	const char **all; /* AS_OPT_MANY: the caller's array, filled with every value */
+	unsigned cap;     /* its size: one value more is an error "at most CAP --name" */
+};
+
+/* Options end at the first operand, which starts a command line of its own
+ * (run and exec: CMD ARGS...).  Otherwise operands and options may come in
+ * any order: the operands are moved after the options, in their order. */
+#define AS_OPTS_IN_ORDER 1u
+
+/* A command's --help (intro, then the options block written from opts, then
+ * outro) and how its arguments are read. */
+struct as_usage {
+	const char *intro; /* "usage: ...", down to the line that heads the options */
+	const struct as_opt *opts;
+	size_t nopts;
+	const char *outro; /* after the options block: its first line is usually empty */
+	unsigned flags;    /* AS_OPTS_IN_ORDER */
+};
+
+/* The X-macro columns most tables use: X(ID, SHORT, LONG, ARG, FLAGS, HELP);
+ * enum { LIST(AS_OPT_ENUM) N }; static const struct as_opt t[] = {LIST(AS_OPT_ROW)}; */
+#define AS_OPT_ENUM(id, shrt, lng, arg, flags, help) id,
+#define AS_OPT_ROW(id, shrt, lng, arg, flags, help) {shrt, lng, arg, help, flags, NULL},
+
+/* Parses argv[1..argc) (argv[0] is the command's name) into v[0..u->nopts),
+ * indexed as u->opts; v's all and cap are the caller's, the rest is set
+ * here.  On 0, the operands are argv[*first_operand..argc) (argv is
+ * reordered: the options first, then "--" when given, then the operands).
+ * Returns 0, 1 for -h/--help (nothing printed), or 2 after one error line
+ * on stderr (as_usage_err's form, cmd naming the command): "unknown option
+ * '--frob'; options: -a/--allocators, --libc, ..., -h/--help", "--runs needs
+ * a value: N", "--json takes no value", "at most 16 --cmd". */
+int as_opts_parse(const char *cmd, const struct as_usage *u, int argc, char **argv,
+		  struct as_optval *v, int *first_operand);
+
+/* The longest line of a --help text, and the widest option ("-x, --name
+ * ARG") whose help starts on its own line rather than beside it. */
+#define AS_HELP_WIDTH 79
+#define AS_HELP_SPEC 24
+
+/* Writes the options block: each option as "  -a, --allocators LIST  help"
+ * (a long-only one as "      --libc LIST"), the help wrapped to
+ * AS_HELP_WIDTH in a column that the widest option of at most AS_HELP_SPEC
+ * sets (a wider one has its help on the next lines), "May be repeated." for
+ * AS_OPT_MANY, sections as headings, and "-h, --help  this text" last. */
+void as_opts_help(FILE *f, const struct as_opt *opts, size_t n);
+/* The whole --help text on stdout: intro, options block, outro; 0, or 1
+ * after an error line when the write failed. */
+int as_usage_print(const struct as_usage *u);
 
 /* ---- errors -------------------------------------------------------------- */
 
