@@ -65,7 +65,9 @@ int as_help(const char *cmd)
 	size_t i;
 	for (i = 0; i < as_ncmds; i++)
 		if (!strcmp(as_cmds[i].name, cmd)) {
-			fputs(as_cmds[i].usage, stdout);
+			if (as_cmds[i].usage)
+				return as_usage_print(as_cmds[i].usage);
+			fputs(as_cmds[i].usage_text, stdout);
 			return as_flush_stdout();
 		}
 	return 2;
@@ -228,6 +230,19 @@ int as_opts_parse(const char *cmd, const struct as_usage *u, int argc, char **ar
 		i += m;
 	}
 	*first_operand = w;
+	return 0;
+}
+
+int as_opts_cmdline(const char *cmd, const struct as_usage *u, int argc, char **argv,
+		    struct as_optval *v, char ***cmdline)
+{
+	int first, rc = as_opts_parse(cmd, u, argc, argv, v, &first);
+	if (rc)
+		return rc;
+	if (first >= argc)
+		return as_usage_err(cmd, "no command given: " ALLOCSWAP_CLI_NAME " %s [OPTIONS] -- "
+					 "CMD [ARGS...]", cmd);
+	*cmdline = argv + first;
 	return 0;
 }
 

@@ -21,11 +21,14 @@
 
 #define ALLOCSWAP_CLI_NAME "allocswap"
 
+struct as_usage;
+
 struct as_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *summary; /* one line, for `allocswap --help` */
-	const char *usage;   /* the full --help text of the command */
+	const char *summary;          /* one line, for `allocswap --help` */
+	const char *usage_text;       /* the whole --help text (a command not converted yet) */
+	const struct as_usage *usage; /* its options and --help text (as_opts_parse) */
 };
 
 extern const struct as_cmd as_cmds[];
@@ -96,6 +99,12 @@ struct as_usage {
  * a value: N", "--json takes no value", "at most 16 --cmd". */
 int as_opts_parse(const char *cmd, const struct as_usage *u, int argc, char **argv,
 		  struct as_optval *v, int *first_operand);
+
+/* as_opts_parse for a command that runs CMD ARGS... (u: AS_OPTS_IN_ORDER):
+ * *cmdline is CMD ARGS... (NULL-terminated, in argv); with no CMD, 2 after
+ * "no command given: allocswap CMD [OPTIONS] -- CMD [ARGS...]". */
+int as_opts_cmdline(const char *cmd, const struct as_usage *u, int argc, char **argv,
+		    struct as_optval *v, char ***cmdline);
 
 /* The longest line of a --help text, and the widest option ("-x, --name
  * ARG") whose help starts on its own line rather than beside it. */

@@ -63,48 +63,43 @@
 #define EXEC_NAME_WORD(id, soname, usable, libcs, desc) " " #id
 #define EXEC_ENV_LINE(field, env, type, def, help) "  " env "\n        " help "\n"
 
-/* X(id, short "-x, " or "    ", long, " ARG" or "", environment variable or NULL, help) */
+/* The options: X(ID, SHORT, LONG, ARG, VARIABLE, HELP), VARIABLE the one of
+ * libswap's each overrides (NULL: none). */
 #define EXEC_OPTIONS(X)                                                                      \
-	X(OPT_ALLOCATOR, "-a, ", "--allocator", " NAME|PATH", "ALLOCSWAP_ALLOCATOR",          \
-	  "ALLOCSWAP_ALLOCATOR: the allocator to run CMD on (default: system), one of\n"                              \
-	  "       " AS_BACKENDS(EXEC_NAME_WORD) ",\n"                                           \
-	  "        or a path to a .so that exports malloc and free.  A named one's\n"          \
-	  "        library must be where the dynamic loader looks: LD_LIBRARY_PATH,\n"        \
-	  "        /etc/ld.so.cache, the system directories (Debian: apt-get install\n"       \
-	  "        libjemalloc2, libmimalloc2.0, libtcmalloc-minimal4, ...)")                 \
-	X(OPT_STATS, "    ", "--stats", " off|counters|full", "ALLOCSWAP_STATS",                \
-	  "ALLOCSWAP_STATS: off, pure dispatch, no heap figures; counters\n"                  \
-	  "        (default): calls, bytes, live and peak heap; full: counters plus perf\n"  \
-	  "        events, sampled allocation sites and a timeline")                                           \
-	X(OPT_REPORT, "    ", "--report", " DIR/|FILE", "ALLOCSWAP_REPORT",                     \
-	  "ALLOCSWAP_REPORT: where each process of CMD writes its JSON report at exit\n"                       \
-	  "        (allocswap.report/1).  A directory (one that exists, or a name\n"          \
-	  "        ending in '/') gets one report a process, named\n"                        \
-	  "        %e-%p-TIME.json: program, pid, and when exec ran (UTC, to the\n"          \
-	  "        millisecond), so that runs of a container, whose CMD is pid 1 each\n"     \
-	  "        time, do not collide; anything else is a file name in which %p is\n"      \
-	  "        the pid and %e the program name.  The directory is made when\n"          \
-	  "        missing and must be writable.  Default: no report")                       \
-	X(OPT_PYMALLOC, "    ", "--pymalloc", " on|off", NULL,                                   \
-	  "PYTHONMALLOC: off sets PYTHONMALLOC=malloc (every Python object\n"                \
-	  "        through malloc, so through the allocator), on removes PYTHONMALLOC;\n"    \
-	  "        default: PYTHONMALLOC is left as the environment has it")                  \
-	X(OPT_PRINT_ENV, "    ", "--print-env", "", NULL,                                        \
-	  "check everything, print the environment CMD would get (NAME=VALUE,\n"              \
-	  "        one a line) on standard output and exit 0 without running CMD")           \
-	X(OPT_HELP, "-h, ", "--help", "", NULL, "this text")
+	X(OPT_ALLOCATOR, 'a', "--allocator", " NAME|PATH", "ALLOCSWAP_ALLOCATOR",               \
+	  "ALLOCSWAP_ALLOCATOR: the allocator to run CMD on (default: system), one of"        \
+	  AS_BACKENDS(EXEC_NAME_WORD) ", or a path to a .so that exports malloc and free.  "   \
+	  "A named one's library must be where the dynamic loader looks: LD_LIBRARY_PATH, "    \
+	  "/etc/ld.so.cache, the system directories (Debian: apt-get install libjemalloc2, "  \
+	  "libmimalloc2.0, libtcmalloc-minimal4, ...)")                                        \
+	X(OPT_STATS, 0, "--stats", " off|counters|full", "ALLOCSWAP_STATS",                      \
+	  "ALLOCSWAP_STATS: off, pure dispatch, no heap figures; counters (default): calls, "  \
+	  "bytes, live and peak heap; full: counters plus perf events, sampled allocation "     \
+	  "sites and a timeline")                                                              \
+	X(OPT_REPORT, 0, "--report", " DIR/|FILE", "ALLOCSWAP_REPORT",                           \
+	  "ALLOCSWAP_REPORT: where each process of CMD writes its JSON report at exit "        \
+	  "(allocswap.report/1).  A directory (one that exists, or a name ending in '/') "     \
+	  "gets one report a process, named %e-%p-TIME.json: program, pid, and when exec ran " \
+	  "(UTC, to the millisecond), so that runs of a container, whose CMD is pid 1 each "   \
+	  "time, do not collide; anything else is a file name in which %p is the pid and %e "  \
+	  "the program name.  The directory is made when missing and must be writable.  "      \
+	  "Default: no report")                                                                \
+	X(OPT_PYMALLOC, 0, "--pymalloc", " on|off", NULL,                                        \
+	  "PYTHONMALLOC: off sets PYTHONMALLOC=malloc (every Python object through malloc, "   \
+	  "so through the allocator), on removes PYTHONMALLOC; default: PYTHONMALLOC is left " \
+	  "as the environment has it")                                                         \
+	X(OPT_PRINT_ENV, 0, "--print-env", "", NULL,                                             \
+	  "check everything, print the environment CMD would get (NAME=VALUE, one a line) on " \
+	  "standard output and exit 0 without running CMD")
 
-#define EXEC_OPT_ID(id, s, l, a, env, h) id,
-enum exec_opt { EXEC_OPTIONS(EXEC_OPT_ID) EXEC_NOPTS };
+#define EXEC_OPT_ENUM(id, shrt, lng, arg, env, help) id,
+enum exec_opt { EXEC_OPTIONS(EXEC_OPT_ENUM) EXEC_NOPTS };
+#define EXEC_OPT_ROW(id, shrt, lng, arg, env, help) {shrt, lng, arg, help, 0, NULL},
+static const struct as_opt exec_opts[] = {EXEC_OPTIONS(EXEC_OPT_ROW)};
+#define EXEC_OPT_ENV(id, shrt, lng, arg, env, help) env,
+static const char *const exec_env[] = {EXEC_OPTIONS(EXEC_OPT_ENV)};
 
-struct exec_opt_info {
-	const char *shrt, *lng, *arg, *env;
-};
-#define EXEC_OPT_INFO(id, s, l, a, env, h) {s, l, a, env},
-static const struct exec_opt_info exec_opts[] = {EXEC_OPTIONS(EXEC_OPT_INFO)};
-
-#define EXEC_OPT_USAGE(id, s, l, a, env, h) "  " s l a "\n        " h "\n"
-const char as_usage_exec[] =
+const struct as_usage as_usage_exec = {
 	"usage: allocswap exec [OPTIONS] [--] CMD [ARGS...]\n"
 	"\n"
 	"Becomes CMD (execvp) with libswap.so preloaded and the allocator swapped:\n"
@@ -114,7 +109,8 @@ const char as_usage_exec[] =
 	"the options below override it.  It is checked before CMD starts: a bad one\n"
 	"is one line on standard error and exit status 2, and CMD does not run.\n"
 	"\n"
-	"options (each overrides the variable it names):\n"	EXEC_OPTIONS(EXEC_OPT_USAGE)
+	"options (each overrides the variable it names):\n",
+	exec_opts, EXEC_NOPTS,
 	"\n"
 	"CMD starts at the first argument that is not an option, or after '--'.\n"
 	"\n"
@@ -150,7 +146,9 @@ const char as_usage_exec[] =
 	"\n"
 	"Exit status: CMD's, as it is CMD; 2 for bad usage or a bad configuration,\n"
 	"before CMD starts; 127 when CMD is not found and 126 when it cannot be\n"
-	"executed (as env(1)).\n";
+	"executed (as env(1)).\n",
+	AS_OPTS_IN_ORDER,
+};
 
 static const char *const on_off[] = {"on", "off", NULL};
 
@@ -161,69 +159,6 @@ struct exec_ctx {
 	unsigned char elf_class;
 	uint16_t elf_machine; /* of this program: a library must match it */
 };
-
-/* ---- parsing ------------------------------------------------------------------------ */
-
-static int unknown_option(const char *arg)
-{
-	char list[256];
-	size_t n = 0, i;
-	list[0] = 0;
-	for (i = 0; i < EXEC_NOPTS; i++)
-		n += (size_t)snprintf(list + n, sizeof list - n, "%s%.2s%s%s", i ? ", " : "",
-				      exec_opts[i].shrt[0] == '-' ? exec_opts[i].shrt : "",
-				      exec_opts[i].shrt[0] == '-' ? "/" : "", exec_opts[i].lng);
-	return as_usage_err("exec", "unknown option '%s'; options: %s", arg, list);
-}
-
-/* 0 and *cmd set, 1 for --help, or 2 after an error line. */
-static int parse(int argc, char **argv, const char **v, char ***cmd)
-{
-	int i;
-	memset(v, 0, EXEC_NOPTS * sizeof *v);
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL;
-		size_t k, len;
-		if (!strcmp(arg, "--")) {
-			i++;
-			break;
-		}
-		if (arg[0] != '-' || !arg[1])
-			break;
-		for (k = 0; k < EXEC_NOPTS; k++) {
-			const struct exec_opt_info *o = &exec_opts[k];
-			len = strlen(o->lng);
-			if (!strncmp(arg, o->lng, len) && (arg[len] == 0 || arg[len] == '=')) {
-				val = arg[len] == '=' ? arg + len + 1 : NULL;
-				break;
-			}
-			if (o->shrt[0] == '-' && arg[1] == o->shrt[1] && arg[1] != '-') {
-				val = arg[2] ? arg + 2 : NULL;
-				break;
-			}
-		}
-		if (k == EXEC_NOPTS)
-			return unknown_option(arg);
-		if (k == OPT_HELP)
-			return 1;
-		if (!exec_opts[k].arg[0]) {
-			if (val)
-				return as_usage_err("exec", "%s takes no value", exec_opts[k].lng);
-			val = "";
-		} else if (!val) {
-			if (i + 1 >= argc)
-				return as_usage_err("exec", "%s needs a value:%s", exec_opts[k].lng,
-						    exec_opts[k].arg);
-			val = argv[++i];
-		}
-		v[k] = val;
-	}
-	if (i >= argc)
-		return as_usage_err("exec", "no command given: allocswap exec [OPTIONS] -- CMD "
-					    "[ARGS...]");
-	*cmd = argv + i;
-	return 0;
-}
 
 /* ---- ELF ------------------------------------------------------------------------------ */
 
@@ -572,20 +507,20 @@ static int check_preload(struct as_env *env)
 /* ---- the command ------------------------------------------------------------------------ */
 
 /* The value of an option, else of its variable in env; from says which. */
-static const char *setting(const char **v, enum exec_opt k, const struct as_env *env,
-			   char *from, size_t cap)
+static const char *setting(const struct as_optval *v, enum exec_opt k,
+			   const struct as_env *env, char *from, size_t cap)
 {
-	if (v[k]) {
+	if (v[k].val) {
 		snprintf(from, cap, "from %s", exec_opts[k].lng);
-		return v[k];
+		return v[k].val;
 	}
-	snprintf(from, cap, "from %s", exec_opts[k].env);
-	return as_env_get(env, exec_opts[k].env);
+	snprintf(from, cap, "from %s", exec_env[k]);
+	return as_env_get(env, exec_env[k]);
 }
 
 /* The environment CMD gets, checked: 0, or 2 after an error line (1 when
  * out of memory).  c->libc is CMD's. */
-static int build_env(const char **v, const struct exec_ctx *c, struct as_env *env)
+static int build_env(const struct as_optval *v, const struct exec_ctx *c, struct as_env *env)
 {
 	const char *alloc = NULL, *val, *libswap;
 	char alloc_buf[PATH_MAX], report[PATH_MAX], from[64];
@@ -604,7 +539,7 @@ static int build_env(const char **v, const struct exec_ctx *c, struct as_env *en
 				    c->libc, as_self_dir(), strcmp(c->libc, "musl") ? "" : "musl/");
 	val = setting(v, OPT_REPORT, env, from, sizeof from);
 	report[0] = 0;
-	if (val && (*val || v[OPT_REPORT]) && check_report(val, from, report, sizeof report))
+	if (val && (*val || v[OPT_REPORT].val) && check_report(val, from, report, sizeof report))
 		return 2;
 	rc = check_preload(env);
 	if (rc)
@@ -626,16 +561,16 @@ static int build_env(const char **v, const struct exec_ctx *c, struct as_env *en
 			as_env_set(env, name, strchr(keep.v[i], '=') + 1);
 	}
 	as_env_free(&keep);
-	if (v[OPT_PYMALLOC] && !strcmp(v[OPT_PYMALLOC], "off"))
+	if (v[OPT_PYMALLOC].val && !strcmp(v[OPT_PYMALLOC].val, "off"))
 		as_env_set(env, "PYTHONMALLOC", "malloc");
-	else if (v[OPT_PYMALLOC])
+	else if (v[OPT_PYMALLOC].val)
 		as_env_unset(env, "PYTHONMALLOC");
 	return 0;
 }
 
 int as_cmd_exec(int argc, char **argv)
 {
-	const char *v[EXEC_NOPTS];
+	struct as_optval v[EXEC_NOPTS] = {{0}};
 	char **cmd = NULL, path[PATH_MAX], err[512];
 	struct exec_ctx c;
 	struct as_env env;
@@ -643,10 +578,10 @@ int as_cmd_exec(int argc, char **argv)
 	size_t i;
 	int rc;
 
-	rc = parse(argc, argv, v, &cmd);
+	rc = as_opts_cmdline("exec", &as_usage_exec, argc, argv, v, &cmd);
 	if (rc)
 		return rc == 1 ? as_help("exec") : rc;
-	if (v[OPT_PYMALLOC] && as_choice("exec", "--pymalloc", v[OPT_PYMALLOC], on_off) < 0)
+	if (v[OPT_PYMALLOC].val && as_choice("exec", "--pymalloc", v[OPT_PYMALLOC].val, on_off) < 0)
 		return 2;
 
 	as_env_init(&env, NULL);
@@ -660,11 +595,11 @@ int as_cmd_exec(int argc, char **argv)
 	/* the options override the environment; then all of it goes through
 	 * libswap's own parser */
 	for (i = 0; i < EXEC_NOPTS; i++)
-		if (v[i] && exec_opts[i].env)
-			as_env_set(&env, exec_opts[i].env, v[i]);
+		if (v[i].val && exec_env[i])
+			as_env_set(&env, exec_env[i], v[i].val);
 	if (_as_options_parse((const char *const *)env.v, &opts, err, sizeof err)) {
 		for (i = 0; i < EXEC_NOPTS; i++)
-			if (v[i] && exec_opts[i].env && strstr(err, exec_opts[i].env))
+			if (v[i].val && exec_env[i] && strstr(err, exec_env[i]))
 				break;
 		as_usage_err("exec", "%s%s%s%s", err, i < EXEC_NOPTS ? " (from " : "",
 			     i < EXEC_NOPTS ? exec_opts[i].lng : "", i < EXEC_NOPTS ? ")" : "");
@@ -689,7 +624,7 @@ int as_cmd_exec(int argc, char **argv)
 		goto out;
 	}
 
-	if (v[OPT_PRINT_ENV]) {
+	if (v[OPT_PRINT_ENV].val) {
 		for (i = 0; i < env.n; i++)
 			puts(env.v[i]);
 		rc = as_flush_stdout();

@@ -60,70 +60,56 @@
 
 #define AS_NAME_WORD(id, soname, usable, libcs, desc) " " #id
 
-/* X(id, short "-x, " or "    ", long, " ARG" or "", help): the one list of
- * options; the parser, the error line and the --help text come from it. */
+/* The options: X(ID, SHORT, LONG, ARG, FLAGS, HELP) (cli.h's columns). */
 #define RUN_OPTIONS(X)                                                                      \
-	X(OPT_ALLOCATOR, "-a, ", "--allocator", " NAME|PATH",                                \
-	  "allocator to run CMD on (default: system), one of\n"                             \
-	  "       " AS_BACKENDS(AS_NAME_WORD) ",\n"                                            \
-	  "        or a path to a .so that exports malloc and free ('allocswap list'\n"        \
-	  "        shows which are installed)")                                               \
-	X(OPT_LIBC, "    ", "--libc", " glibc|musl",                                           \
-	  "the libswap.so build to use; default: CMD's own libc (read from its\n"             \
-	  "        ELF interpreter), else glibc.  musl needs the musl build of libswap;\n"   \
-	  "        musl's jemalloc and mimalloc are built first when missing")                \
-	X(OPT_PYTHON, "    ", "--python", " NAME",                                             \
-	  "run CMD's words with this Python: host, a build (musl-os, glibc-o3lto;\n"         \
-	  "        allocswap build lists them; built first when missing), a flag set\n"      \
-	  "        with --libc (os, o3lto), or an interpreter's path.  --libc\n"             \
-	  "        defaults to its libc")                                                      \
-	X(OPT_IMAGE, "    ", "--image", " NAME|DIR|docker:REF|podman:REF",                     \
-	  "run CMD inside an image instead of on this machine: a built image\n"               \
-	  "        (allocswap image list), a root filesystem directory (run with bwrap,\n"     \
-	  "        or chroot), or an engine's image (docker run / podman run; CMD\n"          \
-	  "        replaces its entrypoint).  libswap is mounted read-only at\n"              \
-	  "        /opt/allocswap; --libc is the image's")                                    \
-	X(OPT_SECCOMP, "    ", "--seccomp", " default|unconfined",                              \
-	  "default: Docker's default seccomp profile (with an engine, its own;\n"           \
-	  "        otherwise allocswap's mirror of it, installed with libseccomp just\n"      \
-	  "        before CMD starts); unconfined: no filter (an engine's\n"                 \
-	  "        seccomp=unconfined).  Default: none given (the runner's own)")            \
-	X(OPT_STATS, "    ", "--stats", " off|counters|full",                                  \
-	  "off: pure dispatch, no heap figures; counters (default): calls,\n"                 \
-	  "        bytes, live and peak heap; full: counters plus perf events\n"              \
-	  "        (syscalls, page faults, task clock; see allocswap doctor), sampled\n"     \
-	  "        allocation sites and a timeline of live heap and RSS recorded by\n"       \
-	  "        libswap itself")                                                           \
-	X(OPT_REPORT, "    ", "--report", " FILE",                                             \
-	  "keep the JSON report of CMD's process (allocswap.report/1) at FILE,\n"             \
-	  "        replacing it; otherwise reports go to a temporary directory that\n"        \
-	  "        is removed")                                                               \
-	X(OPT_TIMELINE, "    ", "--timeline", " MS",                                           \
-	  "every MS milliseconds while CMD runs, sample its live heap (a counters\n"          \
-	  "        page its libswap shares) and RSS (/proc/PID/statm); the points go\n"      \
-	  "        into the report as \"timeline\": [[t_ms, live_bytes, rss_bytes], ...]\n"  \
-	  "        (--json, --report).  Live bytes lag by at most 64 KiB per thread")       \
-	X(OPT_PYMALLOC, "    ", "--pymalloc", " on|off",                                       \
-	  "for Python: off sets PYTHONMALLOC=malloc (every object through malloc),\n"         \
-	  "        on removes PYTHONMALLOC; default: the environment is left as it is")       \
-	X(OPT_OUTPUT, "-o, ", "--output", " FILE",                                             \
-	  "write the summary to FILE instead of standard error")                              \
-	X(OPT_JSON, "    ", "--json", "",                                                      \
-	  "write the summary as one JSON object (allocswap.run-summary/1)")                   \
-	X(OPT_QUIET, "-q, ", "--quiet", "", "no summary on standard error (-o still writes one)") \
-	X(OPT_HELP, "-h, ", "--help", "", "this text")
+	X(OPT_ALLOCATOR, 'a', "--allocator", " NAME|PATH", 0,                                 \
+	  "allocator to run CMD on (default: system), one of" AS_BACKENDS(AS_NAME_WORD)       \
+	  ", or a path to a .so that exports malloc and free ('allocswap list' shows "       \
+	  "which are installed)")                                                             \
+	X(OPT_LIBC, 0, "--libc", " glibc|musl", 0,                                              \
+	  "the libswap.so build to use; default: CMD's own libc (read from its ELF "         \
+	  "interpreter), else glibc.  musl needs the musl build of libswap; musl's "         \
+	  "jemalloc and mimalloc are built first when missing")                              \
+	X(OPT_PYTHON, 0, "--python", " NAME", 0,                                                \
+	  "run CMD's words with this Python: host, a build (musl-os, glibc-o3lto; "          \
+	  "allocswap build lists them; built first when missing), a flag set with --libc "   \
+	  "(os, o3lto), or an interpreter's path.  --libc defaults to its libc")             \
+	X(OPT_IMAGE, 0, "--image", " NAME|DIR|docker:REF|podman:REF", 0,                        \
+	  "run CMD inside an image instead of on this machine: a built image (allocswap "    \
+	  "image list), a root filesystem directory (run with bwrap, or chroot), or an "     \
+	  "engine's image (docker run / podman run; CMD replaces its entrypoint).  libswap " \
+	  "is mounted read-only at /opt/allocswap; --libc is the image's")                   \
+	X(OPT_SECCOMP, 0, "--seccomp", " default|unconfined", 0,                                \
+	  "default: Docker's default seccomp profile (with an engine, its own; otherwise "   \
+	  "allocswap's mirror of it, installed with libseccomp just before CMD starts); "    \
+	  "unconfined: no filter (an engine's seccomp=unconfined).  Default: none given "    \
+	  "(the runner's own)")                                                               \
+	X(OPT_STATS, 0, "--stats", " off|counters|full", 0,                                     \
+	  "off: pure dispatch, no heap figures; counters (default): calls, bytes, live and " \
+	  "peak heap; full: counters plus perf events (syscalls, page faults, task clock; "  \
+	  "see allocswap doctor), sampled allocation sites and a timeline of live heap and " \
+	  "RSS recorded by libswap itself")                                                   \
+	X(OPT_REPORT, 0, "--report", " FILE", 0,                                                \
+	  "keep the JSON report of CMD's process (allocswap.report/1) at FILE, replacing "   \
+	  "it; otherwise reports go to a temporary directory that is removed")               \
+	X(OPT_TIMELINE, 0, "--timeline", " MS", 0,                                              \
+	  "every MS milliseconds while CMD runs, sample its live heap (a counters page its " \
+	  "libswap shares) and RSS (/proc/PID/statm); the points go into the report as "     \
+	  "\"timeline\": [[t_ms, live_bytes, rss_bytes], ...] (--json, --report).  Live "    \
+	  "bytes lag by at most 64 KiB per thread")                                           \
+	X(OPT_PYMALLOC, 0, "--pymalloc", " on|off", 0,                                          \
+	  "for Python: off sets PYTHONMALLOC=malloc (every object through malloc), on "      \
+	  "removes PYTHONMALLOC; default: the environment is left as it is")                 \
+	X(OPT_OUTPUT, 'o', "--output", " FILE", 0,                                              \
+	  "write the summary to FILE instead of standard error")                             \
+	X(OPT_JSON, 0, "--json", "", 0,                                                         \
+	  "write the summary as one JSON object (allocswap.run-summary/1)")                  \
+	X(OPT_QUIET, 'q', "--quiet", "", 0, "no summary on standard error (-o still writes one)")
 
-#define AS_OPT_ID(id, s, l, a, h) id,
-enum run_opt { RUN_OPTIONS(AS_OPT_ID) RUN_NOPTS };
+enum run_opt { RUN_OPTIONS(AS_OPT_ENUM) RUN_NOPTS };
+static const struct as_opt run_opts[] = {RUN_OPTIONS(AS_OPT_ROW)};
 
-struct run_opt_info {
-	const char *shrt, *lng, *arg;
-};
-#define AS_OPT_INFO(id, s, l, a, h) {s, l, a},
-static const struct run_opt_info run_opts[] = {RUN_OPTIONS(AS_OPT_INFO)};
-
-#define AS_OPT_USAGE(id, s, l, a, h) "  " s l a "\n        " h "\n"
-const char as_usage_run[] =
+const struct as_usage as_usage_run = {
 	"usage: allocswap run [OPTIONS] [--] CMD [ARGS...]\n"
 	"\n"
 	"Runs CMD once with libswap.so preloaded and the allocator swapped, then\n"
@@ -135,7 +121,8 @@ const char as_usage_run[] =
 	"counted.  A process that ends without exit handlers (_exit, a crash, a\n"
 	"signal) writes no report: the summary says so and keeps the rest.\n"
 	"\n"
-	"options:\n" RUN_OPTIONS(AS_OPT_USAGE)
+	"options:\n",
+	run_opts, RUN_NOPTS,
 	"\n"
 	"CMD starts at the first argument that is not an option, or after '--'.\n"
 	"Other ALLOCSWAP_* variables in the environment are ignored: the options\n"
@@ -143,13 +130,15 @@ const char as_usage_run[] =
 	"\n"
 	"Exit status: CMD's; 128+N when signal N killed it; 127 when CMD is not\n"
 	"found and 126 when it cannot be executed (as env(1)); 2 for bad usage, with\n"
-	"one line on standard error; 1 when allocswap itself failed.\n";
+	"one line on standard error; 1 when allocswap itself failed.\n",
+	AS_OPTS_IN_ORDER,
+};
 
 static const char *const stats_modes[] = {"off", "counters", "full", NULL};
 static const char *const on_off[] = {"on", "off", NULL};
 
 struct run_args {
-	const char *v[RUN_NOPTS]; /* option values; "" for flags that were given */
+	struct as_optval v[RUN_NOPTS];
 	char **cmd;
 };
 
@@ -163,69 +152,6 @@ static void run_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* ---- parsing ---------------------------------------------------------------------- */
-
-static int unknown_option(const char *arg)
-{
-	char list[512];
-	size_t n = 0, i;
-	list[0] = 0;
-	for (i = 0; i < RUN_NOPTS; i++)
-		n += (size_t)snprintf(list + n, sizeof list - n, "%s%.2s%s%s", i ? ", " : "",
-				      run_opts[i].shrt[0] == '-' ? run_opts[i].shrt : "",
-				      run_opts[i].shrt[0] == '-' ? "/" : "", run_opts[i].lng);
-	return as_usage_err("run", "unknown option '%s'; options: %s", arg, list);
-}
-
-/* 0 and a->cmd set, 1 for --help, or 2 after an error line. */
-static int parse(int argc, char **argv, struct run_args *a)
-{
-	int i;
-	memset(a, 0, sizeof *a);
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL;
-		size_t k, len;
-		if (!strcmp(arg, "--")) {
-			i++;
-			break;
-		}
-		if (arg[0] != '-' || !arg[1])
-			break;
-		for (k = 0; k < RUN_NOPTS; k++) {
-			const struct run_opt_info *o = &run_opts[k];
-			len = strlen(o->lng);
-			if (!strncmp(arg, o->lng, len) && (arg[len] == 0 || arg[len] == '=')) {
-				val = arg[len] == '=' ? arg + len + 1 : NULL;
-				break;
-			}
-			if (o->shrt[0] == '-' && arg[1] == o->shrt[1] && arg[1] != '-') {
-				val = arg[2] ? arg + 2 : NULL;
-				break;
-			}
-		}
-		if (k == RUN_NOPTS)
-			return unknown_option(arg);
-		if (k == OPT_HELP)
-			return 1;
-		if (!run_opts[k].arg[0]) {
-			if (val)
-				return as_usage_err("run", "%s takes no value", run_opts[k].lng);
-			val = "";
-		} else if (!val) {
-			if (i + 1 >= argc)
-				return as_usage_err("run", "%s needs a value:%s", run_opts[k].lng,
-						    run_opts[k].arg);
-			val = argv[++i];
-		}
-		a->v[k] = val;
-	}
-	if (i >= argc)
-		return as_usage_err("run", "no command given: allocswap run [OPTIONS] -- CMD "
-					   "[ARGS...]");
-	a->cmd = argv + i;
-	return 0;
 }
 
 /* ---- CMD -------------------------------------------------------------------------- */
@@ -611,7 +537,7 @@ static int with_python(struct run_args *a, struct run_result *r, struct as_pytho
 {
 	char why[1024];
 	size_t n = 0, i;
-	int rc = as_python_resolve(a->v[OPT_PYTHON], r->libc, py, why, sizeof why);
+	int rc = as_python_resolve(a->v[OPT_PYTHON].val, r->libc, py, why, sizeof why);
 	if (rc)
 		return as_usage_err("run", "%s", why);
 	if (as_python_ready(py))
@@ -649,7 +575,8 @@ int as_cmd_run(int argc, char **argv)
 	char **pyargv = NULL;
 	int rc, k, in_image = 0;
 
-	rc = parse(argc, argv, &a);
+	memset(&a, 0, sizeof a);
+	rc = as_opts_cmdline("run", &as_usage_run, argc, argv, a.v, &a.cmd);
 	if (rc)
 		return rc == 1 ? as_help("run") : rc;
 	memset(&r, 0, sizeof r);
@@ -657,33 +584,33 @@ int as_cmd_run(int argc, char **argv)
 	memset(&lr, 0, sizeof lr);
 	tl.pidfd = -1;
 	r.cmd = a.cmd;
-	r.stats = a.v[OPT_STATS] ? a.v[OPT_STATS] : "counters";
-	r.pymalloc = a.v[OPT_PYMALLOC];
-	r.libc = a.v[OPT_LIBC];
+	r.stats = a.v[OPT_STATS].val ? a.v[OPT_STATS].val : "counters";
+	r.pymalloc = a.v[OPT_PYMALLOC].val;
+	r.libc = a.v[OPT_LIBC].val;
 	r.image = "host";
-	r.seccomp = a.v[OPT_SECCOMP] ? a.v[OPT_SECCOMP] : "none";
+	r.seccomp = a.v[OPT_SECCOMP].val ? a.v[OPT_SECCOMP].val : "none";
 	if ((r.libc && as_choice("run", "--libc", r.libc, as_libcs) < 0) ||
 	    as_choice("run", "--stats", r.stats, stats_modes) < 0 ||
 	    (r.pymalloc && as_choice("run", "--pymalloc", r.pymalloc, on_off) < 0) ||
-	    (a.v[OPT_SECCOMP] && as_choice("run", "--seccomp", r.seccomp, as_seccomp_profiles) < 0))
+	    (a.v[OPT_SECCOMP].val && as_choice("run", "--seccomp", r.seccomp, as_seccomp_profiles) < 0))
 		return 2;
-	if (a.v[OPT_TIMELINE]) {
-		if (as_parse_uint("run", "--timeline", a.v[OPT_TIMELINE], &r.every_ms))
+	if (a.v[OPT_TIMELINE].val) {
+		if (as_parse_uint("run", "--timeline", a.v[OPT_TIMELINE].val, &r.every_ms))
 			return 2;
 		if (r.every_ms < 1 || r.every_ms > 3600000)
 			return as_usage_err("run", "--timeline '%s': give 1 to 3600000 milliseconds",
-					    a.v[OPT_TIMELINE]);
+					    a.v[OPT_TIMELINE].val);
 		if (!strcmp(r.stats, "off"))
 			return as_usage_err("run", "--timeline needs the live-heap count: not with "
 						   "--stats off");
 	}
 
-	if (a.v[OPT_IMAGE] && strcmp(a.v[OPT_IMAGE], "host")) {
-		if (a.v[OPT_PYTHON])
+	if (a.v[OPT_IMAGE].val && strcmp(a.v[OPT_IMAGE].val, "host")) {
+		if (a.v[OPT_PYTHON].val)
 			return as_usage_err("run", "--python and --image: an image runs its own "
 						   "python3; give one of them");
 		why[0] = 0;
-		rc = as_launch_image_resolve(a.v[OPT_IMAGE], &img, 1, why, sizeof why);
+		rc = as_launch_image_resolve(a.v[OPT_IMAGE].val, &img, 1, why, sizeof why);
 		if (rc && !why[0])
 			return rc == ENOENT ? 2 : 1;
 		if (rc)
@@ -695,12 +622,12 @@ int as_cmd_run(int argc, char **argv)
 		r.libc = img.libc[0] ? img.libc : "glibc";
 		r.image = img.name;
 		in_image = 1;
-		if (as_runners[img.runner].engine && a.v[OPT_TIMELINE])
+		if (as_runners[img.runner].engine && a.v[OPT_TIMELINE].val)
 			return as_usage_err("run", "--timeline samples /proc/PID of CMD, which an "
 						   "engine's container hides: not with --image %s",
-					    a.v[OPT_IMAGE]);
+					    a.v[OPT_IMAGE].val);
 	}
-	if (a.v[OPT_PYTHON] && (rc = with_python(&a, &r, &py, &pyargv)))
+	if (a.v[OPT_PYTHON].val && (rc = with_python(&a, &r, &py, &pyargv)))
 		return rc;
 	if (!in_image) {
 		rc = as_find_program(a.cmd[0], cmd_path, sizeof cmd_path);
@@ -713,7 +640,7 @@ int as_cmd_run(int argc, char **argv)
 	}
 	if (!r.libc)
 		r.libc = "glibc";
-	if (check_allocator(a.v[OPT_ALLOCATOR] ? a.v[OPT_ALLOCATOR] : "system", r.libc, alloc_buf,
+	if (check_allocator(a.v[OPT_ALLOCATOR].val ? a.v[OPT_ALLOCATOR].val : "system", r.libc, alloc_buf,
 			    sizeof alloc_buf, &r.allocator))
 		return 2;
 	if (in_image && strchr(r.allocator, '/'))
@@ -728,12 +655,12 @@ int as_cmd_run(int argc, char **argv)
 					   "allocswap ('allocswap list' shows what there is)", r.libc);
 	if (in_image && !as_launch_libswap_fits(as_libswap_path(r.libc), &img, why, sizeof why))
 		return as_usage_err("run", "%s", why);
-	if (a.v[OPT_REPORT] && check_writable("--report", a.v[OPT_REPORT]))
+	if (a.v[OPT_REPORT].val && check_writable("--report", a.v[OPT_REPORT].val))
 		return 2;
-	if (a.v[OPT_OUTPUT]) {
-		out = fopen(a.v[OPT_OUTPUT], "w");
+	if (a.v[OPT_OUTPUT].val) {
+		out = fopen(a.v[OPT_OUTPUT].val, "w");
 		if (!out)
-			return as_usage_err("run", "--output '%s': %s", a.v[OPT_OUTPUT],
+			return as_usage_err("run", "--output '%s': %s", a.v[OPT_OUTPUT].val,
 					    strerror(errno));
 	}
 
@@ -750,7 +677,7 @@ int as_cmd_run(int argc, char **argv)
 	cfg.allocator = r.allocator;
 	cfg.stats = r.stats;
 	cfg.pymalloc = r.pymalloc;
-	cfg.seccomp = a.v[OPT_SECCOMP];
+	cfg.seccomp = a.v[OPT_SECCOMP].val;
 	cfg.argv = a.cmd;
 	if (r.every_ms) {
 		snprintf(counters, sizeof counters, AS_TIMELINE_PATTERN, dir);
@@ -800,22 +727,22 @@ int as_cmd_run(int argc, char **argv)
 		}
 	}
 	rc = r.exit;
-	if (!r.report && a.v[OPT_REPORT])
-		run_err("no report to keep at %s: CMD's process wrote none", a.v[OPT_REPORT]);
-	if (r.report && a.v[OPT_REPORT]) {
-		k = write_report(r.report, a.v[OPT_REPORT]);
+	if (!r.report && a.v[OPT_REPORT].val)
+		run_err("no report to keep at %s: CMD's process wrote none", a.v[OPT_REPORT].val);
+	if (r.report && a.v[OPT_REPORT].val) {
+		k = write_report(r.report, a.v[OPT_REPORT].val);
 		if (k) {
-			run_err("cannot keep the report at %s: %s", a.v[OPT_REPORT], strerror(k));
+			run_err("cannot keep the report at %s: %s", a.v[OPT_REPORT].val, strerror(k));
 			if (!rc)
 				rc = 1;
 		} else {
-			r.report_path = a.v[OPT_REPORT];
+			r.report_path = a.v[OPT_REPORT].val;
 		}
 	}
 
-	if (out || !a.v[OPT_QUIET]) {
+	if (out || !a.v[OPT_QUIET].val) {
 		FILE *f = out ? out : stderr;
-		if (a.v[OPT_JSON]) {
+		if (a.v[OPT_JSON].val) {
 			json_t *j = json_summary(&r);
 			if (!j || json_dumpf(j, f, JSON_COMPACT) || fputc('\n', f) == EOF)
 				run_err("cannot write the summary");
@@ -826,7 +753,7 @@ int as_cmd_run(int argc, char **argv)
 	}
 	if (out) {
 		if (ferror(out) | fclose(out)) {
-			run_err("writing the summary to %s failed: %s", a.v[OPT_OUTPUT],
+			run_err("writing the summary to %s failed: %s", a.v[OPT_OUTPUT].val,
 			       strerror(errno ? errno : EIO));
 			if (!rc)
 				rc = 1;

@@ -152,26 +152,8 @@ help)
 		expect_rc 0 "$c --help"
 		has "$T/out" "^usage: allocswap $c"
 	done
-	# every long option of run's table is in its --help ...
-	opts=$(sed -n '/^#define RUN_OPTIONS/,/^$/p' "$TOOLS/cmd_run.c" |
-		grep -o '"--[a-z-]*"' | tr -d '"')
-	[ "$(echo "$opts" | wc -w)" -ge 9 ] || fail "cannot read run's option table: $opts"
-	x "$A" run --help
-	for o in $opts; do
-		grep -q -e "^  \(-[a-z], \|    \)$o\b" "$T/out" || fail "run --help lacks $o"
-	done
-	# ... and every option its --help shows is accepted by the parser
-	for c in run list; do
-		x "$A" "$c" --help
-		shown=$(grep -o -e '^  \(-[a-z], \|    \)\?--[a-z-]*' "$T/out" | grep -o -e '--[a-z-]*')
-		[ -n "$shown" ] || fail "$c --help shows no options"
-		for o in $shown; do
-			[ "$o" = --help ] && continue
-			x "$A" "$c" "$o" "$T/value" -- "$HELPER" exit 0
-			grep -q "unknown option\|unknown argument" "$T/err" &&
-				fail "$c --help shows $o but the parser rejects it"
-		done
-	done
+	# that --help shows each option the parser takes, and no other:
+	# options-help (tests/cli/options/help.sh), for every command
 	;;
 
 list)
