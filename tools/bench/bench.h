@@ -18,6 +18,8 @@
  *                     libswap reports of a run, the allocator probe
  *   bench_meta.c      meta.json: where the results came from
  *   bench_progress.c  the progress line with its ETA
+ *   bench_opts.c      the options: the table --help is written from, parsed
+ *                     into a struct bench_request
  *
  * The order (DESIGN.md section 6): processes are the samples, and
  * configurations are interleaved process by process.  For run r = 0..runs-1,
@@ -241,6 +243,11 @@ struct bench_request {
 	double target_ms;
 	int quick, dry_run, quiet;
 };
+
+/* The command line into o (bench_opts.c: the options' table, which --help
+ * is written from too), each option's value checked on its own: 0, 1 for
+ * -h/--help (nothing printed), or 2 after an error line. */
+int bench_opts_parse(int argc, char **argv, struct bench_request *o);
 
 /* ---- resume (bench_resume.c) ------------------------------------------------------ */
 

@@ -15,17 +15,17 @@ int as_cmd_image(int argc, char **argv);
 int as_cmd_exec(int argc, char **argv);
 
 extern const char as_usage_image[];
-extern const char as_usage_list[], as_usage_bench[], as_usage_report[],
-	as_usage_compare[], as_usage_doctor[], as_usage_build[];
-extern const struct as_usage as_usage_run, as_usage_exec;
+extern const char as_usage_list[], as_usage_report[], as_usage_compare[], as_usage_doctor[],
+	as_usage_build[];
+extern const struct as_usage as_usage_run, as_usage_bench, as_usage_exec;
 
 const struct as_cmd as_cmds[] = {
 	{"list", as_cmd_list, "allocators per libc, runners, and whether perf counting works",
 	 as_usage_list, NULL},
 	{"run", as_cmd_run, "run one command under an allocator and summarize it", NULL,
 	 &as_usage_run},
-	{"bench", as_cmd_bench, "run a benchmark matrix (allocators x pymalloc x ...)", as_usage_bench,
-	 NULL},
+	{"bench", as_cmd_bench, "run a benchmark matrix (allocators x pymalloc x ...)", NULL,
+	 &as_usage_bench},
 	{"report", as_cmd_report, "write Markdown, HTML and JSON reports of a bench directory",
 	 as_usage_report, NULL},
 	{"compare", as_cmd_compare, "compare two results: \"1.32x faster (-24%)\"", as_usage_compare,

@@ -1,0 +1,186 @@
+/* bench_opts: the options of `allocswap bench`, declared once (BENCH_OPTIONS):
+ * its --help and the parser (as_opts_parse) read the same table, and the
+ * values become a struct bench_request, checked one option at a time (the
+ * matrix checks them together: bench_matrix.c, cmd_bench.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "as_backend.h"
+#include "bench.h"
+
+#define BENCH_NAME_WORD(id, soname, usable, libcs, desc) " " #id
+
+/* X(ID, SHORT, LONG, ARG, FLAGS, SECTION, HELP): SECTION heads the options
+ * from this one on in --help (NULL: the one before goes on). */
+#define BENCH_OPTIONS(X)                                                                     \
+	X(O_ALLOC, 'a', "--allocators", " LIST", 0, "Matrix:",                                \
+	  "from liballoc's table," AS_BACKENDS(BENCH_NAME_WORD) "; none (no preload: the "    \
+	  "baseline), or a .so path (LABEL=PATH names it).  Default: every allocator that "   \
+	  "loads here (the others are skipped with a note)")                                  \
+	X(O_LIBC, 0, "--libc", " LIST", 0, NULL,                                                \
+	  "glibc, musl (default glibc; glibc,musl with --quick).  A cell runs libswap, "      \
+	  "allocators and Python of its libc; missing musl builds are made first (see "       \
+	  "allocswap build)")                                                                  \
+	X(O_IMAGE, 0, "--image", " LIST", 0, NULL,                                              \
+	  "host (default); a built image (allocswap image list: bookworm, musl...; built "    \
+	  "first when missing); a root filesystem directory; docker:REF or podman:REF (any "  \
+	  "image the engine has).  An image's cells run its own python3 and libc (they are "  \
+	  "not multiplied by --libc and --python); allocators are probed in each image")      \
+	X(O_PYMALLOC, 0, "--pymalloc", " LIST", 0, NULL,                                        \
+	  "on, off (off: PYTHONMALLOC=malloc).  Default on,off; on with --quick and --suite " \
+	  "cmd")                                                                               \
+	X(O_SECCOMP, 0, "--seccomp", " LIST", 0, NULL,                                          \
+	  "none (default: the runner's own, no filter on the host and in a rootfs, the "      \
+	  "engine's default profile in a container), default (Docker's default profile: the " \
+	  "engine's own, else allocswap's libseccomp mirror of it), unconfined (no filter)")  \
+	X(O_STATS, 0, "--stats", " LIST", 0, NULL,                                              \
+	  "off, counters, full: libswap's ALLOCSWAP_STATS in each process (default "          \
+	  "counters)")                                                                         \
+	X(O_SUITE, 0, "--suite", " NAME", 0, "Suite:",                                          \
+	  "builtin (default, stdlib only), pyperformance (when installed; LD_PRELOAD, "       \
+	  "PYTHONMALLOC, ALLOCSWAP_* reach pyperf's workers by --inherit-environ), or cmd")   \
+	X(O_BENCH, 0, "--bench", " LIST", 0, NULL,                                              \
+	  "benchmarks or groups of the suite (default: all)")                                 \
+	X(O_CMD, 0, "--cmd", " 'CMD'", AS_OPT_MANY, NULL,                                       \
+	  "benchmark a /bin/sh command; its wall time is the sample.  Implies --suite cmd")   \
+	X(O_NAME, 0, "--name", " NAME", AS_OPT_MANY, NULL,                                      \
+	  "names the n-th --cmd (default cmd, or cmd1, cmd2...)")                             \
+	X(O_PYTHON, 0, "--python", " LIST", 0, NULL,                                            \
+	  "host (/usr/bin/python3), a flag set built per libc (os, o3lto), a build "          \
+	  "(musl-os) or a path; a cell runs one of its libc.  Default: host under glibc, os " \
+	  "under musl")                                                                        \
+	X(O_PYPERF_ARGS, 0, "--pyperformance-args", " 'ARGS'", 0, NULL,                         \
+	  "more arguments for 'pyperformance run'")                                           \
+	X(O_RUNS, 0, "--runs", " N", 0, "Repetitions:",                                         \
+	  "recorded processes per cell (default 10, quick 5)")                                \
+	X(O_VALUES, 0, "--values", " N", 0, NULL,                                               \
+	  "timed values per process, averaged into its sample (default 3, quick 2)")          \
+	X(O_WARMUPS, 0, "--warmups", " N", 0, NULL,                                             \
+	  "untimed values per process first (default 1)")                                     \
+	X(O_WARMUP_RUNS, 0, "--warmup-runs", " N", 0, NULL,                                     \
+	  "unrecorded rounds of processes first (default 1, quick 0)")                        \
+	X(O_TARGET, 0, "--target-ms", " MS", 0, NULL,                                           \
+	  "loops calibrated once per benchmark, without a preload, so that a value takes MS " \
+	  "to 2*MS ms; the same for every configuration (default 100, quick 50)")             \
+	X(O_LOOPS, 0, "--loops", " N", 0, NULL, "no calibration: N loops everywhere")         \
+	X(O_QUICK, 0, "--quick", "", 0, NULL,                                                   \
+	  "--runs 5 --values 2 --warmup-runs 0 --target-ms 50 --pymalloc on --libc "          \
+	  "glibc,musl (pyperformance: --fast)")                                                \
+	X(O_OUTPUT, 'o', "--output", " DIR", 0, "Output:", "default results/YYYYmmdd-HHMMSS") \
+	X(O_RESUME, 0, "--resume", " DIR", 0, NULL,                                             \
+	  "run what DIR/runs.jsonl lacks; the matrix comes from DIR/meta.json, and matrix "   \
+	  "options given too must agree (--warmup-runs may differ)")                          \
+	X(O_DRY_RUN, 0, "--dry-run", "", 0, NULL,                                               \
+	  "print the matrix and the order, one line per process")                             \
+	X(O_QUIET, 'q', "--quiet", "", 0, NULL,                                                 \
+	  "no progress (else a line with an ETA on a terminal, a line per round otherwise)")
+
+#define BENCH_OPT_ENUM(id, shrt, lng, arg, flags, section, help) id,
+enum bench_opt { BENCH_OPTIONS(BENCH_OPT_ENUM) BENCH_NOPTS };
+#define BENCH_OPT_ROW(id, shrt, lng, arg, flags, section, help) \
+	{shrt, lng, arg, help, flags, section},
+static const struct as_opt bench_opts[] = {BENCH_OPTIONS(BENCH_OPT_ROW)};
+
+const struct as_usage as_usage_bench = {
+	"usage: allocswap bench [OPTIONS]\n"
+	"       allocswap bench --resume DIR [OPTIONS]\n"
+	"\n"
+	"Runs every benchmark of a suite under every configuration (allocator x libc\n"
+	"x image x pymalloc x seccomp x python x stats), one process per sample,\n"
+	"configurations interleaved process by process (the order rotates: none is\n"
+	"always first).\n"
+	"Each process is appended to DIR/runs.jsonl as it finishes, with its libswap\n"
+	"report; DIR/meta.json says where the results came from.  A run that fails is\n"
+	"recorded as failed and the matrix goes on.  Then: allocswap report DIR.\n"
+	"\n",
+	bench_opts, BENCH_NOPTS,
+	"\n"
+	"Exit status: 0 matrix complete (failed runs are results), 1 results not\n"
+	"written or no run succeeded, 2 bad usage or a matrix that cannot run here,\n"
+	"128+N stopped by signal N (130: Ctrl-C; --resume DIR goes on).\n"
+	"\n"
+	"Examples:\n"
+	"  allocswap bench --quick\n"
+	"  allocswap bench -a system,jemalloc --bench serialization,stress -o out\n"
+	"  allocswap bench --resume out\n"
+	"  allocswap bench -a none,system --cmd 'python3 app.py' --runs 20\n"
+	"  allocswap bench -a system,jemalloc,mimalloc --libc glibc,musl --python os,o3lto\n",
+	/* in order: the first word that is no option is an error, not an operand */
+	AS_OPTS_IN_ORDER,
+};
+
+/* A count option's value into *dst (left as it is when not given); 0 or 2. */
+static int count_opt(const struct as_optval *v, enum bench_opt k, unsigned long *dst)
+{
+	unsigned long n;
+	const char *name = bench_opts[k].lng;
+	if (!v[k].val)
+		return 0;
+	if (as_parse_uint("bench", name, v[k].val, &n))
+		return 2;
+	if ((k == O_RUNS || k == O_VALUES || k == O_LOOPS) && n == 0)
+		return as_usage_err("bench", "%s must be at least 1", name);
+	if (n > 1000000)
+		return as_usage_err("bench", "%s %lu is too large", name, n);
+	*dst = n;
+	return 0;
+}
+
+int bench_opts_parse(int argc, char **argv, struct bench_request *o)
+{
+	struct as_optval v[BENCH_NOPTS];
+	enum bench_axis_id a;
+	size_t k;
+	int first, rc;
+	memset(o, 0, sizeof *o);
+	memset(v, 0, sizeof v);
+	o->runs = o->values = o->warmups = o->warmup_runs = o->loops = BENCH_UNSET;
+	o->target_ms = -1;
+	v[O_CMD].all = o->cmds;
+	v[O_CMD].cap = BENCH_MAX_CMDS;
+	v[O_NAME].all = o->names;
+	v[O_NAME].cap = BENCH_MAX_CMDS;
+	rc = as_opts_parse("bench", &as_usage_bench, argc, argv, v, &first);
+	if (rc)
+		return rc;
+	if (first < argc)
+		return as_usage_err("bench", "unexpected argument '%s' (commands to benchmark go in "
+					     "--cmd 'CMD')", argv[first]);
+	o->allocators = v[O_ALLOC].val;
+	/* an axis's option is named after it: --libc sets the libc axis */
+	for (a = 0; a < BENCH_NAXES; a++)
+		for (k = 0; k < BENCH_NOPTS; k++)
+			if (!strcmp(bench_opts[k].lng + 2, bench_axis_name(a)))
+				o->axis[a] = v[k].val;
+	o->suite = v[O_SUITE].val;
+	o->bench = v[O_BENCH].val;
+	o->ncmds = v[O_CMD].n;
+	o->nnames = v[O_NAME].n;
+	for (k = 0; k < o->ncmds; k++)
+		if (!*o->cmds[k])
+			return as_usage_err("bench", "--cmd needs a command");
+	o->pyperf_args = v[O_PYPERF_ARGS].val;
+	o->output = v[O_OUTPUT].val;
+	o->resume = v[O_RESUME].val;
+	o->quick = v[O_QUICK].val != NULL;
+	o->dry_run = v[O_DRY_RUN].val != NULL;
+	o->quiet = v[O_QUIET].val != NULL;
+	if (count_opt(v, O_RUNS, &o->runs) || count_opt(v, O_VALUES, &o->values) ||
+	    count_opt(v, O_WARMUPS, &o->warmups) || count_opt(v, O_WARMUP_RUNS, &o->warmup_runs) ||
+	    count_opt(v, O_LOOPS, &o->loops))
+		return 2;
+	if (v[O_TARGET].val) {
+		char *end;
+		double t = strtod(v[O_TARGET].val, &end);
+		if (!*v[O_TARGET].val || *end || !(t > 0) || t > 1e7)
+			return as_usage_err("bench", "--target-ms needs a positive number of "
+						     "milliseconds, not '%s'", v[O_TARGET].val);
+		o->target_ms = t;
+	}
+	if (o->resume && o->output)
+		return as_usage_err("bench", "--resume DIR continues DIR: no -o with it");
+	if (o->resume && o->dry_run)
+		return as_usage_err("bench", "--dry-run does not go with --resume");
+	return 0;
+}
