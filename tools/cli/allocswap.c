@@ -15,13 +15,13 @@ int as_cmd_image(int argc, char **argv);
 int as_cmd_exec(int argc, char **argv);
 
 extern const char as_usage_image[];
-extern const char as_usage_list[], as_usage_report[], as_usage_compare[], as_usage_doctor[],
-	as_usage_build[];
-extern const struct as_usage as_usage_run, as_usage_bench, as_usage_exec;
+extern const char as_usage_report[], as_usage_compare[], as_usage_build[];
+extern const struct as_usage as_usage_list, as_usage_run, as_usage_bench, as_usage_doctor,
+	as_usage_exec;
 
 const struct as_cmd as_cmds[] = {
 	{"list", as_cmd_list, "allocators per libc, runners, and whether perf counting works",
-	 as_usage_list, NULL},
+	 NULL, &as_usage_list},
 	{"run", as_cmd_run, "run one command under an allocator and summarize it", NULL,
 	 &as_usage_run},
 	{"bench", as_cmd_bench, "run a benchmark matrix (allocators x pymalloc x ...)", NULL,
@@ -30,8 +30,8 @@ const struct as_cmd as_cmds[] = {
 	 as_usage_report, NULL},
 	{"compare", as_cmd_compare, "compare two results: \"1.32x faster (-24%)\"", as_usage_compare,
 	 NULL},
-	{"doctor", as_cmd_doctor, "what can and cannot be measured here, and why", as_usage_doctor,
-	 NULL},
+	{"doctor", as_cmd_doctor, "what can and cannot be measured here, and why", NULL,
+	 &as_usage_doctor},
 	{"build", as_cmd_build, "build the musl allocators and the Pythons (cached), or list them",
 	 as_usage_build, NULL},
 	{"image", as_cmd_image, "build, list and remove the images (root filesystems runs can use)",

@@ -14,7 +14,7 @@
 
 #include "cli.h"
 
-const char as_usage_doctor[] =
+const struct as_usage as_usage_doctor = {
 	"usage: allocswap doctor\n"
 	"\n"
 	"Says what can and cannot be measured on this machine, and why: libswap\n"
@@ -28,11 +28,13 @@ const char as_usage_doctor[] =
 	"Each item is one line starting with \"ok\" or \"no\", with the reason; a\n"
 	"\"no\" is followed by a line starting with \"->\" saying what to do.\n"
 	"\n"
-	"options:\n"
-	"  -h, --help  this text\n"
+	"options:\n",
+	NULL, 0,
 	"\n"
 	"Exit status: 0 when runs can be measured here (libswap for glibc and its\n"
-	"system allocator work), 1 when they cannot, 2 for bad usage.\n";
+	"system allocator work), 1 when they cannot, 2 for bad usage.\n",
+	AS_OPTS_IN_ORDER,
+};
 
 static const char *jstr(const json_t *o, const char *key)
 {
@@ -327,15 +329,15 @@ int as_cmd_doctor(int argc, char **argv)
 	const json_t *lc, *e;
 	json_t *all;
 	size_t i;
-	int usable = 0;
+	int usable = 0, first, rc;
 	char what[128], why[1024];
 
-	if (argc > 1) {
-		if (as_is_help(argv[1]))
-			return as_help("doctor");
-		return as_usage_err("doctor", "unknown argument '%s'; doctor takes no options "
-					      "but -h/--help", argv[1]);
-	}
+	rc = as_opts_parse("doctor", &as_usage_doctor, argc, argv, NULL, &first);
+	if (rc)
+		return rc == 1 ? as_help("doctor") : rc;
+	if (first < argc)
+		return as_usage_err("doctor", "unexpected argument '%s': doctor takes no arguments",
+				    argv[first]);
 	all = as_probe_here();
 	if (!all) {
 		as_err("doctor: out of memory");

@@ -74,7 +74,12 @@
 #include "launch.h"
 #include "summary.h"
 
-const char as_usage_list[] =
+static const struct as_opt list_opts[] = {
+	{0, "--format", " text|json", "text tables (default) or one JSON object (schema "
+	 "allocswap.list/1)", 0, NULL},
+};
+
+const struct as_usage as_usage_list = {
 	"usage: allocswap list [--format text|json]\n"
 	"\n"
 	"Lists what allocswap can use on this machine, probed now (nothing is cached):\n"
@@ -99,13 +104,13 @@ const char as_usage_list[] =
 	"  perf        whether perf events count here: software events (page faults),\n"
 	"              syscall tracepoints (tracefs), hardware counters, and seccomp\n"
 	"\n"
-	"options:\n"
-	"  --format text|json  text tables (default) or one JSON object\n"
-	"                      (schema allocswap.list/1)\n"
-	"  -h, --help          this text\n"
+	"options:\n",
+	list_opts, sizeof list_opts / sizeof list_opts[0],
 	"\n"
 	"'allocswap doctor' explains each missing piece and what to do about it.\n"
-	"Exit status: 0, 1 when writing the output failed, 2 for bad usage.\n";
+	"Exit status: 0, 1 when writing the output failed, 2 for bad usage.\n",
+	AS_OPTS_IN_ORDER,
+};
 
 
 /* ---- small helpers -------------------------------------------------------------- */
@@ -859,25 +864,17 @@ static void print_text(const json_t *all)
 int as_cmd_list(int argc, char **argv)
 {
 	static const char *const formats[] = {"text", "json", NULL};
-	int i, format = 0;
+	struct as_optval v[1] = {{0}};
+	int first, format = 0, rc;
 	json_t *all;
-	for (i = 1; i < argc; i++) {
-		const char *val = NULL;
-		if (as_is_help(argv[i]))
-			return as_help("list");
-		if (!strncmp(argv[i], "--format=", 9))
-			val = argv[i] + 9;
-		else if (!strcmp(argv[i], "--format") && i + 1 < argc)
-			val = argv[++i];
-		else if (!strcmp(argv[i], "--format"))
-			return as_usage_err("list", "--format needs a value: text or json");
-		else
-			return as_usage_err("list", "unknown argument '%s'; options: --format "
-						    "text|json, -h/--help", argv[i]);
-		format = as_choice("list", "--format", val, formats);
-		if (format < 0)
-			return 2;
-	}
+	rc = as_opts_parse("list", &as_usage_list, argc, argv, v, &first);
+	if (rc)
+		return rc == 1 ? as_help("list") : rc;
+	if (first < argc)
+		return as_usage_err("list", "unexpected argument '%s': list takes options only",
+				    argv[first]);
+	if (v[0].val && (format = as_choice("list", "--format", v[0].val, formats)) < 0)
+		return 2;
 	all = as_probe_here();
 	if (!all) {
 		as_err("list: out of memory");
