@@ -14,29 +14,25 @@ int as_cmd_build(int argc, char **argv);
 int as_cmd_image(int argc, char **argv);
 int as_cmd_exec(int argc, char **argv);
 
-extern const char as_usage_image[];
-extern const char as_usage_report[], as_usage_compare[], as_usage_build[];
-extern const struct as_usage as_usage_list, as_usage_run, as_usage_bench, as_usage_doctor,
-	as_usage_exec;
+extern const struct as_usage as_usage_list, as_usage_run, as_usage_bench, as_usage_report,
+	as_usage_compare, as_usage_doctor, as_usage_build, as_usage_image, as_usage_exec;
 
 const struct as_cmd as_cmds[] = {
 	{"list", as_cmd_list, "allocators per libc, runners, and whether perf counting works",
-	 NULL, &as_usage_list},
-	{"run", as_cmd_run, "run one command under an allocator and summarize it", NULL,
-	 &as_usage_run},
-	{"bench", as_cmd_bench, "run a benchmark matrix (allocators x pymalloc x ...)", NULL,
+	 &as_usage_list},
+	{"run", as_cmd_run, "run one command under an allocator and summarize it", &as_usage_run},
+	{"bench", as_cmd_bench, "run a benchmark matrix (allocators x pymalloc x ...)",
 	 &as_usage_bench},
 	{"report", as_cmd_report, "write Markdown, HTML and JSON reports of a bench directory",
-	 as_usage_report, NULL},
-	{"compare", as_cmd_compare, "compare two results: \"1.32x faster (-24%)\"", as_usage_compare,
-	 NULL},
-	{"doctor", as_cmd_doctor, "what can and cannot be measured here, and why", NULL,
-	 &as_usage_doctor},
+	 &as_usage_report},
+	{"compare", as_cmd_compare, "compare two results: \"1.32x faster (-24%)\"",
+	 &as_usage_compare},
+	{"doctor", as_cmd_doctor, "what can and cannot be measured here, and why", &as_usage_doctor},
 	{"build", as_cmd_build, "build the musl allocators and the Pythons (cached), or list them",
-	 as_usage_build, NULL},
+	 &as_usage_build},
 	{"image", as_cmd_image, "build, list and remove the images (root filesystems runs can use)",
-	 as_usage_image, NULL},
-	{"exec", as_cmd_exec, "become CMD with libswap preloaded: a container's entrypoint", NULL,
+	 &as_usage_image},
+	{"exec", as_cmd_exec, "become CMD with libswap preloaded: a container's entrypoint",
 	 &as_usage_exec},
 };
 const size_t as_ncmds = sizeof as_cmds / sizeof as_cmds[0];

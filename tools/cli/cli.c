@@ -65,10 +65,7 @@ int as_help(const char *cmd)
 	size_t i;
 	for (i = 0; i < as_ncmds; i++)
 		if (!strcmp(as_cmds[i].name, cmd)) {
-			if (as_cmds[i].usage)
-				return as_usage_print(as_cmds[i].usage);
-			fputs(as_cmds[i].usage_text, stdout);
-			return as_flush_stdout();
+			return as_usage_print(as_cmds[i].usage);
 		}
 	return 2;
 }

@@ -27,8 +27,7 @@ struct as_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;          /* one line, for `allocswap --help` */
-	const char *usage_text;       /* the whole --help text (a command not converted yet) */
-	const struct as_usage *usage; /* its options and --help text (as_opts_parse) */
+	const struct as_usage *usage; /* its options and the text of its --help around them */
 };
 
 extern const struct as_cmd as_cmds[];

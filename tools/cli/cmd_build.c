@@ -25,7 +25,16 @@
 #include "cli.h"
 #include "summary.h"
 
-const char as_usage_build[] =
+enum build_opt { OPT_JSON, OPT_PATH, BUILD_NOPTS };
+static const struct as_opt build_opts[] = {
+	[OPT_JSON] = {0, "--json", "", "the list as one JSON object (schema allocswap.builds/1)", 0,
+		      NULL},
+	[OPT_PATH] = {0, "--path", " TARGET", "print the directory of TARGET's build (its install "
+		      "prefix: lib/, bin/python3, build.json); exit 1 when not built", 0, NULL},
+};
+_Static_assert(sizeof build_opts / sizeof build_opts[0] == BUILD_NOPTS, "one row an option");
+
+const struct as_usage as_usage_build = {
 	"usage: allocswap build [--json]\n"
 	"       allocswap build TARGET...\n"
 	"       allocswap build --path TARGET\n"
@@ -60,14 +69,13 @@ const char as_usage_build[] =
 	"                                     what the musl side of the default matrix needs\n"
 	"  all                                every target\n"
 	"\n"
-	"options:\n"
-	"  --json         the list as one JSON object (schema allocswap.builds/1)\n"
-	"  --path TARGET  print the directory of TARGET's build (its install prefix:\n"
-	"                 lib/, bin/python3, build.json); exit 1 when not built\n"
-	"  -h, --help     this text\n"
+	"options:\n",
+	build_opts, BUILD_NOPTS,
 	"\n"
 	"Exit status: 0; 1 when a build failed or --path's target is not built;\n"
-	"2 for bad usage (an unknown target among them).\n";
+	"2 for bad usage (an unknown target among them).\n",
+	0,
+};
 
 /* Names that stand for several targets: NULL targets means every one. */
 static const struct alias {
@@ -371,56 +379,33 @@ int as_cmd_build(int argc, char **argv)
 {
 	struct as_build *all = NULL;
 	size_t n = 0;
-	const char *path = NULL;
-	char **targets = calloc((size_t)argc + 1, sizeof *targets), *want = NULL;
-	int i, ntargets = 0, json = 0, rc = 0;
+	struct as_optval v[BUILD_NOPTS] = {{0}};
+	const char *path;
+	char **targets, *want = NULL;
+	int ntargets, json, rc, first;
 
-	if (!targets) {
-		as_err("build: out of memory");
-		return 1;
-	}
-	for (i = 1; i < argc; i++) {
-		if (as_is_help(argv[i])) {
-			free(targets);
-			return as_help("build");
-		}
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "--path") || !strncmp(argv[i], "--path=", 7)) {
-			const char *v = argv[i][6] == '=' ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
-			if (!v || !*v || path) {
-				free(targets);
-				return as_usage_err("build", "%s", path ? "--path takes one target, given once"
-								     : "--path needs a target, as in "
-								       "--path musl-mimalloc");
-			}
-			path = v;
-		} else if (argv[i][0] == '-') {
-			free(targets);
-			return as_usage_err("build", "unknown option '%s'; options: --json, --path "
-						     "TARGET, -h/--help", argv[i]);
-		} else {
-			targets[ntargets++] = argv[i];
-		}
-	}
-	if (json && (path || ntargets)) {
-		free(targets);
+	rc = as_opts_parse("build", &as_usage_build, argc, argv, v, &first);
+	if (rc)
+		return rc == 1 ? as_help("build") : rc;
+	targets = argv + first;
+	ntargets = argc - first;
+	json = v[OPT_JSON].val != NULL;
+	path = v[OPT_PATH].val;
+	if (path && (!*path || v[OPT_PATH].n > 1))
+		return as_usage_err("build", "%s", *path ? "--path takes one target, given once"
+							 : "--path needs a target, as in "
+							   "--path musl-mimalloc");
+	if (json && (path || ntargets))
 		return as_usage_err("build", "--json prints the whole list and builds nothing: "
 					     "drop %s, or drop --json",
 				    path ? "--path" : "the targets");
-	}
-	if (path && ntargets) {
-		as_usage_err("build", "--path prints one target's directory ('%s'), not '%s' too: "
-				      "run it once per target", path, targets[0]);
-		free(targets);
-		return 2;
-	}
+	if (path && ntargets)
+		return as_usage_err("build", "--path prints one target's directory ('%s'), not '%s' "
+					     "too: run it once per target", path, targets[0]);
 	/* the status of every target only when it is shown; building asks
 	 * for each target's status itself */
-	if (as_builds_list(&all, &n, !ntargets && !path)) {
-		free(targets);
+	if (as_builds_list(&all, &n, !ntargets && !path))
 		return 1;
-	}
 	if (path) {
 		rc = print_path(path, all, n);
 	} else if (!ntargets) {
@@ -444,7 +429,6 @@ int as_cmd_build(int argc, char **argv)
 		rc = build_targets(all, n, want);
 	}
 	free(want);
-	free(targets);
 	as_builds_free(all, n);
 	return rc;
 }

@@ -31,7 +31,21 @@
 #include "images.h"
 #include "summary.h"
 
-const char as_usage_image[] =
+/* X(ID, LONG, COMMAND, HELP): the options, each a flag of one command. */
+#define IMAGE_OPTIONS(X)                                                                     \
+	X(OPT_JSON, "--json", "list", "one JSON object (schema allocswap.images/1)")          \
+	X(OPT_FORCE, "--force", "build",                                                        \
+	  "build anew even when cached; the image there stays in use until the new one is "    \
+	  "complete")
+
+#define IMAGE_OPT_ENUM(id, lng, cmd, help) id,
+enum image_opt { IMAGE_OPTIONS(IMAGE_OPT_ENUM) IMAGE_NOPTS };
+#define IMAGE_OPT_ROW(id, lng, cmd, help) {0, lng, "", "(" cmd ") " help, 0, NULL},
+static const struct as_opt image_opts[] = {IMAGE_OPTIONS(IMAGE_OPT_ROW)};
+#define IMAGE_OPT_CMD(id, lng, cmd, help) cmd,
+static const char *const image_opt_cmd[] = {IMAGE_OPTIONS(IMAGE_OPT_CMD)};
+
+const struct as_usage as_usage_image = {
 	"usage: allocswap image list [--json]\n"
 	"       allocswap image build NAME... [--force]\n"
 	"       allocswap image rm NAME...\n"
@@ -81,15 +95,14 @@ const char as_usage_image[] =
 	"                    tar -C \"$(allocswap image path bookworm)\" -c . |\n"
 	"                      docker import - allocswap/bookworm\n"
 	"\n"
-	"options:\n"
-	"  --json          (list) one JSON object (schema allocswap.images/1)\n"
-	"  --force         (build) build anew even when cached; the image there\n"
-	"                  stays in use until the new one is complete\n"
-	"  -h, --help      this text\n"
+	"options:\n",
+	image_opts, IMAGE_NOPTS,
 	"\n"
 	"Exit status: 0; 1 when an image cannot be built here, a build failed, or\n"
 	"path's image is not built; 2 for bad usage (an unknown image or command\n"
-	"among them).\n";
+	"among them).\n",
+	0,
+};
 
 static const char *const subcommands[] = {"list", "build", "rm", "path", NULL};
 
@@ -373,19 +386,40 @@ static int check_names(const char *sub, char **names, int n, const struct as_ima
 	return 0;
 }
 
+/* The options of one command (sub) into given[]: 0, 1 for -h/--help, or 2
+ * after an error line ("allocswap image list: unknown option '--force'; ...").
+ * On 0 the image names are argv[*first..argc). */
+static int parse_sub(int argc, char **argv, const char *sub, int *given, int *first)
+{
+	struct as_opt opts[IMAGE_NOPTS];
+	struct as_optval v[IMAGE_NOPTS];
+	struct as_usage u = {"", opts, 0, "", 0};
+	size_t map[IMAGE_NOPTS], k;
+	char name[32];
+	int rc;
+	for (k = 0; k < IMAGE_NOPTS; k++)
+		if (!strcmp(image_opt_cmd[k], sub)) {
+			map[u.nopts] = k;
+			opts[u.nopts++] = image_opts[k];
+		}
+	memset(v, 0, sizeof v);
+	snprintf(name, sizeof name, "image %s", sub);
+	rc = as_opts_parse(name, &u, argc, argv, v, first);
+	for (k = 0; !rc && k < u.nopts; k++)
+		given[map[k]] = v[k].val != NULL;
+	return rc;
+}
+
 int as_cmd_image(int argc, char **argv)
 {
 	struct as_image *v = NULL;
 	size_t nv = 0;
 	char **names;
-	int i, n = 0, json = 0, force = 0, sub, rc;
+	int given[IMAGE_NOPTS] = {0}, n, sub, rc, first;
 
 	if (argc < 2)
 		return as_usage_err("image", "a command is needed: list, build NAME..., rm NAME... "
 					     "or path NAME");
-	for (i = 1; i < argc; i++)
-		if (as_is_help(argv[i]))
-			return as_help("image");
 	if (argv[1][0] == '-')
 		return as_usage_err("image", "the command comes first, then '%s': list, build, rm "
 					     "or path",
@@ -393,24 +427,11 @@ int as_cmd_image(int argc, char **argv)
 	sub = as_choice("image", "command", argv[1], subcommands);
 	if (sub < 0)
 		return 2;
-	if (!(names = calloc((size_t)argc, sizeof *names))) {
-		as_err("image: out of memory");
-		return 1;
-	}
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") && sub == 0) {
-			json = 1;
-		} else if (!strcmp(argv[i], "--force") && sub == 1) {
-			force = 1;
-		} else if (argv[i][0] == '-') {
-			free(names);
-			return as_usage_err("image", "%s: unknown option '%s'; %s takes %s", argv[1],
-					    argv[i], argv[1],
-					    sub == 0 ? "--json" : sub == 1 ? "--force" : "no options");
-		} else {
-			names[n++] = argv[i];
-		}
-	}
+	rc = parse_sub(argc - 1, argv + 1, subcommands[sub], given, &first);
+	if (rc)
+		return rc == 1 ? as_help("image") : rc;
+	names = argv + 1 + first;
+	n = argc - 1 - first;
 	rc = 0;
 	if (sub == 0 && n)
 		rc = as_usage_err("image", "list takes no image names ('%s'): it lists them all",
@@ -422,25 +443,18 @@ int as_cmd_image(int argc, char **argv)
 		rc = as_usage_err("image", "path takes one image ('%s'), not '%s' too: run it once "
 					   "per image",
 				  names[0], names[1]);
-	if (rc) {
-		free(names);
+	if (rc)
 		return rc;
-	}
-	if (sub == 0) {
-		free(names);
-		return cmd_list(json);
-	}
+	if (sub == 0)
+		return cmd_list(given[OPT_JSON]);
 	/* the names are checked before anything is built or removed */
-	if (as_images_list(&v, &nv)) {
-		free(names);
+	if (as_images_list(&v, &nv))
 		return 1;
-	}
 	rc = check_names(argv[1], names, n, v, nv, sub == 3);
 	if (!rc)
-		rc = sub == 1 ? cmd_build(names, n, force)
+		rc = sub == 1 ? cmd_build(names, n, given[OPT_FORCE])
 		     : sub == 2 ? cmd_rm(names, n)
 				: cmd_path(names[0], v, nv);
 	as_images_free(v, nv);
-	free(names);
 	return rc;
 }

@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "summary.h"
 
-const char as_usage_compare[] =
+const struct as_usage as_usage_compare = {
 	"usage: allocswap compare A B\n"
 	"\n"
 	"Compares the results B with the results A, benchmark by benchmark, like\n"
@@ -34,8 +34,8 @@ const char as_usage_compare[] =
 	"is a configuration id (jemalloc/glibc/host/pymalloc=on/seccomp=default) or an\n"
 	"allocator that only one of its configurations uses (DIR:jemalloc).\n"
 	"\n"
-	"options:\n"
-	"  -h, --help   this text.\n"
+	"options:\n",
+	NULL, 0,
 	"\n"
 	"\"1.32x faster\" means A's mean time / B's = 1.32; \"(-24%)\" is B's change in\n"
 	"time from A's. One sample is one process (the mean of its values). A row is\n"
@@ -46,7 +46,9 @@ const char as_usage_compare[] =
 	"\n"
 	"Exit status: 0 when the table was printed (whatever it says), 2 for bad usage\n"
 	"(unknown option, a missing or unreadable A or B, an ambiguous or unknown\n"
-	"CONFIG).\n";
+	"CONFIG).\n",
+	0,
+};
 
 static const char *jstr(const json_t *j, const char *key)
 {
@@ -227,22 +229,18 @@ int as_cmd_compare(int argc, char **argv)
 	struct as_dataset side[2], m;
 	const json_t *config[2] = {NULL, NULL}, *b, *g, *c;
 	json_t *s;
-	int i, rc = 0, nargs = 0;
+	int i, rc, first;
 	size_t k, tested = 0, sig = 0;
-	for (i = 1; i < argc; i++) {
-		if (as_is_help(argv[i]))
-			return as_help("compare");
-		if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"))
-			return as_usage_err("compare", "unknown option '%s'", argv[i]);
-		if (!strcmp(argv[i], "--"))
-			continue;
-		if (nargs == 2)
-			return as_usage_err("compare", "two results only (A B), not also '%s'",
-					    argv[i]);
-		arg[nargs++] = argv[i];
-	}
-	if (nargs != 2)
+	rc = as_opts_parse("compare", &as_usage_compare, argc, argv, NULL, &first);
+	if (rc)
+		return rc == 1 ? as_help("compare") : rc;
+	if (argc - first > 2)
+		return as_usage_err("compare", "two results only (A B), not also '%s'",
+				    argv[first + 2]);
+	if (argc - first != 2)
 		return as_usage_err("compare", "needs two results: allocswap compare A B");
+	arg[0] = argv[first];
+	arg[1] = argv[first + 1];
 	for (i = 0; i < 2; i++) {
 		as_dataset_init(&side[i]);
 	}

@@ -439,68 +439,45 @@ static int write_md(const char *dir, const json_t *s)
 
 /* ---- the command ------------------------------------------------------------------------- */
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]: 1 (and *val set, *i moved
- * past it), 0 when argv[*i] is another option, -1 after a usage error. */
-static int opt_value(const char *cmd, int argc, char **argv, int *i, const char *name,
-		     const char **val)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-	if (strncmp(a, name, n) || (a[n] && a[n] != '='))
-		return 0;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-	} else if (*i + 1 < argc) {
-		*val = argv[++*i];
-	} else {
-		as_usage_err(cmd, "%s needs a value", name);
-		return -1;
-	}
-	if (!**val) {
-		as_usage_err(cmd, "%s needs a non-empty value", name);
-		return -1;
-	}
-	return 1;
-}
+enum report_opt { OPT_BASELINE, OPT_TUNED, OPT_BASELINE_IMAGE, OPT_FORMAT, REPORT_NOPTS };
+static const struct as_opt report_opts[] = {
+	[OPT_BASELINE] = {0, "--baseline", " ALLOC|CONFIG",
+		"the allocator the others are compared with (default: system when the matrix "
+		"has it, else the first configuration's).  Each configuration is compared with "
+		"the baseline allocator's configuration that has the same libc, image, pymalloc, "
+		"seccomp and stats (or shares the most of them).  A stats mode other than "
+		"counters (bench --stats) is compared with counters on the same allocator: what "
+		"measuring costs, not what the allocator does.\n"
+		"Or a full configuration id, such as system/glibc/host/pymalloc=on/seccomp=default: "
+		"every configuration is compared with that one.  It is also the stock cell of the "
+		"factors section (its libc, allocator and Python flags; by default musl, system, "
+		"the least optimised Python).", 0, NULL},
+	[OPT_TUNED] = {0, "--tuned", " CONFIG",
+		"the tuned cell of the factors section, against stock (by default the stock "
+		"libc, jemalloc, the most optimised Python); the section takes the difference "
+		"apart into flags alone, allocator alone and their interaction.", 0, NULL},
+	[OPT_BASELINE_IMAGE] = {0, "--baseline-image", " NAME",
+		"the image the Images section compares the others with, one of the matrix's "
+		"image axis (bench --image): host, a built image, a root filesystem's path, "
+		"docker:REF or podman:REF (default: the first image of the matrix that is not "
+		"host, or host when it is the only one).  Each image is compared in cells that "
+		"differ only in the image; the section also says what seccomp=default costs "
+		"against no filter, per image.", 0, NULL},
+	[OPT_FORMAT] = {0, "--format", " LIST",
+		"comma-separated, any of md, html, json (default: all).  json is "
+		"DIR/summary.json, the numbers behind the other two.", 0, NULL},
+};
+_Static_assert(sizeof report_opts / sizeof report_opts[0] == REPORT_NOPTS, "one row an option");
 
-const char as_usage_report[] =
+const struct as_usage as_usage_report = {
 	"usage: allocswap report DIR [--baseline ALLOC|CONFIG] [--tuned CONFIG]\n"
 	"                        [--baseline-image NAME] [--format md,html,json]\n"
 	"\n"
 	"Summarizes a bench directory (written by 'allocswap bench -o DIR') into\n"
 	"DIR/report.md, DIR/report.html and DIR/summary.json.\n"
 	"\n"
-	"options:\n"
-	"  --baseline ALLOC   the allocator the others are compared with (default: system\n"
-	"                     when the matrix has it, else the first configuration's).\n"
-	"                     Each configuration is compared with the baseline\n"
-	"                     allocator's configuration that has the same libc, image,\n"
-	"                     pymalloc, seccomp and stats (or shares the most of them).\n"
-	"                     A stats mode other than counters (bench --stats) is\n"
-	"                     compared with counters on the same allocator: what\n"
-	"                     measuring costs, not what the allocator does.\n"
-	"  --baseline CONFIG  a full configuration id, such as\n"
-	"                     system/glibc/host/pymalloc=on/seccomp=default: every\n"
-	"                     configuration is compared with that one.  It is also the\n"
-	"                     stock cell of the factors section (its libc, allocator\n"
-	"                     and Python flags; by default musl, system, the least\n"
-	"                     optimised Python).\n"
-	"  --tuned CONFIG     the tuned cell of the factors section, against stock (by\n"
-	"                     default the stock libc, jemalloc, the most optimised\n"
-	"                     Python); the section takes the difference apart into\n"
-	"                     flags alone, allocator alone and their interaction.\n"
-	"  --baseline-image NAME\n"
-	"                     the image the Images section compares the others with,\n"
-	"                     one of the matrix's image axis (bench --image): host, a\n"
-	"                     built image, a root filesystem's path, docker:REF or\n"
-	"                     podman:REF (default: the first image of the matrix that\n"
-	"                     is not host, or host when it is the only one).  Each\n"
-	"                     image is compared in cells that differ only in the\n"
-	"                     image; the section also says what seccomp=default\n"
-	"                     costs against no filter, per image.\n"
-	"  --format LIST      comma-separated, any of md, html, json (default: all).\n"
-	"                     json is DIR/summary.json, the numbers behind the other two.\n"
-	"  -h, --help         this text.\n"
+	"options:\n",
+	report_opts, REPORT_NOPTS,
 	"\n"
 	"Statistics: one sample per process (the mean of its values); mean ± std,\n"
 	"median, min, max and a 95% CI per cell; Welch's t-test against the baseline,\n"
@@ -511,39 +488,36 @@ const char as_usage_report[] =
 	"Failed runs are counted and shown, never used as samples.\n"
 	"\n"
 	"Exit status: 0 when every requested file was written, 1 when writing failed,\n"
-	"2 for bad usage (unknown option, missing or unreadable DIR, unknown baseline).\n";
+	"2 for bad usage (unknown option, missing or unreadable DIR, unknown baseline).\n",
+	0,
+};
 
 int as_cmd_report(int argc, char **argv)
 {
-	const char *dir = NULL, *baseline = NULL, *tuned = NULL, *format = "md,html,json";
-	const char *baseline_image = NULL;
-	int want_md = 0, want_html = 0, want_json = 0, i, rc = 0;
+	const char *dir, *baseline, *tuned, *format, *baseline_image;
+	struct as_optval v[REPORT_NOPTS] = {{0}};
+	int want_md = 0, want_html = 0, want_json = 0, i, rc, first;
 	static const char *const formats[] = {"md", "html", "json", NULL};
 	struct as_dataset d;
 	const char *stock;
 	json_t *s, *fx, *im;
 	char **list;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int m;
-		if (as_is_help(a))
-			return as_help("report");
-		if ((m = opt_value("report", argc, argv, &i, "--baseline", &baseline)) ||
-		    (m = opt_value("report", argc, argv, &i, "--tuned", &tuned)) ||
-		    (m = opt_value("report", argc, argv, &i, "--baseline-image", &baseline_image)) ||
-		    (m = opt_value("report", argc, argv, &i, "--format", &format))) {
-			if (m < 0)
-				return 2;
-		} else if (a[0] == '-' && a[1]) {
-			return as_usage_err("report", "unknown option '%s'", a);
-		} else if (!dir) {
-			dir = a;
-		} else {
-			return as_usage_err("report", "one directory only ('%s' and '%s')", dir, a);
-		}
-	}
-	if (!dir)
+	rc = as_opts_parse("report", &as_usage_report, argc, argv, v, &first);
+	if (rc)
+		return rc == 1 ? as_help("report") : rc;
+	for (i = 0; i < REPORT_NOPTS; i++)
+		if (v[i].val && !*v[i].val)
+			return as_usage_err("report", "%s needs a non-empty value", report_opts[i].lng);
+	if (first == argc)
 		return as_usage_err("report", "which bench directory? (allocswap report DIR)");
+	if (argc - first > 1)
+		return as_usage_err("report", "one directory only ('%s' and '%s')", argv[first],
+				    argv[first + 1]);
+	dir = argv[first];
+	baseline = v[OPT_BASELINE].val;
+	tuned = v[OPT_TUNED].val;
+	baseline_image = v[OPT_BASELINE_IMAGE].val;
+	format = v[OPT_FORMAT].val ? v[OPT_FORMAT].val : "md,html,json";
 	list = as_split_list(format);
 	if (!list)
 		oom();

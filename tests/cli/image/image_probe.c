@@ -12,7 +12,7 @@
 #include "images.h"
 
 /* cli.c's as_help reads the command table; this program has none */
-const struct as_cmd as_cmds[] = {{"image", NULL, "", "", NULL}};
+const struct as_cmd as_cmds[] = {{"image", NULL, "", NULL}};
 const size_t as_ncmds = 1;
 
 int main(int argc, char **argv)
