@@ -49,7 +49,8 @@ static struct as_optval v[NOPTS];
 static char err[4096];
 
 /* as_opts_parse of the NULL-terminated words after "t", stderr into err;
- * *argv_out is the (reordered) argv. */
+ * *argv_out is the (reordered) argv.  With cmdline set, as_opts_cmdline. */
+static char ***cmdline;
 static int parse(const struct as_usage *u, int *first, char ***argv_out, ...)
 {
 	static char *argv[32];
@@ -72,7 +73,10 @@ static int parse(const struct as_usage *u, int *first, char ***argv_out, ...)
 	fd = fileno(f);
 	saved = dup(2);
 	dup2(fd, 2);
-	rc = as_opts_parse("t", u, argc, argv, v, first);
+	if (cmdline) /* the CMD ARGS... form */
+		rc = as_opts_cmdline("t", u, argc, argv, v, cmdline);
+	else
+		rc = as_opts_parse("t", u, argc, argv, v, first);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -208,6 +212,22 @@ static void errors(void)
 	}
 }
 
+/* as_opts_cmdline: CMD ARGS... after the options, required */
+static void cmd_line(void)
+{
+	char **cmd = NULL;
+	int first;
+	cmdline = &cmd;
+	CHECK(parse(&in_order, &first, NULL, "-q", "prog", "-a", "x", NULL) == 0);
+	CHECK(cmd && str_eq(cmd[0], "prog") && str_eq(cmd[1], "-a") && str_eq(cmd[2], "x") &&
+	      !cmd[3] && str_eq(v[O_QUIET].val, "") && !v[O_ALLOC].val);
+	CHECK(parse(&in_order, &first, NULL, "-q", "--", NULL) == 2);
+	CHECK(str_eq(err, "allocswap t: no command given: allocswap t [OPTIONS] -- CMD [ARGS...]" SEE));
+	CHECK(parse(&in_order, &first, NULL, "--frob", "prog", NULL) == 2);
+	CHECK(parse(&in_order, &first, NULL, "-h", "prog", NULL) == 1);
+	cmdline = NULL;
+}
+
 static void writer(void)
 {
 	static const struct as_opt t[] = {
@@ -262,6 +282,7 @@ int main(void)
 	operands();
 	help();
 	errors();
+	cmd_line();
 	writer();
 	printf("test_opts: %d checks, %d failed\n", checks, fails);
 	return fails ? 1 : 0;
