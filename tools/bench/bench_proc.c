@@ -174,7 +174,7 @@ int bench_probe(const struct bench_matrix *m, struct bench_alloc *a, int l, cons
 	}
 	al = json_object_get(j, "allocator");
 	lc = json_object_get(j, "libc");
-#define JS(o, k) (json_string_value(json_object_get(o, k)) ? json_string_value(json_object_get(o, k)) : "")
+#define JS(o, k) (as_jstr(o, k) ? as_jstr(o, k) : "")
 	snprintf(by->version, sizeof by->version, "%s", JS(al, "version"));
 	snprintf(by->path, sizeof by->path, "%s", JS(al, "path"));
 	snprintf(by->libc_version, sizeof by->libc_version, "%s", JS(lc, "version"));

@@ -434,11 +434,11 @@ static int pyperf_collect(struct bench_ctx *x, const struct bench_slot *s, json_
 	/* pyperf's workers are many processes: the reports are summarized */
 	json_array_foreach (r->all, i, rep) {
 		const char *name =
-			json_string_value(json_object_get(json_object_get(rep, "allocator"), "name"));
+			as_jstr(rep, "allocator.name");
 		json_t *c = json_object_get(counts, name ? name : "?");
 		json_object_set_new(counts, name ? name : "?",
 				    json_integer(c ? json_integer_value(c) + 1 : 1));
-		unmapped += json_is_false(json_object_get(json_object_get(rep, "allocator"), "mapped"));
+		unmapped += json_is_false(as_jpath(rep, "allocator.mapped"));
 		if (!why[0] && bench_report_check(x->m, &x->m->cfgs[s->cfg], rep, err, sizeof err))
 			snprintf(why, sizeof why, "wrong allocator in a pyperformance process: %s",
 				 err);
@@ -469,7 +469,7 @@ static int pyperf_collect(struct bench_ctx *x, const struct bench_slot *s, json_
 			json_array_foreach (json_object_get(bb, "runs"), ri, run)
 				runs++;
 		json_array_foreach (r->all, i, rep)
-			json_array_foreach (json_object_get(json_object_get(rep, "process"), "argv"),
+			json_array_foreach (as_jpath(rep, "process.argv"),
 					    k, arg)
 				if (!strcmp(json_string_value(arg) ? json_string_value(arg) : "",
 					    "--worker")) {

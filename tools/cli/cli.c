@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <math.h>
 
 extern char **environ;
 
@@ -571,6 +572,34 @@ const char *as_status_str(int status, char *buf, size_t cap)
 	else
 		snprintf(buf, cap, "status 0x%x", (unsigned)status);
 	return buf;
+}
+
+/* ---- JSON ---------------------------------------------------------------------- */
+
+json_t *as_jpath(const json_t *j, const char *path)
+{
+	char key[64];
+	while (j && *path) {
+		size_t n = strcspn(path, ".");
+		if (n >= sizeof key)
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = 0;
+		j = json_object_get(j, key);
+		path += n + (path[n] == '.');
+	}
+	return (json_t *)j;
+}
+
+const char *as_jstr(const json_t *j, const char *path)
+{
+	return json_string_value(as_jpath(j, path));
+}
+
+double as_jnum(const json_t *j, const char *path)
+{
+	const json_t *v = as_jpath(j, path);
+	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 /* ---- files ----------------------------------------------------------------------- */

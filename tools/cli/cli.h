@@ -201,6 +201,16 @@ int as_spawn(char *const argv[], char *const envp[], int out_fd, int null_stdin,
 /* "exited 3", "killed by SIGSEGV", ... into buf. */
 const char *as_status_str(int status, char *buf, size_t cap);
 
+/* ---- JSON: the one getter for reports, meta.json and summaries ------------- */
+
+/* j["a"]["b"]... for a dotted path "a.b" (keys without dots); NULL when
+ * absent. */
+struct json_t *as_jpath(const struct json_t *j, const char *path);
+/* The string there, or NULL. */
+const char *as_jstr(const struct json_t *j, const char *path);
+/* The number there (integer or real), or NaN. */
+double as_jnum(const struct json_t *j, const char *path);
+
 /* ---- files ----------------------------------------------------------------------- */
 
 /* Whole file into a NUL-terminated malloc'd buffer, or NULL (errno set). */

@@ -360,7 +360,7 @@ static json_t *probe_backend(const struct as_backend_info *b, const struct probe
 	}
 	if (json_unpack(rep, "{s:{s?s, s?s}}", "allocator", "version", &version, "path", &path))
 		snprintf(reason, sizeof reason, "its report has no allocator section");
-	else if (json_is_false(json_object_get(json_object_get(rep, "allocator"), "mapped")))
+	else if (json_is_false(as_jpath(rep, "allocator.mapped")))
 		snprintf(reason, sizeof reason, "loaded, but %s is not mapped in the process", path);
 out:
 	out = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:s}", "name", b->name, "libc", libc,

@@ -558,12 +558,6 @@ static int spawn(const struct as_launcher *L, const struct as_launch_cfg *cfg, c
 
 /* ---- reports ---------------------------------------------------------------------------- */
 
-static double jnum(const json_t *j, const char *a, const char *b)
-{
-	const json_t *v = json_object_get(json_object_get(j, a), b);
-	return json_is_number(v) ? json_number_value(v) : -1;
-}
-
 /* Reads and removes L->dir/r-*.json; picks the process's own (launch.h). */
 static void reports_read(const struct as_launcher *L, struct as_launch_result *r)
 {
@@ -592,10 +586,10 @@ static void reports_read(const struct as_launcher *L, struct as_launch_result *r
 	n = json_array_size(r->reports);
 	for (i = 0; i < n; i++) {
 		const json_t *ri = json_array_get(r->reports, i);
-		double ppid = jnum(ri, "process", "ppid"), pid = jnum(ri, "process", "pid");
+		double ppid = as_jnum(ri, "process.ppid"), pid = as_jnum(ri, "process.pid");
 		int root = 1;
 		for (k = 0; k < n && root; k++)
-			if (k != i && jnum(json_array_get(r->reports, k), "process", "pid") == ppid)
+			if (k != i && as_jnum(json_array_get(r->reports, k), "process.pid") == ppid)
 				root = 0;
 		if (!root)
 			continue;
@@ -691,7 +685,7 @@ int as_launch(struct as_launcher *L, const struct as_launch_cfg *cfg, struct as_
 	if (as_runners[runner].engine) {
 		/* wait4 saw the engine's client: the container's own peak RSS is
 		 * its report's (VmHWM), when it wrote one; else none is known */
-		double hwm = jnum(r->report, "memory", "rss_peak");
+		double hwm = as_jnum(r->report, "memory.rss_peak");
 		r->maxrss = hwm > 0 ? (int64_t)hwm : 0;
 	}
 	return 0;
@@ -724,7 +718,7 @@ int as_launch_check(const struct as_launch_cfg *cfg, const json_t *report, char 
 			 cfg->allocator);
 		return 1;
 	}
-	libc = json_string_value(json_object_get(json_object_get(report, "libc"), "name"));
+	libc = as_jstr(report, "libc.name");
 	if (cfg->libc && libc && strcmp(libc, cfg->libc)) {
 		snprintf(why, cap, "a %s process was asked for, a %s process ran", cfg->libc, libc);
 		return 1;

@@ -81,31 +81,6 @@ static double jdbl(const json_t *j)
 	return json_is_number(j) ? json_number_value(j) : NAN;
 }
 
-json_t *as_jpath(const json_t *j, const char *path)
-{
-	char key[64];
-	while (j && *path) {
-		size_t n = strcspn(path, ".");
-		if (n >= sizeof key)
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = 0;
-		j = json_object_get(j, key);
-		path += n + (path[n] == '.');
-	}
-	return (json_t *)j;
-}
-
-const char *as_jstr(const json_t *j, const char *path)
-{
-	return json_string_value(as_jpath(j, path));
-}
-
-double as_jnum(const json_t *j, const char *path)
-{
-	return jdbl(as_jpath(j, path));
-}
-
 static void oom(void)
 {
 	as_err("out of memory");

@@ -61,6 +61,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "cli.h"
+
 #define AS_SUMMARY_SCHEMA "allocswap.summary/1"
 #define AS_ALPHA 0.05
 
@@ -116,12 +118,7 @@ json_t *as_summary_build(const struct as_dataset *d);
 
 /* ---- helpers shared by report and compare ------------------------------------ */
 
-/* j["a"]["b"]... for a dotted path "a.b"; NULL when absent. */
-json_t *as_jpath(const json_t *j, const char *path);
-/* The string there, or NULL. */
-const char *as_jstr(const json_t *j, const char *path);
-/* The number there, or NaN. */
-double as_jnum(const json_t *j, const char *path);
+/* as_jpath, as_jstr, as_jnum: the JSON getter, in cli.h. */
 /* Both non-NULL and equal. */
 int as_same_str(const char *a, const char *b);
 /* The syscalls a report counts: mmap, munmap, mremap, brk, madvise, NULL. */
