@@ -221,16 +221,14 @@ static void gp_label(struct sb *s, const char *name)
  * colour instead of each row's.) */
 static int chart(struct rh *r, const json_t *comps)
 {
-	static const double tics[] = {0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25,
-				      1.5, 2, 3, 4, 5, 10}; /* tics[8] is 1 */
 	const json_t *c;
 	struct sb s = {0};
 	json_t *colors = json_object(); /* {image: its colour's index} */
 	size_t i, k, rows = json_array_size(comps), longest = 0;
 	size_t nsig = 0, ninsig = 0, nright = 0, nleft = 0;
-	double lo = 0.9, hi = 1.1, last, sep;
+	double lo = 0.9, hi = 1.1;
 	const char *sepr = "";
-	int rc, axis;
+	int rc;
 	sb_puts(&s, "$d << EOD\n");
 	json_array_foreach(comps, i, c)
 	{
@@ -256,24 +254,7 @@ static int chart(struct rh *r, const json_t *comps)
 	sb_puts(&s, "EOD\n");
 	lo /= 1.06;
 	hi *= 1.18;
-	sb_printf(&s, "set logscale x\nset xrange [%.6g:%.6g]\nset yrange [%.1f:-0.5]\n", lo, hi,
-		  (double)rows - 0.5);
-	sep = (log(hi) - log(lo)) / 10;
-	for (axis = 0; axis < 2; axis++) {
-		sb_puts(&s, axis ? "set x2tics out ('1x' 1" : "set xtics nomirror out ('1x' 1");
-		for (last = 1, i = 9; i < sizeof tics / sizeof tics[0]; i++)
-			if (tics[i] <= hi && log(tics[i]) - log(last) >= sep) {
-				sb_printf(&s, ", '%gx' %g", tics[i], tics[i]);
-				last = tics[i];
-			}
-		for (last = 1, i = 8; i-- > 0;)
-			if (tics[i] >= lo && log(last) - log(tics[i]) >= sep) {
-				sb_printf(&s, ", '%gx' %g", tics[i], tics[i]);
-				last = tics[i];
-			}
-		sb_puts(&s, ")\n");
-	}
-	sb_printf(&s, "set logscale x2\nset x2range [%.6g:%.6g]\n", lo, hi);
+	rh_speed_axes(&s, lo, hi, rows);
 	sb_puts(&s, "set ytics nomirror scale 0 (");
 	json_array_foreach(comps, i, c)
 	{

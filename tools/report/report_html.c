@@ -483,6 +483,34 @@ static void ytics(struct sb *s, const struct rh *r, const char *first)
 	sb_printf(s, ")\nset lmargin %d\n", (int)((longest > 36 ? 36 : longest) * 0.75) + 4);
 }
 
+void rh_speed_axes(struct sb *b, double lo, double hi, size_t rows)
+{
+	static const double tics[] = {0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25,
+				      1.5, 2, 3, 4, 5, 10}; /* tics[8] is 1 */
+	double last, sep;
+	size_t i;
+	int axis;
+	sb_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\nset yrange [%.1f:-0.5]\n", lo, hi,
+		  (double)rows - 0.5);
+	/* tics from 1 outwards, at least a tenth of the axis apart */
+	sep = (log(hi) - log(lo)) / 10;
+	for (axis = 0; axis < 2; axis++) {
+		sb_puts(b, axis ? "set x2tics out ('1x' 1" : "set xtics nomirror out ('1x' 1");
+		for (last = 1, i = 9; i < sizeof tics / sizeof tics[0]; i++)
+			if (tics[i] <= hi && log(tics[i]) - log(last) >= sep) {
+				sb_printf(b, ", '%gx' %g", tics[i], tics[i]);
+				last = tics[i];
+			}
+		for (last = 1, i = 8; i-- > 0;)
+			if (tics[i] >= lo && log(last) - log(tics[i]) >= sep) {
+				sb_printf(b, ", '%gx' %g", tics[i], tics[i]);
+				last = tics[i];
+			}
+		sb_puts(b, ")\n");
+	}
+	sb_printf(b, "set logscale x2\nset x2range [%.6g:%.6g]\n", lo, hi);
+}
+
 static int ci_of(const json_t *j, const char *key, double *lo, double *hi)
 {
 	const json_t *ci = j ? json_object_get(j, key) : NULL;
@@ -501,12 +529,10 @@ static int ci_of(const json_t *j, const char *key, double *lo, double *hi)
  * have no bar. */
 int rh_chart_speed(struct rh *r)
 {
-	static const double tics[] = {0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25,
-				      1.5, 2, 3, 4, 5, 10}; /* tics[8] is 1 */
 	struct sb s = {0};
-	size_t m = 0, c, b, k, rows = r->nb + 1, i;
-	double lo = 0.9, hi = 1.1, cilo = 1, cihi = 1, slot, half, last, sep;
-	int rc, rowpx, axis;
+	size_t m = 0, c, b, k, rows = r->nb + 1;
+	double lo = 0.9, hi = 1.1, cilo = 1, cihi = 1, slot, half;
+	int rc, rowpx;
 
 	for (c = 0; c < r->nc; c++)
 		m += !r->cfg[c].is_base;
@@ -552,25 +578,7 @@ int rh_chart_speed(struct rh *r)
 	 * they are cut at the border) */
 	lo = fmin(lo, fmax(cilo, lo / 2)) / 1.06;
 	hi = fmax(hi, fmin(cihi, hi * 2)) * 1.18; /* room for the value labels */
-	sb_printf(&s, "set logscale x\nset xrange [%.6g:%.6g]\nset yrange [%.1f:-0.5]\n", lo, hi,
-		  (double)rows - 0.5);
-	/* tics from 1 outwards, at least a tenth of the axis apart */
-	sep = (log(hi) - log(lo)) / 10;
-	for (axis = 0; axis < 2; axis++) {
-		sb_puts(&s, axis ? "set x2tics out ('1x' 1" : "set xtics nomirror out ('1x' 1");
-		for (last = 1, i = 9; i < sizeof tics / sizeof tics[0]; i++)
-			if (tics[i] <= hi && log(tics[i]) - log(last) >= sep) {
-				sb_printf(&s, ", '%gx' %g", tics[i], tics[i]);
-				last = tics[i];
-			}
-		for (last = 1, i = 8; i-- > 0;)
-			if (tics[i] >= lo && log(last) - log(tics[i]) >= sep) {
-				sb_printf(&s, ", '%gx' %g", tics[i], tics[i]);
-				last = tics[i];
-			}
-		sb_puts(&s, ")\n");
-	}
-	sb_printf(&s, "set logscale x2\nset x2range [%.6g:%.6g]\n", lo, hi);
+	rh_speed_axes(&s, lo, hi, rows);
 	ytics(&s, r, "geometric mean");
 	row_rules(&s, rows, 1);
 	sb_puts(&s, "set grid xtics back lc rgb '#dddddd'\n"

@@ -22,6 +22,10 @@ struct sb {
 void sb_putn(struct sb *b, const char *s, size_t n);
 void sb_puts(struct sb *b, const char *s);
 void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A speed-up chart's x axes: log scale over [lo, hi] on x and x2, rows
+ * down the y axis, tics from 1x outwards at least a tenth of the axis
+ * apart. */
+void rh_speed_axes(struct sb *b, double lo, double hi, size_t rows);
 /* s as HTML text or attribute value: & < > " ' escaped, control bytes dropped. */
 void sb_html(struct sb *b, const char *s);
 /* s as a gnuplot single-quoted string ('' for ', no newlines). */
