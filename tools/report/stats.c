@@ -169,20 +169,42 @@ double as_stats_t_cdf(double t, double df)
 	return t > 0 ? 1 - tail : tail;
 }
 
-/* Solves upper_tail(q) = tail for q >= 0 by bisection: the tail is
- * monotonic, and bisection cannot overshoot where the density is flat. */
+/* The density of Student's t (the normal's beyond T_DF_NORMAL). */
+static double t_pdf(double t, double df)
+{
+	if (df >= T_DF_NORMAL)
+		return exp(-t * t / 2) / sqrt(2 * M_PI);
+	return exp(lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * log(df * M_PI) -
+		   (df + 1) / 2 * log1p(t * t / df));
+}
+
+/* Solves upper_tail(q) = tail for q >= 0: Newton's method on the tail
+ * (its derivative is minus the density), kept inside a bracket [lo, hi]
+ * that every evaluation narrows, with a bisection step whenever Newton
+ * would leave it (where the density is flat it overshoots).  A few
+ * evaluations instead of the fifty of bisection alone: `compare` and the
+ * tests compute one quantile a ratio. */
 static double upper_quantile(double tail, double df)
 {
-	double lo = 0, hi = 1;
+	double lo = 0, hi = 1, q;
 	int i;
 	while (t_two_sided(hi, df) / 2 > tail && hi < 1e300)
 		hi *= 2;
+	q = hi / 2;
 	for (i = 0; i < 2000 && hi - lo > 4 * DBL_EPSILON * hi; i++) {
-		double mid = lo + (hi - lo) / 2;
-		if (t_two_sided(mid, df) / 2 > tail)
-			lo = mid;
+		double f = t_two_sided(q, df) / 2 - tail, next;
+		if (f == 0)
+			return q;
+		if (f > 0)
+			lo = q;
 		else
-			hi = mid;
+			hi = q;
+		next = q + f / t_pdf(q, df);
+		if (!(next > lo && next < hi))
+			next = lo + (hi - lo) / 2;
+		if (fabs(next - q) <= 2 * DBL_EPSILON * q)
+			return next;
+		q = next;
 	}
 	return lo + (hi - lo) / 2;
 }
