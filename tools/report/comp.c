@@ -81,14 +81,6 @@ static json_t *jpair(double lo, double hi)
 	return isfinite(lo) && isfinite(hi) ? json_pack("[f, f]", lo, hi) : json_null();
 }
 
-/* Two-sided, on t = log ratio / its standard error. */
-static double ratio_p(const struct as_ratio *r)
-{
-	if (!(r->log_var > 0))
-		return r->log_ratio == 0 ? 1 : 0;
-	return 2 * as_stats_t_cdf(-fabs(r->log_ratio) / sqrt(r->log_var), r->log_df);
-}
-
 static json_t *verdict(int ok, double ratio, int sig)
 {
 	char buf[96];
@@ -102,10 +94,12 @@ int as_comp_fill(struct as_comp *c, json_t *o, const struct as_ratio *r, const i
 {
 	json_t *list = json_object_get(o, "benchmarks");
 	struct as_geomean gm;
+	json_t *geo;
+	double lo, hi;
 	size_t b, k = 0;
 	int sig, oom = 0;
 	for (b = 0; b < c->nb; b++) {
-		c->p[b] = ok[b] ? ratio_p(&r[b]) : NAN;
+		c->p[b] = ok[b] ? as_stats_ratio_p(&r[b], c->log_drift) : NAN;
 		if (ok[b])
 			c->g[k++] = r[b];
 	}
@@ -114,6 +108,8 @@ int as_comp_fill(struct as_comp *c, json_t *o, const struct as_ratio *r, const i
 		return ENOMEM;
 	for (b = 0; b < c->nb; b++) {
 		const json_t *cb = as_comp_cell(c, b, base), *cn = as_comp_cell(c, b, nw);
+		double lo = ok[b] ? r[b].ci_lo : NAN, hi = ok[b] ? r[b].ci_hi : NAN;
+		as_stats_widen(c->log_drift, &lo, &hi);
 		sig = ok[b] && c->adj[b] < AS_ALPHA;
 		oom |= json_array_append_new(
 			list,
@@ -121,8 +117,7 @@ int as_comp_fill(struct as_comp *c, json_t *o, const struct as_ratio *r, const i
 				  "bench", c->bench[b], "base_mean", jnum(as_jnum(cb, "mean")), "base_std",
 				  jnum(as_jnum(cb, "std")), "new_mean", jnum(as_jnum(cn, "mean")),
 				  "new_std", jnum(as_jnum(cn, "std")), "ratio",
-				  jnum(ok[b] ? r[b].ratio : NAN), "ci95",
-				  ok[b] ? jpair(r[b].ci_lo, r[b].ci_hi) : json_null(), "log_ratio",
+				  jnum(ok[b] ? r[b].ratio : NAN), "ci95", jpair(lo, hi), "log_ratio",
 				  jnum(ok[b] ? r[b].log_ratio : NAN), "log_var",
 				  jnum(ok[b] ? r[b].log_var : NAN), "log_df",
 				  jnum(ok[b] ? r[b].log_df : NAN), "p_value", jnum(c->p[b]), "p_adjusted",
@@ -131,11 +126,17 @@ int as_comp_fill(struct as_comp *c, json_t *o, const struct as_ratio *r, const i
 	}
 	if (!k || as_stats_geomean(c->g, k, &gm))
 		gm.ratio = gm.ci_lo = gm.ci_hi = NAN;
-	sig = gm.ci_lo > 1 || gm.ci_hi < 1;
-	oom |= json_object_set_new(o, "geomean",
-				   json_pack("{s:I, s:o, s:o, s:b, s:o}", "k", (json_int_t)k, "ratio",
-					     jnum(gm.ratio), "ci95", jpair(gm.ci_lo, gm.ci_hi),
-					     "significant", sig, "verdict",
-					     verdict(k > 0, gm.ratio, sig))) != 0;
+	lo = gm.ci_lo;
+	hi = gm.ci_hi;
+	as_stats_widen(c->log_drift, &lo, &hi);
+	sig = lo > 1 || hi < 1;
+	geo = json_pack("{s:I, s:o, s:o, s:b, s:o}", "k", (json_int_t)k, "ratio", jnum(gm.ratio),
+			"ci95", jpair(lo, hi), "significant", sig, "verdict",
+			verdict(k > 0, gm.ratio, sig));
+	if (geo && c->log_drift > 0) {
+		oom |= json_object_set_new(geo, "drift_allowance", json_real(expm1(c->log_drift)));
+		oom |= json_object_set_new(geo, "ci95_measured", jpair(gm.ci_lo, gm.ci_hi));
+	}
+	oom |= json_object_set_new(o, "geomean", geo) != 0;
 	return oom ? ENOMEM : 0;
 }

@@ -12,11 +12,22 @@
  * as_stats_geomean() over the benchmarks with a ratio, "not significant"
  * when its CI contains 1.
  *
+ * Two configurations from bench runs made at different times (`compare`
+ * of two directories with no common reference, cmd_compare.c) set log_drift
+ * to log(1 + the drift allowance): every CI is widened by that factor each
+ * way and p tests |log ratio| > log_drift (as_stats_ratio_p, as_stats_widen
+ * in stats.h), so a shift common to all benchmarks within the allowance is
+ * never significant.  0, what as_comp_init() sets, is a comparison within
+ * one run, unchanged.
+ *
  * What as_comp_fill() writes (factors.h has the whole COMP):
  *  "benchmarks": [{"bench", "base_mean", "base_std", "new_mean", "new_std",
  *                  "ratio", "ci95", "log_ratio", "log_var", "log_df",
  *                  "p_value", "p_adjusted", "significant", "verdict"}],
  *  "geomean": {"k", "ratio", "ci95", "significant", "verdict"}
+ * and, when log_drift > 0: "ci95" (per benchmark and of the geomean)
+ * widened by the allowance, "geomean" + {"drift_allowance": 0.11,
+ * "ci95_measured": [lo, hi] (the CI before widening)}.
  * Numbers that are not defined are null.
  */
 #ifndef ALLOCSWAP_REPORT_COMP_H
@@ -33,6 +44,7 @@ struct as_comp {
 	json_t *index;       /* {"BENCH\nCONFIG": the summary's cell} */
 	struct as_ratio *g;  /* scratch, nb + 1 each */
 	double *p, *adj;
+	double log_drift;    /* log(1 + drift allowance) between runs; 0 within one run */
 };
 
 /* The benchmarks and cells of a summary (summary.h).  Returns 0 or ENOMEM;

@@ -429,9 +429,17 @@ int as_stats_bh(const double *p, double *adj, size_t n)
 
 /* ---- ratios --------------------------------------------------------------------------- */
 
+/* The 95% CI of r's ratio from its log ratio, variance and df. */
+static void ratio_ci(struct as_ratio *r)
+{
+	double h = r->log_var > 0 ? as_stats_t_quantile(0.975, r->log_df) * sqrt(r->log_var) : 0;
+	r->ci_lo = exp(r->log_ratio - h);
+	r->ci_hi = exp(r->log_ratio + h);
+}
+
 int as_stats_ratio(const double *base, size_t nb, const double *x, size_t nx, struct as_ratio *r)
 {
-	double mb, mx, sb, sx, c1, c2, h;
+	double mb, mx, sb, sx, c1, c2;
 	r->ratio = r->ci_lo = r->ci_hi = r->log_ratio = r->log_var = r->log_df = NAN;
 	if (nb < 2 || nx < 2)
 		return EINVAL;
@@ -449,9 +457,7 @@ int as_stats_ratio(const double *base, size_t nb, const double *x, size_t nx, st
 	r->log_df = r->log_var > 0 ? r->log_var * r->log_var /
 					     (c1 * c1 / (double)(nb - 1) + c2 * c2 / (double)(nx - 1))
 				   : INFINITY;
-	h = r->log_var > 0 ? as_stats_t_quantile(0.975, r->log_df) * sqrt(r->log_var) : 0;
-	r->ci_lo = exp(r->log_ratio - h);
-	r->ci_hi = exp(r->log_ratio + h);
+	ratio_ci(r);
 	return 0;
 }
 
@@ -492,4 +498,53 @@ int as_stats_geomean(const struct as_ratio *r, size_t k, struct as_geomean *g)
 	g->ci_lo = exp(lo);
 	g->ci_hi = exp(hi);
 	return 0;
+}
+
+/* ---- two bench runs that were not interleaved ------------------------------------ */
+
+int as_stats_ratio_rel(const struct as_ratio *a, const struct as_ratio *b, struct as_ratio *r)
+{
+	const struct as_ratio *side[2] = {a, b};
+	double dfden = 0;
+	int i;
+	r->ratio = r->ci_lo = r->ci_hi = r->log_ratio = r->log_var = r->log_df = NAN;
+	if (!a && !b)
+		return EINVAL;
+	r->log_ratio = r->log_var = 0;
+	for (i = 0; i < 2; i++) {
+		const struct as_ratio *x = side[i];
+		if (!x)
+			continue;
+		if (!isfinite(x->log_ratio) || !isfinite(x->log_var) || x->log_var < 0) {
+			r->log_ratio = r->log_var = NAN;
+			return EINVAL;
+		}
+		r->log_ratio += i ? x->log_ratio : -x->log_ratio;
+		r->log_var += x->log_var;
+		if (x->log_var > 0)
+			dfden += x->log_var * x->log_var / x->log_df;
+	}
+	r->log_df = dfden > 0 ? r->log_var * r->log_var / dfden : INFINITY;
+	r->ratio = exp(r->log_ratio);
+	ratio_ci(r);
+	return 0;
+}
+
+double as_stats_ratio_p(const struct as_ratio *r, double log_drift)
+{
+	double excess;
+	if (isnan(r->log_ratio) || isnan(r->log_var) || !(log_drift >= 0))
+		return NAN;
+	excess = fabs(r->log_ratio) - log_drift;
+	if (excess <= 0)
+		return 1;
+	if (!(r->log_var > 0))
+		return 0;
+	return fmin(1, 2 * as_stats_t_cdf(-excess / sqrt(r->log_var), r->log_df));
+}
+
+void as_stats_widen(double log_drift, double *lo, double *hi)
+{
+	*lo *= exp(-log_drift);
+	*hi *= exp(log_drift);
 }

@@ -122,4 +122,49 @@ struct as_geomean {
 };
 int as_stats_geomean(const struct as_ratio *r, size_t k, struct as_geomean *g);
 
+/* ---- two bench runs that were not interleaved ------------------------------------ */
+
+/* Configurations run process by process in one bench run share the
+ * machine's slow changes (thermal state, frequency, neighbours); two runs
+ * made at different times do not, and a drift between them shifts every
+ * benchmark alike, which no within-run variance can show.  `compare` of two
+ * runs takes it out in one of two ways (cmd_compare.c):
+ *
+ * - both runs hold a common reference configuration R (their baseline):
+ *   each side is taken relative to its own run's R, a = as_stats_ratio(R
+ *   of run A, A), b = as_stats_ratio(R of run B, B), and B's speed-up over A
+ *   is as_stats_ratio_rel(a, b) = b.ratio / a.ratio = (A / R_A) / (B / R_B):
+ *   a drift common to a run cancels (it assumes R itself did not change);
+ * - otherwise a difference common to all benchmarks cannot be told from
+ *   drift: every interval is widened by a drift allowance, log_drift =
+ *   log(1 + allowance) each way (as_stats_widen), and a test asks whether
+ *   the log ratio lies beyond +-log_drift (as_stats_ratio_p), not beyond 0.
+ *
+ * The default allowance, AS_STATS_DRIFT, is the largest drift between runs
+ * measured by hand on the machine class allocswap was built on (DESIGN.md
+ * section 6): the same pyperf baseline re-run 20 minutes later read 1.11x
+ * slower overall (and an A/A of two `bench --quick` runs back to back read
+ * 1.07x, 95% CI 1.02x-1.12x).  A drift at the allowance is called
+ * significant at most 2.5% of the time (one tail of the 95% interval). */
+#define AS_STATS_DRIFT 0.11
+
+/* The ratio of two ratios: b.ratio / a.ratio, log ratio b - a, variance
+ * a.log_var + b.log_var, Welch-Satterthwaite df over all the terms of both
+ * (the four samples' when each side is an as_stats_ratio()), and a 95% CI.
+ * a or b NULL: that side is its reference itself, ratio 1 exactly (no
+ * variance, no degrees of freedom).  Returns 0, or EINVAL when both are
+ * NULL or a log ratio or variance is not a finite number. */
+int as_stats_ratio_rel(const struct as_ratio *a, const struct as_ratio *b, struct as_ratio *r);
+
+/* Two-sided p-value that |log ratio| > log_drift (log_drift >= 0; 0 is the
+ * plain test of ratio 1): 2 P(T > (|log_ratio| - log_drift) / se), T
+ * Student's t with log_df degrees of freedom, 1 when |log_ratio| <=
+ * log_drift.  p < 0.05 exactly when the 95% CI widened by as_stats_widen()
+ * excludes 1.  With zero variance: 0 beyond the allowance, 1 within.  NaN
+ * when the ratio is not defined. */
+double as_stats_ratio_p(const struct as_ratio *r, double log_drift);
+
+/* Widens a CI of a ratio [*lo, *hi] by the factor exp(log_drift) each way. */
+void as_stats_widen(double log_drift, double *lo, double *hi);
+
 #endif
