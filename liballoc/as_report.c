@@ -211,11 +211,64 @@ static void mem_field(struct as_json *j, const char *k, int64_t v)
 		_as_json_i64(j, k, v);
 }
 
+/* The writers of AS_STATS' put column. */
+static void put_u64(struct as_json *j, const char *k, uint64_t v)
+{
+	_as_json_u64(j, k, v);
+}
+
+static void put_i64(struct as_json *j, const char *k, int64_t v)
+{
+	_as_json_i64(j, k, v);
+}
+
+static void put_calls(struct as_json *j, const char *k, const uint64_t *v)
+{
+	unsigned i;
+	(void)k;
+	for (i = 0; i < AS_NCALLS; i++)
+		_as_json_u64(j, _as_call_names[i], v[i]);
+}
+
+/* Up to the last bucket that counted anything. */
+static void put_hist(struct as_json *j, const char *k, const uint64_t *v)
+{
+	unsigned i, top = 0;
+	(void)k;
+	for (i = 0; i < AS_HIST_BUCKETS; i++)
+		if (v[i])
+			top = i + 1;
+	for (i = 0; i < top; i++) {
+		_as_json_obj(j, NULL);
+		/* the last bucket's bound (2^64-1) is past what JSON readers
+		 * take as an integer: "no bound" is null */
+		if (_as_hist_le(i) <= INT64_MAX)
+			_as_json_u64(j, "le", _as_hist_le(i));
+		else
+			_as_json_null(j, "le");
+		_as_json_u64(j, "count", v[i]);
+		_as_json_end_obj(j);
+	}
+}
+
+/* The counters of AS_STATS in one group, in the list's order. */
+static void stats_group(struct as_json *j, const struct as_totals *t, const char *group)
+{
+#define PUT_SUM(field, dims, grp, key, put) \
+	if (_as_streq(group, #grp))         \
+		put_##put(j, key, t->field);
+#define PUT_LIVE(field, tfield, grp, key, put) PUT_SUM(field, , grp, key, put)
+#define PUT_ONCE(field, grp, key, put) PUT_SUM(field, , grp, key, put)
+	AS_STATS(PUT_SUM, PUT_LIVE, PUT_ONCE)
+#undef PUT_SUM
+#undef PUT_LIVE
+#undef PUT_ONCE
+}
+
 void _as_report_json(struct as_json *j, const struct as_core_info *ci, const struct as_totals *t,
 		     const struct as_memory *m)
 {
 	const struct as_backend_state *b = ci->backend;
-	unsigned i, top = 0;
 	long k;
 	uint64_t boot_bytes, boot_blocks, boot_refused;
 
@@ -271,13 +324,10 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 
 	if (t) {
 		_as_json_obj(j, "calls");
-		for (i = 0; i < AS_NCALLS; i++)
-			_as_json_u64(j, _as_call_names[i], t->calls[i]);
+		stats_group(j, t, "calls");
 		_as_json_end_obj(j);
 		_as_json_obj(j, "bytes");
-		_as_json_u64(j, "requested", t->requested);
-		_as_json_i64(j, "live", t->live);
-		_as_json_i64(j, "peak_live", t->peak_live);
+		stats_group(j, t, "bytes");
 		_as_json_end_obj(j);
 	}
 
@@ -301,25 +351,11 @@ void _as_report_json(struct as_json *j, const struct as_core_info *ci, const str
 	_as_native_json(j, b);
 
 	if (t) {
-		for (i = 0; i < AS_HIST_BUCKETS; i++)
-			if (t->hist[i])
-				top = i + 1;
 		_as_json_arr(j, "histogram");
-		for (i = 0; i < top; i++) {
-			_as_json_obj(j, NULL);
-			/* the last bucket's bound (2^64-1) is past what JSON
-			 * readers take as an integer: "no bound" is null */
-			if (_as_hist_le(i) <= INT64_MAX)
-				_as_json_u64(j, "le", _as_hist_le(i));
-			else
-				_as_json_null(j, "le");
-			_as_json_u64(j, "count", t->hist[i]);
-			_as_json_end_obj(j);
-		}
+		stats_group(j, t, "histogram");
 		_as_json_end_arr(j);
 		_as_json_obj(j, "threads");
-		_as_json_u64(j, "seen", t->threads_seen);
-		_as_json_u64(j, "untracked", t->threads_untracked);
+		stats_group(j, t, "threads");
 		_as_json_u64(j, "slack_bytes", ci->opt->slack);
 		_as_json_end_obj(j);
 	}

@@ -17,19 +17,22 @@ const char *const _as_call_names[AS_NCALLS] = {
 #undef AS_CALL_NAME
 };
 
+/* A thread's counters: AS_STATS' SUM fields, and for the live bytes
+ * (LIVE) delta, the live bytes not yet folded into the global count, and
+ * delta_max, the highest delta since the last fold. */
+#define TSTATS_LIVE(field, tfield, group, key, put) int64_t tfield;
 struct tstats {
-	uint64_t calls[AS_NCALLS];
-	uint64_t requested;
-	int64_t delta;     /* live bytes not yet folded into the global count */
-	int64_t delta_max; /* highest delta since the last fold */
+	AS_STATS(AS_STATS_SUM_U64, TSTATS_LIVE, AS_STATS_NONE)
 	int64_t limit;     /* fold once delta > limit or delta < floor: */
 	int64_t floor;     /* -limit; limit is the slack, or 0 */
 	uint64_t asked;    /* size of the request in flight, taken back if it fails */
-	uint64_t hist[AS_HIST_BUCKETS];
 	int slot;          /* registry slot + 1; 0: not yet registered;
 			    * SLOT_NONE: registry full or thread exiting */
 	struct as_sample_tls smp; /* full mode: bytes until the next sample */
 };
+
+/* The uint64_t words of a SUM field, whatever its dims. */
+#define WORDS(field) (sizeof(field) / sizeof(uint64_t))
 
 /* A thread without a slot (the table was full, or its pthread-key
  * destructor already ran and glibc still frees things on its way out)
@@ -43,14 +46,9 @@ static struct {
 	int64_t slack;
 	pthread_key_t key;
 	int key_ok;
-	/* totals of threads that have exited (or were never registered) */
-	uint64_t calls[AS_NCALLS];
-	uint64_t requested;
-	uint64_t hist[AS_HIST_BUCKETS];
-	int64_t live;
-	int64_t peak;
-	uint64_t threads_seen;
-	uint64_t threads_untracked;
+	/* SUM: the blocks folded so far (threads that have exited, or that
+	 * have no slot); LIVE: every fold; ONCE: the counts themselves */
+	struct as_totals tot;
 	struct as_counters_page *page; /* ALLOCSWAP_COUNTERS, or NULL */
 	struct tstats *slots[AS_MAX_THREADS];
 } g = {.slack = 64 << 10};
@@ -62,12 +60,12 @@ uint64_t _as_hist_le(unsigned i)
 
 void _as_stats_fold_delta(int64_t delta, int64_t delta_max)
 {
-	int64_t before = __atomic_fetch_add(&g.live, delta, __ATOMIC_RELAXED);
+	int64_t before = __atomic_fetch_add(&g.tot.live, delta, __ATOMIC_RELAXED);
 	int64_t cand = before + (delta_max > delta ? delta_max : delta);
-	int64_t peak = __atomic_load_n(&g.peak, __ATOMIC_RELAXED);
+	int64_t peak = __atomic_load_n(&g.tot.peak_live, __ATOMIC_RELAXED);
 	struct as_counters_page *pg;
 	while (cand > peak &&
-	       !__atomic_compare_exchange_n(&g.peak, &peak, cand, 1, __ATOMIC_RELAXED,
+	       !__atomic_compare_exchange_n(&g.tot.peak_live, &peak, cand, 1, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED))
 		;
 	/* the shared counters page: relaxed stores, on this slow path only */
@@ -84,32 +82,48 @@ void _as_stats_fold_delta(int64_t delta, int64_t delta_max)
 
 int64_t _as_stats_live(void)
 {
-	return __atomic_load_n(&g.live, __ATOMIC_RELAXED);
+	return __atomic_load_n(&g.tot.live, __ATOMIC_RELAXED);
 }
 
 void _as_stats_set_page(struct as_counters_page *p)
 {
 	if (p) {
 		p->slack = g.slack;
-		p->live = __atomic_load_n(&g.live, __ATOMIC_RELAXED);
-		p->peak = __atomic_load_n(&g.peak, __ATOMIC_RELAXED);
+		p->live = __atomic_load_n(&g.tot.live, __ATOMIC_RELAXED);
+		p->peak = __atomic_load_n(&g.tot.peak_live, __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&g.page, p, __ATOMIC_RELEASE);
 }
 
+/* dst[i] += src[i] (atomically: snapshots read dst meanwhile); src zeroed. */
+static void add_words(uint64_t *dst, uint64_t *src, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		if (src[i])
+			__atomic_add_fetch(&dst[i], src[i], __ATOMIC_RELAXED);
+		src[i] = 0;
+	}
+}
+
+/* dst[i] += src[i], src read as another thread may be writing it: each
+ * value whole (aligned 64-bit loads). */
+static void load_words(uint64_t *dst, const uint64_t *src, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
 static void fold_block(struct tstats *t)
 {
-	unsigned i;
-	for (i = 0; i < AS_NCALLS; i++)
-		__atomic_add_fetch(&g.calls[i], t->calls[i], __ATOMIC_RELAXED);
-	for (i = 0; i < AS_HIST_BUCKETS; i++)
-		__atomic_add_fetch(&g.hist[i], t->hist[i], __ATOMIC_RELAXED);
-	__atomic_add_fetch(&g.requested, t->requested, __ATOMIC_RELAXED);
+#define FOLD_SUM(field, dims, group, key, put) \
+	add_words((uint64_t *)&g.tot.field, (uint64_t *)&t->field, WORDS(t->field));
+#define FOLD_LIVE(field, tfield, group, key, put) t->tfield = 0;
 	_as_stats_fold_delta(t->delta, t->delta_max);
-	_as_memset(t->calls, 0, sizeof t->calls);
-	_as_memset(t->hist, 0, sizeof t->hist);
-	t->requested = 0;
-	t->delta = t->delta_max = 0;
+	AS_STATS(FOLD_SUM, FOLD_LIVE, AS_STATS_NONE)
+#undef FOLD_SUM
+#undef FOLD_LIVE
 }
 
 static void thread_exit(void *arg)
@@ -126,7 +140,7 @@ static void thread_exit(void *arg)
 static __attribute__((noinline)) void register_thread(struct tstats *t)
 {
 	unsigned i;
-	__atomic_add_fetch(&g.threads_seen, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&g.tot.threads_seen, 1, __ATOMIC_RELAXED);
 	t->slot = SLOT_NONE; /* not in the table, but do not come back here */
 	t->limit = t->floor = 0;
 	for (i = 0; i < AS_MAX_THREADS; i++) {
@@ -141,7 +155,7 @@ static __attribute__((noinline)) void register_thread(struct tstats *t)
 		}
 	}
 	if (t->slot < 0)
-		__atomic_add_fetch(&g.threads_untracked, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&g.tot.threads_untracked, 1, __ATOMIC_RELAXED);
 	/* Key indexes below 32 live in the thread descriptor: no allocation. */
 	if (g.key_ok)
 		pthread_setspecific(g.key, t);
@@ -162,29 +176,27 @@ int _as_stats_init(uint64_t slack)
 void _as_stats_snapshot(struct as_totals *out)
 {
 	int64_t pending = 0, pending_max = 0;
-	unsigned i, j;
+	unsigned j;
 	/* The calling thread folds its own delta: exact for single-threaded runs. */
 	if (ts.delta || ts.delta_max) {
 		_as_stats_fold_delta(ts.delta, ts.delta_max);
 		ts.delta = ts.delta_max = 0;
 	}
+#define SNAP_SUM(field, dims, group, key, put) \
+	load_words((uint64_t *)&out->field, (const uint64_t *)&src->field, WORDS(src->field));
+#define SNAP_ONCE(field, group, key, put) out->field = __atomic_load_n(&g.tot.field, __ATOMIC_RELAXED);
 	_as_memset(out, 0, sizeof *out);
-	for (i = 0; i < AS_NCALLS; i++)
-		out->calls[i] = __atomic_load_n(&g.calls[i], __ATOMIC_RELAXED);
-	for (i = 0; i < AS_HIST_BUCKETS; i++)
-		out->hist[i] = __atomic_load_n(&g.hist[i], __ATOMIC_RELAXED);
-	out->requested = __atomic_load_n(&g.requested, __ATOMIC_RELAXED);
+	{
+		const struct as_totals *src = &g.tot;
+		AS_STATS(SNAP_SUM, AS_STATS_NONE, SNAP_ONCE)
+	}
 	for (j = 0; j < AS_MAX_THREADS; j++) {
 		/* Other threads may still be running: their counters are read
-		 * without a lock, each value whole (aligned 64-bit loads). */
-		const struct tstats *t = __atomic_load_n(&g.slots[j], __ATOMIC_ACQUIRE);
+		 * without a lock. */
+		const struct tstats *t = __atomic_load_n(&g.slots[j], __ATOMIC_ACQUIRE), *src = t;
 		if (!t)
 			continue;
-		for (i = 0; i < AS_NCALLS; i++)
-			out->calls[i] += __atomic_load_n(&t->calls[i], __ATOMIC_RELAXED);
-		for (i = 0; i < AS_HIST_BUCKETS; i++)
-			out->hist[i] += __atomic_load_n(&t->hist[i], __ATOMIC_RELAXED);
-		out->requested += __atomic_load_n(&t->requested, __ATOMIC_RELAXED);
+		AS_STATS(SNAP_SUM, AS_STATS_NONE, AS_STATS_NONE)
 		if (t != &ts) {
 			int64_t d = __atomic_load_n(&t->delta, __ATOMIC_RELAXED);
 			int64_t m = __atomic_load_n(&t->delta_max, __ATOMIC_RELAXED);
@@ -193,13 +205,13 @@ void _as_stats_snapshot(struct as_totals *out)
 				pending_max = pending - d + m;
 		}
 	}
-	out->live = __atomic_load_n(&g.live, __ATOMIC_RELAXED) + pending;
-	out->peak_live = __atomic_load_n(&g.peak, __ATOMIC_RELAXED);
+#undef SNAP_SUM
+#undef SNAP_ONCE
+	out->live = __atomic_load_n(&g.tot.live, __ATOMIC_RELAXED) + pending;
+	out->peak_live = __atomic_load_n(&g.tot.peak_live, __ATOMIC_RELAXED);
 	if (out->live > out->peak_live)
 		out->peak_live = out->live;
 	(void)pending_max;
-	out->threads_seen = __atomic_load_n(&g.threads_seen, __ATOMIC_RELAXED);
-	out->threads_untracked = __atomic_load_n(&g.threads_untracked, __ATOMIC_RELAXED);
 }
 
 void _as_stats_after_fork_child(void)
@@ -215,26 +227,24 @@ void _as_stats_after_fork_child(void)
 		}
 	}
 	_as_stats_fold_delta(ts.delta, ts.delta);
-	ts.delta = ts.delta_max = 0;
-	_as_memset(g.calls, 0, sizeof g.calls);
-	_as_memset(g.hist, 0, sizeof g.hist);
-	_as_memset(ts.calls, 0, sizeof ts.calls);
-	_as_memset(ts.hist, 0, sizeof ts.hist);
-	g.requested = ts.requested = 0;
-	g.peak = g.live;
-	g.threads_seen = ts.slot > 0;
-	g.threads_untracked = 0;
+#define FORK_SUM(field, dims, group, key, put) \
+	_as_memset(&g.tot.field, 0, sizeof g.tot.field); \
+	_as_memset(&ts.field, 0, sizeof ts.field);
+#define FORK_LIVE(field, tfield, group, key, put) ts.tfield = 0;
+#define FORK_ONCE(field, group, key, put) g.tot.field = 0;
+	AS_STATS(FORK_SUM, FORK_LIVE, FORK_ONCE)
+#undef FORK_SUM
+#undef FORK_LIVE
+#undef FORK_ONCE
+	g.tot.peak_live = g.tot.live;
+	g.tot.threads_seen = ts.slot > 0;
 }
 
 void _as_stats_reset_for_test(void)
 {
 	_as_memset(&ts, 0, sizeof ts);
 	_as_memset(g.slots, 0, sizeof g.slots);
-	_as_memset(g.calls, 0, sizeof g.calls);
-	_as_memset(g.hist, 0, sizeof g.hist);
-	g.requested = 0;
-	g.live = g.peak = 0;
-	g.threads_seen = g.threads_untracked = 0;
+	_as_memset(&g.tot, 0, sizeof g.tot);
 }
 
 /* ---- the counting layer ----------------------------------------------------- */

@@ -2,8 +2,8 @@
  *
  * No calls to malloc in this file.
  *
- * AS_CALLS lists the call counters once: the per-thread struct, the merge
- * and the JSON writer all expand it.  Each thread counts into its own
+ * AS_CALLS lists the kinds of call once (their enum and their names in the
+ * report), AS_STATS every counter (below).  Each thread counts into its own
  * initial-exec TLS block (no atomics on the hot path).  A thread registers
  * its block in a fixed table on its first call, and a pthread key
  * destructor folds it into the global totals when the thread exits.
@@ -29,6 +29,26 @@
  * one bsr: bucket 0 holds 0..15 bytes, bucket i (i >= 1) holds
  * 2^(i+3) .. 2^(i+4)-1 bytes.  _as_hist_le(i) is the largest size in
  * bucket i.
+ *
+ * AS_STATS lists every counter once, in the report's order; the per-thread
+ * block, the global totals, struct as_totals, the folds, the snapshot, the
+ * fork and test resets and the report's JSON all expand it, so that adding
+ * a counter is one line.  Each kind of counter is one argument, and each
+ * expansion passes a macro for the kinds it handles:
+ *
+ *   SUM(field, dims, group, key, put)  uint64_t field dims, counted per
+ *       thread on the hot path, added into the global sums when a whole
+ *       block is folded (thread exit, threads without a slot); the snapshot
+ *       adds every live thread's; zeroed in a fork child.
+ *   LIVE(field, tfield, group, key, put)  int64_t: the live bytes and their
+ *       peak.  The thread's part is tfield, folded by _as_stats_fold_delta
+ *       (not a sum: see above); kept in a fork child.
+ *   ONCE(field, group, key, put)  uint64_t, counted in the global totals
+ *       only, on the slow path; zeroed in a fork child.
+ *
+ * group: the report's JSON object or array holding it; key: its name there
+ * ("" when put writes the whole group); put: how as_report.c writes it (u64
+ * and i64: one number; calls: one key per AS_CALLS; hist: the buckets).
  */
 #ifndef ALLOCSWAP_AS_STATS_H
 #define ALLOCSWAP_AS_STATS_H
@@ -50,14 +70,23 @@ enum {
 #define AS_HIST_BUCKETS 61 /* bsr(n | 15) - 3 is 0..60 */
 #define AS_MAX_THREADS 4096
 
+#define AS_STATS(SUM, LIVE, ONCE)                                                          \
+	SUM(calls, [AS_NCALLS], calls, "", calls)        /* every request, failed too */    \
+	SUM(requested, , bytes, "requested", u64)        /* successful requests */          \
+	LIVE(live, delta, bytes, "live", i64)            /* usable sizes, malloc - free */  \
+	LIVE(peak_live, delta_max, bytes, "peak_live", i64)                                 \
+	SUM(hist, [AS_HIST_BUCKETS], histogram, "", hist) /* requests by size */            \
+	ONCE(threads_seen, threads, "seen", u64)                                           \
+	ONCE(threads_untracked, threads, "untracked", u64) /* the registry was full */
+
+#define AS_STATS_SUM_U64(field, dims, group, key, put) uint64_t field dims;
+#define AS_STATS_LIVE_I64(field, tfield, group, key, put) int64_t field;
+#define AS_STATS_ONCE_U64(field, group, key, put) uint64_t field;
+#define AS_STATS_NONE(...)
+
+/* The whole counts of a process, as the report reads them. */
 struct as_totals {
-	uint64_t calls[AS_NCALLS];
-	uint64_t requested;
-	int64_t live;
-	int64_t peak_live;
-	uint64_t hist[AS_HIST_BUCKETS];
-	uint64_t threads_seen;
-	uint64_t threads_untracked; /* registry was full */
+	AS_STATS(AS_STATS_SUM_U64, AS_STATS_LIVE_I64, AS_STATS_ONCE_U64)
 };
 
 extern const char *const _as_call_names[AS_NCALLS];
