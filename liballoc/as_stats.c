@@ -19,12 +19,16 @@ const char *const _as_call_names[AS_NCALLS] = {
 
 /* A thread's counters: AS_STATS' SUM fields, and for the live bytes
  * (LIVE) delta, the live bytes not yet folded into the global count, and
- * delta_max, the highest delta since the last fold. */
+ * delta_max, the highest delta since the last fold.
+ *
+ * delta and delta_max are kept plus a base of limit / 2 (the slack, or 0
+ * for a thread without a slot): a fold is due once delta > limit or
+ * delta < 0, so that free tests the sign of its one subtraction.  The
+ * base is 0 whenever a whole block is folded (fold_block). */
 #define TSTATS_LIVE(field, tfield, group, key, put) int64_t tfield;
 struct tstats {
 	AS_STATS(AS_STATS_SUM_U64, TSTATS_LIVE, AS_STATS_NONE)
-	int64_t limit;     /* fold once delta > limit or delta < floor: */
-	int64_t floor;     /* -limit; limit is the slack, or 0 */
+	int64_t limit;     /* twice the slack, or 0 */
 	uint64_t asked;    /* size of the request in flight, taken back if it fails */
 	int slot;          /* registry slot + 1; 0: not yet registered;
 			    * SLOT_NONE: registry full or thread exiting */
@@ -40,7 +44,9 @@ struct tstats {
  * lost and no pointer to a dying thread's TLS stays in the table. */
 #define SLOT_NONE (-1)
 
-static __thread struct tstats ts __attribute__((tls_model("initial-exec")));
+/* The assembler name is for self() on x86-64. */
+static __thread struct tstats ts __asm__("_as_stats_ts")
+	__attribute__((tls_model("initial-exec"), used));
 
 static struct {
 	int64_t slack;
@@ -115,6 +121,22 @@ static void load_words(uint64_t *dst, const uint64_t *src, size_t n)
 		dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
+/* The live bytes not yet folded (delta without its base). */
+static int64_t unfolded(const struct tstats *t, int64_t biased)
+{
+	return biased - __atomic_load_n(&t->limit, __ATOMIC_RELAXED) / 2;
+}
+
+/* A new limit, and delta and delta_max moved to its base. */
+static void rebase(struct tstats *t, int64_t limit)
+{
+	int64_t by = limit / 2 - t->limit / 2;
+	t->delta += by;
+	t->delta_max += by;
+	t->limit = limit;
+}
+
+/* The base of delta must be 0 (limit 0). */
 static void fold_block(struct tstats *t)
 {
 #define FOLD_SUM(field, dims, group, key, put) \
@@ -133,7 +155,7 @@ static void thread_exit(void *arg)
 	if (slot > 0)
 		__atomic_store_n(&g.slots[slot - 1], NULL, __ATOMIC_RELEASE);
 	t->slot = SLOT_NONE; /* never re-register: this TLS block is about to go */
-	t->limit = t->floor = 0;
+	rebase(t, 0);
 	fold_block(t);
 }
 
@@ -142,15 +164,13 @@ static __attribute__((noinline)) void register_thread(struct tstats *t)
 	unsigned i;
 	__atomic_add_fetch(&g.tot.threads_seen, 1, __ATOMIC_RELAXED);
 	t->slot = SLOT_NONE; /* not in the table, but do not come back here */
-	t->limit = t->floor = 0;
 	for (i = 0; i < AS_MAX_THREADS; i++) {
 		struct tstats *expect = NULL;
 		if (!__atomic_load_n(&g.slots[i], __ATOMIC_RELAXED) &&
 		    __atomic_compare_exchange_n(&g.slots[i], &expect, t, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
 			t->slot = (int)i + 1;
-			t->limit = g.slack;
-			t->floor = -g.slack;
+			rebase(t, 2 * g.slack);
 			break;
 		}
 	}
@@ -178,9 +198,9 @@ void _as_stats_snapshot(struct as_totals *out)
 	int64_t pending = 0, pending_max = 0;
 	unsigned j;
 	/* The calling thread folds its own delta: exact for single-threaded runs. */
-	if (ts.delta || ts.delta_max) {
-		_as_stats_fold_delta(ts.delta, ts.delta_max);
-		ts.delta = ts.delta_max = 0;
+	if (unfolded(&ts, ts.delta) || unfolded(&ts, ts.delta_max)) {
+		_as_stats_fold_delta(unfolded(&ts, ts.delta), unfolded(&ts, ts.delta_max));
+		ts.delta = ts.delta_max = ts.limit / 2;
 	}
 #define SNAP_SUM(field, dims, group, key, put) \
 	load_words((uint64_t *)&out->field, (const uint64_t *)&src->field, WORDS(src->field));
@@ -198,8 +218,8 @@ void _as_stats_snapshot(struct as_totals *out)
 			continue;
 		AS_STATS(SNAP_SUM, AS_STATS_NONE, AS_STATS_NONE)
 		if (t != &ts) {
-			int64_t d = __atomic_load_n(&t->delta, __ATOMIC_RELAXED);
-			int64_t m = __atomic_load_n(&t->delta_max, __ATOMIC_RELAXED);
+			int64_t d = unfolded(t, __atomic_load_n(&t->delta, __ATOMIC_RELAXED));
+			int64_t m = unfolded(t, __atomic_load_n(&t->delta_max, __ATOMIC_RELAXED));
 			pending += d;
 			if (pending - d + m > pending_max)
 				pending_max = pending - d + m;
@@ -222,11 +242,11 @@ void _as_stats_after_fork_child(void)
 	for (i = 0; i < AS_MAX_THREADS; i++) {
 		struct tstats *t = g.slots[i];
 		if (t && t != &ts) {
-			_as_stats_fold_delta(t->delta, t->delta);
+			_as_stats_fold_delta(unfolded(t, t->delta), unfolded(t, t->delta));
 			g.slots[i] = NULL;
 		}
 	}
-	_as_stats_fold_delta(ts.delta, ts.delta);
+	_as_stats_fold_delta(unfolded(&ts, ts.delta), unfolded(&ts, ts.delta));
 #define FORK_SUM(field, dims, group, key, put) \
 	_as_memset(&g.tot.field, 0, sizeof g.tot.field); \
 	_as_memset(&ts.field, 0, sizeof ts.field);
@@ -236,6 +256,7 @@ void _as_stats_after_fork_child(void)
 #undef FORK_SUM
 #undef FORK_LIVE
 #undef FORK_ONCE
+	ts.delta = ts.delta_max = ts.limit / 2;
 	g.tot.peak_live = g.tot.live;
 	g.tot.threads_seen = ts.slot > 0;
 }
@@ -252,53 +273,71 @@ void _as_stats_reset_for_test(void)
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-/* The slow path of every counted call: register the thread on its first
- * allocation, fold the live delta once it leaves [-limit, limit], or fold
- * the whole block for threads without a slot. */
-static __attribute__((noinline)) void fold_now(struct tstats *t)
+/* This thread's block.  On x86-64 it is addressed through %fs (GCC's
+ * __seg_fs) at its initial-exec offset, loaded where the block is used:
+ * one instruction, where the address itself takes two, and one the
+ * compiler cannot keep in a callee-saved register across the backend calls
+ * (a push, a pop and a stack adjustment).  Elsewhere, the address, for the
+ * same reason recomputed where it is used (and under ASan and TSan, which
+ * check %fs-relative addresses as plain ones).  The slow paths take &ts. */
+#if defined(__x86_64__) && defined(__SEG_FS) && !defined(__SANITIZE_ADDRESS__) && \
+	!defined(__SANITIZE_THREAD__)
+typedef __seg_fs struct tstats tblock;
+static inline tblock *self(void)
 {
+	uintptr_t off;
+	__asm__ volatile("movq _as_stats_ts@gottpoff(%%rip), %0" : "=r"(off));
+	return (tblock *)off;
+}
+/* bsr: _as_hist_bucket(n) + 3, without a sign extension */
+#define HIST_MSB(n) ((size_t)__builtin_ia32_bsrdi((long long)((n) | 15)))
+#else
+typedef struct tstats tblock;
+static inline tblock *self(void)
+{
+	struct tstats *t = &ts;
+	__asm__ volatile("" : "+r"(t));
+	return t;
+}
+#define HIST_MSB(n) ((size_t)(63 - __builtin_clzll((unsigned long long)((n) | 15))))
+#endif
+
+/* The slow path of every counted call: register the thread on its first
+ * allocation, fold the live delta once it leaves [0, limit] (its base
+ * being limit / 2), or fold the whole block for threads without a slot. */
+static __attribute__((noinline)) void fold_now(void)
+{
+	struct tstats *t = &ts;
 	if (!t->slot)
 		register_thread(t);
 	if (t->slot > 0) {
-		_as_stats_fold_delta(t->delta, t->delta_max);
-		t->delta = t->delta_max = 0;
+		_as_stats_fold_delta(unfolded(t, t->delta), unfolded(t, t->delta_max));
+		t->delta = t->delta_max = t->limit / 2;
 	} else {
 		fold_block(t);
 	}
 }
 
 /* Growing: only a new maximum can cross the upper limit. */
-static inline void live_up(struct tstats *t, int64_t d)
+static inline void live_up(tblock *t, int64_t d)
 {
 	int64_t v = t->delta + d;
 	t->delta = v;
 	if (v > t->delta_max) {
 		t->delta_max = v;
 		if (unlikely(v > t->limit))
-			fold_now(t);
+			fold_now();
 	}
 }
 
-/* Shrinking: only the lower limit can be crossed. */
-static inline void live_down(struct tstats *t, int64_t d)
+/* Shrinking: only the lower limit, 0, can be crossed. */
+static inline void live_down(tblock *t, int64_t d)
 {
-	int64_t v = t->delta - d;
-	t->delta = v;
-	if (unlikely(v < t->floor))
-		fold_now(t);
+	if (unlikely((t->delta -= d) < 0))
+		fold_now();
 }
 
-/* This thread's block, recomputed where it is used: the compiler would
- * otherwise keep the TLS offset in a callee-saved register across the
- * backend calls, which costs a push, a pop and a stack adjustment. */
-static inline struct tstats *self(void)
-{
-	struct tstats *t = &ts;
-	__asm__ volatile("" : "+r"(t));
-	return t;
-}
-
-static inline void live_add(struct tstats *t, int64_t d)
+static inline void live_add(tblock *t, int64_t d)
 {
 	if (d >= 0)
 		live_up(t, d);
@@ -310,11 +349,11 @@ static inline void live_add(struct tstats *t, int64_t d)
  * the calls (one saved register). */
 static inline __attribute__((always_inline)) int request(int call, size_t n, const int smp)
 {
-	struct tstats *t = self();
+	tblock *t = self();
 	t->calls[call]++;
 	t->requested += n;
 	t->asked = n;
-	t->hist[_as_hist_bucket(n)]++;
+	t->hist[HIST_MSB(n) - 3]++;
 	/* the sampling layer's byte countdown: non-zero when it ran out (or a
 	 * stack is being taken: sample() holds it below zero meanwhile) */
 	if (smp) {
@@ -333,15 +372,15 @@ static inline void uncount(struct tstats *t, int call, size_t n)
 
 /* Calls that change no live bytes never reach fold_now(): a thread
  * without a slot folds them here, or nothing would ever read them. */
-static inline void counted_only(struct tstats *t)
+static inline void counted_only(tblock *t)
 {
 	if (unlikely(t->slot <= 0))
-		fold_block(t);
+		fold_block(&ts);
 }
 
 static __attribute__((noinline, cold)) void *failed(void)
 {
-	struct tstats *t = self();
+	tblock *t = self();
 	t->calls[AS_CALL_failed]++;
 	/* bytes.requested counts what was handed out: one malloc(SIZE_MAX)
 	 * would otherwise wrap the sum (CPython's tests make such calls) */
@@ -368,7 +407,7 @@ static uint64_t calls_now(const struct tstats *t)
 
 static __attribute__((noinline)) void sample(void *p, size_t n)
 {
-	struct tstats *t = self();
+	struct tstats *t = &ts;
 	uint64_t before;
 	if (t->smp.busy)
 		return; /* a call made while taking a stack: not sampled */
@@ -405,7 +444,7 @@ static inline __attribute__((always_inline)) void *got(void *p)
  * and sampling.reentrant says so. */
 static __attribute__((noinline)) void *alloc_slow(int call, size_t align, size_t n, size_t size)
 {
-	struct tstats *t = self();
+	struct tstats *t = &ts;
 	size_t bytes = call == AS_CALL_calloc ? n * size : n;
 	void *p;
 	if (t->smp.busy && (call != AS_CALL_calloc || !size || n <= SIZE_MAX / size)) {
@@ -453,7 +492,7 @@ static inline __attribute__((always_inline)) void do_free(void *p, const int smp
 {
 	if (likely(p != NULL)) {
 		int64_t u = (int64_t)_as_backend.usable(p);
-		struct tstats *t = self();
+		tblock *t = self();
 		t->calls[AS_CALL_free]++;
 		live_down(t, u);
 		/* before the backend frees it: after, another thread may be
@@ -461,7 +500,7 @@ static inline __attribute__((always_inline)) void do_free(void *p, const int smp
 		sample_forget(p, smp);
 		_as_backend.free(p);
 	} else {
-		struct tstats *t = self();
+		tblock *t = self();
 		t->calls[AS_CALL_free]++;
 		counted_only(t);
 	}
@@ -491,7 +530,7 @@ static inline __attribute__((always_inline)) void *do_realloc(void *p, size_t n,
 
 static size_t count_usable(void *p)
 {
-	struct tstats *t = self();
+	tblock *t = self();
 	t->calls[AS_CALL_usable_size]++;
 	counted_only(t);
 	return _as_backend.usable(p);
