@@ -16,49 +16,8 @@
 set -u
 A=$1
 G=$2
-T=$(mktemp -d "${TMPDIR:-/tmp}/allocswap-stats.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-
-ok() { checks=$((checks + 1)); }
-fail() {
-	checks=$((checks + 1))
-	fails=$((fails + 1))
-	echo "FAIL: $*" >&2
-}
-# expect_in FILE PATTERN WHAT: grep -E
-expect_in() {
-	if grep -Eq -- "$2" "$1"; then ok; else fail "$3: no /$2/ in $1:"; cat "$1" >&2; fi
-}
-expect_not_in() {
-	if grep -Eq -- "$2" "$1"; then fail "$3: /$2/ in $1:"; cat "$1" >&2; else ok; fi
-}
-# expect_count FILE PATTERN N WHAT
-expect_count() {
-	n=$(grep -Ec -- "$2" "$1")
-	if [ "$n" -eq "$3" ]; then ok; else fail "$4: $n lines match /$2/ in $1, want $3"; cat "$1" >&2; fi
-}
-# usage_error PATTERN CMD...: exit 2, nothing on stdout, exactly one line on
-# stderr, matching PATTERN
-usage_error() {
-	pat=$1
-	shift
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	lines=$(wc -l <"$T/err")
-	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$T/out" ] && grep -Eq -- "$pat" "$T/err"; then
-		ok
-	else
-		fail "$* -> exit $rc, $lines stderr lines, want 2 and one line matching /$pat/:"
-		cat "$T/out" "$T/err" >&2
-	fi
-}
-run() { # run OUT CMD...: must exit 0
-	out=$1
-	shift
-	if "$@" >"$out" 2>"$T/err"; then ok; else fail "$* -> exit $?"; cat "$out" "$T/err" >&2; fi
-}
+T_NAME=stats
+. "$(dirname "$0")/lib.sh"
 
 # ---- help ------------------------------------------------------------------------
 run "$T/h" "$A" report --help
@@ -195,5 +154,4 @@ usage_error "needs two results" "$A" compare "$T/x:system"
 usage_error "unknown option '--table'" "$A" compare --table "$T/x:system" "$T/x:jemalloc"
 usage_error "nonexistent: No such file" "$A" compare "$T/nonexistent" "$T/x:system"
 
-echo "test_compare_report: $checks checks, $fails failed"
-[ "$fails" -eq 0 ]
+t_done test_compare_report

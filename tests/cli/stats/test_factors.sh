@@ -24,25 +24,8 @@
 set -u
 A=$1
 G=$2
-T=$(mktemp -d "${TMPDIR:-/tmp}/allocswap-factors.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-
-ok() { checks=$((checks + 1)); }
-fail() {
-	checks=$((checks + 1))
-	fails=$((fails + 1))
-	echo "FAIL: $*" >&2
-}
-expect_in() {
-	if grep -Eq -- "$2" "$1"; then ok; else fail "$3: no /$2/ in $1:"; cat "$1" >&2; fi
-}
-run() { # run OUT CMD...: must exit 0
-	out=$1
-	shift
-	if "$@" >"$out" 2>"$T/err"; then ok; else fail "$* -> exit $?"; cat "$out" "$T/err" >&2; fi
-}
+T_NAME=factors
+. "$(dirname "$0")/lib.sh"
 if ! command -v python3 >/dev/null; then
 	echo "test_factors: python3 is needed to read summary.json"
 	exit 77
@@ -272,5 +255,4 @@ fi
 run "$T/h" "$A" report --help
 expect_in "$T/h" '--tuned CONFIG' "report --help lists --tuned"
 
-echo "test_factors: $checks checks, $fails failed"
-[ "$fails" -eq 0 ]
+t_done test_factors

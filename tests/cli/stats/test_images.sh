@@ -25,33 +25,8 @@
 set -u
 A=$1
 G=$2
-T=$(mktemp -d "${TMPDIR:-/tmp}/allocswap-images.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-
-ok() { checks=$((checks + 1)); }
-fail() {
-	checks=$((checks + 1))
-	fails=$((fails + 1))
-	echo "FAIL: $*" >&2
-}
-# expect_in FILE PATTERN WHAT: grep -E
-expect_in() {
-	if grep -Eq -- "$2" "$1"; then ok; else fail "$3: no /$2/ in $1:"; cat "$1" >&2; fi
-}
-# expect_line FILE LINE WHAT: the exact line
-expect_line() {
-	if grep -Fxq -- "$2" "$1"; then ok; else fail "$3: no line '$2' in $1:"; cat "$1" >&2; fi
-}
-expect_not_in() {
-	if grep -Eq -- "$2" "$1"; then fail "$3: /$2/ in $1"; else ok; fi
-}
-run() { # run OUT CMD...: must exit 0
-	out=$1
-	shift
-	if "$@" >"$out" 2>"$T/err"; then ok; else fail "$* -> exit $?"; cat "$out" "$T/err" >&2; fi
-}
+T_NAME=images
+. "$(dirname "$0")/lib.sh"
 if ! command -v python3 >/dev/null; then
 	echo "test_images: python3 is needed to read summary.json"
 	exit 77
@@ -223,5 +198,4 @@ fi
 run "$T/help" "$A" report --help
 expect_in "$T/help" '--baseline-image NAME' "report --help lists --baseline-image"
 
-echo "test_images: $checks checks, $fails failed"
-[ "$fails" -eq 0 ]
+t_done test_images
