@@ -17,6 +17,9 @@
  *  "baseline_rule": "allocator system" | "config <id>",
  *  "statistics": {"samples": "per-process means", "test": "welch", "correction": "holm",
  *                 "alpha": 0.05, "confidence": 0.95, "geomean_ci": "..."},
+ *                                          one bench run, its configurations interleaved:
+ *                                          no drift allowance (`compare` of two runs
+ *                                          adds one or a reference: cmd_compare.c)
  *  "configs": [CONFIG + {"baseline": "<config id>", "label": "jemalloc pymalloc=off"}],
  *  "benchmarks": [{"name", "group"}],
  *  "cells": [CELL, ...],                   benchmark-major, configs in order; only
