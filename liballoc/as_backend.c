@@ -18,6 +18,7 @@
 #include <gnu/libc-version.h>
 #endif
 
+#include "as_stats.h"
 #include "as_sys.h"
 
 #define AS_BACKEND_INFO(id, so, usable, libcs, desc) {#id, so, usable, libcs, desc},
@@ -211,6 +212,31 @@ static const void *libc_base(void)
 	return info.dli_fbase;
 }
 
+/* Whether malloc(n)'s usable size is _as_size_class(n) for every n up to
+ * AS_CLASS_MAX, by the backend's own size function, which allocates
+ * nothing: jemalloc's nallocx (its manual: the real size of the same
+ * request), or mimalloc 2's mi_good_size (equal to mi_usable_size of
+ * mi_malloc up to 128 KiB; mimalloc 3 is not trusted unchecked).  It must
+ * agree at both ends of every class; both functions only ever grow with n.
+ * tests/unit/test_classes.c checks every size against the real thing. */
+static int has_classes(void *handle, const void *base)
+{
+	size_t (*nallocx)(size_t, int) =
+		AS_FN(size_t(*)(size_t, int), own_sym(handle, "nallocx", base));
+	size_t (*good)(size_t) = AS_FN(size_t(*)(size_t), own_sym(handle, "mi_good_size", base));
+	int (*mi_version)(void) = AS_FN(int (*)(void), own_sym(handle, "mi_version", base));
+	size_t lo = 1, c;
+	if (!nallocx && (!good || !mi_version || mi_version() >= 300))
+		return 0;
+	for (c = 8; c <= AS_CLASS_MAX; lo = c + 1, c = _as_size_class(c + 1)) {
+		size_t a = nallocx ? nallocx(lo, 0) : good(lo);
+		size_t b = nallocx ? nallocx(c, 0) : good(c);
+		if (a != c || b != c)
+			return 0;
+	}
+	return 1;
+}
+
 static int fill(void *handle, struct as_backend_state *st)
 {
 	Dl_info info;
@@ -258,6 +284,7 @@ static int fill(void *handle, struct as_backend_state *st)
 		_as_backend.usable = wrap_usable;
 		st->wrapped = 1;
 	}
+	st->classes = base && !st->wrapped && has_classes(handle, base);
 	return 0;
 }
 

@@ -93,6 +93,8 @@ struct as_backend_state {
 	char spec[256];    /* what ALLOCSWAP_ALLOCATOR said */
 	char path[512];    /* file that really serves malloc (dladdr) */
 	int wrapped;       /* malloc/free only: header wrapper in use */
+	int classes;       /* malloc's usable size is _as_size_class(n) (as_stats.h)
+			    * up to AS_CLASS_MAX: checked at load time */
 	int reexec;        /* this process was re-executed for static TLS */
 	unsigned long static_tls; /* optional_static_tls requested, 0 if none */
 	void *handle;

@@ -294,9 +294,9 @@ void _as_init(void)
 	if (core.opt.stats == AS_STATS_OFF)
 		top = &_as_backend;
 	else if (_as_sample_enabled())
-		top = &_as_sampling_layer;
+		top = core.backend.classes ? &_as_sampling_classes : &_as_sampling_layer;
 	else
-		top = &_as_counting_layer;
+		top = core.backend.classes ? &_as_counting_classes : &_as_counting_layer;
 	/* Publish: each pointer store is atomic; the bootstrap functions forward
 	 * to the head once the state says ready, so a mixed view is harmless. */
 	__atomic_store_n(&_as_head.usable, top->usable, __ATOMIC_RELAXED);

@@ -318,16 +318,30 @@ static __attribute__((noinline)) void fold_now(void)
 	}
 }
 
-/* Growing: only a new maximum can cross the upper limit. */
-static inline void live_up(tblock *t, int64_t d)
+/* Growing: only a new maximum can cross the upper limit.  Non-zero when
+ * a fold is due. */
+static inline int grown(tblock *t, int64_t d)
 {
 	int64_t v = t->delta + d;
 	t->delta = v;
 	if (v > t->delta_max) {
 		t->delta_max = v;
-		if (unlikely(v > t->limit))
-			fold_now();
+		return v > t->limit;
 	}
+	return 0;
+}
+
+static inline void live_up(tblock *t, int64_t d)
+{
+	if (unlikely(grown(t, d)))
+		fold_now();
+}
+
+/* fold_now() from a tail call, p handed back */
+static __attribute__((noinline)) void *fold_now_then(void *p)
+{
+	fold_now();
+	return p;
 }
 
 /* Shrinking: only the lower limit, 0, can be crossed. */
@@ -346,13 +360,16 @@ static inline void live_add(tblock *t, int64_t d)
 }
 
 /* Counted before the backend call, so only the result has to live across
- * the calls (one saved register). */
-static inline __attribute__((always_inline)) int request(int call, size_t n, const int smp)
+ * the calls (one saved register).  With cls (a malloc of the classes
+ * layers), n lives across the call anyway: failed() is told it then. */
+static inline __attribute__((always_inline)) int request(int call, size_t n, const int smp,
+							 const int cls)
 {
 	tblock *t = self();
 	t->calls[call]++;
 	t->requested += n;
-	t->asked = n;
+	if (!cls)
+		t->asked = n;
 	t->hist[HIST_MSB(n) - 3]++;
 	/* the sampling layer's byte countdown: non-zero when it ran out (or a
 	 * stack is being taken: sample() holds it below zero meanwhile) */
@@ -436,6 +453,28 @@ static inline __attribute__((always_inline)) void *got(void *p)
 	return p;
 }
 
+/* Out of line: the common path of got_class() then makes no call after
+ * the backend's, and keeps nothing in a callee-saved register but n. */
+static __attribute__((noinline)) void *got_usable(void *p)
+{
+	return got(p);
+}
+
+/* malloc(n)'s usable size without asking the backend, when it has these
+ * classes (as_stats.h): the same bytes its usable-size call would give. */
+static inline __attribute__((always_inline)) void *got_class(void *p, size_t n)
+{
+	if (unlikely(!p)) {
+		self()->asked = n;
+		return failed();
+	}
+	if (unlikely(n > AS_CLASS_MAX))
+		return got_usable(p);
+	if (unlikely(grown(self(), (int64_t)_as_size_class(n))))
+		return fold_now_then(p);
+	return p;
+}
+
 /* The countdown ran out: this allocation is sampled.  Or a stack is being
  * taken (glibc allocating libunwind's dynamic TLS on a thread's first
  * sample): then the call is the profiler's, not the program's, and comes
@@ -447,6 +486,7 @@ static __attribute__((noinline)) void *alloc_slow(int call, size_t align, size_t
 	struct tstats *t = &ts;
 	size_t bytes = call == AS_CALL_calloc ? n * size : n;
 	void *p;
+	t->asked = bytes; /* the classes layers' malloc did not store it */
 	if (t->smp.busy && (call != AS_CALL_calloc || !size || n <= SIZE_MAX / size)) {
 		/* the arena is never reused: its memory is still zero for calloc */
 		p = _as_boot_alloc(align, bytes);
@@ -467,23 +507,26 @@ static __attribute__((noinline)) void *alloc_slow(int call, size_t align, size_t
 	return p;
 }
 
-static inline __attribute__((always_inline)) void *do_malloc(size_t n, const int smp)
+static inline __attribute__((always_inline)) void *do_malloc(size_t n, const int smp,
+							     const int cls)
 {
-	if (request(AS_CALL_malloc, n, smp))
+	if (request(AS_CALL_malloc, n, smp, cls))
 		return alloc_slow(AS_CALL_malloc, 0, n, 0);
+	if (cls)
+		return got_class(_as_backend.malloc(n), n);
 	return got(_as_backend.malloc(n));
 }
 
 static inline __attribute__((always_inline)) void *do_calloc(size_t n, size_t size, const int smp)
 {
-	if (request(AS_CALL_calloc, n * size, smp))
+	if (request(AS_CALL_calloc, n * size, smp, 0))
 		return alloc_slow(AS_CALL_calloc, 0, n, size);
 	return got(_as_backend.calloc(n, size));
 }
 
 static inline __attribute__((always_inline)) void *do_aligned(size_t align, size_t n, const int smp)
 {
-	if (request(AS_CALL_aligned, n, smp))
+	if (request(AS_CALL_aligned, n, smp, 0))
 		return alloc_slow(AS_CALL_aligned, align, n, 0);
 	return got(_as_backend.aligned(align, n));
 }
@@ -512,7 +555,7 @@ static inline __attribute__((always_inline)) void *do_realloc(void *p, size_t n,
 {
 	int64_t old = p ? (int64_t)_as_backend.usable(p) : 0;
 	void *q;
-	int smp_now = request(AS_CALL_realloc, n, smp);
+	int smp_now = request(AS_CALL_realloc, n, smp, 0);
 	if (p)
 		sample_forget(p, smp);
 	q = _as_backend.realloc(p, n);
@@ -536,30 +579,20 @@ static size_t count_usable(void *p)
 	return _as_backend.usable(p);
 }
 
-#define AS_LAYER(prefix, smp)                                                              \
-	static void *prefix##_malloc(size_t n) { return do_malloc(n, smp); }              \
-	static void *prefix##_calloc(size_t n, size_t s) { return do_calloc(n, s, smp); } \
+/* A layer's functions, and its dispatch tables: NAME, and CLASSES whose
+ * malloc takes the usable size from the size class (got_class). */
+#define AS_LAYER(prefix, smp, name, classes)                                                 \
+	static void *prefix##_malloc(size_t n) { return do_malloc(n, smp, 0); }             \
+	static void *prefix##_malloc_cls(size_t n) { return do_malloc(n, smp, 1); }         \
+	static void *prefix##_calloc(size_t n, size_t s) { return do_calloc(n, s, smp); }   \
 	static void *prefix##_aligned(size_t a, size_t n) { return do_aligned(a, n, smp); } \
-	static void prefix##_free(void *p) { do_free(p, smp); }                           \
-	static void *prefix##_realloc(void *p, size_t n) { return do_realloc(p, n, smp); }
+	static void prefix##_free(void *p) { do_free(p, smp); }                             \
+	static void *prefix##_realloc(void *p, size_t n) { return do_realloc(p, n, smp); }  \
+	const struct as_dispatch name = {prefix##_malloc,  prefix##_free,    prefix##_calloc,  \
+					 prefix##_realloc, prefix##_aligned, count_usable};    \
+	const struct as_dispatch classes = {prefix##_malloc_cls, prefix##_free,               \
+					    prefix##_calloc,     prefix##_realloc,            \
+					    prefix##_aligned,    count_usable};
 
-AS_LAYER(count, 0)
-AS_LAYER(sampled, 1)
-
-const struct as_dispatch _as_counting_layer = {
-	.malloc = count_malloc,
-	.free = count_free,
-	.calloc = count_calloc,
-	.realloc = count_realloc,
-	.aligned = count_aligned,
-	.usable = count_usable,
-};
-
-const struct as_dispatch _as_sampling_layer = {
-	.malloc = sampled_malloc,
-	.free = sampled_free,
-	.calloc = sampled_calloc,
-	.realloc = sampled_realloc,
-	.aligned = sampled_aligned,
-	.usable = count_usable,
-};
+AS_LAYER(count, 0, _as_counting_layer, _as_counting_classes)
+AS_LAYER(sampled, 1, _as_sampling_layer, _as_sampling_classes)

@@ -98,10 +98,30 @@ static inline unsigned _as_hist_bucket(size_t n)
 	return (unsigned)(63 - __builtin_clzll((unsigned long long)(n | 15))) - 3;
 }
 
+/* Size classes: 8 bytes up to 8, then 16-byte steps up to 128, then four
+ * classes per power of two.  jemalloc's (16-byte quantum) and Debian's
+ * mimalloc 2's: the usable size of malloc(n) is _as_size_class(n) for every
+ * n up to AS_CLASS_MAX, which the counting layer then computes instead of
+ * asking the backend (struct as_backend_state.classes says whether the
+ * backend's classes are these: as_backend.c). */
+#define AS_CLASS_MAX ((size_t)64 << 10)
+static inline size_t _as_size_class(size_t n)
+{
+	size_t x = n - 1;
+	unsigned lg; /* of the step: 2 below the highest bit of n - 1, at least 4 */
+	if (n <= 8)
+		return 8;
+	lg = (unsigned)(61 - __builtin_clzll((unsigned long long)(x | 127)));
+	return ((x >> lg) + 1) << lg;
+}
+
 /* The counting layer, calling _as_backend, and its twin that also samples
- * allocation sites (as_sample.h; full mode). */
+ * allocation sites (as_sample.h; full mode); and both for backends with
+ * classes (their malloc takes the usable size from _as_size_class). */
 extern const struct as_dispatch _as_counting_layer;
 extern const struct as_dispatch _as_sampling_layer;
+extern const struct as_dispatch _as_counting_classes;
+extern const struct as_dispatch _as_sampling_classes;
 
 /* Set-up: pthread key for thread-exit folding, slack.  0 or errno. */
 int _as_stats_init(uint64_t slack);
