@@ -109,8 +109,11 @@ struct bench_bench {
  * a cell whose Python is of another libc than the cell's is left out of
  * the cross product, and so is an allocator that has no build for a libc
  * (liballoc's table, or the probe). */
+/* preload: libswap, and with --reference direct also direct (results.h):
+ * a direct cell is made for host cells of allocators with a library, once,
+ * at the stats axis's first value. */
 enum bench_axis_id { BENCH_AX_LIBC, BENCH_AX_IMAGE, BENCH_AX_PYMALLOC, BENCH_AX_SECCOMP,
-		     BENCH_AX_PYTHON, BENCH_AX_STATS, BENCH_NAXES };
+		     BENCH_AX_PYTHON, BENCH_AX_PRELOAD, BENCH_AX_STATS, BENCH_NAXES };
 
 struct bench_matrix {
 	enum bench_suite_id suite;
@@ -122,6 +125,9 @@ struct bench_matrix {
 	struct bench_bench *benches;
 	size_t nbenches;
 	unsigned long runs, values, warmups, warmup_runs;
+	/* memory processes per cell (bench_cfg_memory): ALLOCSWAP_STATS=counters,
+	 * interleaved with the timed ones, for the figures that need counting */
+	unsigned long memory_runs;
 	double target_ms;
 	char python[PATH_MAX]; /* the first Python: calibration and the suite's list */
 	struct as_python *pythons; /* every Python of the matrix, resolved */
@@ -195,16 +201,49 @@ int bench_probe_allocs(struct bench_matrix *m, int explicit_, int quiet, int dry
  * probes nothing.  0, or 128+signal when interrupted. */
 int bench_probe_images(struct bench_matrix *m, int quiet, int dry_run);
 
-/* One process of the plan.  run < 0 is a warm-up round (not recorded). */
+/* What the timed processes run and where the memory figures come from
+ * (DESIGN.md section 8).  A timed process should pay nothing for being
+ * measured: the stats axis defaults to off, which times the allocator
+ * alone (one indirect jump a call).  Its peak RSS is the kernel's, free.
+ * Figures that need counting (live and peak live heap, fragmentation,
+ * the request histogram, syscalls) come from memory processes: for each
+ * cell whose timed processes run off under libswap, memory_runs more
+ * processes of the same configuration with ALLOCSWAP_STATS=counters,
+ * recorded with "role": "memory" and never used as time samples.  Memory
+ * round k runs after timed round (k + 1) * runs / (memory_runs + 1) - 1,
+ * in the same rotated order, so they are interleaved like the timed ones.
+ * A cell timed in counters or full counts itself and gets none; so does a
+ * cell without libswap (none). */
+#define BENCH_MEMORY_STATS "counters"
+int bench_cfg_memory(const struct bench_matrix *m, const struct bench_cfg *c);
+/* c preloads its allocator by itself, without libswap (preload direct). */
+int bench_cfg_direct(const struct bench_cfg *c);
+
+/* One process of the plan.  run < 0 is a warm-up round (not recorded);
+ * memory: a memory process (run is its index among the cell's memory
+ * processes). */
 struct bench_slot {
 	long run;
 	size_t bench, cfg;
+	int memory;
 };
 
-/* done[(b * ncfgs + c) * runs + r] != 0 when that run is already recorded
- * (done may be NULL).  Fills out (room for (runs + warmup_runs) * nbenches *
- * ncfgs slots) with the processes still to run, in order; warm-up rounds
- * only for cells with a run still to do.  Returns the number of slots. */
+/* The ALLOCSWAP_STATS of slot s's process: its configuration's, or
+ * BENCH_MEMORY_STATS for a memory process. */
+const char *bench_slot_stats(const struct bench_matrix *m, const struct bench_slot *s);
+
+/* Processes recorded per cell: runs timed, then memory_runs memory ones. */
+static inline size_t bench_cell_slots(const struct bench_matrix *m)
+{
+	return m->runs + m->memory_runs;
+}
+
+/* done[(b * ncfgs + c) * bench_cell_slots(m) + r] != 0 when that process is
+ * already recorded: r < runs the timed run r, r = runs + k the memory
+ * process k (done may be NULL).  Fills out (room for (runs + warmup_runs +
+ * memory_runs) * nbenches * ncfgs slots) with the processes still to run,
+ * in order; warm-up rounds only for cells with a timed run still to do.
+ * Returns the number of slots. */
 size_t bench_plan(const struct bench_matrix *m, const unsigned char *done,
 		  struct bench_slot *out);
 
@@ -237,9 +276,10 @@ json_t *bench_env_json(void);
 struct bench_request {
 	const char *axis[BENCH_NAXES];
 	const char *allocators, *suite, *bench, *python, *pyperf_args, *output, *resume;
+	const char *reference; /* --reference: "direct" */
 	const char *cmds[BENCH_MAX_CMDS], *names[BENCH_MAX_CMDS];
 	size_t ncmds, nnames;
-	unsigned long runs, values, warmups, warmup_runs, loops;
+	unsigned long runs, values, warmups, warmup_runs, loops, memory_runs;
 	double target_ms;
 	int quick, dry_run, quiet;
 };
@@ -318,7 +358,8 @@ struct bench_ctx {
 	const char *dir;    /* the results directory */
 	char tmp[PATH_MAX + 8]; /* DIR/tmp: reports and outputs of the running process */
 	unsigned long seq;  /* processes started by this invocation */
-	size_t ok, failed;  /* records written by this invocation */
+	size_t ok, failed;  /* records of timed runs written by this invocation */
+	size_t mem_ok, mem_failed; /* ... of memory processes */
 };
 
 /* The libswap reports the processes of one run wrote (DIR/tmp/r-PID.json),
@@ -331,10 +372,10 @@ struct bench_reports {
 
 /* Removes every file in DIR/tmp. */
 void bench_tmp_clean(const struct bench_ctx *x);
-/* Did the report's process run on c's allocator, in c's stats mode (when c
- * names one)?  0, or 1 with the reason
+/* Did the report's process run on slot s's allocator, in its stats mode
+ * (bench_slot_stats)?  0, or 1 with the reason
  * in why ("jemalloc was asked for, system ran (fallback: ...)"). */
-int bench_report_check(const struct bench_matrix *m, const struct bench_cfg *c,
+int bench_report_check(const struct bench_matrix *m, const struct bench_slot *s,
 		       const json_t *report, char *why, size_t cap);
 
 /* Called by a suite for each record it makes from one process. */

@@ -63,6 +63,13 @@ static const struct axis_value stats_values[] = {
 	{NULL, NULL, 0},
 };
 
+/* results.h: libswap; direct, the allocator preloaded by itself */
+static const struct axis_value preload_values[] = {
+	{"libswap", NULL, 0},
+	{"direct", NULL, 0},
+	{NULL, NULL, 0},
+};
+
 static const struct axis {
 	const char *name;
 	const struct axis_value *values;
@@ -72,6 +79,7 @@ static const struct axis {
 	[BENCH_AX_PYMALLOC] = {"pymalloc", pymalloc_values},
 	[BENCH_AX_SECCOMP] = {"seccomp", seccomp_values},
 	[BENCH_AX_PYTHON] = {"python", python_values},
+	[BENCH_AX_PRELOAD] = {"preload", preload_values},
 	[BENCH_AX_STATS] = {"stats", stats_values},
 };
 _Static_assert(sizeof axes / sizeof axes[0] == BENCH_NAXES, "one table row per axis");
@@ -107,6 +115,8 @@ const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int 
 		return quick && s == BENCH_SUITE_BUILTIN ? "glibc,musl" : "glibc";
 	case BENCH_AX_PYTHON:
 		return "default";
+	case BENCH_AX_PRELOAD:
+		return AS_PRELOAD_DEFAULT;
 	case BENCH_AX_IMAGE:
 		return quick && s == BENCH_SUITE_BUILTIN ? quick_images() : "host";
 	case BENCH_AX_PYMALLOC:
@@ -116,7 +126,9 @@ const char *bench_axis_default(enum bench_axis_id a, enum bench_suite_id s, int 
 	case BENCH_AX_SECCOMP:
 		return "none";
 	case BENCH_AX_STATS:
-		return AS_STATS_DEFAULT; /* what every process got before the axis */
+		/* the timed processes pay nothing for being measured; memory
+		 * processes count (bench.h, bench_cfg_memory) */
+		return "off";
 	case BENCH_NAXES:
 		break;
 	}
@@ -308,6 +320,11 @@ int bench_configs(struct bench_matrix *m)
 			}
 			if (im && m->img_ok && !m->img_ok[a * m->nimages + idx[BENCH_AX_IMAGE]])
 				py = -1; /* the allocator does not load in that image */
+			/* direct: host cells of an allocator with a library, once */
+			if (!strcmp(m->axis[BENCH_AX_PRELOAD][idx[BENCH_AX_PRELOAD]], "direct") &&
+			    (!m->allocs[a].spec[0] || idx[BENCH_AX_STATS] ||
+			     (im && im->runner != AS_RUNNER_HOST)))
+				py = -1;
 			if (bench_alloc_runs_on(&m->allocs[a], libc) && py >= 0) {
 				memset(c, 0, sizeof *c);
 				snprintf(c->c.allocator, sizeof c->c.allocator, "%s", m->allocs[a].name);
@@ -320,6 +337,8 @@ int bench_configs(struct bench_matrix *m)
 					 m->axis[BENCH_AX_SECCOMP][idx[BENCH_AX_SECCOMP]]);
 				snprintf(c->c.stats, sizeof c->c.stats, "%s",
 					 m->axis[BENCH_AX_STATS][idx[BENCH_AX_STATS]]);
+				snprintf(c->c.preload, sizeof c->c.preload, "%s",
+					 m->axis[BENCH_AX_PRELOAD][idx[BENCH_AX_PRELOAD]]);
 				snprintf(c->c.python, sizeof c->c.python, "%s",
 					 m->suite == BENCH_SUITE_CMD || (im && im->runner != AS_RUNNER_HOST)
 						 ? AS_PYTHON_DEFAULT
@@ -348,8 +367,9 @@ int bench_configs(struct bench_matrix *m)
 	/* labels: "jemalloc", or "jemalloc pymalloc=off" when pymalloc varies */
 	for (k = 0; k < m->ncfgs; k++) {
 		struct bench_cfg *c = &m->cfgs[k];
-		const char *vals[BENCH_NAXES] = {c->c.libc,     c->c.image,  c->c.pymalloc,
-						 c->c.seccomp,  c->c.python, c->c.stats};
+		const char *vals[BENCH_NAXES] = {c->c.libc,    c->c.image,  c->c.pymalloc,
+						 c->c.seccomp, c->c.python, c->c.preload,
+						 c->c.stats};
 		size_t len = (size_t)snprintf(c->label, sizeof c->label, "%s", c->c.allocator);
 		for (ax = 0; ax < BENCH_NAXES; ax++)
 			if (m->axis[ax][0] && m->axis[ax][1] && len < sizeof c->label)
@@ -359,37 +379,75 @@ int bench_configs(struct bench_matrix *m)
 	return 0;
 }
 
+int bench_cfg_memory(const struct bench_matrix *m, const struct bench_cfg *c)
+{
+	return m->memory_runs && m->allocs[c->alloc].spec[0] && !strcmp(c->c.stats, "off") &&
+	       !bench_cfg_direct(c);
+}
+
+int bench_cfg_direct(const struct bench_cfg *c)
+{
+	return !strcmp(c->c.preload, "direct");
+}
+
+const char *bench_slot_stats(const struct bench_matrix *m, const struct bench_slot *s)
+{
+	const struct bench_cfg *c = &m->cfgs[s->cfg];
+	if (s->memory)
+		return BENCH_MEMORY_STATS;
+	return c->c.stats[0] ? c->c.stats : AS_STATS_DEFAULT;
+}
+
+/* One round of the plan: every benchmark, and for each every configuration
+ * once (those that take part: memory rounds only the cells that have memory
+ * processes), rotated by round + benchmark so that no configuration is
+ * always first, neither within a round nor across rounds.  r is the timed
+ * run (< 0 a warm-up), or with memory the memory process's index. */
+static size_t plan_round(const struct bench_matrix *m, const unsigned char *done, long r,
+			 int memory, struct bench_slot *out)
+{
+	size_t n = 0, b, k, nc = m->ncfgs, per = bench_cell_slots(m);
+	for (b = 0; b < m->nbenches; b++) {
+		size_t rot = (size_t)((((r + (long)b) % (long)nc) + (long)nc) % (long)nc);
+		for (k = 0; k < nc; k++) {
+			size_t c = (k + rot) % nc;
+			const unsigned char *cell = done ? done + (b * nc + c) * per : NULL;
+			if (memory) {
+				if (!bench_cfg_memory(m, &m->cfgs[c]) ||
+				    (cell && cell[m->runs + (size_t)r]))
+					continue;
+			} else if (r < 0) {
+				size_t j;
+				int pending = !cell;
+				for (j = 0; cell && j < m->runs && !pending; j++)
+					pending = !cell[j];
+				if (!pending)
+					continue;
+			} else if (cell && cell[r]) {
+				continue;
+			}
+			out[n].run = r;
+			out[n].bench = b;
+			out[n].cfg = c;
+			out[n].memory = memory;
+			n++;
+		}
+	}
+	return n;
+}
+
 size_t bench_plan(const struct bench_matrix *m, const unsigned char *done,
 		  struct bench_slot *out)
 {
-	size_t n = 0, b, k, nc = m->ncfgs;
-	long r;
-	if (!nc)
+	size_t n = 0;
+	long r, k = 0, nm = (long)m->memory_runs;
+	if (!m->ncfgs)
 		return 0;
 	for (r = -(long)m->warmup_runs; r < (long)m->runs; r++) {
-		for (b = 0; b < m->nbenches; b++) {
-			/* rotate by run + benchmark: no configuration is always first,
-			 * neither within a round nor across rounds */
-			size_t rot = (size_t)((((r + (long)b) % (long)nc) + (long)nc) % (long)nc);
-			for (k = 0; k < nc; k++) {
-				size_t c = (k + rot) % nc;
-				const unsigned char *cell = done ? done + (b * nc + c) * m->runs : NULL;
-				if (r < 0) {
-					size_t j;
-					int pending = !cell;
-					for (j = 0; cell && j < m->runs && !pending; j++)
-						pending = !cell[j];
-					if (!pending)
-						continue;
-				} else if (cell && cell[r]) {
-					continue;
-				}
-				out[n].run = r;
-				out[n].bench = b;
-				out[n].cfg = c;
-				n++;
-			}
-		}
+		n += plan_round(m, done, r, 0, out + n);
+		/* memory round k after timed round (k + 1) * runs / (nm + 1) - 1 */
+		for (; r >= 0 && k < nm && (k + 1) * (long)m->runs / (nm + 1) - 1 <= r; k++)
+			n += plan_round(m, done, k, 1, out + n);
 	}
 	return n;
 }
@@ -468,7 +526,12 @@ void bench_launch_cfg(const struct bench_matrix *m, const struct bench_cfg *c,
 	cfg->image = m->nimages && m->images[c->img].runner != AS_RUNNER_HOST ? &m->images[c->img]
 									      : NULL;
 	cfg->libc = c->c.libc[0] ? c->c.libc : NULL;
-	cfg->allocator = a->spec[0] ? a->spec : NULL;
+	cfg->allocator = a->spec[0] && !bench_cfg_direct(c) ? a->spec : NULL;
+	/* direct: the library the probe loaded under this libc (system: none) */
+	if (bench_cfg_direct(c) && strcmp(a->name, "system")) {
+		int l = bench_libc_index(c->c.libc);
+		cfg->direct = l >= 0 && a->by[l].path[0] ? a->by[l].path : a->path;
+	}
 	cfg->stats = c->c.stats[0] ? c->c.stats : AS_STATS_DEFAULT;
 	cfg->pymalloc = c->c.pymalloc[0] ? c->c.pymalloc : NULL;
 	cfg->seccomp = c->c.seccomp[0] ? c->c.seccomp : NULL;

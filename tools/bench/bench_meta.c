@@ -118,6 +118,7 @@ static json_t *matrix_json(const struct bench_matrix *m)
 	json_object_set_new(j, "configs", cfgs);
 	json_object_set_new(j, "benchmarks", benches);
 	json_object_set_new(j, "runs", json_integer((json_int_t)m->runs));
+	json_object_set_new(j, "memory_runs", json_integer((json_int_t)m->memory_runs));
 	json_object_set_new(j, "values", json_integer((json_int_t)m->values));
 	json_object_set_new(j, "warmups", json_integer((json_int_t)m->warmups));
 	json_object_set_new(j, "warmup_runs", json_integer((json_int_t)m->warmup_runs));
@@ -128,7 +129,10 @@ static json_t *matrix_json(const struct bench_matrix *m)
 			    m->pyperf_args ? json_string(m->pyperf_args) : json_null());
 	json_object_set_new(j, "order",
 			    json_string("for each run, for each benchmark, every configuration once, "
-					"in the configuration list rotated by run + benchmark index"));
+					"in the configuration list rotated by run + benchmark index; "
+					"memory process k of every cell that has them (stats off) "
+					"after run (k + 1) * runs / (memory_runs + 1) - 1, in the same "
+					"order"));
 	return j;
 }
 

@@ -35,8 +35,12 @@
 	  "engine's default profile in a container), default (Docker's default profile: the " \
 	  "engine's own, else allocswap's libseccomp mirror of it), unconfined (no filter)")  \
 	X(O_STATS, 0, "--stats", " LIST", 0, NULL,                                              \
-	  "off, counters, full: libswap's ALLOCSWAP_STATS in each process (default "          \
-	  "counters)")                                                                         \
+	  "off, counters, full: libswap's ALLOCSWAP_STATS in the timed processes (default "   \
+	  "off: they pay one indirect jump a call; memory figures come from --memory-runs)")  \
+	X(O_REFERENCE, 0, "--reference", " direct", 0, NULL,                                    \
+	  "also run each allocator preloaded by itself, without libswap (LD_PRELOAD=its .so;" \
+	  " system: no preload), on the host; the report sets libswap's timed mode against "  \
+	  "it")                                                                                \
 	X(O_SUITE, 0, "--suite", " NAME", 0, "Suite:",                                          \
 	  "builtin (default, stdlib only), pyperformance (when installed; LD_PRELOAD, "       \
 	  "PYTHONMALLOC, ALLOCSWAP_* reach pyperf's workers by --inherit-environ), or cmd")   \
@@ -54,6 +58,9 @@
 	  "more arguments for 'pyperformance run'")                                           \
 	X(O_RUNS, 0, "--runs", " N", 0, "Repetitions:",                                         \
 	  "recorded processes per cell (default 10, quick 5)")                                \
+	X(O_MEMORY_RUNS, 0, "--memory-runs", " N", 0, NULL,                                     \
+	  "processes per cell in counters mode, for live heap, fragmentation, histogram and " \
+	  "syscalls, interleaved; never timed (default 1; 0: none; cells timed off only)")   \
 	X(O_VALUES, 0, "--values", " N", 0, NULL,                                               \
 	  "timed values per process, averaged into its sample (default 3, quick 2)")          \
 	X(O_WARMUPS, 0, "--warmups", " N", 0, NULL,                                             \
@@ -135,7 +142,7 @@ int bench_opts_parse(int argc, char **argv, struct bench_request *o)
 	int first, rc;
 	memset(o, 0, sizeof *o);
 	memset(v, 0, sizeof v);
-	o->runs = o->values = o->warmups = o->warmup_runs = o->loops = BENCH_UNSET;
+	o->runs = o->values = o->warmups = o->warmup_runs = o->loops = o->memory_runs = BENCH_UNSET;
 	o->target_ms = -1;
 	v[O_CMD].all = o->cmds;
 	v[O_CMD].cap = BENCH_MAX_CMDS;
@@ -153,6 +160,13 @@ int bench_opts_parse(int argc, char **argv, struct bench_request *o)
 		for (k = 0; k < BENCH_NOPTS; k++)
 			if (!strcmp(bench_opts[k].lng + 2, bench_axis_name(a)))
 				o->axis[a] = v[k].val;
+	o->reference = v[O_REFERENCE].val;
+	if (o->reference && strcmp(o->reference, "direct"))
+		return as_usage_err("bench", "--reference '%s': the one reference is direct (each "
+					     "allocator preloaded without libswap)",
+				    o->reference);
+	if (o->reference)
+		o->axis[BENCH_AX_PRELOAD] = "libswap,direct";
 	o->suite = v[O_SUITE].val;
 	o->bench = v[O_BENCH].val;
 	o->ncmds = v[O_CMD].n;
@@ -168,7 +182,7 @@ int bench_opts_parse(int argc, char **argv, struct bench_request *o)
 	o->quiet = v[O_QUIET].val != NULL;
 	if (count_opt(v, O_RUNS, &o->runs) || count_opt(v, O_VALUES, &o->values) ||
 	    count_opt(v, O_WARMUPS, &o->warmups) || count_opt(v, O_WARMUP_RUNS, &o->warmup_runs) ||
-	    count_opt(v, O_LOOPS, &o->loops))
+	    count_opt(v, O_LOOPS, &o->loops) || count_opt(v, O_MEMORY_RUNS, &o->memory_runs))
 		return 2;
 	if (v[O_TARGET].val) {
 		char *end;

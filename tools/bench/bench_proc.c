@@ -91,11 +91,12 @@ void bench_tmp_clean(const struct bench_ctx *x)
 	closedir(d);
 }
 
-int bench_report_check(const struct bench_matrix *m, const struct bench_cfg *c,
+int bench_report_check(const struct bench_matrix *m, const struct bench_slot *s,
 		       const json_t *report, char *why, size_t cap)
 {
 	struct as_launch_cfg cfg;
-	bench_launch_cfg(m, c, NULL, &cfg);
+	bench_launch_cfg(m, &m->cfgs[s->cfg], NULL, &cfg);
+	cfg.stats = bench_slot_stats(m, s);
 	return as_launch_check(&cfg, report, why, cap);
 }
 

@@ -77,7 +77,7 @@ void bench_progress_start(struct bench_progress *p, const struct bench_matrix *m
 		     (int)snprintf(NULL, 0, "%zu", p->total), p->done, p->total, w,
 		     bench_fmt_dur(eta(m, slots, i, p->total), e, sizeof e),
 		     m->benches[s->bench].name, m->cfgs[s->cfg].label,
-		     s->run < 0 ? " (warm-up)" : "");
+		     s->memory ? " (memory)" : s->run < 0 ? " (warm-up)" : "");
 	if (n >= p->width)
 		line[p->width - 1] = 0;
 	fprintf(stderr, "\r%s\033[K", line);
@@ -95,9 +95,12 @@ void bench_progress_end(struct bench_progress *p, const struct bench_matrix *m,
 	if (p->tty || p->quiet)
 		return;
 	/* not a terminal: one line when a round ends */
-	if (i + 1 < p->total && slots[i + 1].run == s->run)
+	if (i + 1 < p->total && slots[i + 1].run == s->run && slots[i + 1].memory == s->memory)
 		return;
-	if (s->run < 0)
+	if (s->memory)
+		fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: memory round %ld/%lu done", s->run + 1,
+			m->memory_runs);
+	else if (s->run < 0)
 		fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: warm-up round %ld/%lu done",
 			s->run + (long)m->warmup_runs + 1, m->warmup_runs);
 	else

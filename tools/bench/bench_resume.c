@@ -129,6 +129,9 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 			/* ... and from before the python axis: the host's */
 			if (a == BENCH_AX_PYTHON && !*v)
 				v = AS_PYTHON_DEFAULT;
+			/* ... and from before preload direct: libswap */
+			if (a == BENCH_AX_PRELOAD && !*v)
+				v = AS_PRELOAD_DEFAULT;
 			for (k = 0; k < nv; k++)
 				if (!strcmp(vals[k], v))
 					break;
@@ -227,6 +230,8 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 	}
 
 	m->runs = jul(mx, "runs");
+	/* absent before memory processes: none */
+	m->memory_runs = jul(mx, "memory_runs");
 	m->values = jul(mx, "values");
 	m->warmups = jul(mx, "warmups");
 	m->warmup_runs = o->warmup_runs != BENCH_UNSET ? o->warmup_runs : jul(mx, "warmup_runs");
@@ -246,6 +251,7 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 	} while (0)
 	if (m->suite != BENCH_SUITE_CMD) {
 		SAME_NUM("--runs", o->runs, 5UL, m->runs);
+		SAME_NUM("--memory-runs", o->memory_runs, BENCH_UNSET, m->memory_runs);
 		SAME_NUM("--values", o->values, 2UL, m->values);
 		SAME_NUM("--warmups", o->warmups, BENCH_UNSET, m->warmups);
 	} else {
@@ -305,7 +311,10 @@ static int mark_done(json_t *rec, void *arg)
 	const char *bench = json_string_value(json_object_get(rec, "request"));
 	const char *cfg = json_string_value(json_object_get(rec, "config"));
 	json_t *run = json_object_get(rec, "run");
-	size_t b, c;
+	const char *role = json_string_value(json_object_get(rec, "role"));
+	int memory = role && !strcmp(role, "memory");
+	unsigned long lim = memory ? m->memory_runs : m->runs;
+	size_t b, c, at;
 	if (!bench)
 		bench = json_string_value(json_object_get(rec, "bench"));
 	if (!bench || !cfg || !json_is_integer(run))
@@ -315,10 +324,12 @@ static int mark_done(json_t *rec, void *arg)
 	for (c = 0; c < m->ncfgs && strcmp(m->cfgs[c].id, cfg); c++)
 		;
 	if (b == m->nbenches || c == m->ncfgs || json_integer_value(run) < 0 ||
-	    (unsigned long)json_integer_value(run) >= m->runs)
+	    (unsigned long)json_integer_value(run) >= lim)
 		goto foreign;
-	if (!d->done[(b * m->ncfgs + c) * m->runs + (size_t)json_integer_value(run)]) {
-		d->done[(b * m->ncfgs + c) * m->runs + (size_t)json_integer_value(run)] = 1;
+	at = (b * m->ncfgs + c) * bench_cell_slots(m) + (memory ? m->runs : 0) +
+	     (size_t)json_integer_value(run);
+	if (!d->done[at]) {
+		d->done[at] = 1;
 		d->recorded++;
 	}
 	return 0;

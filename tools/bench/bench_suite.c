@@ -99,7 +99,7 @@ static void attach_report(struct bench_ctx *x, const struct bench_slot *s, json_
 	char why[512];
 	json_object_set(rec, "report", r->main ? r->main : json_null());
 	json_object_set_new(rec, "child_reports", json_integer((json_int_t)r->others));
-	if (r->main && bench_report_check(x->m, &x->m->cfgs[s->cfg], r->main, why, sizeof why) &&
+	if (r->main && bench_report_check(x->m, s, r->main, why, sizeof why) &&
 	    !strcmp(json_string_value(json_object_get(rec, "status")), "ok"))
 		bench_rec_fail(rec, "wrong allocator: %s", why);
 }
@@ -439,7 +439,7 @@ static int pyperf_collect(struct bench_ctx *x, const struct bench_slot *s, json_
 		json_object_set_new(counts, name ? name : "?",
 				    json_integer(c ? json_integer_value(c) + 1 : 1));
 		unmapped += json_is_false(as_jpath(rep, "allocator.mapped"));
-		if (!why[0] && bench_report_check(x->m, &x->m->cfgs[s->cfg], rep, err, sizeof err))
+		if (!why[0] && bench_report_check(x->m, s, rep, err, sizeof err))
 			snprintf(why, sizeof why, "wrong allocator in a pyperformance process: %s",
 				 err);
 	}

@@ -237,13 +237,13 @@ static int emit(struct bench_ctx *x, const struct bench_slot *s, json_t *rec)
 		return rc;
 	}
 	if (status && !strcmp(status, "ok")) {
-		x->ok++;
+		++*(s->memory ? &x->mem_ok : &x->ok);
 	} else {
-		x->failed++;
-		bench_progress_note(&st->prog, "FAILED %s on %s, run %ld: %s",
+		++*(s->memory ? &x->mem_failed : &x->failed);
+		bench_progress_note(&st->prog, "FAILED %s on %s, %s %ld: %s",
 				    json_string_value(json_object_get(rec, "bench")),
-				    st->m.cfgs[s->cfg].id, s->run,
-				    json_string_value(json_object_get(rec, "error")));
+				    st->m.cfgs[s->cfg].id, s->memory ? "memory process" : "run",
+				    s->run, json_string_value(json_object_get(rec, "error")));
 	}
 	return 0;
 }
@@ -293,6 +293,7 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 		return ENOMEM;
 	bench_env_plain(&env);
 	bench_launch_cfg(m, c, &env, &cfg);
+	cfg.stats = bench_slot_stats(m, s);
 	cfg.argv = argv;
 	cfg.in = "/dev/null";
 	cfg.out = su->stdout_is_result ? out : "/dev/null";
@@ -336,6 +337,8 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 	json_object_set_new(rec, "bench", json_string(b->name));
 	json_object_set_new(rec, "config", json_string(c->id));
 	json_object_set_new(rec, "run", json_integer(s->run));
+	if (s->memory) /* its times are not samples: it counts */
+		json_object_set_new(rec, "role", json_string("memory"));
 	json_object_set_new(rec, "seq", json_integer((json_int_t)st->x.seq));
 	json_object_set_new(rec, "status", json_string("ok"));
 	json_object_set_new(rec, "loops", json_integer((json_int_t)b->loops));
@@ -345,12 +348,13 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 	json_object_set_new(rec, "report", json_null());
 	/* the mode the process was given, whatever its report says; null
 	 * without libswap (the allocator "none") */
-	json_object_set_new(rec, "stats", m->allocs[c->alloc].spec[0] ? json_string(c->c.stats) :
-									 json_null());
+	json_object_set_new(rec, "stats", m->allocs[c->alloc].spec[0] && !bench_cfg_direct(c) ?
+						  json_string(bench_slot_stats(m, s)) :
+						  json_null());
 	{
-		size_t before = st->x.failed;
+		size_t before = st->x.failed + st->x.mem_failed;
 		rc = su->collect(&st->x, s, rec, &p, out, line, &reps, emit);
-		*failed = st->x.failed != before;
+		*failed = st->x.failed + st->x.mem_failed != before;
 	}
 	json_decref(rec);
 	as_launch_result_free(&p);
@@ -358,27 +362,46 @@ static int run_slot(struct run_state *st, const struct bench_slot *s, int *faile
 	return rc;
 }
 
+/* " (+ 1 memory process per cell timed off)", or "" */
+static const char *memory_note(const struct bench_matrix *m, char *buf, size_t cap)
+{
+	size_t c, n = 0;
+	for (c = 0; c < m->ncfgs; c++)
+		n += bench_cfg_memory(m, &m->cfgs[c]) != 0;
+	buf[0] = 0;
+	if (n)
+		snprintf(buf, cap, " (+ %lu memory process%s per cell timed in stats off)",
+			 m->memory_runs, m->memory_runs == 1 ? "" : "es");
+	return buf;
+}
+
 static void print_plan(const struct run_state *st, const struct bench_slot *slots, size_t n)
 {
+	char mem[96];
 	const struct bench_matrix *m = &st->m;
 	size_t i;
 	printf("suite %s, %zu configurations x %zu benchmarks x %lu runs", bench_suites[m->suite].name,
 	       m->ncfgs, m->nbenches, m->runs);
 	if (m->warmup_runs)
 		printf(" (+%lu warm-up rounds)", m->warmup_runs);
-	printf(": %zu processes\n", n);
+	printf("%s: %zu processes\n", memory_note(m, mem, sizeof mem), n);
 	/* the id leaves counters out (results.h): say what each config gets
-	 * whenever the matrix is not the plain default */
-	if (m->axis[BENCH_AX_STATS][1] || strcmp(m->axis[BENCH_AX_STATS][0], AS_STATS_DEFAULT))
+	 * when the axis has several values */
+	if (m->axis[BENCH_AX_STATS][1])
 		for (i = 0; i < m->ncfgs; i++)
-			printf("stats %s %s\n", m->cfgs[i].c.stats, m->cfgs[i].id);
+			printf("stats %s %s\n",
+			       bench_cfg_direct(&m->cfgs[i]) ? "none" : m->cfgs[i].c.stats,
+			       m->cfgs[i].id);
 	for (i = 0; i < m->ncfgs; i++)
 		printf("config %s\n", m->cfgs[i].id);
 	for (i = 0; i < m->nbenches; i++)
 		printf("benchmark %s%s%s\n", m->benches[i].name, m->benches[i].group ? " " : "",
 		       m->benches[i].group ? m->benches[i].group : "");
 	for (i = 0; i < n; i++) {
-		if (slots[i].run < 0)
+		if (slots[i].memory)
+			printf("memory %ld %s %s\n", slots[i].run, m->benches[slots[i].bench].name,
+			       m->cfgs[slots[i].cfg].id);
+		else if (slots[i].run < 0)
 			printf("warmup %ld %s %s\n", slots[i].run + (long)m->warmup_runs,
 			       m->benches[slots[i].bench].name, m->cfgs[slots[i].cfg].id);
 		else
@@ -435,6 +458,15 @@ static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 	if ((rc = allocs_from_list(m, o->allocators, explicit_allocs)))
 		return rc;
 	m->runs = o->runs != BENCH_UNSET ? o->runs : o->quick ? 5 : 10;
+	m->memory_runs = o->memory_runs != BENCH_UNSET ? o->memory_runs : 1;
+	if (o->memory_runs != BENCH_UNSET && o->memory_runs) {
+		for (k = 0; m->axis[BENCH_AX_STATS][k] && strcmp(m->axis[BENCH_AX_STATS][k], "off");
+		     k++)
+			;
+		if (!m->axis[BENCH_AX_STATS][k])
+			return as_usage_err("bench", "--memory-runs goes with --stats off: a process "
+						     "timed in counters or full mode counts itself");
+	}
 	m->warmup_runs = o->warmup_runs != BENCH_UNSET ? o->warmup_runs : o->quick ? 0 : 1;
 	if (m->suite == BENCH_SUITE_BUILTIN) {
 		m->values = o->values != BENCH_UNSET ? o->values : o->quick ? 2 : 3;
@@ -608,6 +640,7 @@ static int calibrate_all(struct run_state *st)
 
 static int run_matrix(struct run_state *st, const char *python_version)
 {
+	char mem[96];
 	struct bench_matrix *m = &st->m;
 	struct bench_slot *slots;
 	size_t n, i, cells = m->nbenches * m->ncfgs;
@@ -615,18 +648,19 @@ static int run_matrix(struct run_state *st, const char *python_version)
 	char d[32], now[32];
 	int rc = 0, stopped = 0;
 
-	slots = calloc((m->runs + m->warmup_runs) * cells + 1, sizeof *slots);
+	slots = calloc((m->runs + m->warmup_runs + m->memory_runs) * cells + 1, sizeof *slots);
 	if (!slots)
 		return 1;
 	n = bench_plan(m, st->done, slots);
 	if (!st->o.quiet) {
 		if (st->o.resume)
 			bench_err("resuming %s: %zu of %zu runs recorded, %zu processes to go",
-			       st->dir, st->nrecorded, cells * m->runs, n);
+			       st->dir, st->nrecorded, cells * bench_cell_slots(m), n);
 		else
-			bench_err("%zu configurations x %zu benchmarks x %lu runs: %zu processes "
+			bench_err("%zu configurations x %zu benchmarks x %lu runs%s: %zu processes "
 			       "-> %s/runs.jsonl",
-			       m->ncfgs, m->nbenches, m->runs, n, st->dir);
+			       m->ncfgs, m->nbenches, m->runs, memory_note(m, mem, sizeof mem), n,
+			       st->dir);
 	}
 	(void)python_version;
 	bench_progress_init(&st->prog, n, st->o.quiet);
@@ -653,8 +687,9 @@ static int run_matrix(struct run_state *st, const char *python_version)
 		stopped = 1;
 
 	json_object_set_new(st->meta, "results",
-			    json_pack("{s:I, s:I}", "ok", (json_int_t)st->x.ok, "failed",
-				      (json_int_t)st->x.failed));
+			    json_pack("{s:I, s:I, s:I, s:I}", "ok", (json_int_t)st->x.ok, "failed",
+				      (json_int_t)st->x.failed, "memory_ok", (json_int_t)st->x.mem_ok,
+				      "memory_failed", (json_int_t)st->x.mem_failed));
 	if (stopped || rc) {
 		int sig = as_launch_stopped();
 		json_object_set_new(st->meta, "finished", json_null());
@@ -675,9 +710,12 @@ static int run_matrix(struct run_state *st, const char *python_version)
 	json_object_del(st->meta, "interrupted");
 	if (meta_write(st))
 		return 1;
-	printf("%s: %zu runs (%zu failed) of %zu configurations x %zu benchmarks in %s", st->dir,
-	       st->x.ok + st->x.failed, st->x.failed, m->ncfgs, m->nbenches,
-	       bench_fmt_dur((double)(bench_now_ns() - t0) / 1e9, d, sizeof d));
+	printf("%s: %zu runs (%zu failed) of %zu configurations x %zu benchmarks", st->dir,
+	       st->x.ok + st->x.failed, st->x.failed, m->ncfgs, m->nbenches);
+	if (st->x.mem_ok + st->x.mem_failed)
+		printf(", %zu memory processes (%zu failed)", st->x.mem_ok + st->x.mem_failed,
+		       st->x.mem_failed);
+	printf(" in %s", bench_fmt_dur((double)(bench_now_ns() - t0) / 1e9, d, sizeof d));
 	if (st->nrecorded)
 		printf(", %zu more from before", st->nrecorded);
 	putchar('\n');
@@ -808,7 +846,9 @@ int as_cmd_bench(int argc, char **argv)
 	}
 	if (st->o.dry_run) {
 		struct bench_slot *slots =
-			calloc((st->m.runs + st->m.warmup_runs) * st->m.nbenches * st->m.ncfgs + 1,
+			calloc((st->m.runs + st->m.warmup_runs + st->m.memory_runs) * st->m.nbenches *
+					       st->m.ncfgs +
+				       1,
 			       sizeof *slots);
 		if (!slots) {
 			rc = 1;
@@ -822,7 +862,7 @@ int as_cmd_bench(int argc, char **argv)
 
 	if (st->o.resume) {
 		json_t *res;
-		st->done = calloc(st->m.nbenches * st->m.ncfgs * st->m.runs + 1, 1);
+		st->done = calloc(st->m.nbenches * st->m.ncfgs * bench_cell_slots(&st->m) + 1, 1);
 		if (!st->done) {
 			rc = 1;
 			goto out;

@@ -297,6 +297,13 @@ static int prepare(struct as_launcher *L, const struct as_launch_cfg *cfg, struc
 			env_musl_image(e, cfg->allocator);
 		}
 	}
+	if (cfg->direct && !cfg->allocator) {
+		if (runner != AS_RUNNER_HOST) {
+			snprintf(why, cap, "an allocator preloaded by itself runs on the host only");
+			return EINVAL;
+		}
+		as_env_set(e, "LD_PRELOAD", cfg->direct);
+	}
 	if (cfg->counters) {
 		in = runner == AS_RUNNER_HOST ? NULL : inside(L, cfg->counters);
 		as_env_set(e, "ALLOCSWAP_COUNTERS", in ? in : cfg->counters);

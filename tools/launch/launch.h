@@ -117,6 +117,9 @@ struct as_launch_cfg {
 	const struct as_launch_image *image; /* NULL: the host */
 	const char *libc;       /* "glibc" or "musl": whose libswap (NULL: glibc, or the image's) */
 	const char *allocator;  /* ALLOCSWAP_ALLOCATOR (a name or a path); NULL: no libswap */
+	const char *direct;     /* with no allocator: a library put in LD_PRELOAD by itself
+				 * (an allocator without libswap: bench --reference direct);
+				 * the host runner only */
 	const char *stats;      /* ALLOCSWAP_STATS; NULL: libswap's default */
 	const char *pymalloc;   /* "off": PYTHONMALLOC=malloc; "on": PYTHONMALLOC removed; NULL */
 	const char *seccomp;    /* NULL or "none", "default", "unconfined" */

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "factors.h"
+#include "reference.h"
 #include "image_report.h"
 #include "report_html.h"
 #include "results.h"
@@ -390,10 +391,12 @@ static void md_notes(FILE *f)
 		"1 is faster) has its own 95%% CI: the wider of the interval from the measurement "
 		"noise and, with 3 or more benchmarks, the interval from how much the benchmarks "
 		"disagree. It is \"not significant\" when the CI contains 1.\n"
-		"- Memory figures are medians over processes, from the libswap report of each "
-		"benchmark process: peak RSS (VmHWM), peak live heap (bytes the allocator handed "
-		"out, at their highest), fragmentation at peak (peak RSS / peak live heap). The "
-		"percentage is the change from the baseline.\n"
+		"- Memory figures are medians over processes: peak RSS (VmHWM) of the timed "
+		"processes, peak live heap (bytes the allocator handed out, at their highest) and "
+		"fragmentation at peak (peak RSS / peak live heap) from processes that counted "
+		"them: the timed processes time only the allocator (stats off) and pay nothing "
+		"for counting, so each cell has memory processes in counters mode, interleaved "
+		"and never timed (see Memory). The percentage is the change from the baseline.\n"
 		"- summary.json holds every number here, with the per-process samples.\n");
 }
 
@@ -408,9 +411,17 @@ static int write_md(const char *dir, const json_t *s)
 	md_provenance(f, s, dir);
 	md_configs(f, s);
 	md_speed(f, s);
+	as_reference_md(f, json_object_get(s, "reference"));
 	as_factors_md(f, json_object_get(s, "factors"));
 	as_images_md(f, json_object_get(s, "images"));
 	fprintf(f, "## Memory\n\n");
+	{
+		const json_t *src = json_object_get(s, "sources");
+		if (as_jstr(src, "time"))
+			fprintf(f, "Times: %s. Peak RSS: %s. Peak live heap, fragmentation and "
+				   "syscalls: %s.\n\n",
+				as_jstr(src, "time"), as_jstr(src, "rss_peak"), as_jstr(src, "counted"));
+	}
 	md_memory_table(f, s, "Peak RSS", "rss_peak", MEM_BYTES,
 			"Median over processes of the peak resident set size.");
 	md_memory_table(f, s, "Peak live heap", "peak_live", MEM_BYTES,
@@ -484,7 +495,8 @@ const struct as_usage as_usage_report = {
 	"Holm-corrected over the benchmarks of each configuration, at 95%: a cell reads\n"
 	"\"1.32x faster (-24%)\", \"1.10x slower (+10%)\" or \"not significant\". The\n"
 	"geometric mean of the speed-ups has its own 95% CI. Memory: peak RSS, peak\n"
-	"live heap and fragmentation at peak from each process's libswap report.\n"
+	"live heap and fragmentation at peak from the processes that counted them (the\n"
+	"memory processes of cells timed in stats off).\n"
 	"Failed runs are counted and shown, never used as samples.\n"
 	"\n"
 	"Exit status: 0 when every requested file was written, 1 when writing failed,\n"
@@ -579,6 +591,11 @@ int as_cmd_report(int argc, char **argv)
 	if (rc)
 		oom();
 	json_object_set_new(s, "images", im);
+	{
+		json_t *ref = as_reference_build(s);
+		if (ref)
+			json_object_set_new(s, "reference", ref);
+	}
 	json_object_set_new(s, "source", json_string(dir));
 	{
 		char rule[600];

@@ -189,7 +189,9 @@ static int load(struct fx *x, const json_t *s)
 		c->libc = as_jstr(v, "libc");
 		c->alloc = as_jstr(v, "allocator");
 		c->python = as_jstr(v, "python") ? as_jstr(v, "python") : AS_PYTHON_DEFAULT;
-		if (!c->id || !c->libc || !c->alloc || !strcmp(c->alloc, ALLOC_NONE))
+		/* preload direct is the reference section's (reference.c) */
+		if (!c->id || !c->libc || !c->alloc || !strcmp(c->alloc, ALLOC_NONE) ||
+		    as_same_str(as_jstr(v, "preload"), "direct"))
 			continue;
 		c->flags = flags_of(x, c->python);
 		if (!(st = stratum_of(x, v, n)))

@@ -195,7 +195,8 @@ static int load(struct ix *x, const json_t *s)
 	{
 		struct icfg *c = &x->c[x->nc];
 		const char *image = as_jstr(v, "image") ? as_jstr(v, "image") : AS_IMAGE_HOST;
-		if (!(c->id = as_jstr(v, "id")))
+		/* preload direct is the reference section's (reference.c) */
+		if (!(c->id = as_jstr(v, "id")) || as_same_str(as_jstr(v, "preload"), "direct"))
 			continue;
 		c->libc = as_jstr(v, "libc") ? as_jstr(v, "libc") : "";
 		for (k = 0; k < AX_N; k++)

@@ -379,7 +379,10 @@ static void header(struct rh *r)
 	sb_puts(b, "</code></td></tr>\n");
 	meta_row(b, "matrix");
 	if (runs > 0)
-		sb_printf(b, "%.0f processes per cell", runs);
+		sb_printf(b, "%.0f timed processes per cell", runs);
+	if (rh_num(mx, "memory_runs") > 0)
+		sb_printf(b, " (+%.0f in counters mode for the memory figures, not timed)",
+			  rh_num(mx, "memory_runs"));
 	if (rh_num(mx, "values") > 0)
 		sb_printf(b, ", %.0f values per process", rh_num(mx, "values"));
 	if (rh_num(mx, "warmups") >= 0)

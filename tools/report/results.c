@@ -20,6 +20,11 @@ static const char *python_of(const struct as_config *c)
 	return c->python[0] ? c->python : AS_PYTHON_DEFAULT;
 }
 
+static const char *preload_of(const struct as_config *c)
+{
+	return c->preload[0] ? c->preload : AS_PRELOAD_DEFAULT;
+}
+
 void as_config_id(const struct as_config *c, char *buf, size_t cap)
 {
 	/* counters is left out: ids written before the stats axis stay valid */
@@ -28,16 +33,19 @@ void as_config_id(const struct as_config *c, char *buf, size_t cap)
 	if (strcmp(stats_of(c), AS_STATS_DEFAULT) && n >= 0 && (size_t)n < cap)
 		n += snprintf(buf + n, cap - (size_t)n, "/stats=%s", c->stats);
 	if (strcmp(python_of(c), AS_PYTHON_DEFAULT) && n >= 0 && (size_t)n < cap)
-		snprintf(buf + n, cap - (size_t)n, "/python=%s", c->python);
+		n += snprintf(buf + n, cap - (size_t)n, "/python=%s", c->python);
+	if (strcmp(preload_of(c), AS_PRELOAD_DEFAULT) && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, "/preload=%s", c->preload);
 }
 
 json_t *as_config_json(const struct as_config *c)
 {
 	char id[256];
 	as_config_id(c, id, sizeof id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "allocator",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "allocator",
 			 c->allocator, "libc", c->libc, "image", c->image, "pymalloc", c->pymalloc,
-			 "seccomp", c->seccomp, "stats", stats_of(c), "python", python_of(c));
+			 "seccomp", c->seccomp, "stats", stats_of(c), "python", python_of(c),
+			 "preload", preload_of(c));
 }
 
 static int get(const json_t *j, const char *k, char *out, size_t cap)
@@ -60,6 +68,8 @@ int as_config_from_json(const json_t *j, struct as_config *c)
 		snprintf(c->stats, sizeof c->stats, AS_STATS_DEFAULT);
 	if (get(j, "python", c->python, sizeof c->python))
 		snprintf(c->python, sizeof c->python, AS_PYTHON_DEFAULT);
+	if (get(j, "preload", c->preload, sizeof c->preload))
+		snprintf(c->preload, sizeof c->preload, AS_PRELOAD_DEFAULT);
 	return 0;
 }
 

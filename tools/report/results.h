@@ -23,6 +23,12 @@
  * others: a CONFIG without it is "counters" (what bench always gave), and
  * the id names it only when it is not counters (".../seccomp=none/stats=full"),
  * so that every id written before it still means the same configuration.
+ * "preload" came after those: "libswap" (the allocator behind libswap.so,
+ * what every configuration was before) or "direct" (`bench --reference
+ * direct`: the allocator's own library in LD_PRELOAD, no libswap at all, as
+ * people use it by hand; system: no preload); the id names it only when
+ * direct.  A direct configuration's "stats" is the stats axis's first
+ * value, and means nothing for it: there is no libswap to count.
  * "python" came later still, the same way: the Python that ran the suite,
  * "host" (the Python of the host, the one of meta.json's "python") or the
  * name of a Python build ("musl-os", "glibc-o3lto": `allocswap build`), or
@@ -49,9 +55,32 @@
  *   {"schema": "allocswap.run/1", "bench", "config": "<config id>", "run": i,
  *    "status": "ok"|"failed", "error": "killed by signal 11 (...)" (when failed),
  *    "loops", "values": [seconds per loop, ...], "warmups": [...],
+ *    "cpu_values": [seconds per loop, ...], "cpu_warmups": [...]: the built-in
+ *             suite's only, one per value, in the same order: the CPU time
+ *             (user and system) the benchmark's thread spent in the interval
+ *             the value is the wall time of (CLOCK_THREAD_CPUTIME_ID); unlike
+ *             the wall time it does not grow with the time spent waiting for
+ *             a CPU.  Absent in records written before them, and for the cmd
+ *             and pyperformance suites,
+ *    "cpu_complete": with cpu_values: false when the benchmark's timed work
+ *             also runs on other threads or in child processes (threads_alloc,
+ *             startup), whose CPU time cpu_values leave out,
  *    "proc": {"wall_ns", "user_ns", "sys_ns", "maxrss", "minflt", "majflt", "exit",
  *             "source": "engine client" when wait4 saw an engine's client: then
- *             maxrss is the container process's own (its report's VmHWM)},
+ *             maxrss is the container process's own (its report's VmHWM),
+ *             and the signs of contention (launch.h), absent before them and
+ *             in a pyperformance record's proc (its worker, as pyperf saw it;
+ *             the pyperformance process, with them, is its "invocation"):
+ *             "nvcsw", "nivcsw": voluntary and involuntary context switches
+ *             (wait4: the process and the descendants it waited for),
+ *             "runq_wait_ns": the time the started process's main thread
+ *             waited runnable for a CPU (/proc/PID/schedstat; the engine
+ *             client's with "source"; null under bwrap or without schedstat),
+ *             "steal_ns": the machine's steal time over the run, all CPUs
+ *             (/proc/stat, 10 ms steps; null without the column),
+ *             "running_start", "running_end": the machine's runnable tasks
+ *             just before and after, the launcher included (1: idle; null
+ *             when not known)},
  *    "report": the libswap report of the benchmark process (the whole JSON
  *              object of allocswap.report/1), or null,
  *    "stats": the ALLOCSWAP_STATS the process got; null for the allocator
@@ -81,6 +110,7 @@ struct as_config {
 	char seccomp[16];
 	char stats[16]; /* "" reads as "counters" */
 	char python[256]; /* "" reads as "host" */
+	char preload[16]; /* "" reads as "libswap" */
 };
 
 /* The stats mode of configurations that do not name one. */
@@ -89,9 +119,13 @@ struct as_config {
 /* The Python of configurations that do not name one. */
 #define AS_PYTHON_DEFAULT "host"
 
+/* How the allocator of configurations that do not name it is put in. */
+#define AS_PRELOAD_DEFAULT "libswap"
+
 /* "jemalloc/glibc/host/pymalloc=on/seccomp=default", and "/stats=MODE"
  * after it when the mode is not counters, "/python=NAME" when the Python
- * is not host. */
+ * is not host, "/preload=direct" when the allocator is preloaded by
+ * itself. */
 void as_config_id(const struct as_config *c, char *buf, size_t cap);
 json_t *as_config_json(const struct as_config *c);
 /* 0, or EINVAL when a field is missing ("stats" may be: counters;

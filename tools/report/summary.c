@@ -12,6 +12,8 @@
  *  "baseline_rule": "allocator system" | "config <id>",
  *  "statistics": {"samples": "per-process means", "test": "welch", "correction": "holm",
  *                 "alpha": 0.05, "confidence": 0.95, "geomean_ci": "..."},
+ *  "sources": {"time", "rss_peak", "counted": where those figures came from, in words;
+ *              "memory_processes": how many memory processes counted},
  *  "configs": [CONFIG + {"baseline": "<config id>", "label": "jemalloc pymalloc=off"}],
  *  "benchmarks": [{"name", "group"}],
  *  "cells": [CELL, ...],                   benchmark-major, configs in order; only
@@ -39,7 +41,13 @@
  *   "peak_live": median of report bytes.peak_live (bytes),
  *   "fragmentation_at_peak": median of report memory.fragmentation_at_peak,
  *   "syscalls": null, or {"source", "mmap", "munmap", "mremap", "brk", "madvise"}
- *               (medians) when the reports counted them}
+ *               (medians) when the reports counted them,
+ *   "memory_n", "memory_failed": the cell's memory processes (bench.h) that
+ *               ran fine / did not}
+ * Where each figure comes from (dataset.c): the samples and rss_peak from
+ * the timed processes; peak_live, fragmentation_at_peak and syscalls from
+ * the processes that counted them: the timed ones when they ran in counters
+ * or full mode, else the memory processes (ALLOCSWAP_STATS=counters).
  * Numbers that are not defined (std of one sample, a ratio without a
  * baseline) are null.  A baseline cell has ratio 1 and null p-values.
  */
@@ -64,10 +72,9 @@
 
 /* The axes of a configuration besides the allocator, in the order that
  * labels and baseline matching use. */
-static const char *const axes[] = {"libc", "image", "pymalloc", "seccomp", "stats", "python", NULL};
+static const char *const axes[] = {"libc",   "image",   "pymalloc", "seccomp",
+				   "stats", "python", "preload",  NULL};
 const char *const as_syscall_names[] = {"mmap", "munmap", "mremap", "brk", "madvise", NULL};
-
-#define MAX_ERRORS 5
 
 /* ---- small JSON helpers ---------------------------------------------------------- */
 
@@ -76,24 +83,23 @@ static json_t *jnum(double x)
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
-static double jdbl(const json_t *j)
+double as_jdbl(const json_t *j)
 {
 	return json_is_number(j) ? json_number_value(j) : NAN;
 }
 
-static void oom(void)
+void as_report_oom(void)
 {
 	as_err("out of memory");
 	exit(1);
 }
 
-/* The values of a JSON array of numbers, malloc'd; *n gets the count. */
-static double *jarray_doubles(const json_t *a, size_t *n)
+double *as_jarray_doubles(const json_t *a, size_t *n)
 {
 	size_t i, k = 0, len = json_array_size(a);
 	double *v = malloc((len ? len : 1) * sizeof *v);
 	if (!v)
-		oom();
+		as_report_oom();
 	for (i = 0; i < len; i++)
 		if (json_is_number(json_array_get(a, i)))
 			v[k++] = json_number_value(json_array_get(a, i));
@@ -101,381 +107,12 @@ static double *jarray_doubles(const json_t *a, size_t *n)
 	return v;
 }
 
-static double jarray_median(const json_t *a)
+double as_jarray_median(const json_t *a)
 {
 	size_t n;
-	double *v = jarray_doubles(a, &n), m = n ? as_stats_median(v, n) : NAN;
+	double *v = as_jarray_doubles(a, &n), m = n ? as_stats_median(v, n) : NAN;
 	free(v);
 	return m;
-}
-
-/* ---- the dataset --------------------------------------------------------------------- */
-
-void as_dataset_init(struct as_dataset *d)
-{
-	d->meta = NULL;
-	d->configs = json_array();
-	d->benchmarks = json_array();
-	d->cells = json_object();
-	d->config_index = json_object();
-	d->bench_index = json_object();
-	if (!d->configs || !d->benchmarks || !d->cells || !d->config_index || !d->bench_index)
-		oom();
-}
-
-void as_dataset_free(struct as_dataset *d)
-{
-	json_decref(d->meta);
-	json_decref(d->configs);
-	json_decref(d->benchmarks);
-	json_decref(d->cells);
-	json_decref(d->config_index);
-	json_decref(d->bench_index);
-	memset(d, 0, sizeof *d);
-}
-
-/* A configuration known only by its id,
- * "ALLOC/LIBC/IMAGE/pymalloc=X/seccomp=Y[/stats=Z]" (results.h); parsed
- * from the right, since an allocator may be a path. */
-static json_t *config_from_id(const char *id)
-{
-	char *s = strdup(id), *part[4], *slash;
-	json_t *c;
-	int i;
-	if (!s)
-		oom();
-	c = json_pack("{s:s, s:s}", "id", id, "allocator", id);
-	slash = strrchr(s, '/');
-	if (slash && !strncmp(slash + 1, "stats=", 6)) {
-		json_object_set_new(c, "stats", json_string(slash + 7));
-		*slash = 0;
-	}
-	for (i = 3; i >= 0; i--) {
-		char *slash = strrchr(s, '/');
-		if (!slash)
-			break;
-		part[i] = slash + 1;
-		*slash = 0;
-	}
-	if (i < 0 && !strncmp(part[2], "pymalloc=", 9) && !strncmp(part[3], "seccomp=", 8)) {
-		json_object_set_new(c, "allocator", json_string(s));
-		json_object_set_new(c, "libc", json_string(part[0]));
-		json_object_set_new(c, "image", json_string(part[1]));
-		json_object_set_new(c, "pymalloc", json_string(part[2] + 9));
-		json_object_set_new(c, "seccomp", json_string(part[3] + 8));
-	}
-	free(s);
-	return c;
-}
-
-size_t as_dataset_config(struct as_dataset *d, const json_t *config)
-{
-	const char *id = as_jstr(config, "id");
-	json_t *at = json_object_get(d->config_index, id), *copy;
-	size_t i;
-	if (at)
-		return (size_t)json_integer_value(at);
-	i = json_array_size(d->configs);
-	copy = json_deep_copy(config);
-	if (!copy)
-		oom();
-	/* results from before the stats axis: every process got counters */
-	if (!as_jstr(copy, "stats"))
-		json_object_set_new(copy, "stats", json_string(AS_STATS_DEFAULT));
-	json_array_append_new(d->configs, copy);
-	json_object_set_new(d->config_index, id, json_integer((json_int_t)i));
-	return i;
-}
-
-size_t as_dataset_bench(struct as_dataset *d, const char *name, const char *group)
-{
-	json_t *at = json_object_get(d->bench_index, name);
-	size_t i;
-	if (at)
-		return (size_t)json_integer_value(at);
-	i = json_array_size(d->benchmarks);
-	json_array_append_new(d->benchmarks,
-			      json_pack("{s:s, s:s}", "name", name, "group", group ? group : ""));
-	json_object_set_new(d->bench_index, name, json_integer((json_int_t)i));
-	return i;
-}
-
-static char *cell_key(const char *bench, const char *config)
-{
-	char *k;
-	if (asprintf(&k, "%s\n%s", bench, config) < 0)
-		oom();
-	return k;
-}
-
-static json_t *find_cell(const struct as_dataset *d, const char *bench, const char *config)
-{
-	char *k = cell_key(bench, config);
-	json_t *c = json_object_get(d->cells, k);
-	free(k);
-	return c;
-}
-
-json_t *as_dataset_cell(struct as_dataset *d, const char *bench, const char *config)
-{
-	char *k = cell_key(bench, config);
-	json_t *c = json_object_get(d->cells, k);
-	if (!c) {
-		c = json_pack("{s:[], s:i, s:[], s:[], s:[], s:[], s:[], s:i}", "samples", "failed", 0,
-			      "errors", "rss", "live", "frag", "syscalls", "wrong_allocator", 0);
-		if (!c)
-			oom();
-		json_object_set_new(d->cells, k, c);
-	}
-	free(k);
-	return c;
-}
-
-static void cell_error(json_t *cell, const char *err)
-{
-	json_t *errors = json_object_get(cell, "errors");
-	size_t i;
-	json_object_set_new(cell, "failed",
-			    json_integer(json_integer_value(json_object_get(cell, "failed")) + 1));
-	for (i = 0; i < json_array_size(errors); i++)
-		if (!strcmp(json_string_value(json_array_get(errors, i)), err))
-			return;
-	if (json_array_size(errors) < MAX_ERRORS)
-		json_array_append_new(errors, json_string(err));
-}
-
-static void push_number(json_t *cell, const char *key, const json_t *v)
-{
-	if (json_is_number(v))
-		json_array_append_new(json_object_get(cell, key), json_real(json_number_value(v)));
-}
-
-/* One record of runs.jsonl (contract in results.h). */
-static void add_record(struct as_dataset *d, const json_t *rec)
-{
-	const char *bench = as_jstr(rec, "bench"), *config = as_jstr(rec, "config");
-	const char *status = as_jstr(rec, "status");
-	const json_t *values = json_object_get(rec, "values"), *rep;
-	json_t *cell;
-	size_t n;
-	double *v;
-	if (!bench || !config)
-		return;
-	as_dataset_bench(d, bench, NULL);
-	if (!json_object_get(d->config_index, config)) {
-		json_t *c = config_from_id(config);
-		as_dataset_config(d, c);
-		json_decref(c);
-	}
-	cell = as_dataset_cell(d, bench, config);
-	v = jarray_doubles(values, &n);
-	if (!status || strcmp(status, "ok") || n == 0) {
-		const char *err = as_jstr(rec, "error");
-		char buf[128];
-		if (!err) {
-			snprintf(buf, sizeof buf, "%s", status && strcmp(status, "ok") ? status
-							 : "no values");
-			err = buf;
-		}
-		cell_error(cell, err);
-		free(v);
-		return;
-	}
-	json_array_append_new(json_object_get(cell, "samples"), json_real(as_stats_mean(v, n)));
-	free(v);
-	rep = json_object_get(rec, "report");
-	if (json_is_number(as_jpath(rep, "memory.rss_peak")) &&
-	    json_number_value(as_jpath(rep, "memory.rss_peak")) > 0)
-		push_number(cell, "rss", as_jpath(rep, "memory.rss_peak"));
-	else if (jdbl(as_jpath(rec, "proc.maxrss")) > 0)
-		push_number(cell, "rss", as_jpath(rec, "proc.maxrss"));
-	push_number(cell, "live", as_jpath(rep, "bytes.peak_live"));
-	push_number(cell, "frag", as_jpath(rep, "memory.fragmentation_at_peak"));
-	/* the report says the allocator asked for is not what ran */
-	if (json_is_true(as_jpath(rep, "allocator.fallback")) ||
-	    json_is_false(as_jpath(rep, "allocator.mapped")))
-		json_object_set_new(cell, "wrong_allocator",
-				    json_integer(json_integer_value(json_object_get(cell, "wrong_allocator")) + 1));
-	{
-		const json_t *sc = json_object_get(rep, "syscalls");
-		const char *src = as_jstr(sc, "source");
-		if (src && strcmp(src, "none"))
-			json_array_append(json_object_get(cell, "syscalls"), (json_t *)sc);
-	}
-}
-
-static int take_record(json_t *rec, void *arg)
-{
-	add_record(arg, rec);
-	return 0;
-}
-
-/* Reads a JSON-lines file of run records; a truncated last line (no newline)
- * is ignored, a damaged line in the middle is skipped with a warning. */
-static int load_runs(struct as_dataset *d, const char *path)
-{
-	return as_jsonl_read(path, take_record, d);
-}
-
-/* The configurations and benchmarks the matrix declares, in its order. */
-static void load_matrix(struct as_dataset *d)
-{
-	const json_t *m = json_object_get(d->meta, "matrix"), *v;
-	size_t i;
-	json_array_foreach(json_object_get(m, "configs"), i, v)
-	{
-		if (as_jstr(v, "id"))
-			as_dataset_config(d, v);
-	}
-	json_array_foreach(json_object_get(m, "benchmarks"), i, v)
-	{
-		if (as_jstr(v, "name"))
-			as_dataset_bench(d, as_jstr(v, "name"), as_jstr(v, "group"));
-	}
-}
-
-/* A summary.json written by `report`: its cells keep their samples. */
-static void load_summary(struct as_dataset *d, const json_t *s)
-{
-	const json_t *v;
-	size_t i;
-	d->meta = json_incref(json_object_get(s, "meta"));
-	if (json_is_null(d->meta)) {
-		json_decref(d->meta);
-		d->meta = NULL;
-	}
-	json_array_foreach(json_object_get(s, "configs"), i, v)
-	{
-		if (as_jstr(v, "id"))
-			as_dataset_config(d, v);
-	}
-	json_array_foreach(json_object_get(s, "benchmarks"), i, v)
-	{
-		if (as_jstr(v, "name"))
-			as_dataset_bench(d, as_jstr(v, "name"), as_jstr(v, "group"));
-	}
-	json_array_foreach(json_object_get(s, "cells"), i, v)
-	{
-		const char *bench = as_jstr(v, "bench"), *config = as_jstr(v, "config");
-		const json_t *e;
-		json_t *cell;
-		size_t k;
-		if (!bench || !config)
-			continue;
-		as_dataset_bench(d, bench, NULL);
-		if (!json_object_get(d->config_index, config)) {
-			json_t *c = config_from_id(config);
-			as_dataset_config(d, c);
-			json_decref(c);
-		}
-		cell = as_dataset_cell(d, bench, config);
-		json_object_set(cell, "samples", json_object_get(v, "samples"));
-		json_object_set(cell, "failed", json_object_get(v, "failed"));
-		json_array_foreach(json_object_get(v, "errors"), k, e)
-			json_array_append(json_object_get(cell, "errors"), (json_t *)e);
-		push_number(cell, "rss", json_object_get(v, "rss_peak"));
-		push_number(cell, "live", json_object_get(v, "peak_live"));
-		push_number(cell, "frag", json_object_get(v, "fragmentation_at_peak"));
-		if (json_is_object(json_object_get(v, "syscalls")))
-			json_array_append(json_object_get(cell, "syscalls"),
-					  json_object_get(v, "syscalls"));
-	}
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *d;
-	if (!slash)
-		return strdup(".");
-	d = strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	if (!d)
-		oom();
-	return d;
-}
-
-static int load_meta(const char *cmd, const char *dir, struct as_dataset *d)
-{
-	char path[4096];
-	json_error_t e;
-	snprintf(path, sizeof path, "%s/meta.json", dir);
-	if (access(path, F_OK))
-		return 0; /* a runs file alone: no provenance, said so in the report */
-	d->meta = json_load_file(path, 0, &e);
-	if (!json_is_object(d->meta)) {
-		as_err("%s %s: %s (line %d)", cmd, path, e.text, e.line);
-		return 2;
-	}
-	load_matrix(d);
-	return 0;
-}
-
-int as_dataset_load(const char *cmd, const char *path, struct as_dataset *d)
-{
-	struct stat st;
-	char runs[4096];
-	int rc;
-	as_dataset_init(d);
-	if (stat(path, &st)) {
-		as_err("%s: %s: %s", cmd, path, strerror(errno));
-		return 2;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(runs, sizeof runs, "%s/runs.jsonl", path);
-		if (access(runs, F_OK)) {
-			as_err("%s: %s has no runs.jsonl: not a directory written by "
-			       "'allocswap bench -o DIR'",
-			       cmd, path);
-			return 2;
-		}
-		rc = load_meta(cmd, path, d);
-	} else if (ends_with(path, ".jsonl")) {
-		char *dir = dir_of(path);
-		snprintf(runs, sizeof runs, "%s", path);
-		rc = load_meta(cmd, dir, d);
-		free(dir);
-	} else {
-		json_error_t e;
-		json_t *j = json_load_file(path, 0, &e);
-		const char *schema = as_jstr(j, "schema");
-		if (!j) {
-			as_err("%s: %s: %s (line %d)", cmd, path, e.text, e.line);
-			return 2;
-		}
-		if (schema && !strcmp(schema, AS_SUMMARY_SCHEMA)) {
-			load_summary(d, j);
-			json_decref(j);
-			return 0;
-		}
-		if (!schema || strcmp(schema, AS_BENCH_SCHEMA)) {
-			json_decref(j);
-			as_err("%s: %s is neither a bench directory, a runs .jsonl file, a "
-			       "meta.json nor a summary.json",
-			       cmd, path);
-			return 2;
-		}
-		json_decref(j);
-		{
-			char *dir = dir_of(path);
-			snprintf(runs, sizeof runs, "%s/runs.jsonl", dir);
-			rc = load_meta(cmd, dir, d);
-			free(dir);
-		}
-	}
-	if (rc)
-		return rc;
-	rc = load_runs(d, runs);
-	if (rc) {
-		as_err("%s: %s: %s", cmd, runs, strerror(rc));
-		return 2;
-	}
-	return 0;
 }
 
 /* ---- baselines ------------------------------------------------------------------------- */
@@ -717,8 +354,8 @@ const char *as_fmt_cell(const json_t *cell, char *buf, size_t cap)
 	}
 	if (verdict && !strcmp(verdict, "baseline"))
 		len = snprintf(buf, cap, "baseline: %s",
-			       as_fmt_time_pm(jdbl(json_object_get(cell, "mean")),
-					      jdbl(json_object_get(cell, "std")), t, sizeof t));
+			       as_fmt_time_pm(as_jdbl(json_object_get(cell, "mean")),
+					      as_jdbl(json_object_get(cell, "std")), t, sizeof t));
 	else
 		len = snprintf(buf, cap, "%s", verdict ? verdict : "-");
 	if (failed > 0 && n > 0 && len >= 0 && (size_t)len < cap)
@@ -752,7 +389,7 @@ static json_t *syscall_medians(const json_t *list)
 			if (json_is_number(v))
 				json_array_append_new(vals, json_real(json_number_value(v)));
 		}
-		json_object_set_new(out, as_syscall_names[k], jnum(jarray_median(vals)));
+		json_object_set_new(out, as_syscall_names[k], jnum(as_jarray_median(vals)));
 		json_decref(vals);
 	}
 	return out;
@@ -795,7 +432,7 @@ static json_t *describe_cell(const json_t *raw, const char *bench, const char *c
 			     const char *baseline)
 {
 	size_t n;
-	double *v = jarray_doubles(json_object_get(raw, "samples"), &n);
+	double *v = as_jarray_doubles(json_object_get(raw, "samples"), &n);
 	struct as_describe s;
 	json_t *cell;
 	as_stats_describe(v, n, &s);
@@ -805,7 +442,7 @@ static json_t *describe_cell(const json_t *raw, const char *bench, const char *c
 			 json_object_get(raw, "failed"), "errors", json_object_get(raw, "errors"),
 			 "samples", json_object_get(raw, "samples"));
 	if (!cell)
-		oom();
+		as_report_oom();
 	json_object_set_new(cell, "mean", jnum(s.mean));
 	json_object_set_new(cell, "std", jnum(s.std));
 	json_object_set_new(cell, "median", jnum(s.median));
@@ -819,13 +456,15 @@ static json_t *describe_cell(const json_t *raw, const char *bench, const char *c
 	json_object_set_new(cell, "p_mannwhitney", json_null());
 	json_object_set_new(cell, "p_adjusted", json_null());
 	json_object_set_new(cell, "significant", json_false());
-	json_object_set_new(cell, "rss_peak", jnum(jarray_median(json_object_get(raw, "rss"))));
-	json_object_set_new(cell, "peak_live", jnum(jarray_median(json_object_get(raw, "live"))));
+	json_object_set_new(cell, "rss_peak", jnum(as_jarray_median(json_object_get(raw, "rss"))));
+	json_object_set_new(cell, "peak_live", jnum(as_jarray_median(json_object_get(raw, "live"))));
 	json_object_set_new(cell, "fragmentation_at_peak",
-			    jnum(jarray_median(json_object_get(raw, "frag"))));
+			    jnum(as_jarray_median(json_object_get(raw, "frag"))));
 	json_object_set_new(cell, "syscalls", syscall_medians(json_object_get(raw, "syscalls")));
 	json_object_set_new(cell, "wrong_allocator",
 			    json_integer(json_integer_value(json_object_get(raw, "wrong_allocator"))));
+	json_object_set(cell, "memory_n", json_object_get(raw, "memory_n"));
+	json_object_set(cell, "memory_failed", json_object_get(raw, "memory_failed"));
 	return cell;
 }
 
@@ -853,10 +492,10 @@ static json_t *compare_config(const struct as_dataset *d, json_t *cells_out, con
 	struct as_ratio *ratios = malloc((nb ? nb : 1) * sizeof *ratios);
 	int is_base = as_same_str(id, base);
 	if (!cells || !p || !adj || !ratios)
-		oom();
+		as_report_oom();
 	for (i = 0; i < nb; i++) {
 		const char *bench = as_jstr(json_array_get(d->benchmarks, i), "name");
-		const json_t *raw = find_cell(d, bench, id), *braw = find_cell(d, bench, base);
+		const json_t *raw = as_dataset_find_cell(d, bench, id), *braw = as_dataset_find_cell(d, bench, base);
 		size_t n, bn;
 		double *x, *bx;
 		struct as_test w, mw;
@@ -866,8 +505,8 @@ static json_t *compare_config(const struct as_dataset *d, json_t *cells_out, con
 		if (!raw)
 			continue;
 		cell = cells[i] = describe_cell(raw, bench, id, base);
-		x = jarray_doubles(json_object_get(raw, "samples"), &n);
-		bx = jarray_doubles(json_object_get(braw, "samples"), &bn);
+		x = as_jarray_doubles(json_object_get(raw, "samples"), &n);
+		bx = as_jarray_doubles(json_object_get(braw, "samples"), &bn);
 		if (n == 0) {
 			failed_verdict(cell);
 		} else if (is_base) {
@@ -893,7 +532,7 @@ static json_t *compare_config(const struct as_dataset *d, json_t *cells_out, con
 		free(bx);
 	}
 	if (as_stats_holm(p, adj, nb))
-		oom();
+		as_report_oom();
 	for (i = 0; i < nb; i++) {
 		char buf[96];
 		if (!cells[i])
@@ -903,7 +542,7 @@ static json_t *compare_config(const struct as_dataset *d, json_t *cells_out, con
 			json_object_set_new(cells[i], "p_adjusted", jnum(adj[i]));
 			json_object_set_new(cells[i], "significant", json_boolean(sig));
 			set_verdict(cells[i],
-				    sig ? as_fmt_speed(jdbl(json_object_get(cells[i], "ratio")), buf,
+				    sig ? as_fmt_speed(as_jdbl(json_object_get(cells[i], "ratio")), buf,
 						       sizeof buf)
 					: "not significant");
 		}
@@ -951,6 +590,44 @@ static void utc_now(char *buf, size_t cap)
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Where the figures came from (dataset.c): the stats modes of the timed
+ * processes, and how many memory processes counted for cells timed off. */
+static json_t *sources_json(const struct as_dataset *d)
+{
+	const json_t *c, *cell;
+	const char *key;
+	json_int_t mem = 0;
+	char modes[64] = "", counted[256];
+	size_t i;
+	int off = 0, counting = 0;
+	json_array_foreach(d->configs, i, c)
+	{
+		const char *m = as_jstr(c, "stats") ? as_jstr(c, "stats") : AS_STATS_DEFAULT;
+		if (!strstr(modes, m) && strlen(modes) + strlen(m) + 2 < sizeof modes)
+			snprintf(modes + strlen(modes), sizeof modes - strlen(modes), "%s%s",
+				 modes[0] ? "," : "", m);
+		off |= !strcmp(m, "off");
+		counting |= strcmp(m, "off") != 0;
+	}
+	json_object_foreach((json_t *)d->cells, key, cell)
+		mem += json_integer_value(json_object_get(cell, "memory_n"));
+	if (off && mem)
+		snprintf(counted, sizeof counted,
+			 "%s%lld memory processes (ALLOCSWAP_STATS=counters, interleaved with the "
+			 "timed ones, not timed)",
+			 counting ? "the timed processes where they counted, else " : "",
+			 (long long)mem);
+	else if (off && !counting)
+		snprintf(counted, sizeof counted, "none: the timed processes ran stats off and "
+						  "no memory process was recorded");
+	else
+		snprintf(counted, sizeof counted, "the timed processes (ALLOCSWAP_STATS=%s)%s", modes,
+			 off ? "; cells timed off have none" : "");
+	return json_pack("{s:s++, s:s, s:s, s:I}", "time", "the timed processes (ALLOCSWAP_STATS=",
+			 modes, ")", "rss_peak", "the kernel's peak RSS (VmHWM) of the timed processes",
+			 "counted", counted, "memory_processes", mem);
+}
+
 json_t *as_summary_build(const struct as_dataset *d)
 {
 	json_t *s, *cells = json_array(), *geo = json_array(), *cfg_out;
@@ -959,7 +636,7 @@ json_t *as_summary_build(const struct as_dataset *d)
 	const char *first_base = NULL;
 	char now[32];
 	if (!cells || !geo)
-		oom();
+		as_report_oom();
 	set_labels(d);
 	json_array_foreach(d->configs, i, c)
 	{
@@ -999,7 +676,7 @@ json_t *as_summary_build(const struct as_dataset *d)
 		      "baseline", first_base, "configs", cfg_out, "benchmarks", d->benchmarks,
 		      "cells", cells, "geomean", geo);
 	if (!s)
-		oom();
+		as_report_oom();
 	json_object_set_new(
 		s, "statistics",
 		json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "samples",
@@ -1010,5 +687,6 @@ json_t *as_summary_build(const struct as_dataset *d)
 			  "union of the t-interval of the measurement noise (delta method, "
 			  "Welch-Satterthwaite df) and, with 3 or more benchmarks, the t-interval "
 			  "of the log ratios across benchmarks"));
+	json_object_set_new(s, "sources", sources_json(d));
 	return s;
 }

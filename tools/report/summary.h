@@ -97,6 +97,16 @@ size_t as_dataset_config(struct as_dataset *d, const json_t *config);
 size_t as_dataset_bench(struct as_dataset *d, const char *name, const char *group);
 /* The raw cell of (bench, config), created empty when absent. */
 json_t *as_dataset_cell(struct as_dataset *d, const char *bench, const char *config);
+/* The same, or NULL when the cell has no record. */
+json_t *as_dataset_find_cell(const struct as_dataset *d, const char *bench, const char *config);
+
+/* Small JSON helpers of summary.c and dataset.c: a number or NaN; the
+ * numbers of an array (malloc'd, *n of them); their median (NaN for none). */
+double as_jdbl(const json_t *j);
+double *as_jarray_doubles(const json_t *a, size_t *n);
+double as_jarray_median(const json_t *a);
+/* "allocswap: out of memory" and exit 1. */
+void as_report_oom(void) __attribute__((noreturn));
 
 /* Chooses every configuration's baseline ("baseline" in each config):
  * - which == NULL: the allocator "system" when present, else the

@@ -9,10 +9,10 @@ A=$(two_allocators)
 # ALLOCSWAP_* settings of the caller do not reach the benchmark)
 MALLOC_PERTURB_=7 ALLOCSWAP_SUMMARY=1 "$ALLOCSWAP" bench -a "$A" --cmd 'kill -SEGV $$' \
 	--name segv --cmd 'test -z "${MALLOC_PERTURB_-}${ALLOCSWAP_SUMMARY-}"' --name ok \
-	--runs 3 --warmup-runs 0 -o "$T/out" >"$T/stdout" 2>"$T/stderr" ||
+	--runs 3 --warmup-runs 0 --memory-runs 0 -o "$T/out" >"$T/stdout" 2>"$T/stderr" ||
 	fail "bench exited $?: $(cat "$T/stderr")"
 grep -q "12 runs (6 failed)" "$T/stdout" || fail "summary: $(cat "$T/stdout")"
-grep -q "FAILED segv on system/glibc/host/pymalloc=on/seccomp=none, run 0: killed by signal 11" \
+grep -q "FAILED segv on system/glibc/host/pymalloc=on/seccomp=none/stats=off, run 0: killed by signal 11" \
 	"$T/stderr" || fail "no FAILED line: $(cat "$T/stderr")"
 json_check "$T/out/runs.jsonl" <<'PY'
 assert len(data) == 12
@@ -27,7 +27,7 @@ for r in data:
 assert [r["run"] for r in data] == [0] * 4 + [1] * 4 + [2] * 4
 PY
 json_check "$T/out/meta.json" <<'PY'
-assert data["results"] == {"ok": 6, "failed": 6}, data["results"]
+assert data["results"] == {"ok": 6, "failed": 6, "memory_ok": 0, "memory_failed": 0}, data["results"]
 assert data["matrix"]["suite"] == "cmd" and data["python"] is None
 assert [b["cmd"] for b in data["matrix"]["benchmarks"]][0] == "kill -SEGV $$"
 assert "MALLOC_PERTURB_" in data["environment"]["removed"], data["environment"]

@@ -14,26 +14,26 @@
 	fail "dry run exited $?: $(cat "$T/err")"
 sed -n 's/^config //p' "$T/plan" >"$T/configs"
 cat >"$T/want" <<'EOF'
-system/glibc/host/pymalloc=on/seccomp=none/python=glibc-os
-system/glibc/host/pymalloc=on/seccomp=none/python=glibc-o3lto
-system/musl/host/pymalloc=on/seccomp=none/python=musl-os
-system/musl/host/pymalloc=on/seccomp=none/python=musl-o3lto
-jemalloc/glibc/host/pymalloc=on/seccomp=none/python=glibc-os
-jemalloc/glibc/host/pymalloc=on/seccomp=none/python=glibc-o3lto
-jemalloc/musl/host/pymalloc=on/seccomp=none/python=musl-os
-jemalloc/musl/host/pymalloc=on/seccomp=none/python=musl-o3lto
-tcmalloc/glibc/host/pymalloc=on/seccomp=none/python=glibc-os
-tcmalloc/glibc/host/pymalloc=on/seccomp=none/python=glibc-o3lto
+system/glibc/host/pymalloc=on/seccomp=none/stats=off/python=glibc-os
+system/glibc/host/pymalloc=on/seccomp=none/stats=off/python=glibc-o3lto
+system/musl/host/pymalloc=on/seccomp=none/stats=off/python=musl-os
+system/musl/host/pymalloc=on/seccomp=none/stats=off/python=musl-o3lto
+jemalloc/glibc/host/pymalloc=on/seccomp=none/stats=off/python=glibc-os
+jemalloc/glibc/host/pymalloc=on/seccomp=none/stats=off/python=glibc-o3lto
+jemalloc/musl/host/pymalloc=on/seccomp=none/stats=off/python=musl-os
+jemalloc/musl/host/pymalloc=on/seccomp=none/stats=off/python=musl-o3lto
+tcmalloc/glibc/host/pymalloc=on/seccomp=none/stats=off/python=glibc-os
+tcmalloc/glibc/host/pymalloc=on/seccomp=none/stats=off/python=glibc-o3lto
 EOF
 cmp -s "$T/configs" "$T/want" || fail "configs: $(diff "$T/want" "$T/configs")"
-grep -q "^suite builtin, 10 configurations x 1 benchmarks x 1 runs: 10 processes" "$T/plan" ||
+grep -q "^suite builtin, 10 configurations x 1 benchmarks x 1 runs (+ 1 memory process per cell timed in stats off): 20 processes" "$T/plan" ||
 	fail "plan: $(head -1 "$T/plan")"
 
 # default Pythons: host under glibc, os under musl
 "$ALLOCSWAP" bench --dry-run -q --libc glibc,musl -a system --bench nbody --runs 1 \
 	--warmup-runs 0 --pymalloc on >"$T/plan" 2>"$T/err" || fail "dry run exited $?: $(cat "$T/err")"
 [ "$(sed -n 's/^config //p' "$T/plan" | tr '\n' ' ')" = \
-	"system/glibc/host/pymalloc=on/seccomp=none system/musl/host/pymalloc=on/seccomp=none/python=musl-os " ] ||
+	"system/glibc/host/pymalloc=on/seccomp=none/stats=off system/musl/host/pymalloc=on/seccomp=none/stats=off/python=musl-os " ] ||
 	fail "default pythons: $(grep ^config "$T/plan")"
 
 # a real matrix over both libcs

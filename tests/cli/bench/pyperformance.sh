@@ -18,7 +18,7 @@ export PYTHONPATH="$HERE/fake_pyperformance"
 grep -q "benchmark 'nosuch' is not one of: fake_a, fake_multi, fake_crash" "$T/err" ||
 	fail "$(cat "$T/err")"
 "$ALLOCSWAP" bench --suite pyperformance -a "$A" --bench fake_a,fake_multi,fake_crash \
-	--runs 2 --warmup-runs 0 --quick -o "$T/out" >"$T/stdout" 2>"$T/stderr" ||
+	--runs 2 --warmup-runs 0 --memory-runs 0 --quick -o "$T/out" >"$T/stdout" 2>"$T/stderr" ||
 	fail "bench exited $?: $(cat "$T/stderr")"
 json_check "$T/out/runs.jsonl" <<'PY'
 import collections

@@ -1,15 +1,18 @@
 #!/bin/sh
-# The stats axis (--stats off,counters,full: libswap's ALLOCSWAP_STATS per
-# configuration): invisible while it has its one default value, the last and
+# The stats axis (--stats off,counters,full: libswap's ALLOCSWAP_STATS of the
+# timed processes): off by default (memory.sh: the memory processes), the last and
 # fastest axis of the order when it has several, given to every process
 # (runs.jsonl says which, the embedded libswap report agrees), compared by
 # report as full vs counters on the same allocator, refused by --resume when
 # it disagrees with meta.json, and results from before it read as counters.
 . "$(dirname "$0")/lib.sh"
 
-# the default matrix does not show the axis at all: ids and output as before
+# the default matrix times in stats off, which its ids name (counters, the
+# mode before, is the one they leave out)
 "$ALLOCSWAP" bench --dry-run -a system --bench nbody --runs 1 >"$T/plan0" || fail "dry-run"
-! grep -q "stats" "$T/plan0" || fail "the default matrix shows stats: $(cat "$T/plan0")"
+grep -q "^config system/glibc/host/pymalloc=on/seccomp=none/stats=off$" "$T/plan0" ||
+	fail "the default matrix is not stats off: $(cat "$T/plan0")"
+! grep -q "^stats " "$T/plan0" || fail "one mode, yet stats lines: $(cat "$T/plan0")"
 
 # several values: stats varies fastest, after pymalloc, and each config says
 # its mode (its id leaves counters out, results.h)
@@ -93,7 +96,7 @@ grep -q "0 processes to go" "$T/err" || fail "$(cat "$T/err")"
 
 # results from before the axis (no "stats" anywhere) are counters
 O=$T/old
-"$ALLOCSWAP" bench -a system --bench nbody --runs 2 $FAST -q -o "$O" >/dev/null ||
+"$ALLOCSWAP" bench -a system --stats counters --bench nbody --runs 2 $FAST -q -o "$O" >/dev/null ||
 	fail "bench for the old-style directory"
 "$PY" - "$O" <<'PY'
 import json, sys

@@ -162,7 +162,7 @@ grep -q "seccomp 'strict' is not one of: unconfined, default\|--seccomp 'strict'
 if [ "$CASE" = rootfs ]; then
 	"$A" bench --quick --dry-run --bench nbody -q >"$T/quick.out" 2>"$T/quick.err" ||
 		fail "bench --quick --dry-run: $(cat "$T/quick.err")"
-	for c in system/glibc/host/pymalloc=on/seccomp=none system/glibc/bookworm/pymalloc=on/seccomp=none; do
+	for c in system/glibc/host/pymalloc=on/seccomp=none/stats=off system/glibc/bookworm/pymalloc=on/seccomp=none/stats=off; do
 		grep -qx "config $c" "$T/quick.out" || fail "--quick has no cell $c: $(grep '^config' "$T/quick.out")"
 	done
 	if [ -n "$("$A" image path bullseye 2>/dev/null)" ]; then
@@ -183,13 +183,17 @@ img = sys.argv[2]
 bad = [(r["config"], r.get("error")) for r in runs if r["status"] != "ok"]
 assert not bad, bad
 cells = collections.Counter(r["config"] for r in runs)
-want = {"%s/glibc/%s/pymalloc=on/seccomp=%s" % (a, i, s)
+want = {"%s/glibc/%s/pymalloc=on/seccomp=%s/stats=off" % (a, i, s)
         for a in ("system", "jemalloc") for i in ("host", img) for s in ("none", "default")}
 assert set(cells) == want, sorted(cells)
-assert set(cells.values()) == {4}, cells
+# 2 benchmarks x (2 timed runs + 1 memory process), in the image too
+assert set(cells.values()) == {6}, cells
 for r in runs:
     rep = r["report"]
     assert rep["allocator"]["name"] == r["config"].split("/")[0], r["config"]
+    mode = "counters" if r.get("role") == "memory" else "off"
+    assert r["stats"] == rep["stats_mode"] == mode, (r["config"], r.get("role"), rep["stats_mode"])
+    assert ("bytes" in rep) == (mode == "counters"), r["config"]
 print("bench: %d runs in %d cells, all ok" % (len(runs), len(cells)))
 PYEOF
 echo "OK (launch-$CASE)"

@@ -1,0 +1,439 @@
+/* dataset: bench directories, runs files and summaries read into one
+ * dataset (summary.h): the configurations, the benchmarks and, per cell,
+ * the raw samples and figures that summary.c describes.
+ *
+ * Where each figure of a cell comes from (bench.h, DESIGN.md section 8):
+ *   samples (time)   the timed processes: every record without a "role";
+ *   rss              the kernel's peak RSS of the same timed processes;
+ *   live, frag,      whatever counted them: the timed processes when they
+ *   syscalls         ran in counters or full mode, else the cell's memory
+ *                    processes ("role": "memory", ALLOCSWAP_STATS=counters),
+ *                    counted apart in memory_n and memory_failed.
+ */
+#include "summary.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "results.h"
+#include "stats.h"
+
+#define MAX_ERRORS 5
+
+void as_dataset_init(struct as_dataset *d)
+{
+	d->meta = NULL;
+	d->configs = json_array();
+	d->benchmarks = json_array();
+	d->cells = json_object();
+	d->config_index = json_object();
+	d->bench_index = json_object();
+	if (!d->configs || !d->benchmarks || !d->cells || !d->config_index || !d->bench_index)
+		as_report_oom();
+}
+
+void as_dataset_free(struct as_dataset *d)
+{
+	json_decref(d->meta);
+	json_decref(d->configs);
+	json_decref(d->benchmarks);
+	json_decref(d->cells);
+	json_decref(d->config_index);
+	json_decref(d->bench_index);
+	memset(d, 0, sizeof *d);
+}
+
+/* A configuration known only by its id,
+ * "ALLOC/LIBC/IMAGE/pymalloc=X/seccomp=Y[/stats=Z]" (results.h); parsed
+ * from the right, since an allocator may be a path. */
+static json_t *config_from_id(const char *id)
+{
+	char *s = strdup(id), *part[4], *slash;
+	json_t *c;
+	int i;
+	if (!s)
+		as_report_oom();
+	c = json_pack("{s:s, s:s}", "id", id, "allocator", id);
+	/* the optional parts after seccomp (results.h), last first */
+	while ((slash = strrchr(s, '/'))) {
+		static const char *const opt[] = {"preload", "python", "stats", NULL};
+		size_t k, n;
+		for (k = 0; opt[k]; k++) {
+			n = strlen(opt[k]);
+			if (!strncmp(slash + 1, opt[k], n) && slash[1 + n] == '=')
+				break;
+		}
+		if (!opt[k])
+			break;
+		json_object_set_new(c, opt[k], json_string(slash + 2 + n));
+		*slash = 0;
+	}
+	for (i = 3; i >= 0; i--) {
+		char *slash = strrchr(s, '/');
+		if (!slash)
+			break;
+		part[i] = slash + 1;
+		*slash = 0;
+	}
+	if (i < 0 && !strncmp(part[2], "pymalloc=", 9) && !strncmp(part[3], "seccomp=", 8)) {
+		json_object_set_new(c, "allocator", json_string(s));
+		json_object_set_new(c, "libc", json_string(part[0]));
+		json_object_set_new(c, "image", json_string(part[1]));
+		json_object_set_new(c, "pymalloc", json_string(part[2] + 9));
+		json_object_set_new(c, "seccomp", json_string(part[3] + 8));
+	}
+	free(s);
+	return c;
+}
+
+size_t as_dataset_config(struct as_dataset *d, const json_t *config)
+{
+	const char *id = as_jstr(config, "id");
+	json_t *at = json_object_get(d->config_index, id), *copy;
+	size_t i;
+	if (at)
+		return (size_t)json_integer_value(at);
+	i = json_array_size(d->configs);
+	copy = json_deep_copy(config);
+	if (!copy)
+		as_report_oom();
+	/* results from before the stats axis: every process got counters */
+	if (!as_jstr(copy, "stats"))
+		json_object_set_new(copy, "stats", json_string(AS_STATS_DEFAULT));
+	json_array_append_new(d->configs, copy);
+	json_object_set_new(d->config_index, id, json_integer((json_int_t)i));
+	return i;
+}
+
+size_t as_dataset_bench(struct as_dataset *d, const char *name, const char *group)
+{
+	json_t *at = json_object_get(d->bench_index, name);
+	size_t i;
+	if (at)
+		return (size_t)json_integer_value(at);
+	i = json_array_size(d->benchmarks);
+	json_array_append_new(d->benchmarks,
+			      json_pack("{s:s, s:s}", "name", name, "group", group ? group : ""));
+	json_object_set_new(d->bench_index, name, json_integer((json_int_t)i));
+	return i;
+}
+
+static char *cell_key(const char *bench, const char *config)
+{
+	char *k;
+	if (asprintf(&k, "%s\n%s", bench, config) < 0)
+		as_report_oom();
+	return k;
+}
+
+json_t *as_dataset_find_cell(const struct as_dataset *d, const char *bench, const char *config)
+{
+	char *k = cell_key(bench, config);
+	json_t *c = json_object_get(d->cells, k);
+	free(k);
+	return c;
+}
+
+json_t *as_dataset_cell(struct as_dataset *d, const char *bench, const char *config)
+{
+	char *k = cell_key(bench, config);
+	json_t *c = json_object_get(d->cells, k);
+	if (!c) {
+		c = json_pack("{s:[], s:i, s:[], s:[], s:[], s:[], s:[], s:i, s:i, s:i}", "samples",
+			      "failed", 0, "errors", "rss", "live", "frag", "syscalls",
+			      "wrong_allocator", 0, "memory_n", 0, "memory_failed", 0);
+		if (!c)
+			as_report_oom();
+		json_object_set_new(d->cells, k, c);
+	}
+	free(k);
+	return c;
+}
+
+/* The cell of a record (or a summary's cell), its benchmark and its
+ * configuration (from the id, when the matrix did not declare it) added
+ * as needed. */
+static json_t *cell_of_record(struct as_dataset *d, const char *bench, const char *config)
+{
+	as_dataset_bench(d, bench, NULL);
+	if (!json_object_get(d->config_index, config)) {
+		json_t *c = config_from_id(config);
+		as_dataset_config(d, c);
+		json_decref(c);
+	}
+	return as_dataset_cell(d, bench, config);
+}
+
+static void bump(json_t *cell, const char *key)
+{
+	json_object_set_new(cell, key, json_integer(json_integer_value(json_object_get(cell, key)) + 1));
+}
+
+/* err among the cell's distinct errors (at most MAX_ERRORS are kept). */
+static void cell_error_text(json_t *cell, const char *err)
+{
+	json_t *errors = json_object_get(cell, "errors");
+	size_t i;
+	for (i = 0; i < json_array_size(errors); i++)
+		if (!strcmp(json_string_value(json_array_get(errors, i)), err))
+			return;
+	if (json_array_size(errors) < MAX_ERRORS)
+		json_array_append_new(errors, json_string(err));
+}
+
+/* A timed process that failed. */
+static void cell_error(json_t *cell, const char *err)
+{
+	bump(cell, "failed");
+	cell_error_text(cell, err);
+}
+
+static void push_number(json_t *cell, const char *key, const json_t *v)
+{
+	if (json_is_number(v))
+		json_array_append_new(json_object_get(cell, key), json_real(json_number_value(v)));
+}
+
+/* The figures a report counts: live heap, fragmentation, syscalls.  A
+ * process timed in stats off has none (its report has no "bytes" and null
+ * fragmentation), so they come from its cell's memory processes. */
+static void add_counted(json_t *cell, const json_t *rep)
+{
+	const json_t *sc = json_object_get(rep, "syscalls");
+	const char *src = as_jstr(sc, "source");
+	push_number(cell, "live", as_jpath(rep, "bytes.peak_live"));
+	push_number(cell, "frag", as_jpath(rep, "memory.fragmentation_at_peak"));
+	if (src && strcmp(src, "none"))
+		json_array_append(json_object_get(cell, "syscalls"), (json_t *)sc);
+}
+
+/* One record of runs.jsonl (contract in results.h).  A memory process
+ * ("role": "memory", bench.h) gives its cell only the counted figures: its
+ * time is not a sample (it paid for counting) and the cell's peak RSS is
+ * the timed processes' own. */
+static void add_record(struct as_dataset *d, const json_t *rec)
+{
+	const char *bench = as_jstr(rec, "bench"), *config = as_jstr(rec, "config");
+	const char *status = as_jstr(rec, "status");
+	const json_t *values = json_object_get(rec, "values"), *rep;
+	int memory = as_same_str(as_jstr(rec, "role"), "memory");
+	json_t *cell;
+	size_t n;
+	double *v;
+	if (!bench || !config)
+		return;
+	cell = cell_of_record(d, bench, config);
+	v = as_jarray_doubles(values, &n);
+	free(v);
+	if (!status || strcmp(status, "ok") || n == 0) {
+		const char *err = as_jstr(rec, "error");
+		char buf[160];
+		if (!err)
+			err = status && strcmp(status, "ok") ? status : "no values";
+		if (memory) { /* not a timed run: said apart, not counted in "failed" */
+			snprintf(buf, sizeof buf, "memory process: %s", err);
+			bump(cell, "memory_failed");
+			cell_error_text(cell, buf);
+			return;
+		}
+		snprintf(buf, sizeof buf, "%s", err);
+		cell_error(cell, buf);
+		return;
+	}
+	rep = json_object_get(rec, "report");
+	/* the report says the allocator asked for is not what ran */
+	if (json_is_true(as_jpath(rep, "allocator.fallback")) ||
+	    json_is_false(as_jpath(rep, "allocator.mapped")))
+		bump(cell, "wrong_allocator");
+	add_counted(cell, rep);
+	if (memory) {
+		bump(cell, "memory_n");
+		return;
+	}
+	v = as_jarray_doubles(values, &n);
+	json_array_append_new(json_object_get(cell, "samples"), json_real(as_stats_mean(v, n)));
+	free(v);
+	if (json_is_number(as_jpath(rep, "memory.rss_peak")) &&
+	    json_number_value(as_jpath(rep, "memory.rss_peak")) > 0)
+		push_number(cell, "rss", as_jpath(rep, "memory.rss_peak"));
+	else if (as_jdbl(as_jpath(rec, "proc.maxrss")) > 0)
+		push_number(cell, "rss", as_jpath(rec, "proc.maxrss"));
+}
+
+static int take_record(json_t *rec, void *arg)
+{
+	add_record(arg, rec);
+	return 0;
+}
+
+/* Reads a JSON-lines file of run records; a truncated last line (no newline)
+ * is ignored, a damaged line in the middle is skipped with a warning. */
+static int load_runs(struct as_dataset *d, const char *path)
+{
+	return as_jsonl_read(path, take_record, d);
+}
+
+/* The configurations and benchmarks the matrix declares, in its order. */
+static void load_matrix(struct as_dataset *d)
+{
+	const json_t *m = json_object_get(d->meta, "matrix"), *v;
+	size_t i;
+	json_array_foreach(json_object_get(m, "configs"), i, v)
+	{
+		if (as_jstr(v, "id"))
+			as_dataset_config(d, v);
+	}
+	json_array_foreach(json_object_get(m, "benchmarks"), i, v)
+	{
+		if (as_jstr(v, "name"))
+			as_dataset_bench(d, as_jstr(v, "name"), as_jstr(v, "group"));
+	}
+}
+
+/* A summary.json written by `report`: its cells keep their samples. */
+static void load_summary(struct as_dataset *d, const json_t *s)
+{
+	const json_t *v;
+	size_t i;
+	d->meta = json_incref(json_object_get(s, "meta"));
+	if (json_is_null(d->meta)) {
+		json_decref(d->meta);
+		d->meta = NULL;
+	}
+	json_array_foreach(json_object_get(s, "configs"), i, v)
+	{
+		if (as_jstr(v, "id"))
+			as_dataset_config(d, v);
+	}
+	json_array_foreach(json_object_get(s, "benchmarks"), i, v)
+	{
+		if (as_jstr(v, "name"))
+			as_dataset_bench(d, as_jstr(v, "name"), as_jstr(v, "group"));
+	}
+	json_array_foreach(json_object_get(s, "cells"), i, v)
+	{
+		const char *bench = as_jstr(v, "bench"), *config = as_jstr(v, "config");
+		const json_t *e;
+		json_t *cell;
+		size_t k;
+		if (!bench || !config)
+			continue;
+		cell = cell_of_record(d, bench, config);
+		json_object_set(cell, "samples", json_object_get(v, "samples"));
+		json_object_set(cell, "failed", json_object_get(v, "failed"));
+		if (json_is_integer(json_object_get(v, "memory_n")))
+			json_object_set(cell, "memory_n", json_object_get(v, "memory_n"));
+		if (json_is_integer(json_object_get(v, "memory_failed")))
+			json_object_set(cell, "memory_failed", json_object_get(v, "memory_failed"));
+		json_array_foreach(json_object_get(v, "errors"), k, e)
+			json_array_append(json_object_get(cell, "errors"), (json_t *)e);
+		push_number(cell, "rss", json_object_get(v, "rss_peak"));
+		push_number(cell, "live", json_object_get(v, "peak_live"));
+		push_number(cell, "frag", json_object_get(v, "fragmentation_at_peak"));
+		if (json_is_object(json_object_get(v, "syscalls")))
+			json_array_append(json_object_get(cell, "syscalls"),
+					  json_object_get(v, "syscalls"));
+	}
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+	if (!slash)
+		return strdup(".");
+	d = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!d)
+		as_report_oom();
+	return d;
+}
+
+static int load_meta(const char *cmd, const char *dir, struct as_dataset *d)
+{
+	char path[4096];
+	json_error_t e;
+	snprintf(path, sizeof path, "%s/meta.json", dir);
+	if (access(path, F_OK))
+		return 0; /* a runs file alone: no provenance, said so in the report */
+	d->meta = json_load_file(path, 0, &e);
+	if (!json_is_object(d->meta)) {
+		as_err("%s %s: %s (line %d)", cmd, path, e.text, e.line);
+		return 2;
+	}
+	load_matrix(d);
+	return 0;
+}
+
+int as_dataset_load(const char *cmd, const char *path, struct as_dataset *d)
+{
+	struct stat st;
+	char runs[4096];
+	int rc;
+	as_dataset_init(d);
+	if (stat(path, &st)) {
+		as_err("%s: %s: %s", cmd, path, strerror(errno));
+		return 2;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(runs, sizeof runs, "%s/runs.jsonl", path);
+		if (access(runs, F_OK)) {
+			as_err("%s: %s has no runs.jsonl: not a directory written by "
+			       "'allocswap bench -o DIR'",
+			       cmd, path);
+			return 2;
+		}
+		rc = load_meta(cmd, path, d);
+	} else if (ends_with(path, ".jsonl")) {
+		char *dir = dir_of(path);
+		snprintf(runs, sizeof runs, "%s", path);
+		rc = load_meta(cmd, dir, d);
+		free(dir);
+	} else {
+		json_error_t e;
+		json_t *j = json_load_file(path, 0, &e);
+		const char *schema = as_jstr(j, "schema");
+		if (!j) {
+			as_err("%s: %s: %s (line %d)", cmd, path, e.text, e.line);
+			return 2;
+		}
+		if (schema && !strcmp(schema, AS_SUMMARY_SCHEMA)) {
+			load_summary(d, j);
+			json_decref(j);
+			return 0;
+		}
+		if (!schema || strcmp(schema, AS_BENCH_SCHEMA)) {
+			json_decref(j);
+			as_err("%s: %s is neither a bench directory, a runs .jsonl file, a "
+			       "meta.json nor a summary.json",
+			       cmd, path);
+			return 2;
+		}
+		json_decref(j);
+		{
+			char *dir = dir_of(path);
+			snprintf(runs, sizeof runs, "%s/runs.jsonl", dir);
+			rc = load_meta(cmd, dir, d);
+			free(dir);
+		}
+	}
+	if (rc)
+		return rc;
+	rc = load_runs(d, runs);
+	if (rc) {
+		as_err("%s: %s: %s", cmd, runs, strerror(rc));
+		return 2;
+	}
+	return 0;
+}
