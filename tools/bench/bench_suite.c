@@ -210,6 +210,27 @@ static char **builtin_argv(const struct bench_matrix *m, const struct bench_benc
 	return make_argv(w, sizeof w / sizeof w[0]);
 }
 
+/* The suite's CPU times beside its wall times (results.h): "cpu_values"
+ * and "cpu_warmups" when each is an array of numbers >= 0 as long as its
+ * wall array (a suite older than them prints none: nothing is added), and
+ * "cpu_complete". */
+static void builtin_cpu(json_t *rec, const json_t *res)
+{
+	static const char *const pairs[][2] = {{"cpu_values", "values"},
+					       {"cpu_warmups", "warmups"}};
+	json_t *complete = json_object_get(res, "cpu_complete");
+	size_t i;
+	for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		json_t *cpu = json_object_get(res, pairs[i][0]);
+		const json_t *wall = json_object_get(rec, pairs[i][1]);
+		if (positive_numbers(cpu) && json_is_array(wall) &&
+		    json_array_size(cpu) == json_array_size(wall))
+			json_object_set(rec, pairs[i][0], cpu);
+	}
+	if (json_object_get(rec, "cpu_values") && json_is_boolean(complete))
+		json_object_set(rec, "cpu_complete", complete);
+}
+
 static int builtin_collect(struct bench_ctx *x, const struct bench_slot *s, json_t *rec,
 			   const struct as_launch_result *p, const char *out, const char *err_line,
 			   const struct bench_reports *r, bench_emit_fn emit)
@@ -228,6 +249,7 @@ static int builtin_collect(struct bench_ctx *x, const struct bench_slot *s, json
 		json_object_set(rec, "values", json_object_get(res, "values"));
 		if (positive_numbers(json_object_get(res, "warmups")))
 			json_object_set(rec, "warmups", json_object_get(res, "warmups"));
+		builtin_cpu(rec, res);
 	}
 	json_decref(res);
 	attach_report(x, s, rec, r);

@@ -9,14 +9,24 @@ description and function.  The allocswap CLI reads the table through
     python3 allocswap_suite.py run NAME --loops N [--values K] [--warmups W]
 
 ``run`` prints one JSON object: {"name", "loops", "warmups": [...],
-"values": [...]}, where each value is the wall time of N loops of the
-benchmark divided by N, in seconds (time.perf_counter).  ``calibrate`` prints
-{"name", "loops"}: the smallest power of two of loops for which one value
-takes at least the target time.  The same loop count is used for every
-configuration of a matrix, so values are comparable.
+"values": [...], "cpu_warmups": [...], "cpu_values": [...], "cpu_complete"},
+where each value is the wall time of N loops of the benchmark divided by N,
+in seconds (time.perf_counter), and each cpu value the CPU time the
+benchmark's thread spent in the same interval, divided by N
+(time.thread_time: CLOCK_THREAD_CPUTIME_ID, user and system).  On a quiet
+machine a single-threaded benchmark's cpu value is its wall value less the
+time it waited (I/O, page faults served from disk); when other tasks compete
+for the CPU, the wall value grows with the time spent in the run queue and
+the cpu value does not.  "cpu_complete" is false for the benchmarks whose
+timed work also runs on other threads or in child processes (the table's
+``on_thread`` column), whose cpu values then count the benchmark thread only.
+``calibrate`` prints {"name", "loops"}: the smallest power of two of loops
+for which one value takes at least the target time.  The same loop count is
+used for every configuration of a matrix, so values are comparable.
 
-A benchmark function takes ``loops`` and returns the elapsed seconds of its
-timed part; setup that should not be timed happens before ``t0``.
+A benchmark function takes ``loops`` and returns ``_elapsed(t0)``, the wall
+and CPU seconds of its timed part, which starts at ``t0 = _start()``; setup
+that should not be timed happens before it.
 """
 
 import argparse
@@ -40,6 +50,21 @@ import xml.etree.ElementTree as ET
 import zlib
 
 perf_counter = time.perf_counter
+thread_time = time.thread_time
+
+
+def _start():
+    """The start of a timed part: (wall, cpu) now.  The CPU clock is read
+    inside the wall interval, so that cpu <= wall up to the clocks' own
+    resolution."""
+    wall = perf_counter()
+    return wall, thread_time()
+
+
+def _elapsed(t0):
+    """(wall seconds, cpu seconds) since t0 = _start()."""
+    cpu = thread_time()
+    return perf_counter() - t0[0], cpu - t0[1]
 
 
 # ---- numeric -------------------------------------------------------------
@@ -63,7 +88,7 @@ def bench_nbody(loops):
          [2.68067772490389322e-03 * DAYS, 1.62824170038242295e-03 * DAYS,
           -9.51592254519715870e-05 * DAYS], 5.15138902046611451e-05 * SOLAR_MASS),
     ]
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         bodies = [([*r], [*v], m) for r, v, m in bodies0]
         pairs = [(bodies[i], bodies[j]) for i in range(5) for j in range(i + 1, 5)]
@@ -76,7 +101,7 @@ def bench_nbody(loops):
                 v2[0] += dx * b1m; v2[1] += dy * b1m; v2[2] += dz * b1m
             for (r, (vx, vy, vz), m) in bodies:
                 r[0] += 0.01 * vx; r[1] += 0.01 * vy; r[2] += 0.01 * vz
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_spectral_norm(loops):
@@ -90,7 +115,7 @@ def bench_spectral_norm(loops):
         return [sum(a(j, i) * x[j] for j in range(n)) for i in range(n)]
 
     n = 60
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         u = [1.0] * n
         for _ in range(5):
@@ -99,7 +124,7 @@ def bench_spectral_norm(loops):
         vbv = sum(x * y for x, y in zip(u, v))
         vv = sum(x * x for x in v)
         assert (vbv / vv) > 1
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_fannkuch(loops):
@@ -135,10 +160,10 @@ def bench_fannkuch(loops):
             else:
                 return max_flips
 
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         assert fannkuch(8) == 22
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 class _Point:
@@ -164,7 +189,7 @@ class _Point:
 
 
 def bench_float(loops):
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         points = [_Point(i) for i in range(20000)]
         for p in points:
@@ -172,7 +197,7 @@ def bench_float(loops):
         nxt = points[0]
         for p in points[1:]:
             nxt = nxt.maximize(p)
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 # ---- object-heavy ----------------------------------------------------------
@@ -185,7 +210,7 @@ class _Task:
 
 def bench_richards(loops):
     """A scheduler of tasks passing packets, in the spirit of Richards."""
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         tasks = [_Task(i, i % 7, 20 + i % 13) for i in range(60)]
         queue = sorted(tasks, key=lambda t: -t.prio)
@@ -207,7 +232,7 @@ def bench_richards(loops):
             else:
                 t.done = 1
         assert sum(t.done for t in tasks) > 0
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 class _Var:
@@ -232,7 +257,7 @@ class _EqualityConstraint:
 
 def bench_deltablue(loops):
     """Chains of equality constraints solved by propagation (DeltaBlue-like)."""
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         n = 2000
         vs = [_Var(i) for i in range(n)]
@@ -248,7 +273,7 @@ def bench_deltablue(loops):
                         todo.append(c.b)
             assert vs[-1].value == k
         del cs
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 # ---- serialization ------------------------------------------------------
@@ -262,34 +287,34 @@ def _doc(n):
 
 def bench_json_dumps(loops):
     data = _doc(2000)
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         json.dumps(data)
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_json_loads(loops):
     text = json.dumps(_doc(2000))
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         json.loads(text)
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_pickle(loops):
     data = _doc(2000)
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_unpickle(loops):
     blob = pickle.dumps(_doc(2000), protocol=pickle.HIGHEST_PROTOCOL)
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         pickle.loads(blob)
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 # ---- regex and text -------------------------------------------------------
@@ -303,7 +328,7 @@ _LOG = "\n".join(
 def bench_regex(loops):
     pat = re.compile(r'(\d+\.\d+\.\d+\.\d+) - - \[([^\]]+)\] "(\w+) ([^ ]+) [^"]+" (\d+) (\d+)')
     words = re.compile(r"\b[a-z]+\b")
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         hits = 0
         for m in pat.finditer(_LOG):
@@ -312,24 +337,24 @@ def bench_regex(loops):
         words.findall(_LOG)
         re.sub(r"q=([0-9a-f]+)", lambda m: m.group(1).upper(), _LOG)
         assert hits > 0
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_regex_compile(loops):
     pats = [r"a{%d,%d}b+(c|d)*e?" % (i % 5, i % 5 + 3) for i in range(60)] + \
            [r"(?P<x%d>[A-Z]\w+)\s+\d{2,4}" % i for i in range(60)]
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         re.purge()
         for p in pats:
             re.compile(p)
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_template(loops):
     row = string.Template("<tr><td>$id</td><td>$name</td><td>$price</td></tr>")
     data = _doc(500)
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         out = io.StringIO()
         out.write("<table>")
@@ -339,25 +364,25 @@ def bench_template(loops):
             out.write("<p>{0} {1!r} {2:>8}</p>".format(d["tags"], d["ok"], d["id"]))
         out.write("</table>")
         assert len(out.getvalue()) > 1000
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_text_split_join(loops):
     text = _LOG * 2
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         lines = text.split("\n")
         fields = [line.split(" ") for line in lines]
         counts = collections.Counter(f[0] for f in fields)
         "\n".join(" ".join(reversed(f)) for f in fields)
         assert counts
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 # ---- sqlite, xml, compression ----------------------------------------------
 
 def bench_sqlite(loops):
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         db = sqlite3.connect(":memory:")
         db.execute("create table t (id integer primary key, name text, v real)")
@@ -368,7 +393,7 @@ def bench_sqlite(loops):
         rows = db.execute("select name, v from t order by v desc limit 500").fetchall()
         db.close()
         assert total and len(rows) == 500
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def _xml_tree(n):
@@ -381,28 +406,28 @@ def _xml_tree(n):
 
 
 def bench_xml_generate(loops):
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         ET.tostring(_xml_tree(2000))
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_xml_parse(loops):
     blob = ET.tostring(_xml_tree(2000))
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         root = ET.fromstring(blob)
         assert len(root.findall("item")) == 2000
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_zlib(loops):
     data = _LOG.encode() * 4
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         z = zlib.compress(data, 6)
         assert zlib.decompress(z) == data
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 # ---- startup, asyncio ---------------------------------------------------------
@@ -411,10 +436,10 @@ def bench_startup(loops):
     """A fresh interpreter (-I -S -c pass), started with the same environment,
     so the child runs under the same allocator as the parent."""
     cmd = [sys.executable, "-I", "-S", "-c", "pass"]
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         subprocess.run(cmd, check=True)
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_asyncio(loops):
@@ -436,10 +461,10 @@ def bench_asyncio(loops):
         await asyncio.gather(*workers)
         return len(out)
 
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         assert asyncio.run(main()) == 5000
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 # ---- system calls ----------------------------------------------------------
@@ -455,7 +480,7 @@ def bench_syscalls(loops):
     getppid, read, write, lseek, fstat, stat = (os.getppid, os.read, os.write, os.lseek,
                                                 os.fstat, os.stat)
     try:
-        t0 = perf_counter()
+        t0 = _start()
         for _ in range(loops):
             for _ in range(1000):
                 getppid()
@@ -464,7 +489,7 @@ def bench_syscalls(loops):
                 lseek(zero, 0, 0)
                 fstat(zero)
                 stat("/")
-        return perf_counter() - t0
+        return _elapsed(t0)
     finally:
         os.close(zero)
         os.close(null)
@@ -473,7 +498,7 @@ def bench_syscalls(loops):
 # ---- allocator stressors ----------------------------------------------------
 
 def bench_dict_churn(loops):
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         live = []
         for i in range(20000):
@@ -483,11 +508,11 @@ def bench_dict_churn(loops):
             live.append(d)
             if len(live) > 2000:
                 del live[: 1000]
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_list_churn(loops):
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         lists = [[] for _ in range(500)]
         for i in range(40000):
@@ -495,12 +520,12 @@ def bench_list_churn(loops):
             lst.append(i)
             if len(lst) > (i % 97) + 10:
                 lists[i % 500] = lst[len(lst) // 2:]
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_bytes_churn(loops):
     sizes = [8, 24, 100, 300, 700, 1500, 4000, 9000, 30000, 70000, 200000]
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         rng = random.Random(11)
         live = collections.deque()
@@ -508,11 +533,11 @@ def bench_bytes_churn(loops):
             live.append(b"x" * sizes[rng.randrange(len(sizes))])
             if len(live) > 300:
                 live.popleft()
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_bytearray_churn(loops):
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         rng = random.Random(13)
         bufs = [bytearray() for _ in range(64)]
@@ -521,13 +546,13 @@ def bench_bytearray_churn(loops):
             b.extend(b"y" * rng.randrange(1, 2000))
             if len(b) > 256 * 1024:
                 del b[: len(b) // 2 + 1]
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_fragmentation(loops):
     """Allocate many, free every other one, then allocate larger blocks that
     cannot reuse the holes."""
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         small = [bytes(200 + (i % 50)) for i in range(40000)]
         del small[::2]
@@ -535,7 +560,7 @@ def bench_fragmentation(loops):
         small.clear()
         mid = [array.array("d", range(i % 64 + 8)) for i in range(20000)]
         del big, mid
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 def bench_threads_alloc(loops):
@@ -550,48 +575,63 @@ def bench_threads_alloc(loops):
             if len(keep) > 400:
                 keep = keep[200:]
 
-    t0 = perf_counter()
+    t0 = _start()
     for _ in range(loops):
         ts = [threading.Thread(target=work, args=(i,)) for i in range(8)]
         for t in ts:
             t.start()
         for t in ts:
             t.join()
-    return perf_counter() - t0
+    return _elapsed(t0)
 
 
 # ---- the table -------------------------------------------------------------
 
-# (name, group, function, description)
+# (name, group, where its timed work runs, function, description); where:
+# "thread" (the benchmark's own thread: its cpu values count all of it),
+# "threads" (other threads too) or "processes" (child processes too).
 BENCHMARKS = [
-    ("nbody", "numeric", bench_nbody, "n-body simulation of the Jovian planets, floats in lists"),
-    ("spectral_norm", "numeric", bench_spectral_norm, "spectral norm of an infinite matrix"),
-    ("fannkuch", "numeric", bench_fannkuch, "pancake-flipping permutations, list slicing"),
-    ("float", "numeric", bench_float, "20k small objects with float attributes"),
-    ("richards", "objects", bench_richards, "task scheduler passing packets (Richards-like)"),
-    ("deltablue", "objects", bench_deltablue, "constraint propagation over chains (DeltaBlue-like)"),
-    ("json_dumps", "serialization", bench_json_dumps, "json.dumps of 2000 records"),
-    ("json_loads", "serialization", bench_json_loads, "json.loads of 2000 records"),
-    ("pickle", "serialization", bench_pickle, "pickle.dumps of 2000 records"),
-    ("unpickle", "serialization", bench_unpickle, "pickle.loads of 2000 records"),
-    ("regex", "regex", bench_regex, "access-log parsing: finditer, findall, sub"),
-    ("regex_compile", "regex", bench_regex_compile, "compiling 120 patterns after re.purge"),
-    ("template", "text", bench_template, "string.Template and str.format into an HTML table"),
-    ("text_split_join", "text", bench_text_split_join, "split, Counter and join of log text"),
-    ("sqlite", "sqlite", bench_sqlite, "in-memory sqlite3: insert, index, query"),
-    ("xml_generate", "xml", bench_xml_generate, "xml.etree building and serializing a tree"),
-    ("xml_parse", "xml", bench_xml_parse, "xml.etree parsing and findall"),
-    ("zlib", "compression", bench_zlib, "zlib compress and decompress of log text"),
-    ("startup", "startup", bench_startup, "starting python -I -S -c pass"),
-    ("asyncio", "asyncio", bench_asyncio, "asyncio queue with 20 workers"),
-    ("syscalls", "syscalls", bench_syscalls,
+    ("nbody", "numeric", "thread", bench_nbody,
+     "n-body simulation of the Jovian planets, floats in lists"),
+    ("spectral_norm", "numeric", "thread", bench_spectral_norm,
+     "spectral norm of an infinite matrix"),
+    ("fannkuch", "numeric", "thread", bench_fannkuch,
+     "pancake-flipping permutations, list slicing"),
+    ("float", "numeric", "thread", bench_float, "20k small objects with float attributes"),
+    ("richards", "objects", "thread", bench_richards,
+     "task scheduler passing packets (Richards-like)"),
+    ("deltablue", "objects", "thread", bench_deltablue,
+     "constraint propagation over chains (DeltaBlue-like)"),
+    ("json_dumps", "serialization", "thread", bench_json_dumps, "json.dumps of 2000 records"),
+    ("json_loads", "serialization", "thread", bench_json_loads, "json.loads of 2000 records"),
+    ("pickle", "serialization", "thread", bench_pickle, "pickle.dumps of 2000 records"),
+    ("unpickle", "serialization", "thread", bench_unpickle, "pickle.loads of 2000 records"),
+    ("regex", "regex", "thread", bench_regex, "access-log parsing: finditer, findall, sub"),
+    ("regex_compile", "regex", "thread", bench_regex_compile,
+     "compiling 120 patterns after re.purge"),
+    ("template", "text", "thread", bench_template,
+     "string.Template and str.format into an HTML table"),
+    ("text_split_join", "text", "thread", bench_text_split_join,
+     "split, Counter and join of log text"),
+    ("sqlite", "sqlite", "thread", bench_sqlite, "in-memory sqlite3: insert, index, query"),
+    ("xml_generate", "xml", "thread", bench_xml_generate,
+     "xml.etree building and serializing a tree"),
+    ("xml_parse", "xml", "thread", bench_xml_parse, "xml.etree parsing and findall"),
+    ("zlib", "compression", "thread", bench_zlib, "zlib compress and decompress of log text"),
+    ("startup", "startup", "processes", bench_startup, "starting python -I -S -c pass"),
+    ("asyncio", "asyncio", "thread", bench_asyncio, "asyncio queue with 20 workers"),
+    ("syscalls", "syscalls", "thread", bench_syscalls,
      "6000 cheap real syscalls: getppid, read, write, lseek, fstat, stat"),
-    ("dict_churn", "stress", bench_dict_churn, "creating and dropping many small dicts"),
-    ("list_churn", "stress", bench_list_churn, "growing and slicing many lists"),
-    ("bytes_churn", "stress", bench_bytes_churn, "bytes of mixed sizes, 8 B to 200 KB, FIFO"),
-    ("bytearray_churn", "stress", bench_bytearray_churn, "growing and trimming bytearrays"),
-    ("fragmentation", "stress", bench_fragmentation, "allocate many, free every other, allocate larger"),
-    ("threads_alloc", "stress", bench_threads_alloc, "eight threads allocating containers"),
+    ("dict_churn", "stress", "thread", bench_dict_churn, "creating and dropping many small dicts"),
+    ("list_churn", "stress", "thread", bench_list_churn, "growing and slicing many lists"),
+    ("bytes_churn", "stress", "thread", bench_bytes_churn,
+     "bytes of mixed sizes, 8 B to 200 KB, FIFO"),
+    ("bytearray_churn", "stress", "thread", bench_bytearray_churn,
+     "growing and trimming bytearrays"),
+    ("fragmentation", "stress", "thread", bench_fragmentation,
+     "allocate many, free every other, allocate larger"),
+    ("threads_alloc", "stress", "threads", bench_threads_alloc,
+     "eight threads allocating containers"),
 ]
 
 _BY_NAME = {b[0]: b for b in BENCHMARKS}
@@ -603,9 +643,10 @@ def _die(msg):
 
 
 def _lookup(name):
+    """The table's row of benchmark name."""
     if name not in _BY_NAME:
         _die("unknown benchmark '%s'; known: %s" % (name, " ".join(_BY_NAME)))
-    return _BY_NAME[name][2]
+    return _BY_NAME[name]
 
 
 def main(argv):
@@ -622,27 +663,34 @@ def main(argv):
     r.add_argument("--warmups", type=int, default=1)
     a = p.parse_args(argv)
     if a.list:
-        for name, group, _, desc in BENCHMARKS:
-            print(json.dumps({"name": name, "group": group, "description": desc}))
+        for name, group, where, _, desc in BENCHMARKS:
+            print(json.dumps({"name": name, "group": group, "runs_on": where,
+                              "description": desc}))
         return 0
     if a.cmd == "calibrate":
-        fn = _lookup(a.name)
+        fn = _lookup(a.name)[3]
         loops = 1
         fn(1)  # warm-up: imports, caches
         while True:
-            dt = fn(loops)
+            dt = fn(loops)[0]
             if dt * 1000.0 >= a.target_ms or loops >= 1 << 20:
                 break
             loops *= 2
         print(json.dumps({"name": a.name, "loops": loops, "seconds": dt}))
         return 0
     if a.cmd == "run":
-        fn = _lookup(a.name)
+        row = _lookup(a.name)
+        fn = row[3]
         if a.loops < 1 or a.values < 1 or a.warmups < 0:
             _die("--loops and --values must be >= 1 and --warmups >= 0")
-        warm = [fn(a.loops) / a.loops for _ in range(a.warmups)]
-        vals = [fn(a.loops) / a.loops for _ in range(a.values)]
-        print(json.dumps({"name": a.name, "loops": a.loops, "warmups": warm, "values": vals}))
+        warm = [fn(a.loops) for _ in range(a.warmups)]
+        vals = [fn(a.loops) for _ in range(a.values)]
+        print(json.dumps({"name": a.name, "loops": a.loops,
+                          "warmups": [w / a.loops for w, _ in warm],
+                          "values": [w / a.loops for w, _ in vals],
+                          "cpu_warmups": [c / a.loops for _, c in warm],
+                          "cpu_values": [c / a.loops for _, c in vals],
+                          "cpu_complete": row[2] == "thread"}))
         return 0
     p.print_usage(sys.stderr)
     return 2
