@@ -263,6 +263,7 @@ static json_t *proc_json(const struct as_launch_result *p)
 	}
 	if (p->proc_source && strcmp(p->proc_source, "process"))
 		json_object_set_new(j, "source", json_string(p->proc_source));
+	as_launch_contention_json(j, p);
 	return j;
 }
 

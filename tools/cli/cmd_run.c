@@ -5,8 +5,8 @@
  * The environment is as_env_preload's (libswap first in LD_PRELOAD, the
  * caller's other ALLOCSWAP_* variables removed, static TLS raised so that
  * jemalloc needs no re-exec), with reports written pid-named into a fresh
- * temporary directory.  as_spawn measures wall, user and sys time and max
- * RSS (wait4).  The report of CMD's own process is the one whose ppid is
+ * temporary directory.  as_launch measures wall, user and sys time, max
+ * RSS (wait4) and the signs of contention (launch.h).  The report of CMD's own process is the one whose ppid is
  * this process (a fork of CMD has CMD as parent; an exec keeps the pid, and
  * only the last image writes a report); the others are counted.  The exit
  * status is CMD's, or 128+N when signal N killed it.
@@ -20,7 +20,9 @@
  *   {"schema": "allocswap.run-summary/1", "command": [argv...],
  *    "config": {"allocator", "libc", "stats", "pymalloc": "on"|"off"|null},
  *    "proc": {"wall_ns", "user_ns", "sys_ns", "maxrss", "minflt", "majflt",
- *             "exit", "signal": "SIGTERM"|null},
+ *             "exit", "signal": "SIGTERM"|null, "source", and the signs of
+ *             contention: "nvcsw", "nivcsw", "runq_wait_ns", "steal_ns",
+ *             "running_start", "running_end" (launch.h)},
  *    "report": the report of CMD's process (allocswap.report/1) or null;
  *              under --timeline its "timeline" is replaced by the points
  *              sampled here, [[t_ms, live_bytes, rss_bytes], ...], and its
@@ -114,7 +116,8 @@ const struct as_usage as_usage_run = {
 	"\n"
 	"Runs CMD once with libswap.so preloaded and the allocator swapped, then\n"
 	"prints a summary on standard error, like perf stat: wall, user and sys\n"
-	"time and max RSS (wait4), peak live heap and what was requested, the\n"
+	"time, the time CMD waited for a CPU (run-queue wait) and its context\n"
+	"switches, max RSS (wait4), peak live heap and what was requested, the\n"
 	"fragmentation at peak (peak RSS / peak live), page faults, and syscalls\n"
 	"when they were counted.  The heap figures come from the libswap report of\n"
 	"CMD's own process; processes CMD starts write reports too, and are\n"
@@ -354,6 +357,7 @@ struct run_result {
 	const char *image, *seccomp; /* --image's name ("host"), --seccomp's or "none" */
 	const char *proc_source; /* "process", or "engine client" */
 	struct as_proc proc;
+	const struct as_launch_result *launch; /* its contention figures */
 	int exit;
 	json_t *report;
 	const char *report_path; /* where --report kept it */
@@ -397,6 +401,22 @@ static void sites_summary(FILE *f, const json_t *rep)
 	}
 }
 
+/* How much CMD waited for a CPU: the run-queue wait, the context
+ * switches, and the machine's steal time when there was any (launch.h). */
+static void contention_line(FILE *f, const struct as_launch_result *l, const char *of)
+{
+	if (l->runq_wait_ns >= 0)
+		fprintf(f, "%16.3f s      run-queue wait  (", (double)l->runq_wait_ns / 1e9);
+	else
+		fprintf(f, "%16s        run-queue wait  (not known: bwrap's process, or no "
+			   "schedstat; ", "-");
+	fprintf(f, "%lld involuntary, %lld voluntary context switches", (long long)l->nivcsw,
+		(long long)l->nvcsw);
+	if (l->steal_ns > 0)
+		fprintf(f, "; steal %.3f s", (double)l->steal_ns / 1e9);
+	fprintf(f, ")%s\n", of);
+}
+
 static void text_summary(FILE *f, const struct run_result *r)
 {
 	const json_t *rep = r->report;
@@ -431,6 +451,7 @@ static void text_summary(FILE *f, const struct run_result *r)
 		fprintf(f, "%16.3f s      wall\n", (double)r->proc.wall_ns / 1e9);
 		fprintf(f, "%16.3f s      user%s\n", (double)r->proc.user_ns / 1e9, of);
 		fprintf(f, "%16.3f s      sys%s\n", (double)r->proc.sys_ns / 1e9, of);
+		contention_line(f, r->launch, of);
 		bytes_col((double)r->proc.maxrss, num, sizeof num, &unit);
 		fprintf(f, "%16s %-6s max RSS%s\n", num, unit, of);
 	}
@@ -506,21 +527,24 @@ static json_t *json_summary(const struct run_result *r)
 		json_array_append_new(cmd, json_string(r->cmd[i]));
 	if (WIFSIGNALED(r->proc.status) && sigabbrev_np(WTERMSIG(r->proc.status)))
 		snprintf(sig, sizeof sig, "SIG%s", sigabbrev_np(WTERMSIG(r->proc.status)));
-	return json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:o, s:s?, s:s, s:s}, "
-			 "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:o, s:s}, s:O, s:o, s:i}",
-			 "schema", "allocswap.run-summary/1", "command", cmd, "config", "allocator",
-			 r->allocator, "libc", r->libc, "stats", r->stats, "pymalloc",
-			 r->pymalloc ? json_string(r->pymalloc) : json_null(), "python", r->python,
-			 "image", r->image, "seccomp", r->seccomp,
-			 "proc", "wall_ns",
-			 (json_int_t)r->proc.wall_ns, "user_ns", (json_int_t)r->proc.user_ns,
-			 "sys_ns", (json_int_t)r->proc.sys_ns, "maxrss", (json_int_t)r->proc.maxrss,
-			 "minflt", (json_int_t)r->proc.minflt, "majflt", (json_int_t)r->proc.majflt,
-			 "exit", r->exit, "signal", sig[0] ? json_string(sig) : json_null(), "source",
-			 r->proc_source ? r->proc_source : "process", "report",
-			 r->report ? r->report : json_null(), "report_path",
-			 r->report_path ? json_string(r->report_path) : json_null(), "other_reports",
-			 r->others);
+	json_t *j = json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:o, s:s?, s:s, s:s}, "
+			      "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:o, s:s}, s:O, s:o, s:i}",
+			      "schema", "allocswap.run-summary/1", "command", cmd, "config", "allocator",
+			      r->allocator, "libc", r->libc, "stats", r->stats, "pymalloc",
+			      r->pymalloc ? json_string(r->pymalloc) : json_null(), "python", r->python,
+			      "image", r->image, "seccomp", r->seccomp,
+			      "proc", "wall_ns",
+			      (json_int_t)r->proc.wall_ns, "user_ns", (json_int_t)r->proc.user_ns,
+			      "sys_ns", (json_int_t)r->proc.sys_ns, "maxrss", (json_int_t)r->proc.maxrss,
+			      "minflt", (json_int_t)r->proc.minflt, "majflt", (json_int_t)r->proc.majflt,
+			      "exit", r->exit, "signal", sig[0] ? json_string(sig) : json_null(), "source",
+			      r->proc_source ? r->proc_source : "process", "report",
+			      r->report ? r->report : json_null(), "report_path",
+			      r->report_path ? json_string(r->report_path) : json_null(), "other_reports",
+			      r->others);
+	if (j)
+		as_launch_contention_json(json_object_get(j, "proc"), r->launch);
+	return j;
 }
 
 /* ---- the command ------------------------------------------------------------------- */
@@ -710,6 +734,7 @@ int as_cmd_run(int argc, char **argv)
 	r.proc.minflt = lr.minflt;
 	r.proc.majflt = lr.majflt;
 	r.proc_source = lr.proc_source;
+	r.launch = &lr;
 	r.exit = WIFEXITED(r.proc.status)     ? WEXITSTATUS(r.proc.status)
 		 : WIFSIGNALED(r.proc.status) ? 128 + WTERMSIG(r.proc.status)
 					      : 1;

@@ -73,6 +73,46 @@ static int64_t tv_ns(struct timeval tv)
 	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
 }
 
+/* ---- contention (launch.h) ------------------------------------------------------------ */
+
+/* The machine's steal time so far (ns, all CPUs; -1 without the column) and
+ * its runnable tasks now (-1 when not found), from /proc/stat. */
+static void machine_now(int64_t *steal_ns, int *running)
+{
+	char *s = as_read_all("/proc/stat", NULL), *p;
+	unsigned long long v[8];
+	long hz = sysconf(_SC_CLK_TCK);
+	*steal_ns = -1;
+	*running = -1;
+	if (!s)
+		return;
+	if (!strncmp(s, "cpu ", 4) && hz > 0 &&
+	    sscanf(s + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]) == 8)
+		*steal_ns = (int64_t)(v[7] / (unsigned long long)hz * 1000000000ULL +
+				      v[7] % (unsigned long long)hz * 1000000000ULL /
+					      (unsigned long long)hz);
+	p = strstr(s, "\nprocs_running ");
+	if (p)
+		*running = atoi(p + 15);
+	free(s);
+}
+
+/* How long pid's main thread waited runnable for a CPU (ns): the second
+ * field of /proc/PID/schedstat, readable until pid is reaped; -1. */
+static int64_t runq_wait(pid_t pid)
+{
+	char path[64], *s;
+	unsigned long long run, delay;
+	int64_t v = -1;
+	snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
+	s = as_read_all(path, NULL);
+	if (s && sscanf(s, "%llu %llu", &run, &delay) == 2)
+		v = (int64_t)delay;
+	free(s);
+	return v;
+}
+
 /* ---- the launcher -------------------------------------------------------------------- */
 
 static int copy_file(const char *src, const char *dst)
@@ -475,10 +515,12 @@ static int spawn(const struct as_launcher *L, const struct as_launch_cfg *cfg, c
 		 struct as_launch_result *r)
 {
 	struct rusage ru;
-	int64_t t0 = now_ns(), forwarded = 0;
+	int64_t t0, t1, forwarded = 0, steal0, steal1;
 	int status = 0, rc;
 	pid_t pid;
 
+	machine_now(&steal0, &r->running_start);
+	t0 = now_ns();
 	pid = fork();
 	if (pid < 0)
 		return errno;
@@ -527,15 +569,18 @@ static int spawn(const struct as_launcher *L, const struct as_launch_cfg *cfg, c
 		setpgid(pid, pid); /* no race with the first kill(-pid) below */
 		S.child = pid;
 	}
+	/* until it has exited, left unreaped (WNOWAIT): its schedstat is
+	 * still there to read */
 	for (;;) {
-		pid_t got;
-		int flags = forwarded || cfg->watch ? WNOHANG : 0;
+		siginfo_t si;
+		int got, flags = WEXITED | WNOWAIT | (forwarded || cfg->watch ? WNOHANG : 0);
 		if (cfg->own_group && S.stop && !forwarded) {
 			kill(-pid, S.count > 1 ? SIGKILL : SIGINT);
 			forwarded = now_ns();
 		}
-		got = wait4(pid, &status, flags, &ru);
-		if (got == pid)
+		memset(&si, 0, sizeof si);
+		got = waitid(P_PID, (id_t)pid, &si, flags);
+		if (got == 0 && si.si_pid == pid)
 			break;
 		if (got < 0 && errno != EINTR) {
 			rc = errno;
@@ -551,7 +596,18 @@ static int spawn(const struct as_launcher *L, const struct as_launch_cfg *cfg, c
 			cfg->watch(pid, cfg->watch_arg);
 		}
 	}
-	r->wall_ns = now_ns() - t0;
+	t1 = now_ns();
+	r->runq_wait_ns = runq_wait(pid);
+	while (wait4(pid, &status, 0, &ru) != pid) {
+		if (errno != EINTR) {
+			rc = errno;
+			S.child = 0;
+			return rc;
+		}
+	}
+	machine_now(&steal1, &r->running_end);
+	r->steal_ns = steal0 >= 0 && steal1 >= steal0 ? steal1 - steal0 : -1;
+	r->wall_ns = t1 - t0;
 	S.child = 0;
 	r->interrupted = cfg->own_group && S.stop != 0;
 	r->status = status;
@@ -560,6 +616,8 @@ static int spawn(const struct as_launcher *L, const struct as_launch_cfg *cfg, c
 	r->maxrss = (int64_t)ru.ru_maxrss * 1024;
 	r->minflt = ru.ru_minflt;
 	r->majflt = ru.ru_majflt;
+	r->nvcsw = ru.ru_nvcsw;
+	r->nivcsw = ru.ru_nivcsw;
 	return 0;
 }
 
@@ -627,6 +685,21 @@ void as_launch_result_free(struct as_launch_result *r)
 	r->report = r->reports = NULL;
 }
 
+static json_t *known(int64_t v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+void as_launch_contention_json(json_t *proc, const struct as_launch_result *r)
+{
+	json_object_set_new(proc, "nvcsw", json_integer((json_int_t)r->nvcsw));
+	json_object_set_new(proc, "nivcsw", json_integer((json_int_t)r->nivcsw));
+	json_object_set_new(proc, "runq_wait_ns", known(r->runq_wait_ns));
+	json_object_set_new(proc, "steal_ns", known(r->steal_ns));
+	json_object_set_new(proc, "running_start", known(r->running_start));
+	json_object_set_new(proc, "running_end", known(r->running_end));
+}
+
 int as_launch(struct as_launcher *L, const struct as_launch_cfg *cfg, struct as_launch_result *r)
 {
 	struct as_env e = {0};
@@ -637,6 +710,8 @@ int as_launch(struct as_launcher *L, const struct as_launch_cfg *cfg, struct as_
 	char prog[PATH_MAX];
 
 	memset(r, 0, sizeof *r);
+	r->runq_wait_ns = r->steal_ns = -1;
+	r->running_start = r->running_end = -1;
 	r->proc_source = as_runners[runner].engine ? "engine client" : "process";
 	if (cfg->seccomp && strcmp(cfg->seccomp, "none") && !as_seccomp_known(cfg->seccomp)) {
 		errno = EINVAL;
@@ -688,6 +763,8 @@ int as_launch(struct as_launcher *L, const struct as_launch_cfg *cfg, struct as_
 	words_free(&cmd);
 	if (rc)
 		return rc;
+	if (runner == AS_RUNNER_ROOTFS && !use_chroot)
+		r->runq_wait_ns = -1; /* bwrap's monitor's: not the process's (launch.h) */
 	reports_read(L, r);
 	if (as_runners[runner].engine) {
 		/* wait4 saw the engine's client: the container's own peak RSS is

@@ -42,6 +42,28 @@
  * engine, that is the engine's client, and as_launch_result.proc_source
  * says so; maxrss is then the container process's own peak RSS from its
  * report (memory.rss_peak, VmHWM), or 0 without a report.
+ *
+ * Signs of contention, beside them (what makes wall time longer than the
+ * work, on a busy or virtual machine):
+ *   nvcsw, nivcsw   voluntary and involuntary context switches (wait4's
+ *                   ru_nvcsw, ru_nivcsw: the process and the descendants
+ *                   it waited for); involuntary ones are preemptions.
+ *   runq_wait_ns    the time the started process's main thread spent
+ *                   runnable, waiting for a CPU: the second field of
+ *                   /proc/PID/schedstat (run_delay), read when it has
+ *                   exited and before it is reaped (waitid WNOWAIT, then
+ *                   wait4).  Its other threads and its children are not in
+ *                   it.  With an engine it is the engine's client's
+ *                   (proc_source); under bwrap, whose monitor process is the
+ *                   one started, and wherever schedstat cannot be read, -1.
+ *   steal_ns        the machine's steal time between start and end, over all
+ *                   CPUs: time a hypervisor gave a vCPU that wanted to run to
+ *                   something else (/proc/stat's cpu line, USER_HZ ticks:
+ *                   10 ms steps); -1 when /proc/stat has no steal column.
+ *   running_start,  runnable tasks on the machine (/proc/stat procs_running)
+ *   running_end     just before the fork and just after the reap, this
+ *                   launcher included: 1 on an otherwise idle machine; -1
+ *                   when not known.
  */
 #ifndef ALLOCSWAP_LAUNCH_H
 #define ALLOCSWAP_LAUNCH_H
@@ -138,6 +160,9 @@ struct as_launch_result {
 	int status;             /* as from wait4 */
 	int interrupted;        /* a signal asked the launcher to stop while it ran */
 	int64_t wall_ns, user_ns, sys_ns, maxrss, minflt, majflt;
+	int64_t nvcsw, nivcsw;  /* contention: see the comment at the top */
+	int64_t runq_wait_ns, steal_ns; /* -1: not known */
+	int running_start, running_end; /* -1: not known */
 	const char *proc_source; /* "process", or "engine client" */
 	json_t *report;         /* the process's own report, or NULL (owned) */
 	json_t *reports;        /* every report, an array (owned) */
@@ -166,6 +191,10 @@ void as_launcher_free(struct as_launcher *L);
  * after 2 s or on a second signal). */
 int as_launch(struct as_launcher *L, const struct as_launch_cfg *cfg, struct as_launch_result *r);
 void as_launch_result_free(struct as_launch_result *r);
+/* r's signs of contention into proc (a run record's "proc", results.h):
+ * "nvcsw", "nivcsw", "runq_wait_ns", "steal_ns", "running_start",
+ * "running_end", null where not known. */
+void as_launch_contention_json(json_t *proc, const struct as_launch_result *r);
 
 /* Whether report says the configuration asked for really ran: the
  * allocator (not a fallback, its library mapped), the libc, the stats

@@ -299,7 +299,10 @@ summary)
 		"j['report_path'] == '$T/r.json'" "j['proc']['exit'] == 0" \
 		"j['proc']['maxrss'] >= 64 << 20" "j['proc']['wall_ns'] > 0" \
 		"j['config'] == {'allocator': 'jemalloc', 'libc': 'glibc', 'stats': 'counters', 'pymalloc': None, 'python': None, 'image': 'host', 'seccomp': 'none'}" \
-		"j['command'][1:] == ['alloc', '64']" "j['other_reports'] == 0"
+		"j['command'][1:] == ['alloc', '64']" "j['other_reports'] == 0" \
+		"all(type(j['proc'][k]) is int and j['proc'][k] >= 0 for k in ('nvcsw', 'nivcsw'))" \
+		"j['proc']['runq_wait_ns'] is None or 0 <= j['proc']['runq_wait_ns'] <= j['proc']['wall_ns']" \
+		"j['proc']['running_start'] >= 1 and j['proc']['running_end'] >= 1"
 	# the text summary, with the caller's ALLOCSWAP_* ignored
 	x env ALLOCSWAP_STATS=off ALLOCSWAP_ALLOCATOR=mimalloc \
 		"$A" run -a jemalloc --report "$T/r2.json" -- "$HELPER" alloc 64
@@ -307,6 +310,7 @@ summary)
 	json "$T/r2.json" "j['stats_mode'] == 'counters'" "j['allocator']['name'] == 'jemalloc'"
 	has "$T/err" "^allocswap run: .*run_helper alloc 64  (allocator jemalloc 5\.[0-9.]*, glibc [0-9.]*, stats counters)"
 	for s in " s  *wall\$" " s  *user\$" " s  *sys\$" " MiB  *max RSS\$" "fragmentation at peak" \
+		"run-queue wait  ([0-9]* involuntary, [0-9]* voluntary context switches" \
 		"page faults" "syscalls: " "report: $T/r2.json"; do
 		has "$T/err" "$s"
 	done
