@@ -17,6 +17,16 @@
 # Wall time: the ways run interleaved (direct off counters full direct ...),
 # R times each, outside valgrind; medians are compared.
 #
+# Threads: the wall times are taken at each thread count of --threads
+# (malloc_loop --threads T: T threads, each its own ring and PAIRS pairs,
+# started together), interleaved with the ways: one round runs every way at
+# every thread count.  Each way's median is compared with direct's at the
+# same thread count; the per-round ratios (way / direct of the same round)
+# give the spread.  The instruction counts are at one thread only (malloc_loop
+# without --threads): callgrind runs a program's threads one at a time, so a
+# count at T threads says nothing about T cores at once.  The tables before
+# the per-thread one use the wall times of the first thread count listed.
+#
 # full mode depends on the place: perf_event_open may be refused (seccomp,
 # paranoid, or valgrind itself), tracefs may be hidden, libunwind may be
 # missing.  Each full run writes its libswap report and the script prints
@@ -30,13 +40,15 @@
 #
 # Targets (instructions per pair over direct): off <= +8 (an indirect call and
 # one range check), counters <= +40; and full <= +10% over counters (the
-# profiling issue: full mode on a malloc-heavy C program).
+# profiling issue: full mode on a malloc-heavy C program).  Wall time: off
+# <= 1.05x direct at every thread count (issue 9).
 set -eu
 
 prog_name=overhead.sh
 off_target=8
 counters_target=40
 full_target=10 # percent of counters' Ir/pair
+off_wall_target=1.05 # off's wall median over direct's, at every thread count
 
 usage() {
 	cat <<EOF
@@ -44,14 +56,18 @@ usage: bench/overhead.sh [options]
   --build DIR       meson build directory (default: build, at the repo root)
   --iters N         malloc+free pairs per wall-time run (default: 5000000)
   --cg-iters N      malloc+free pairs per callgrind run (default: 200000)
-  --runs R          wall-time runs per way, interleaved (default: 11)
+  --runs R          wall-time runs per way and thread count, interleaved (default: 11)
+  --threads LIST    thread counts for the wall times, comma- or space-separated;
+                    --iters pairs per thread (default: 1 and the CPU count: $default_threads)
   --backends LIST   comma- or space-separated (default: all: ${all_backends// /,})
   --no-callgrind    skip the instruction counts (wall time only)
-  --check           exit 1 if a backend misses a target
+  --check           exit 1 if a backend misses a target (the wall target too)
   -o FILE           also write the results as Markdown to FILE
   -h, --help        this text
 Targets: off <= +${off_target} Ir/pair, counters <= +${counters_target} Ir/pair over direct;
-full <= +${full_target}% Ir/pair over counters.
+full <= +${full_target}% Ir/pair over counters; wall: off <= ${off_wall_target}x direct at every
+thread count.  Instructions are counted at one thread only (callgrind runs
+threads one at a time).
 EOF
 }
 
@@ -73,10 +89,15 @@ soname_of() { # liballoc's table: the first soname ("" for system)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 all_backends=$(sh "$root/liballoc/as_backends.sh" names | tr '\n' ' ')
+all_backends=${all_backends% }
 build=""
 iters=5000000
 cg_iters=200000
 runs=11
+ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 1)
+default_threads=1
+[ "$ncpu" -le 1 ] 2>/dev/null || default_threads="1,$ncpu"
+threads=$default_threads
 backends=$all_backends
 out=""
 do_cg=1
@@ -100,6 +121,8 @@ while [ $# -gt 0 ]; do
 	--cg-iters=*) cg_iters=${1#*=}; shift ;;
 	--runs) need_val "$@"; runs=$2; shift 2 ;;
 	--runs=*) runs=${1#*=}; shift ;;
+	--threads) need_val "$@"; threads=$2; shift 2 ;;
+	--threads=*) threads=${1#*=}; shift ;;
 	--backends) need_val "$@"; backends=$2; shift 2 ;;
 	--backends=*) backends=${1#*=}; shift ;;
 	--no-callgrind) do_cg=0; shift ;;
@@ -113,6 +136,18 @@ done
 is_uint "$iters" || die "--iters must be a positive integer, got '$iters'"
 is_uint "$cg_iters" || die "--cg-iters must be a positive integer, got '$cg_iters'"
 is_uint "$runs" || die "--runs must be a positive integer, got '$runs'"
+threads_list=""
+for t in ${threads//,/ }; do
+	is_uint "$t" && [ "$t" -le 1024 ] ||
+		die "--threads takes thread counts in 1..1024, got '$t'"
+	case " $threads_list " in
+	*" $t "*) ;;
+	*) threads_list="$threads_list $t" ;;
+	esac
+done
+threads_list=${threads_list# }
+[ -n "$threads_list" ] || die "--threads is empty"
+wt=${threads_list%% *} # the thread count of the tables that have none
 backends=${backends//,/ }
 set -f
 # shellcheck disable=SC2086
@@ -153,6 +188,11 @@ export GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/overhead.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
+loadavg() { # the 1-, 5- and 15-minute load averages
+	cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo unknown
+}
+load_before=$(loadavg)
+
 ways="direct off counters full"
 
 # way_env BACKEND WAY: the environment assignments for that way, in ENVV.
@@ -167,12 +207,17 @@ way_env() {
 	esac
 }
 
-# run_way BACKEND WAY PAIRS [extra env...]: runs malloc_loop, JSON on stdout.
+# run_way BACKEND WAY THREADS PAIRS [extra env...]: runs malloc_loop, JSON on
+# stdout; THREADS "-": without --threads (the main thread, as callgrind runs it).
 run_way() {
-	local b=$1 w=$2 n=$3
-	shift 3
+	local b=$1 w=$2 t=$3 n=$4
+	shift 4
 	way_env "$b" "$w"
-	env ${ENVV[@]+"${ENVV[@]}"} "$@" "$prog" "$n"
+	if [ "$t" = - ]; then
+		env ${ENVV[@]+"${ENVV[@]}"} "$@" "$prog" "$n"
+	else
+		env ${ENVV[@]+"${ENVV[@]}"} "$@" "$prog" --threads "$t" "$n"
+	fi
 }
 
 json_field() { # json_field NAME < line
@@ -269,7 +314,7 @@ for b in $backends; do
 		else
 			set --
 		fi
-		if ! run_way "$b" "$w" 20000 "$@" >"$tmp/sanity.out" 2>"$tmp/sanity.err"; then
+		if ! run_way "$b" "$w" - 20000 "$@" >"$tmp/sanity.out" 2>"$tmp/sanity.err"; then
 			echo "$prog_name: $b/$w failed: $(head -n 1 "$tmp/sanity.err")" >&2
 			ok=0
 			break
@@ -302,6 +347,23 @@ for b in $backends; do
 			*) echo "$prog_name: $b/$w: libswap's report does not say stats_mode $w" >&2; ok=0; break ;;
 			esac
 		fi
+		# the threaded loop: the same checksum in every way, per thread count
+		for t in $threads_list; do
+			if ! run_way "$b" "$w" "$t" 2000 >"$tmp/sanity.out" 2>"$tmp/sanity.err"; then
+				echo "$prog_name: $b/$w, $t threads, failed: $(head -n 1 "$tmp/sanity.err")" >&2
+				ok=0
+				break
+			fi
+			sum=$(json_field checksum <"$tmp/sanity.out")
+			if [ "$w" = direct ]; then
+				echo "$sum" >"$tmp/sanity.sum.$t"
+			elif [ "$sum" != "$(cat "$tmp/sanity.sum.$t")" ]; then
+				echo "$prog_name: $b/$w, $t threads: checksum $sum differs from direct ($(cat "$tmp/sanity.sum.$t"))" >&2
+				ok=0
+				break
+			fi
+		done
+		[ $ok = 1 ] || break
 	done
 	if [ $ok = 1 ]; then
 		avail="$avail $b"
@@ -337,24 +399,32 @@ if [ $do_cg = 1 ]; then
 	done
 fi
 
-# ---- wall time, interleaved
+# ---- wall time, interleaved: each round runs every way at every thread count
 for b in $avail; do
-	echo "$prog_name: wall time $b: $runs x ($ways), $iters pairs each" >&2
-	for w in $ways; do : >"$tmp/wall.$b.$w"; done
+	echo "$prog_name: wall time $b: $runs x ($ways) x threads ($threads_list), $iters pairs per thread" >&2
+	for t in $threads_list; do
+		for w in $ways; do : >"$tmp/wall.$b.t$t.$w"; done
+	done
 	r=0
 	while [ $r -lt "$runs" ]; do
-		for w in $ways; do
-			# the first full run reports what ran natively; the report
-			# is written at exit, outside the timed loop
-			set --
-			[ "$w" != full ] || [ "$r" -ne 0 ] || set -- "ALLOCSWAP_REPORT=$tmp/wall.$b.full.report"
-			run_way "$b" "$w" "$iters" "$@" >"$tmp/wall.out" 2>"$tmp/wall.err" ||
-				die "$b/$w failed: $(head -n 1 "$tmp/wall.err")"
-			json_field ns <"$tmp/wall.out" >>"$tmp/wall.$b.$w"
+		for t in $threads_list; do
+			for w in $ways; do
+				# the first full run reports what ran natively; the report
+				# is written at exit, outside the timed loop
+				set --
+				[ "$w" != full ] || [ "$r" -ne 0 ] || [ "$t" != "$wt" ] ||
+					set -- "ALLOCSWAP_REPORT=$tmp/wall.$b.full.report"
+				run_way "$b" "$w" "$t" "$iters" "$@" >"$tmp/wall.out" 2>"$tmp/wall.err" ||
+					die "$b/$w, $t threads, failed: $(head -n 1 "$tmp/wall.err")"
+				json_field ns <"$tmp/wall.out" >>"$tmp/wall.$b.t$t.$w"
+			done
 		done
 		r=$((r + 1))
 	done
+	# the tables without a thread column: the first thread count
+	for w in $ways; do cp "$tmp/wall.$b.t$wt.$w" "$tmp/wall.$b.$w"; done
 done
+load_after=$(loadavg)
 
 # ---- tables
 rows() { # rows FORMAT(text|md)
@@ -468,6 +538,83 @@ split_rows() { # split_rows FORMAT: where the extra instructions go
 	done
 }
 
+# ratio_iqr A D: the middle half of the per-round ratios A/D (line i of each
+# file is round i): "q1..q3", quartiles interpolated.
+ratio_iqr() {
+	paste "$1" "$2" | awk '{ printf "%.6f\n", $1 / $2 }' | sort -g | awk '{ v[NR] = $1 }
+		function q(p,   x, i) { x = (NR - 1) * p + 1; i = int(x); return v[i] + (x - i) * (v[i + 1] - v[i]) }
+		END { v[NR + 1] = v[NR]; printf "%.3f..%.3f\n", q(0.25), q(0.75) }'
+}
+
+# threads_rows FORMAT: per backend and thread count, Ir/pair (one thread, on
+# the backend's first row) and the wall ratios over direct.  Writes each
+# backend's verdict on off's wall target to $tmp/verdict.BACKEND.
+threads_rows() {
+	local fmt=$1 b t first d o c f od cd fd wd w ns r_o r_c r_f q_o q_c q_f sp v list
+	for b in $avail; do
+		first=1 v=PASS list=""
+		if [ $do_cg = 1 ]; then
+			read -r d _ <"$tmp/ir.$b.direct"
+			read -r o _ <"$tmp/ir.$b.off"
+			read -r c _ <"$tmp/ir.$b.counters"
+			read -r f _ <"$tmp/ir.$b.full"
+			od=$(awk -v a="$o" -v d="$d" 'BEGIN { printf "%+.1f", a - d }')
+			cd=$(awk -v a="$c" -v d="$d" 'BEGIN { printf "%+.1f", a - d }')
+			fd=$(awk -v a="$f" -v d="$d" 'BEGIN { printf "%+.1f", a - d }')
+		else
+			d=- od=- cd=- fd=-
+		fi
+		for t in $threads_list; do
+			w=$tmp/wall.$b.t$t
+			wd=$(median "$w.direct")
+			ns=$(awk -v x="$wd" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
+			r_o=$(awk -v a="$(median "$w.off")" -v d="$wd" 'BEGIN { printf "%.3f", a / d }')
+			r_c=$(awk -v a="$(median "$w.counters")" -v d="$wd" 'BEGIN { printf "%.3f", a / d }')
+			r_f=$(awk -v a="$(median "$w.full")" -v d="$wd" 'BEGIN { printf "%.3f", a / d }')
+			q_o=$(ratio_iqr "$w.off" "$w.direct")
+			q_c=$(ratio_iqr "$w.counters" "$w.direct")
+			q_f=$(ratio_iqr "$w.full" "$w.direct")
+			sp=$(spread "$w.direct" "$w.off" "$w.counters" "$w.full")
+			awk -v r="$r_o" -v t=$off_wall_target 'BEGIN { exit !(r <= t) }' || v=FAIL
+			list="$list${list:+, }$t: $r_o"
+			if [ $first = 0 ]; then
+				set -- "" "" "" "" ""
+			else
+				set -- "$b" "$d" "$od" "$cd" "$fd"
+			fi
+			first=0
+			if [ "$fmt" = md ]; then
+				printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s |\n' \
+					"$1" "$t" "$2" "$3" "$4" "$5" "$ns" "$r_o" "$q_o" "$r_c" "$q_c" "$r_f" "$q_f" "$sp"
+			else
+				printf '%-17s %7s %7s %6s %6s %6s %8s   %-20s %-20s %-20s %s\n' \
+					"$1" "$t" "$2" "$3" "$4" "$5" "$ns" "$r_o ($q_o)" "$r_c ($q_c)" "$r_f ($q_f)" "$sp"
+			fi
+		done
+		echo "$v ($list)" >"$tmp/verdict.$b"
+	done
+}
+
+threads_summary() { # threads_summary FORMAT: one line per backend
+	local fmt=$1 b v
+	for b in $avail; do
+		v=$(cat "$tmp/verdict.$b")
+		case $v in FAIL*) echo "$b" >>"$tmp/failed" ;; esac
+		if [ "$fmt" = md ]; then
+			echo "- $b: off <= ${off_wall_target}x direct at every thread count: **${v%% *}** (${v#* (}"
+		else
+			echo "$b: off <= ${off_wall_target}x direct at every thread count: $v"
+		fi
+	done
+}
+
+commit_of() { # the commit the tree is at, "+" when bench/, liballoc/ or preload/ differ from it
+	local c
+	c=$(git -C "$root" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
+	git -C "$root" diff --quiet HEAD -- bench liballoc preload 2>/dev/null || c="$c+"
+	echo "$c"
+}
+
 bench_cc_version() { # the compiler meson used for malloc_loop
 	local cc
 	cc=$(sed -n 's/^ *"command": "\([^ ]*\) .*malloc_loop\.c.*/\1/p' "$build/compile_commands.json" 2>/dev/null | head -n 1)
@@ -481,8 +628,22 @@ done
 
 : >"$tmp/failed"
 echo
-printf 'Ir/pair: callgrind, %s pairs; wall: median of %s interleaved runs, %s pairs each.\n' \
-	"$cg_iters" "$runs" "$iters"
+echo "Commit $(commit_of); nproc $ncpu; load average (1, 5, 15 min) before: $load_before, after the wall times: $load_after"
+echo
+echo "Per backend and thread count.  Ir/pair: callgrind at one thread (no --threads), on the"
+echo "backend's first row; callgrind runs threads one at a time, so there is no count per thread"
+echo "count.  Wall: malloc_loop --threads T, $iters pairs per thread, $runs rounds, every way at"
+echo "every thread count in each round; ns/pair: direct's median over the pairs of one thread;"
+echo "way/direct: the ratio of the medians, in brackets the middle half (25%..75%) of the"
+echo "per-round ratios; spread: the largest (max - min) / median of one way's wall times."
+printf '%-17s %7s %7s %6s %6s %6s %8s   %-20s %-20s %-20s %s\n' backend threads "Ir dir" "+off" "+cnt" "+full" \
+	"ns/pair" "off/direct" "counters/direct" "full/direct" "spread"
+threads_rows text
+echo
+threads_summary text
+echo
+printf 'Ir/pair: callgrind, %s pairs; wall: median of %s interleaved runs, %s pairs each, at %s thread(s).\n' \
+	"$cg_iters" "$runs" "$iters" "$wt"
 printf 'Targets: off <= +%s Ir/pair, counters <= +%s Ir/pair over direct; full <= +%s%% over counters.\n\n' \
 	"$off_target" "$counters_target" "$full_target"
 printf '%-17s %14s %19s %19s %10s %10s   %-4s %-4s\n' backend "direct Ir/pair" "off Ir/pair (+d)" \
@@ -519,7 +680,9 @@ if [ -n "$out" ]; then
 		echo "$cmdline"
 		echo '```'
 		echo
-		echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(commit_of) (\"+\": bench/, liballoc/ or preload/ changed since)."
+		echo
+		echo "Load average (1, 5, 15 min, /proc/loadavg): $load_before before the runs, $load_after after the wall times."
 		echo
 		echo "Machine: nproc $(nproc), kernel $(uname -r)," \
 			"CPU $(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)," \
@@ -534,10 +697,28 @@ if [ -n "$out" ]; then
 		fi
 		echo
 		echo "Every run: \`GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096\` (no re-exec by libswap)."
-		echo "Ir/pair: callgrind \`--toggle-collect=bench_pairs\`, $cg_iters pairs." \
-			"Wall: median of $runs interleaved runs (direct, off, counters, full, direct, ...), $iters pairs each."
+		echo "Ir/pair: callgrind \`--toggle-collect=bench_pairs\`, $cg_iters pairs, one thread." \
+			"Wall: median of $runs interleaved rounds (direct, off, counters, full at each thread count of" \
+			"${threads_list// /, }, then again), $iters pairs per thread."
 		echo "Targets: off <= +$off_target Ir/pair, counters <= +$counters_target Ir/pair over direct;" \
-			"full <= +$full_target% Ir/pair over counters."
+			"full <= +$full_target% Ir/pair over counters; wall: off <= ${off_wall_target}x direct at every thread count."
+		echo
+		echo "### Per backend and thread count"
+		echo
+		echo "Ir/pair at one thread (\`malloc_loop\` without \`--threads\`), on each backend's first row:" \
+			"callgrind runs a program's threads one at a time, so an instruction count at T threads would not" \
+			"say what T cores do at once; per thread count, the wall time is the measure." \
+			"Wall: \`malloc_loop --threads T\`; ns/pair is direct's median over the pairs of one thread;" \
+			"way/direct is the ratio of the medians, in brackets the middle half (25%..75%) of the per-round" \
+			"ratios (way / direct of the same round); spread: the largest (max - min) / median of one way's wall times."
+		echo
+		echo "| backend | threads | direct Ir/pair | off +Ir | counters +Ir | full +Ir | direct ns/pair | off/direct | counters/direct | full/direct | spread |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		threads_rows md
+		echo
+		threads_summary md
+		echo
+		echo "### At one thread count ($wt), with the targets in instructions"
 		echo
 		echo "| backend | direct Ir/pair | off Ir/pair (+d) | counters Ir/pair (+d) | wall off/direct | wall counters/direct | off <= +$off_target | counters <= +$counters_target |"
 		echo "|---|---:|---:|---:|---:|---:|:-:|:-:|"
