@@ -108,14 +108,25 @@ static size_t boot_usable(void *p)
 	return 0; /* not an arena pointer (those are handled by the export) */
 }
 
-struct as_dispatch _as_head = {
-	.malloc = boot_malloc,
-	.free = boot_free,
-	.calloc = boot_calloc,
-	.realloc = boot_realloc,
-	.aligned = boot_aligned,
-	.usable = boot_usable,
+/* The head has a 64-byte line of its own: every call of every thread reads
+ * it, and it is written only while the chain is set up.  Left to the linker,
+ * its second line (aligned, usable) was shared with as_stats.c's totals,
+ * which counters and full mode write whenever a thread's block is folded. */
+_Static_assert(sizeof(struct as_dispatch) <= 64, "the dispatch head fits one cache line");
+static union {
+	struct as_dispatch d;
+	unsigned char line[64];
+} head_line __attribute__((aligned(64))) = {
+	.d = {
+		.malloc = boot_malloc,
+		.free = boot_free,
+		.calloc = boot_calloc,
+		.realloc = boot_realloc,
+		.aligned = boot_aligned,
+		.usable = boot_usable,
+	},
 };
+extern struct as_dispatch _as_head __attribute__((alias("head_line")));
 
 /* ---- fork ---------------------------------------------------------------------- */
 
