@@ -20,12 +20,12 @@
 # Threads: the wall times are taken at each thread count of --threads
 # (malloc_loop --threads T: T threads, each its own ring and PAIRS pairs,
 # started together), interleaved with the ways: one round runs every way at
-# every thread count.  Each way's median is compared with direct's at the
-# same thread count; the per-round ratios (way / direct of the same round)
-# give the spread.  The instruction counts are at one thread only (malloc_loop
+# every thread count.  Each way is compared with direct at the same thread
+# count by the ratio of the two in each round (way / direct): their median
+# and middle half.  The instruction counts are at one thread only (malloc_loop
 # without --threads): callgrind runs a program's threads one at a time, so a
-# count at T threads says nothing about T cores at once.  The tables before
-# the per-thread one use the wall times of the first thread count listed.
+# count at T threads says nothing about T cores at once.  The other tables
+# use the wall times of the first thread count listed (ratios of medians).
 #
 # full mode depends on the place: perf_event_open may be refused (seccomp,
 # paranoid, or valgrind itself), tracefs may be hidden, libunwind may be
@@ -538,12 +538,14 @@ split_rows() { # split_rows FORMAT: where the extra instructions go
 	done
 }
 
-# ratio_iqr A D: the middle half of the per-round ratios A/D (line i of each
-# file is round i): "q1..q3", quartiles interpolated.
-ratio_iqr() {
+# ratio_q A D: the per-round ratios A/D (line i of each file is round i):
+# "median q1..q3", quartiles interpolated.  A ratio within a round cancels
+# what the load does to both over seconds; a ratio of the two medians does
+# not, when the load takes turns with the runs.
+ratio_q() {
 	paste "$1" "$2" | awk '{ printf "%.6f\n", $1 / $2 }' | sort -g | awk '{ v[NR] = $1 }
 		function q(p,   x, i) { x = (NR - 1) * p + 1; i = int(x); return v[i] + (x - i) * (v[i + 1] - v[i]) }
-		END { v[NR + 1] = v[NR]; printf "%.3f..%.3f\n", q(0.25), q(0.75) }'
+		END { v[NR + 1] = v[NR]; printf "%.3f %.3f..%.3f\n", q(0.5), q(0.25), q(0.75) }'
 }
 
 # threads_rows FORMAT: per backend and thread count, Ir/pair (one thread, on
@@ -568,12 +570,9 @@ threads_rows() {
 			w=$tmp/wall.$b.t$t
 			wd=$(median "$w.direct")
 			ns=$(awk -v x="$wd" -v n="$iters" 'BEGIN { printf "%.1f", x / n }')
-			r_o=$(awk -v a="$(median "$w.off")" -v d="$wd" 'BEGIN { printf "%.3f", a / d }')
-			r_c=$(awk -v a="$(median "$w.counters")" -v d="$wd" 'BEGIN { printf "%.3f", a / d }')
-			r_f=$(awk -v a="$(median "$w.full")" -v d="$wd" 'BEGIN { printf "%.3f", a / d }')
-			q_o=$(ratio_iqr "$w.off" "$w.direct")
-			q_c=$(ratio_iqr "$w.counters" "$w.direct")
-			q_f=$(ratio_iqr "$w.full" "$w.direct")
+			read -r r_o q_o < <(ratio_q "$w.off" "$w.direct")
+			read -r r_c q_c < <(ratio_q "$w.counters" "$w.direct")
+			read -r r_f q_f < <(ratio_q "$w.full" "$w.direct")
 			sp=$(spread "$w.direct" "$w.off" "$w.counters" "$w.full")
 			awk -v r="$r_o" -v t=$off_wall_target 'BEGIN { exit !(r <= t) }' || v=FAIL
 			list="$list${list:+, }$t: $r_o"
@@ -634,8 +633,9 @@ echo "Per backend and thread count.  Ir/pair: callgrind at one thread (no --thre
 echo "backend's first row; callgrind runs threads one at a time, so there is no count per thread"
 echo "count.  Wall: malloc_loop --threads T, $iters pairs per thread, $runs rounds, every way at"
 echo "every thread count in each round; ns/pair: direct's median over the pairs of one thread;"
-echo "way/direct: the ratio of the medians, in brackets the middle half (25%..75%) of the"
-echo "per-round ratios; spread: the largest (max - min) / median of one way's wall times."
+echo "way/direct: the median of the per-round ratios (way / direct of the same round), in"
+echo "brackets their middle half (25%..75%); spread: the largest (max - min) / median of one"
+echo "way's wall times.  The table after this one compares medians instead."
 printf '%-17s %7s %7s %6s %6s %6s %8s   %-20s %-20s %-20s %s\n' backend threads "Ir dir" "+off" "+cnt" "+full" \
 	"ns/pair" "off/direct" "counters/direct" "full/direct" "spread"
 threads_rows text
@@ -709,8 +709,9 @@ if [ -n "$out" ]; then
 			"callgrind runs a program's threads one at a time, so an instruction count at T threads would not" \
 			"say what T cores do at once; per thread count, the wall time is the measure." \
 			"Wall: \`malloc_loop --threads T\`; ns/pair is direct's median over the pairs of one thread;" \
-			"way/direct is the ratio of the medians, in brackets the middle half (25%..75%) of the per-round" \
-			"ratios (way / direct of the same round); spread: the largest (max - min) / median of one way's wall times."
+			"way/direct is the median of the per-round ratios (way / direct of the same round), in brackets their" \
+			"middle half (25%..75%); spread: the largest (max - min) / median of one way's wall times." \
+			"The next table compares the medians of the wall times instead."
 		echo
 		echo "| backend | threads | direct Ir/pair | off +Ir | counters +Ir | full +Ir | direct ns/pair | off/direct | counters/direct | full/direct | spread |"
 		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
