@@ -76,7 +76,9 @@ static void md_provenance(FILE *f, const json_t *s, const char *dir)
 {
 	const json_t *m = json_object_get(s, "meta"), *v;
 	const char *k;
+	char pyb[1024];
 	size_t i;
+	int few;
 	fprintf(f, "# allocswap report\n\n");
 	fprintf(f, "Results in `%s`, summarized by allocswap %s (commit %s) on %s.\n\n", dir,
 		as_jstr(s, "allocswap.version"), as_jstr(s, "allocswap.commit"), as_jstr(s, "generated"));
@@ -147,10 +149,10 @@ static void md_provenance(FILE *f, const json_t *s, const char *dir)
 			(long long)json_array_size(json_object_get(v, "benchmarks")));
 		/* pyperformance runs its own workers: each of its invocations gives
 		 * several samples, with pyperf's own values and warm-ups */
-		if (!strcmp(suite, "pyperformance"))
-			fprintf(f, "%lld pyperformance invocations per cell; every pyperf worker "
-				   "process is a sample |\n",
-				(long long)json_integer_value(json_object_get(v, "runs")));
+		if (!strcmp(suite, "pyperformance")) /* pyperf's counts, from the records */
+			fprintf(f, "%s |\n", *as_report_pyperf_matrix(json_object_get(s, "cells"), pyb,
+								       sizeof pyb, &few) ? pyb
+				   : "no pyperformance invocation gave values");
 		else
 			fprintf(f, "%lld runs (processes) of %lld values after %lld warm-up(s) |\n",
 				(long long)json_integer_value(json_object_get(v, "runs")),

@@ -217,7 +217,7 @@ static void add_counted(json_t *cell, const json_t *rep)
  * ("role": "memory", bench.h) gives its cell only the counted figures: its
  * time is not a sample (it paid for counting) and the cell's peak RSS is
  * the timed processes' own. */
-static void add_record(struct as_dataset *d, const json_t *rec)
+static void add_process(struct as_dataset *d, const json_t *rec)
 {
 	const char *bench = as_jstr(rec, "bench"), *config = as_jstr(rec, "config");
 	const char *status = as_jstr(rec, "status");
@@ -264,6 +264,161 @@ static void add_record(struct as_dataset *d, const json_t *rec)
 		push_number(cell, "rss", as_jpath(rep, "memory.rss_peak"));
 	else if (as_jdbl(as_jpath(rec, "proc.maxrss")) > 0)
 		push_number(cell, "rss", as_jpath(rec, "proc.maxrss"));
+}
+
+/* ---- pyperformance: an invocation is one sample ------------------------------------- */
+
+/* The arrays of a cell that get one entry per timed process. */
+static const char *const per_process[] = {"samples", "wall", "cpu", "runq", "steal", NULL};
+#define NPER (sizeof per_process / sizeof per_process[0])
+
+static void reindex_benchmarks(struct as_dataset *d)
+{
+	const json_t *b;
+	size_t i;
+	json_object_clear(d->bench_index);
+	json_array_foreach(d->benchmarks, i, b)
+		json_object_set_new(d->bench_index, as_jstr(b, "name"), json_integer((json_int_t)i));
+}
+
+/* pyperformance's -b name is what the matrix lists (meta.json's benchmarks,
+ * what --resume runs again), but its records carry pyperf's own names:
+ * xml_etree gives xml_etree_generate and three more.  The request is no
+ * row of its own unless records of its name make it one (an invocation
+ * that failed): its sub-benchmarks take its place, in the order they come
+ * ("request" in their entry). */
+static void sub_benchmark(struct as_dataset *d, const char *request, const char *bench)
+{
+	const json_t *at = json_object_get(d->bench_index, request), *b, *c;
+	size_t i, pos = json_array_size(d->benchmarks);
+	json_t *entry;
+	int own = 0;
+	if (json_object_get(d->bench_index, bench))
+		return;
+	json_array_foreach(d->benchmarks, i, b)
+		if (as_same_str(as_jstr(b, "request"), request))
+			pos = i + 1; /* after its last sibling */
+	entry = json_pack("{s:s, s:s, s:s}", "name", bench, "group",
+			  at ? as_jstr(json_array_get(d->benchmarks, (size_t)json_integer_value(at)),
+				       "group")
+			     : "pyperformance",
+			  "request", request);
+	if (!entry)
+		as_report_oom();
+	if (at && pos == json_array_size(d->benchmarks)) {
+		pos = (size_t)json_integer_value(at);
+		json_array_foreach(d->configs, i, c)
+			own |= as_dataset_find_cell(d, request, as_jstr(c, "id")) != NULL;
+		if (own)
+			pos++;
+		else
+			json_array_remove(d->benchmarks, pos);
+	}
+	json_array_insert_new(d->benchmarks, pos, entry);
+	reindex_benchmarks(d);
+}
+
+static void widen(json_t *o, const char *key, json_int_t x)
+{
+	json_t *r = json_object_get(o, key);
+	if (!r)
+		json_object_set_new(o, key, json_pack("[I, I]", x, x));
+	else if (x < json_integer_value(json_array_get(r, 0)))
+		json_array_set_new(r, 0, json_integer(x));
+	else if (x > json_integer_value(json_array_get(r, 1)))
+		json_array_set_new(r, 1, json_integer(x));
+}
+
+/* The worker just added (each array of per_process that grew, before[k]
+ * its size before) folded into its invocation's entries: their mean over
+ * the invocation's workers.  Returns whether it added a sample. */
+static int fold_worker(json_t *cell, json_int_t run, const size_t *before)
+{
+	json_t *inv = json_object_get(cell, "invocations"), *at, *p;
+	const char *key;
+	char name[32];
+	size_t k;
+	int grew = 0;
+	if (!inv) {
+		inv = json_object();
+		json_object_set_new(cell, "invocations", inv);
+	}
+	snprintf(name, sizeof name, "%lld", (long long)run);
+	if (!(at = json_object_get(inv, name))) {
+		at = json_pack("{s:i}", "workers", 0);
+		json_object_set_new(inv, name, at);
+	}
+	for (k = 0; per_process[k]; k++) {
+		json_t *a = json_object_get(cell, per_process[k]);
+		json_t *slot = json_object_get(at, per_process[k]);
+		size_t n = json_array_size(a), i;
+		double x, w;
+		if (n != before[k] + 1)
+			continue; /* not one of this record's */
+		grew = 1;
+		if (!slot) { /* the invocation's first */
+			json_object_set_new(at, per_process[k], json_pack("[I, i]", (json_int_t)n - 1, 1));
+			continue;
+		}
+		i = (size_t)json_integer_value(json_array_get(slot, 0));
+		w = (double)json_integer_value(json_array_get(slot, 1));
+		x = as_jdbl(json_array_get(a, n - 1));
+		json_array_remove(a, n - 1);
+		json_array_set_new(a, i, json_real((as_jdbl(json_array_get(a, i)) * w + x) / (w + 1)));
+		json_array_set_new(slot, 1, json_integer((json_int_t)w + 1));
+	}
+	if (!grew)
+		return 0;
+	json_object_set_new(at, "workers",
+			    json_integer(json_integer_value(json_object_get(at, "workers")) + 1));
+	if (!(p = json_object_get(cell, "pyperf"))) {
+		p = json_object();
+		json_object_set_new(cell, "pyperf", p);
+	}
+	json_object_del(p, "workers");
+	json_object_foreach(inv, key, at)
+		if (json_integer_value(json_object_get(at, "workers")))
+			widen(p, "workers", json_integer_value(json_object_get(at, "workers")));
+	json_object_set_new(p, "invocations", json_integer((json_int_t)json_object_size(inv)));
+	return 1;
+}
+
+/* A record, as add_process takes it, except pyperformance's (records with
+ * "worker": pyperf's worker processes, bench.h): the workers of one
+ * invocation ran back to back, not interleaved with the other
+ * configurations, so they are not independent samples (taken as such,
+ * 10 workers of one invocation each called 1.67x faster what pyperf
+ * itself called not significant).  An invocation (a "run" of the cell) is
+ * one sample: each per-process figure is the mean over its workers (of
+ * their means); with fewer than 2 invocations a side, summary.c's verdict
+ * is "n/a (too few runs)".  The cell's "invocations" keeps, per run, its
+ * entry of each array and its workers; "pyperf" says what the invocations
+ * were: {"invocations", "workers": [min, max] per invocation, "values",
+ * "warmups": [min, max] per worker}. */
+static void add_record(struct as_dataset *d, const json_t *rec)
+{
+	const char *bench = as_jstr(rec, "bench"), *config = as_jstr(rec, "config");
+	const char *request = as_jstr(rec, "request");
+	const json_t *run = json_object_get(rec, "run");
+	size_t before[NPER], k;
+	json_t *cell;
+	if (!bench || !config || !json_is_integer(json_object_get(rec, "worker")) ||
+	    !json_is_integer(run) || as_same_str(as_jstr(rec, "role"), "memory")) {
+		add_process(d, rec);
+		return;
+	}
+	if (request && strcmp(request, bench))
+		sub_benchmark(d, request, bench);
+	cell = cell_of_record(d, bench, config);
+	for (k = 0; per_process[k]; k++)
+		before[k] = json_array_size(json_object_get(cell, per_process[k]));
+	add_process(d, rec);
+	if (fold_worker(cell, json_integer_value(run), before)) {
+		widen(json_object_get(cell, "pyperf"), "values",
+		      (json_int_t)json_array_size(json_object_get(rec, "values")));
+		widen(json_object_get(cell, "pyperf"), "warmups",
+		      (json_int_t)json_array_size(json_object_get(rec, "warmups")));
+	}
 }
 
 static int take_record(json_t *rec, void *arg)

@@ -51,6 +51,7 @@ struct rh_bench {
 struct rh {
 	const char *dir;
 	const json_t *meta;
+	const json_t *cells;   /* the summary's "cells" */
 	const json_t *factors; /* the summary's "factors" (factors.h), or NULL */
 	const json_t *images;  /* the summary's "images" (image_report.h), or NULL */
 	struct rh_cfg *cfg;

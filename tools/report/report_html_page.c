@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "factors.h"
 #include "image_report.h"
+#include "report_html.h"
 #include "report_html_int.h"
 
 /* ---- text buffer --------------------------------------------------------------- */
@@ -241,9 +242,11 @@ static void header(struct rh *r)
 		     *as = json_object_get(m, "allocswap"), *v;
 	const char *k, *suite = rh_str(mx, "suite");
 	double runs = rh_num(mx, "runs");
-	char buf[64];
+	char buf[64], pyperf[1024];
+	int too_few;
 	int first = 1;
 
+	as_report_pyperf_matrix(r->cells, pyperf, sizeof pyperf, &too_few);
 	sb_puts(b, "<header>\n<h1>allocswap report</h1>\n<p class=\"lead\">");
 	sb_printf(b, "%zu benchmark%s", r->nb, r->nb == 1 ? "" : "s");
 	if (*suite) {
@@ -252,7 +255,9 @@ static void header(struct rh *r)
 		sb_puts(b, "</b>)");
 	}
 	sb_printf(b, " &times; %zu configuration%s", r->nc, r->nc == 1 ? "" : "s");
-	if (runs > 0)
+	if (runs > 0 && !strcmp(suite, "pyperformance"))
+		sb_printf(b, ", %.0f pyperformance invocation%s per cell", runs, runs == 1 ? "" : "s");
+	else if (runs > 0)
 		sb_printf(b, ", %.0f process%s per cell", runs, runs == 1 ? "" : "es");
 	if (r->nbase > 1) {
 		size_t c, n = 0;
@@ -378,17 +383,19 @@ static void header(struct rh *r)
 		sb_puts(b, "unknown");
 	sb_puts(b, "</code></td></tr>\n");
 	meta_row(b, "matrix");
-	if (runs > 0)
+	if (*pyperf) /* pyperformance: its invocations and pyperf's counts, from the records */
+		sb_html(b, pyperf);
+	else if (runs > 0)
 		sb_printf(b, "%.0f timed processes per cell", runs);
 	if (rh_num(mx, "memory_runs") > 0)
 		sb_printf(b, " (+%.0f in counters mode for the memory figures, not timed)",
 			  rh_num(mx, "memory_runs"));
-	if (rh_num(mx, "values") > 0)
+	if (rh_num(mx, "values") > 0 && !*pyperf)
 		sb_printf(b, ", %.0f values per process", rh_num(mx, "values"));
-	if (rh_num(mx, "warmups") >= 0)
+	if (rh_num(mx, "warmups") >= 0 && !*pyperf)
 		sb_printf(b, ", %.0f warm-up%s", rh_num(mx, "warmups"),
 			  rh_num(mx, "warmups") == 1 ? "" : "s");
-	if (!(runs > 0))
+	if (!(runs > 0) && !*pyperf)
 		sb_puts(b, "unknown");
 	sb_puts(b, "</td></tr>\n");
 	meta_row(b, "date");
@@ -867,6 +874,8 @@ int rh_page(struct rh *r)
 {
 	struct sb *b = &r->page;
 	const json_t *mx = json_object_get(r->meta, "matrix");
+	char note[1024];
+	int too_few;
 	sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		   "<title>allocswap report");
@@ -881,6 +890,9 @@ int rh_page(struct rh *r)
 	configs_table(r);
 
 	sb_puts(b, "<h2 id=\"speed\">Speed</h2>\n");
+	as_report_pyperf_matrix(r->cells, note, sizeof note, &too_few);
+	if (too_few && strstr(note, ". With 1 invocation"))
+		rh_note(r, strstr(note, ". With 1 invocation") + 2);
 	speed_table(r);
 	if (figure(r, rh_chart_speed,
 		   "Speed of each configuration relative to its baseline, per benchmark, on a log "

@@ -465,6 +465,8 @@ static json_t *describe_cell(const json_t *raw, const char *bench, const char *c
 			    json_integer(json_integer_value(json_object_get(raw, "wrong_allocator"))));
 	json_object_set(cell, "memory_n", json_object_get(raw, "memory_n"));
 	json_object_set(cell, "memory_failed", json_object_get(raw, "memory_failed"));
+	if (json_object_get(raw, "pyperf")) /* pyperformance's invocations (dataset.c) */
+		json_object_set(cell, "pyperf", json_object_get(raw, "pyperf"));
 	return cell;
 }
 

@@ -21,7 +21,9 @@
  *                                          no drift allowance (`compare` of two runs
  *                                          adds one or a reference: cmd_compare.c)
  *  "configs": [CONFIG + {"baseline": "<config id>", "label": "jemalloc pymalloc=off"}],
- *  "benchmarks": [{"name", "group"}],
+ *  "benchmarks": [{"name", "group"}],     pyperformance's sub-benchmarks with "request":
+ *                                          the -b name, which is no row unless its own
+ *                                          invocation failed (dataset.c)
  *  "cells": [CELL, ...],                   benchmark-major, configs in order; only
  *                                          cells with at least one run
  *  "geomean": [{"config", "baseline", "k", "ratio", "ci95": [lo, hi], "time_change",
@@ -54,7 +56,13 @@
  *   "syscalls": null, or {"source", "mmap", "munmap", "mremap", "brk", "madvise"}
  *               (medians) when the reports counted them,
  *   "wrong_allocator": processes whose report says the allocator asked for is not
- *               the one that ran (allocator.fallback true or allocator.mapped false)}
+ *               the one that ran (allocator.fallback true or allocator.mapped false),
+ *   "pyperf": --suite pyperformance only: {"invocations", "workers": [min, max] per
+ *               invocation, "values", "warmups": [min, max] per worker}.  There a
+ *               sample is an invocation, not a process: the mean of its pyperf
+ *               workers' means ("n" counts invocations; with fewer than 2 a side the
+ *               verdict is "n/a (too few runs)"), because the workers of one
+ *               invocation run back to back and are not independent (results.h)}
  * Numbers that are not defined (std of one sample, a ratio without a
  * baseline) are null.  A baseline cell has ratio 1 and null p-values.
  */
