@@ -96,6 +96,9 @@ struct bench_bench {
 	char *name, *group;
 	char *cmd; /* --suite cmd: the shell command */
 	unsigned long loops;
+	/* --suite pyperformance: the sub-benchmarks of this -b name to keep
+	 * (comma-separated: "xml_etree_generate"), "" for all (bench_pyperf_sub) */
+	char only[512];
 	/* progress: seconds per process seen so far */
 	double sum_s;
 	unsigned n_s;
@@ -414,6 +417,14 @@ extern const struct bench_suite bench_suites[]; /* indexed by enum bench_suite_i
 extern const size_t bench_nsuites;
 /* The suite named name, or -1 after an error line naming the suites. */
 int bench_suite_choice(const char *name);
+
+/* --suite pyperformance: a benchmark of pyperf's that pyperformance runs
+ * under another name (xml_etree_generate, run by `-b xml_etree`): the
+ * longest name of avail (the suite's list) that name starts with, followed
+ * by "_", is added to the matrix (when it is not yet) with name among the
+ * sub-benchmarks it keeps (bench_bench.only); its invocations give records
+ * of those only.  1 when name was taken so, else 0. */
+int bench_pyperf_sub(struct bench_matrix *m, const json_t *avail, const char *name);
 
 /* Fills a failed record: status "failed" and error. */
 void bench_rec_fail(json_t *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -111,6 +111,8 @@ static json_t *matrix_json(const struct bench_matrix *m)
 		json_t *bj = json_pack("{s:s, s:s?}", "name", b->name, "group", b->group);
 		if (b->cmd)
 			json_object_set_new(bj, "cmd", json_string(b->cmd));
+		if (b->only[0])
+			json_object_set_new(bj, "only", json_string(b->only));
 		json_array_append_new(benches, bj);
 		json_object_set_new(loops, b->name, json_integer((json_int_t)b->loops));
 	}

@@ -195,6 +195,7 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 			      json_string_value(json_object_get(b, "cmd"))))
 			return ENOMEM;
 		m->benches[i].loops = jul(loops, jstr(b, "name"));
+		snprintf(m->benches[i].only, sizeof m->benches[i].only, "%s", jstr(b, "only"));
 	}
 	if (o->bench) {
 		/* the same set: each name (or group) is in the matrix, and each

@@ -293,12 +293,111 @@ static int cmd_collect(struct bench_ctx *x, const struct bench_slot *s, json_t *
 	} else {
 		json_object_set_new(rec, "status", json_string("ok"));
 		json_object_set_new(rec, "values", json_pack("[f]", (double)p->wall_ns / 1e9));
+		/* the process's CPU time (wait4: user + sys, waited-for children
+		 * too): the work of a single-threaded command, not of a parallel
+		 * one, hence not complete (report --time cpu takes it anyway); an
+		 * engine's client's says nothing of the container */
+		if (p->proc_source && !strcmp(p->proc_source, "process")) {
+			json_object_set_new(rec, "cpu_values",
+					    json_pack("[f]", (double)(p->user_ns + p->sys_ns) / 1e9));
+			json_object_set_new(rec, "cpu_complete", json_false());
+		}
 	}
 	attach_report(x, s, rec, r);
 	return emit(x, s, rec);
 }
 
 /* ---- pyperformance ------------------------------------------------------------------ */
+
+/* pyperformance's venv.  `pyperformance run` keeps the venv it runs the
+ * benchmarks in at ./venv/<python id>-compat-<requirements id> under its
+ * working directory, and has no option to name another (1.14: only the
+ * `venv` commands take --venv).  Run from wherever allocswap was started,
+ * the first timed invocation made it there, and every invocation re-checks
+ * it with pip.  So every invocation of a host Python runs in one directory
+ * of the cache (pyperf_home; PYPERF_IN_HOME is `python -m pyperformance`
+ * with a chdir first), where `venv create` made the venv once before the
+ * matrix (pyperf_venvs); the paths libswap writes to (a relative -o DIR)
+ * are made absolute first.  What 1.14 still does per invocation, and no
+ * option turns off: pip's checks that the requirements are there. */
+#define PYPERF_IN_HOME                                                                    \
+	"import os, runpy, sys\n"                                                             \
+	"for k in ('ALLOCSWAP_REPORT', 'ALLOCSWAP_COUNTERS'):\n"                              \
+	"    if os.environ.get(k): os.environ[k] = os.path.abspath(os.environ[k])\n"          \
+	"os.chdir(sys.argv.pop(1))\n"                                                         \
+	"runpy.run_module('pyperformance', run_name='__main__', alter_sys=True)\n"
+
+/* The suite's state between check and the matrix: check's info object
+ * (cmd_bench.c's, which meta.json's "suite" is made of), borrowed. */
+static struct {
+	json_t *info;
+} pyperf_state;
+
+static const char *pyperf_home(void)
+{
+	static char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/pyperformance", as_build_cache());
+	return dir;
+}
+
+/* A Python of the host (its cells run on the host, where pyperf_home is),
+ * not one inside an image. */
+static int pyperf_host_python(const struct bench_matrix *m, const char *python)
+{
+	size_t i;
+	for (i = 0; i < m->npythons; i++)
+		if (!strcmp(m->pythons[i].path, python))
+			return 1;
+	return !strcmp(m->python, python);
+}
+
+/* The start of a pyperformance command line with python: in pyperf_home
+ * for a host Python.  Returns the number of words put in w. */
+static size_t pyperf_cmd(const struct bench_matrix *m, const char *python, const char **w)
+{
+	size_t n = 0;
+	w[n++] = python;
+	if (pyperf_host_python(m, python)) {
+		w[n++] = "-c";
+		w[n++] = PYPERF_IN_HOME;
+		w[n++] = pyperf_home();
+	} else {
+		w[n++] = "-m";
+		w[n++] = "pyperformance";
+	}
+	return n;
+}
+
+/* --pyperformance-args as words appended to w (at most cap in all; none
+ * when w is NULL), except their --inherit-environ: argparse keeps the last one, and a user's own
+ * one passed as-is would silently drop LD_PRELOAD from pyperf's workers, so
+ * its names are added to ours (PIP_* for pyperformance's venv, for
+ * example).  Returns the merged list (malloc'd), or NULL; *buf holds the
+ * words (to free). */
+static char *pyperf_words(const struct bench_matrix *m, const char **w, size_t *n, size_t cap,
+			  char **buf)
+{
+	char *tok, *inherit = strdup(BENCH_INHERIT_ENVIRON);
+	*buf = m->pyperf_args ? strdup(m->pyperf_args) : NULL;
+	for (tok = *buf ? strtok(*buf, " ") : NULL; tok && inherit; tok = strtok(NULL, " ")) {
+		const char *names = NULL;
+		char *more;
+		if (!strcmp(tok, "--inherit-environ"))
+			names = strtok(NULL, " ");
+		else if (!strncmp(tok, "--inherit-environ=", 18))
+			names = tok + 18;
+		else {
+			if (w && *n < cap)
+				w[(*n)++] = tok;
+			continue;
+		}
+		if (names && *names && asprintf(&more, "%s,%s", inherit, names) >= 0) {
+			free(inherit);
+			inherit = more;
+		}
+	}
+	return inherit;
+}
 
 static int pyperf_check(struct bench_matrix *m, json_t *info)
 {
@@ -321,6 +420,16 @@ static int pyperf_check(struct bench_matrix *m, json_t *info)
 	}
 	json_object_set_new(info, "version", json_string(line));
 	json_object_set_new(info, "inherit_environ", json_string(BENCH_INHERIT_ENVIRON));
+	json_object_set_new(info, "venv_home", json_string(pyperf_home()));
+	pyperf_state.info = info;
+	/* pyperf's workers of one invocation run back to back: the report
+	 * takes an invocation as one sample (dataset.c) */
+	if (m->runs < 2)
+		bench_err("note: --runs %lu: one pyperformance invocation per cell; its pyperf "
+			  "workers ran back to back, not interleaved, so the report compares "
+			  "nothing (n/a: too few runs); use --runs 2 or more, 5 or more for "
+			  "narrow intervals",
+			  m->runs);
 	return 0;
 }
 
@@ -352,10 +461,129 @@ static json_t *pyperf_list(struct bench_matrix *m)
 	return list;
 }
 
+int bench_pyperf_sub(struct bench_matrix *m, const json_t *avail, const char *name)
+{
+	const char *parent = NULL;
+	size_t k, len = 0, i;
+	json_t *b;
+	json_array_foreach (avail, k, b) {
+		const char *n = json_string_value(json_object_get(b, "name"));
+		size_t l = n ? strlen(n) : 0;
+		if (l > len && !strncmp(name, n, l) && name[l] == '_' && name[l + 1]) {
+			parent = n;
+			len = l;
+		}
+	}
+	if (!parent)
+		return 0;
+	if (!bench_has(m, parent) && bench_add(m, parent, "pyperformance", NULL))
+		return 0;
+	for (i = 0; strcmp(m->benches[i].name, parent); i++)
+		;
+	if (strlen(m->benches[i].only) + strlen(name) + 2 > sizeof m->benches[i].only) {
+		bench_err("--bench: too many sub-benchmarks of %s", parent);
+		return 0;
+	}
+	if (m->benches[i].only[0])
+		strcat(m->benches[i].only, ",");
+	strcat(m->benches[i].only, name);
+	return 1;
+}
+
+/* Creates pyperformance's venv of every host Python of the matrix that
+ * has none yet (see PYPERF_IN_HOME): `venv show` says where it is and
+ * whether it is there, `venv create -b NAMES` installs pyperformance and the
+ * benchmarks' requirements.  meta.json's suite "venvs" records each:
+ * {"python", "path", "created": made now, "seconds"}.  A venv that cannot
+ * be made is said; each invocation then tries, as pyperformance does. */
+static void pyperf_venvs(struct bench_matrix *m)
+{
+	json_t *venvs = json_object();
+	const char *home = pyperf_home();
+	size_t p, i, np = m->npythons ? m->npythons : 1;
+	int rc;
+	if ((rc = as_mkdirs(home)))
+		bench_err("note: cannot create %s for pyperformance's venv: %s", home,
+			  strerror(rc));
+	for (p = 0; p < np && !rc; p++) {
+		const char *py = m->npythons ? m->pythons[p].path : m->python;
+		const char *name = m->npythons ? m->pythons[p].name : AS_PYTHON_DEFAULT;
+		const char *w[80], *show[] = {"venv", "show"};
+		char err[512], *out, root[PATH_MAX], *at, *inherit, *buf, *names = NULL, *more;
+		int64_t t0 = bench_now_ns();
+		int made = 0;
+		size_t n;
+		json_t *v;
+		for (i = 0; i < p && strcmp(m->pythons[i].path, py); i++)
+			;
+		if (i < p)
+			continue; /* the same interpreter under another name */
+		n = pyperf_cmd(m, py, w);
+		memcpy(w + n, show, sizeof show);
+		w[n + 2] = NULL;
+		rc = capture(m, (char **)w, &out, err, sizeof err);
+		at = out ? strstr(out, "Virtual environment path: ") : NULL;
+		if (rc || !at) {
+			bench_err("note: 'pyperformance venv show' with %s failed (%s): each "
+				  "invocation makes its venv as it goes",
+				  py, err[0] ? err : "no \"Virtual environment path\" line");
+			free(out);
+			rc = 0;
+			continue;
+		}
+		at += strlen("Virtual environment path: ");
+		snprintf(root, sizeof root, "%.*s", (int)strcspn(at, "\n"), at);
+		at = strstr(root, " (");
+		made = at && strncmp(at, " (already created)", 18);
+		if (at)
+			*at = 0;
+		if (made) {
+			for (i = 0; i < m->nbenches; i++) {
+				if (asprintf(&more, "%s%s%s", names ? names : "", names ? "," : "",
+					     m->benches[i].name) < 0)
+					break;
+				free(names);
+				names = more;
+			}
+			bench_err("creating pyperformance's venv for %s in %s, once for the matrix "
+				  "(it installs the benchmarks' requirements)",
+				  py, root);
+			n = pyperf_cmd(m, py, w);
+			w[n++] = "venv";
+			w[n++] = "create";
+			w[n++] = "-b";
+			w[n++] = names ? names : "";
+			w[n++] = "--inherit-environ";
+			inherit = pyperf_words(m, NULL, &n, 0, &buf);
+			w[n++] = inherit ? inherit : BENCH_INHERIT_ENVIRON;
+			w[n] = NULL;
+			free(out);
+			if (capture(m, (char **)w, &out, err, sizeof err)) {
+				bench_err("note: 'pyperformance venv create' with %s failed (%s): each "
+					  "invocation makes its venv as it goes",
+					  py, err);
+				made = 0;
+			}
+			free(inherit);
+			free(buf);
+			free(names);
+			names = NULL;
+		}
+		v = json_pack("{s:s, s:s, s:b, s:f}", "python", py, "path", root, "created", made,
+			      "seconds", (double)(bench_now_ns() - t0) / 1e9);
+		json_object_set_new(venvs, name, v);
+		free(out);
+	}
+	if (pyperf_state.info)
+		json_object_set(pyperf_state.info, "venvs", venvs);
+	json_decref(venvs);
+}
+
 static int pyperf_calibrate(struct bench_matrix *m, struct bench_bench *b, const char *tmpdir)
 {
-	(void)m;
 	(void)tmpdir;
+	if (b == m->benches)
+		pyperf_venvs(m); /* once, before the matrix */
 	b->loops = 0; /* pyperf calibrates in its own workers; records carry its loops */
 	return 0;
 }
@@ -364,37 +592,28 @@ static char **pyperf_argv(const struct bench_matrix *m, const struct bench_bench
 			  const char *python,
 			  const char *out)
 {
-	const char *w[64] = {python, "-m", "pyperformance", "run", "--inherit-environ",
-			     BENCH_INHERIT_ENVIRON, "-b", b->name, "-o", out};
-	size_t n = 10;
-	char *extra = m->pyperf_args ? strdup(m->pyperf_args) : NULL, *tok, **v;
-	char *inherit = strdup(BENCH_INHERIT_ENVIRON);
+	const char *w[64];
+	size_t n = pyperf_cmd(m, python, w), at;
+	char *buf, *inherit, **v, abs[PATH_MAX + 8], cwd[PATH_MAX];
+	/* it runs elsewhere (pyperf_home) */
+	if (pyperf_host_python(m, python) && out[0] != '/' && getcwd(cwd, sizeof cwd)) {
+		snprintf(abs, sizeof abs, "%s/%s", cwd, out);
+		out = abs;
+	}
+	w[n++] = "run";
+	w[n++] = "--inherit-environ";
+	at = n++;
+	w[n++] = "-b";
+	w[n++] = b->name;
+	w[n++] = "-o";
+	w[n++] = out;
 	if (m->fast)
 		w[n++] = "--fast";
-	/* argparse keeps the last --inherit-environ: a user's own one would
-	 * silently drop LD_PRELOAD from pyperf's workers, so its names are
-	 * added to ours instead (PIP_* for pyperformance's venv, for example) */
-	for (tok = extra ? strtok(extra, " ") : NULL; tok && n < 63 && inherit;
-	     tok = strtok(NULL, " ")) {
-		const char *names = NULL;
-		char *more;
-		if (!strcmp(tok, "--inherit-environ"))
-			names = strtok(NULL, " ");
-		else if (!strncmp(tok, "--inherit-environ=", 18))
-			names = tok + 18;
-		else {
-			w[n++] = tok;
-			continue;
-		}
-		if (names && *names && asprintf(&more, "%s,%s", inherit, names) >= 0) {
-			free(inherit);
-			inherit = more;
-		}
-	}
-	w[5] = inherit;
+	inherit = pyperf_words(m, w, &n, 63, &buf);
+	w[at] = inherit;
 	v = inherit ? make_argv(w, n) : NULL;
 	free(inherit);
-	free(extra);
+	free(buf);
 	return v;
 }
 
@@ -406,7 +625,20 @@ struct pyperf_arg {
 	const char *fail; /* set: every record failed with this */
 	bench_emit_fn emit;
 	size_t n;
+	const char *only;  /* the sub-benchmarks to keep (bench_bench.only), "" for all */
+	char gave[512];    /* the names of those left out */
 };
+
+/* Is name one of the comma-separated list? */
+static int in_list(const char *list, const char *name)
+{
+	size_t l = strlen(name);
+	const char *p;
+	for (p = list; (p = strstr(p, name)); p += l)
+		if ((p == list || p[-1] == ',' || p[-1] == ' ') && (p[l] == ',' || !p[l]))
+			return 1;
+	return 0;
+}
 
 static json_t *ns_or_null(double seconds)
 {
@@ -416,8 +648,15 @@ static json_t *ns_or_null(double seconds)
 static int pyperf_one(const struct bench_pyperf_run *r, void *arg)
 {
 	struct pyperf_arg *a = arg;
-	json_t *rec = json_deep_copy(a->base);
+	json_t *rec;
 	int rc;
+	if (a->only[0] && !in_list(a->only, r->name)) {
+		size_t l = strlen(a->gave);
+		if (!in_list(a->gave, r->name))
+			snprintf(a->gave + l, sizeof a->gave - l, "%s%s", l ? ", " : "", r->name);
+		return 0;
+	}
+	rec = json_deep_copy(a->base);
 	json_object_set_new(rec, "bench", json_string(r->name));
 	json_object_set_new(rec, "worker", json_integer((json_int_t)r->index));
 	json_object_set_new(rec, "status", json_string("ok"));
@@ -446,7 +685,7 @@ static int pyperf_collect(struct bench_ctx *x, const struct bench_slot *s, json_
 			  const struct bench_reports *r, bench_emit_fn emit)
 {
 	const struct bench_bench *b = &x->m->benches[s->bench];
-	struct pyperf_arg a = {x, s, rec, p, NULL, emit, 0};
+	struct pyperf_arg a = {x, s, rec, p, NULL, emit, 0, b->only, ""};
 	char why[1024] = "", err[512];
 	json_t *doc, *counts = json_object(), *rep;
 	size_t i, unmapped = 0;
@@ -510,6 +749,13 @@ static int pyperf_collect(struct bench_ctx *x, const struct bench_slot *s, json_
 	json_decref(doc);
 	if (rc == EINVAL) {
 		bench_rec_fail(rec, "pyperformance's JSON: %s", err);
+		return emit(x, s, rec);
+	}
+	if (!rc && !a.n && b->only[0]) {
+		/* the row of the name asked for says what there is */
+		json_object_set_new(rec, "bench", json_string(b->only));
+		bench_rec_fail(rec, "pyperformance's %s gave no %s; it gave: %s", b->name, b->only,
+			       a.gave[0] ? a.gave : "nothing");
 		return emit(x, s, rec);
 	}
 	if (!rc && !a.n) {

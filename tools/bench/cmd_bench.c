@@ -174,6 +174,8 @@ static int benches_select(struct bench_matrix *m, const char *want, json_t *avai
 					bench_add(m, n, g, NULL);
 			}
 		}
+		if (!found && m->suite == BENCH_SUITE_PYPERFORMANCE) /* xml_etree_generate */
+			found = bench_pyperf_sub(m, avail, v[i]);
 		if (!found && json_array_size(avail) == 0 && m->suite == BENCH_SUITE_PYPERFORMANCE) {
 			found = 1; /* pyperformance's list said nothing: trust the name */
 			if (!bench_has(m, v[i]))

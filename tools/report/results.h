@@ -90,6 +90,24 @@
  * readers; --resume counts the complete lines per (bench, config) and runs
  * the rest.
  *
+ * --suite pyperformance: a run is one `pyperformance run -b REQUEST`
+ * (an invocation), and it writes one record per pyperf worker process:
+ * "worker" (its index), "request" (the -b name; "bench" is pyperf's name,
+ * xml_etree_generate for xml_etree), "invocation" (the pyperformance
+ * process as the runner saw it), "reports" (its processes' allocators);
+ * "values" and "warmups" are pyperf's, per worker (meta.json's matrix
+ * "values" and "warmups" are not: pyperf chooses them).  The workers of one
+ * invocation ran back to back, not interleaved with the other
+ * configurations: readers take an invocation (the records of one bench,
+ * config and run) as ONE sample, the mean of its workers' means, and
+ * compare nothing with fewer than 2 invocations a side (dataset.c).
+ * meta.json's matrix "benchmarks" are the -b names, with "only": the
+ * sub-benchmarks kept ("xml_etree_generate,xml_etree_parse") when --bench
+ * named those; its suite "venv_home" is where the invocations run (the
+ * directory pyperformance keeps its venv under), "venvs" the venv made
+ * before the matrix for each Python: {"python", "path", "created",
+ * "seconds"}.
+ *
  * DIR/summary.json, report.md, report.html  written by `allocswap report`
  * (summary.json's contract is in cmd_report.c).
  */
