@@ -131,6 +131,8 @@ struct bench_matrix {
 	/* memory processes per cell (bench_cfg_memory): ALLOCSWAP_STATS=counters,
 	 * interleaved with the timed ones, for the figures that need counting */
 	unsigned long memory_runs;
+	double until, budget_s; /* --until (a fraction) and --budget (seconds); 0: not adaptive */
+	char clock[8];          /* --time: auto, wall, cpu (summary.h as_clocks) */
 	double target_ms;
 	char python[PATH_MAX]; /* the first Python: calibration and the suite's list */
 	struct as_python *pythons; /* every Python of the matrix, resolved */
@@ -241,6 +243,30 @@ static inline size_t bench_cell_slots(const struct bench_matrix *m)
 	return m->runs + m->memory_runs;
 }
 
+/* One more timed round r (>= runs: an adaptive round) of the benchmarks b
+ * with only[b] set, in the usual rotated order; returns the slots filled
+ * (room for nbenches * ncfgs). */
+size_t bench_plan_round(const struct bench_matrix *m, const unsigned char *only, long r,
+			struct bench_slot *out);
+
+/* ---- adaptive rounds (bench_adaptive.c) ------------------------------------------ */
+
+/* --until PCT ("2%", or 2) as a fraction, --budget TIME ("900", "900s", "45m",
+ * "2h") in seconds: 0, or 2 after an error line. */
+int bench_parse_until(const char *val, double *out);
+int bench_parse_budget(const char *val, double *out);
+/* Reads DIR's records as the report would (summary.h) and marks wide[b] for
+ * every benchmark with a speed ratio whose 95% CI reaches further than
+ * m->until from it; *next_run gets the run index for the next round,
+ * *widest the widest relative half-width seen.  Returns the number of wide
+ * benchmarks, or minus an errno value. */
+int bench_adaptive_wide(const struct bench_matrix *m, const char *dir, unsigned char *wide,
+			long *next_run, double *widest);
+/* meta.json's "adaptive": {"until", "budget_s", "rounds", "stopped", "wide",
+ * "widest"}. */
+json_t *bench_adaptive_json(const struct bench_matrix *m, long rounds, const char *stopped,
+			    const unsigned char *wide, double widest);
+
 /* done[(b * ncfgs + c) * bench_cell_slots(m) + r] != 0 when that process is
  * already recorded: r < runs the timed run r, r = runs + k the memory
  * process k (done may be NULL).  Fills out (room for (runs + warmup_runs +
@@ -280,6 +306,8 @@ struct bench_request {
 	const char *axis[BENCH_NAXES];
 	const char *allocators, *suite, *bench, *python, *pyperf_args, *output, *resume;
 	const char *reference; /* --reference: "direct" */
+	double until, budget_s; /* --until, --budget; 0 when not given */
+	const char *time;       /* --time, or NULL */
 	const char *cmds[BENCH_MAX_CMDS], *names[BENCH_MAX_CMDS];
 	size_t ncmds, nnames;
 	unsigned long runs, values, warmups, warmup_runs, loops, memory_runs;

@@ -404,10 +404,12 @@ const char *bench_slot_stats(const struct bench_matrix *m, const struct bench_sl
  * always first, neither within a round nor across rounds.  r is the timed
  * run (< 0 a warm-up), or with memory the memory process's index. */
 static size_t plan_round(const struct bench_matrix *m, const unsigned char *done, long r,
-			 int memory, struct bench_slot *out)
+			 int memory, const unsigned char *only, struct bench_slot *out)
 {
 	size_t n = 0, b, k, nc = m->ncfgs, per = bench_cell_slots(m);
 	for (b = 0; b < m->nbenches; b++) {
+		if (only && !only[b])
+			continue;
 		size_t rot = (size_t)((((r + (long)b) % (long)nc) + (long)nc) % (long)nc);
 		for (k = 0; k < nc; k++) {
 			size_t c = (k + rot) % nc;
@@ -444,12 +446,18 @@ size_t bench_plan(const struct bench_matrix *m, const unsigned char *done,
 	if (!m->ncfgs)
 		return 0;
 	for (r = -(long)m->warmup_runs; r < (long)m->runs; r++) {
-		n += plan_round(m, done, r, 0, out + n);
+		n += plan_round(m, done, r, 0, NULL, out + n);
 		/* memory round k after timed round (k + 1) * runs / (nm + 1) - 1 */
 		for (; r >= 0 && k < nm && (k + 1) * (long)m->runs / (nm + 1) - 1 <= r; k++)
-			n += plan_round(m, done, k, 1, out + n);
+			n += plan_round(m, done, k, 1, NULL, out + n);
 	}
 	return n;
+}
+
+size_t bench_plan_round(const struct bench_matrix *m, const unsigned char *only, long r,
+			struct bench_slot *out)
+{
+	return m->ncfgs ? plan_round(m, NULL, r, 0, only, out) : 0;
 }
 
 static void unset_prefix(struct as_env *e, const char *prefix)

@@ -121,6 +121,9 @@ static json_t *matrix_json(const struct bench_matrix *m)
 	json_object_set_new(j, "benchmarks", benches);
 	json_object_set_new(j, "runs", json_integer((json_int_t)m->runs));
 	json_object_set_new(j, "memory_runs", json_integer((json_int_t)m->memory_runs));
+	json_object_set_new(j, "until", m->until > 0 ? json_real(m->until) : json_null());
+	json_object_set_new(j, "time", json_string(m->clock[0] ? m->clock : "auto"));
+	json_object_set_new(j, "budget_s", m->budget_s > 0 ? json_real(m->budget_s) : json_null());
 	json_object_set_new(j, "values", json_integer((json_int_t)m->values));
 	json_object_set_new(j, "warmups", json_integer((json_int_t)m->warmups));
 	json_object_set_new(j, "warmup_runs", json_integer((json_int_t)m->warmup_runs));

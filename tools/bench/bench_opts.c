@@ -8,6 +8,7 @@
 
 #include "as_backend.h"
 #include "bench.h"
+#include "summary.h"
 
 #define BENCH_NAME_WORD(id, soname, usable, libcs, desc) " " #id
 
@@ -61,6 +62,15 @@
 	X(O_MEMORY_RUNS, 0, "--memory-runs", " N", 0, NULL,                                     \
 	  "processes per cell in counters mode, for live heap, fragmentation, histogram and " \
 	  "syscalls, interleaved; never timed (default 1; 0: none; cells timed off only)")   \
+	X(O_UNTIL, 0, "--until", " PCT", 0, NULL,                                                \
+	  "after the runs, add interleaved rounds of the benchmarks whose speed ratios still " \
+	  "have a 95% CI wider than +-PCT (such as 2%), until none has or --budget is spent") \
+	X(O_BUDGET, 0, "--budget", " TIME", 0, NULL,                                            \
+	  "the most time the matrix may take with --until, from its start: 900, 900s, 45m, " \
+	  "2h")                                                                                \
+	X(O_TIME, 0, "--time", " auto|wall|cpu", 0, NULL,                                       \
+	  "the time --until judges and report compares by default (report --time says "      \
+	  "more; default auto: CPU time where it covers the work, else wall)")               \
 	X(O_VALUES, 0, "--values", " N", 0, NULL,                                               \
 	  "timed values per process, averaged into its sample (default 3, quick 2)")          \
 	X(O_WARMUPS, 0, "--warmups", " N", 0, NULL,                                             \
@@ -192,6 +202,17 @@ int bench_opts_parse(int argc, char **argv, struct bench_request *o)
 						     "milliseconds, not '%s'", v[O_TARGET].val);
 		o->target_ms = t;
 	}
+	o->time = v[O_TIME].val;
+	if (o->time && as_choice("bench", "time", o->time, as_clocks) < 0)
+		return 2;
+	if (v[O_UNTIL].val && bench_parse_until(v[O_UNTIL].val, &o->until))
+		return 2;
+	if (v[O_BUDGET].val && bench_parse_budget(v[O_BUDGET].val, &o->budget_s))
+		return 2;
+	if ((o->until > 0) != (o->budget_s > 0))
+		return as_usage_err("bench", o->until > 0 ? "--until needs --budget TIME: the most "
+							    "time the matrix may take (such as 30m)"
+							  : "--budget goes with --until PCT");
 	if (o->resume && o->output)
 		return as_usage_err("bench", "--resume DIR continues DIR: no -o with it");
 	if (o->resume && o->dry_run)

@@ -100,6 +100,8 @@ void bench_progress_end(struct bench_progress *p, const struct bench_matrix *m,
 	if (s->memory)
 		fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: memory round %ld/%lu done", s->run + 1,
 			m->memory_runs);
+	else if (s->run >= (long)m->runs)
+		fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: adaptive round (run %ld) done", s->run + 1);
 	else if (s->run < 0)
 		fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: warm-up round %ld/%lu done",
 			s->run + (long)m->warmup_runs + 1, m->warmup_runs);

@@ -129,6 +129,9 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 			/* ... and from before the python axis: the host's */
 			if (a == BENCH_AX_PYTHON && !*v)
 				v = AS_PYTHON_DEFAULT;
+			/* the cmd suite has no python axis: its configs say host */
+			if (a == BENCH_AX_PYTHON && m->suite == BENCH_SUITE_CMD)
+				v = "default";
 			/* ... and from before preload direct: libswap */
 			if (a == BENCH_AX_PRELOAD && !*v)
 				v = AS_PRELOAD_DEFAULT;
@@ -233,6 +236,11 @@ int bench_resume_matrix(const json_t *meta, const char *dir, const struct bench_
 	m->runs = jul(mx, "runs");
 	/* absent before memory processes: none */
 	m->memory_runs = jul(mx, "memory_runs");
+	snprintf(m->clock, sizeof m->clock, "%s",
+		 o->time ? o->time : *jstr(mx, "time") ? jstr(mx, "time") : "auto");
+	/* adaptive rounds: the command line may set them anew (a new budget) */
+	m->until = o->until > 0 ? o->until : json_number_value(json_object_get(mx, "until"));
+	m->budget_s = o->budget_s > 0 ? o->budget_s : json_number_value(json_object_get(mx, "budget_s"));
 	m->values = jul(mx, "values");
 	m->warmups = jul(mx, "warmups");
 	m->warmup_runs = o->warmup_runs != BENCH_UNSET ? o->warmup_runs : jul(mx, "warmup_runs");
@@ -324,9 +332,14 @@ static int mark_done(json_t *rec, void *arg)
 		;
 	for (c = 0; c < m->ncfgs && strcmp(m->cfgs[c].id, cfg); c++)
 		;
-	if (b == m->nbenches || c == m->ncfgs || json_integer_value(run) < 0 ||
-	    (unsigned long)json_integer_value(run) >= lim)
+	if (b == m->nbenches || c == m->ncfgs || json_integer_value(run) < 0)
 		goto foreign;
+	if ((unsigned long)json_integer_value(run) >= lim) {
+		if (memory)
+			goto foreign;
+		d->recorded++; /* an adaptive round's (--until): nothing to redo */
+		return 0;
+	}
 	at = (b * m->ncfgs + c) * bench_cell_slots(m) + (memory ? m->runs : 0) +
 	     (size_t)json_integer_value(run);
 	if (!d->done[at]) {

@@ -462,6 +462,9 @@ static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 		return rc;
 	m->runs = o->runs != BENCH_UNSET ? o->runs : o->quick ? 5 : 10;
 	m->memory_runs = o->memory_runs != BENCH_UNSET ? o->memory_runs : 1;
+	m->until = o->until;
+	snprintf(m->clock, sizeof m->clock, "%s", o->time ? o->time : "auto");
+	m->budget_s = o->budget_s;
 	if (o->memory_runs != BENCH_UNSET && o->memory_runs) {
 		for (k = 0; m->axis[BENCH_AX_STATS][k] && strcmp(m->axis[BENCH_AX_STATS][k], "off");
 		     k++)
@@ -641,12 +644,98 @@ static int calibrate_all(struct run_state *st)
 	return 0;
 }
 
+/* Runs slots in order with the progress line; 0, or run_slot's error.
+ * *stopped when a signal asked to stop. */
+static int run_slots(struct run_state *st, const struct bench_slot *slots, size_t n, int *stopped)
+{
+	size_t i;
+	int rc = 0;
+	bench_progress_init(&st->prog, n, st->o.quiet);
+	for (i = 0; i < n; i++) {
+		int failed;
+		if (as_launch_stopped()) {
+			*stopped = 1;
+			break;
+		}
+		bench_progress_start(&st->prog, &st->m, slots, i);
+		rc = run_slot(st, &slots[i], &failed);
+		if (rc == EINTR) {
+			*stopped = 1;
+			rc = 0;
+			break;
+		}
+		if (rc)
+			break;
+		bench_progress_end(&st->prog, &st->m, slots, i, failed);
+	}
+	bench_progress_done(&st->prog);
+	return rc;
+}
+
+/* --until: rounds of the wide benchmarks while the budget lasts
+ * (bench_adaptive.c); meta.json's "adaptive" says where it stopped. */
+static int adaptive_rounds(struct run_state *st, int64_t t0, int *stopped)
+{
+	struct bench_matrix *m = &st->m;
+	unsigned char *wide = calloc(m->nbenches + 1, 1);
+	struct bench_slot *slots = calloc(m->nbenches * m->ncfgs + 1, sizeof *slots);
+	const char *why = NULL;
+	char buf[128];
+	long rounds = 0, next;
+	double widest = 0;
+	int rc = 0, nw;
+	if (!wide || !slots) {
+		free(wide);
+		free(slots);
+		return ENOMEM;
+	}
+	for (;;) {
+		double est = 0, spent = (double)(bench_now_ns() - t0) / 1e9;
+		size_t b, n;
+		nw = bench_adaptive_wide(m, st->dir, wide, &next, &widest);
+		if (nw < 0) {
+			why = "the records could not be read back";
+			break;
+		}
+		if (!nw) {
+			snprintf(buf, sizeof buf, "every speed ratio's 95%% CI is within +-%g%%",
+				 100 * m->until);
+			why = buf;
+			break;
+		}
+		for (b = 0; b < m->nbenches; b++)
+			if (wide[b])
+				est += (m->benches[b].n_s ? m->benches[b].sum_s / m->benches[b].n_s : 0) *
+				       (double)m->ncfgs;
+		if (spent + est > m->budget_s) {
+			why = "the budget is spent (the next round would end past it)";
+			break;
+		}
+		n = bench_plan_round(m, wide, next, slots);
+		if (!st->o.quiet)
+			bench_err("adaptive round %ld: %d benchmark%s wider than +-%g%% (widest +-%.1f%%), "
+				  "%zu processes",
+				  rounds + 1, nw, nw == 1 ? "" : "s", 100 * m->until, 100 * widest, n);
+		rc = run_slots(st, slots, n, stopped);
+		if (rc || *stopped)
+			break;
+		rounds++;
+	}
+	if (why && !st->o.quiet)
+		bench_err("adaptive rounds: %ld; stopped: %s", rounds, why);
+	json_object_set_new(st->meta, "adaptive",
+			    bench_adaptive_json(m, rounds, why ? why : "interrupted", wide, widest));
+	free(wide);
+	free(slots);
+	return rc;
+}
+
 static int run_matrix(struct run_state *st, const char *python_version)
 {
 	char mem[96];
 	struct bench_matrix *m = &st->m;
 	struct bench_slot *slots;
-	size_t n, i, cells = m->nbenches * m->ncfgs;
+	size_t n, cells = m->nbenches * m->ncfgs;
 	int64_t t0 = bench_now_ns();
 	char d[32], now[32];
 	int rc = 0, stopped = 0;
@@ -666,26 +755,10 @@ static int run_matrix(struct run_state *st, const char *python_version)
 			       st->dir);
 	}
 	(void)python_version;
-	bench_progress_init(&st->prog, n, st->o.quiet);
-	for (i = 0; i < n; i++) {
-		int failed;
-		if (as_launch_stopped()) {
-			stopped = 1;
-			break;
-		}
-		bench_progress_start(&st->prog, m, slots, i);
-		rc = run_slot(st, &slots[i], &failed);
-		if (rc == EINTR) {
-			stopped = 1;
-			rc = 0;
-			break;
-		}
-		if (rc)
-			break;
-		bench_progress_end(&st->prog, m, slots, i, failed);
-	}
-	bench_progress_done(&st->prog);
+	rc = run_slots(st, slots, n, &stopped);
 	free(slots);
+	if (!rc && !stopped && m->until > 0)
+		rc = adaptive_rounds(st, t0, &stopped);
 	if (as_launch_stopped())
 		stopped = 1;
 

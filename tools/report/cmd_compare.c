@@ -184,7 +184,7 @@ static int load_side(const char *arg, struct as_dataset *d, const json_t **confi
 			*colon = ':';
 		}
 	}
-	rc = as_dataset_load("compare", path, d);
+	rc = as_dataset_load("compare", path, NULL, d);
 	if (rc)
 		return rc;
 	list_configs(d, list, sizeof list);

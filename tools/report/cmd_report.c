@@ -100,6 +100,22 @@ static void md_provenance(FILE *f, const json_t *s, const char *dir)
 	fprintf(f, "| allocswap | %s (commit %s) |\n",
 		as_jstr(m, "allocswap.version") ? as_jstr(m, "allocswap.version") : "?",
 		as_jstr(m, "allocswap.commit") ? as_jstr(m, "allocswap.commit") : "?");
+	if (json_is_object(json_object_get(m, "adaptive"))) {
+		const json_t *a = json_object_get(m, "adaptive"), *w;
+		fprintf(f, "| adaptive | until every speed ratio's 95%% CI is within ±%g%%, budget %gs: "
+			   "%lld more round%s; stopped: %s",
+			100 * json_number_value(json_object_get(a, "until")),
+			json_number_value(json_object_get(a, "budget_s")),
+			(long long)json_integer_value(json_object_get(a, "rounds")),
+			json_integer_value(json_object_get(a, "rounds")) == 1 ? "" : "s",
+			as_jstr(a, "stopped") ? as_jstr(a, "stopped") : "?");
+		if (json_array_size(json_object_get(a, "wide"))) {
+			fprintf(f, "; still wider:");
+			json_array_foreach(json_object_get(a, "wide"), i, w)
+				fprintf(f, "%s %s", i ? "," : "", json_string_value(w));
+		}
+		fprintf(f, " |\n");
+	}
 	fprintf(f, "| host | %s |\n", as_jstr(m, "host.hostname") ? as_jstr(m, "host.hostname") : "?");
 	fprintf(f, "| kernel | %s |\n", as_jstr(m, "host.kernel") ? as_jstr(m, "host.kernel") : "?");
 	fprintf(f, "| CPU | %s", as_jstr(m, "host.cpu") ? as_jstr(m, "host.cpu") : "?");
@@ -217,12 +233,46 @@ static void speed_cell(FILE *f, const json_t *s, const char *bench, const json_t
 	fputs(" |", f);
 }
 
+/* Which time the comparisons use, and how contended the machine was. */
+static void md_clock(FILE *f, const json_t *s)
+{
+	const json_t *c;
+	size_t i, cpu = 0, wall = 0, timed = 0, hit = 0;
+	char b1[512] = "", b2[512] = "";
+	json_array_foreach(json_object_get(s, "cells"), i, c)
+	{
+		const char *clock = as_jstr(c, "clock"), *bench = as_jstr(c, "bench");
+		char *list = as_same_str(clock, "cpu") ? b1 : b2;
+		size_t *n = as_same_str(clock, "cpu") ? &cpu : &wall;
+		timed += (size_t)json_integer_value(json_object_get(c, "contention_known"));
+		hit += (size_t)json_integer_value(json_object_get(c, "contended"));
+		if (bench && !strstr(list, bench) && strlen(list) + strlen(bench) + 3 < 512) {
+			snprintf(list + strlen(list), 512 - strlen(list), "%s%s", *n ? ", " : "", bench);
+			++*n;
+		}
+	}
+	if (cpu)
+		fprintf(f, "Times are the benchmark thread's CPU time for %zu benchmark%s (it leaves "
+			   "out the time a process waited for a CPU, which other tasks cause and the "
+			   "allocator does not)%s%s%s. `report --time wall` compares wall times "
+			   "instead.\n\n",
+			cpu, cpu == 1 ? "" : "s", wall ? "; wall time for " : "", wall ? b2 : "",
+			wall ? " (their CPU time does not cover all of their work)" : "");
+	if (timed)
+		fprintf(f, "Contention: %zu of %zu timed processes waited for a CPU (run queue or "
+			   "steal) more than %.0f%% of their wall time%s.\n\n",
+			hit, timed, 100 * AS_CONTENDED,
+			hit ? ": the machine was busy; wall times of those processes are inflated"
+			    : "");
+}
+
 static void md_speed(FILE *f, const json_t *s)
 {
 	const json_t *c, *g;
 	size_t j;
 	fprintf(f, "## Speed\n\nTime per loop. Baseline columns show mean ± standard deviation of "
 		   "the per-process means; the other columns compare with their baseline.\n\n");
+	md_clock(f, s);
 	md_grid(f, s, speed_cell, NULL);
 	fputs("| **Geometric mean** |", f);
 	json_array_foreach(json_object_get(s, "geomean"), j, g)
@@ -452,7 +502,7 @@ static int write_md(const char *dir, const json_t *s)
 
 /* ---- the command ------------------------------------------------------------------------- */
 
-enum report_opt { OPT_BASELINE, OPT_TUNED, OPT_BASELINE_IMAGE, OPT_FORMAT, REPORT_NOPTS };
+enum report_opt { OPT_BASELINE, OPT_TUNED, OPT_BASELINE_IMAGE, OPT_TIME, OPT_FORMAT, REPORT_NOPTS };
 static const struct as_opt report_opts[] = {
 	[OPT_BASELINE] = {0, "--baseline", " ALLOC|CONFIG",
 		"the allocator the others are compared with (default: system when the matrix "
@@ -476,6 +526,16 @@ static const struct as_opt report_opts[] = {
 		"host, or host when it is the only one).  Each image is compared in cells that "
 		"differ only in the image; the section also says what seccomp=default costs "
 		"against no filter, per image.", 0, NULL},
+	[OPT_TIME] = {0, "--time", " auto|wall|cpu",
+		"which time the speed comparisons use (default: the bench's --time, else "
+		"auto).  auto: the benchmark thread's CPU time for a benchmark whose every "
+		"timed process measured it over all of its work (the built-in suite's "
+		"single-threaded benchmarks), else wall time; wall: wall time everywhere; cpu: "
+		"CPU time wherever it was recorded (the cmd suite's is the process's user + "
+		"sys: right for a single-threaded command).  CPU time leaves out the time a "
+		"process waited for a CPU, which neighbours add and the allocator does not "
+		"cause; it keeps page faults, system calls and cache misses, which the "
+		"allocator does.", 0, NULL},
 	[OPT_FORMAT] = {0, "--format", " LIST",
 		"comma-separated, any of md, html, json (default: all).  json is "
 		"DIR/summary.json, the numbers behind the other two.", 0, NULL},
@@ -531,6 +591,8 @@ int as_cmd_report(int argc, char **argv)
 	baseline = v[OPT_BASELINE].val;
 	tuned = v[OPT_TUNED].val;
 	baseline_image = v[OPT_BASELINE_IMAGE].val;
+	if (v[OPT_TIME].val && as_choice("report", "time", v[OPT_TIME].val, as_clocks) < 0)
+		return 2;
 	format = v[OPT_FORMAT].val ? v[OPT_FORMAT].val : "md,html,json";
 	list = as_split_list(format);
 	if (!list)
@@ -558,7 +620,7 @@ int as_cmd_report(int argc, char **argv)
 			return 2;
 		}
 	}
-	rc = as_dataset_load("report", dir, &d);
+	rc = as_dataset_load("report", dir, v[OPT_TIME].val, &d);
 	if (!rc)
 		rc = as_dataset_set_baseline(&d, "report", baseline, dir);
 	if (rc) {

@@ -26,9 +26,12 @@
 
 #define MAX_ERRORS 5
 
+const char *const as_clocks[] = {"auto", "wall", "cpu", NULL};
+
 void as_dataset_init(struct as_dataset *d)
 {
 	d->meta = NULL;
+	d->clock = "auto";
 	d->configs = json_array();
 	d->benchmarks = json_array();
 	d->cells = json_object();
@@ -213,6 +216,47 @@ static void add_counted(json_t *cell, const json_t *rep)
 		json_array_append(json_object_get(cell, "syscalls"), (json_t *)sc);
 }
 
+static void push_real(json_t *cell, const char *key, double x)
+{
+	json_t *a = json_object_get(cell, key);
+	if (!a) {
+		a = json_array();
+		json_object_set_new(cell, key, a);
+	}
+	json_array_append_new(a, json_real(x));
+}
+
+/* A timed process's samples: the mean of its wall values ("wall"), of its
+ * CPU values ("cpu", when it has one per wall value; else "cpu_missing"
+ * counts it; "cpu_partial" counts those that do not cover all of the timed
+ * work, "cpu_complete" false), and the
+ * share of its wall time it spent waiting for a CPU ("runq": schedstat's
+ * run_delay of its main thread / its wall time; "steal": the machine's
+ * steal time over the same interval / its wall time, per CPU). */
+static void add_times(json_t *cell, const json_t *rec)
+{
+	const json_t *cpu = json_object_get(rec, "cpu_values");
+	double *v, wall = as_jdbl(as_jpath(rec, "proc.wall_ns"));
+	double runq = as_jdbl(as_jpath(rec, "proc.runq_wait_ns"));
+	double steal = as_jdbl(as_jpath(rec, "proc.steal_ns"));
+	size_t n, nc;
+	v = as_jarray_doubles(json_object_get(rec, "values"), &n);
+	push_real(cell, "wall", as_stats_mean(v, n));
+	free(v);
+	v = as_jarray_doubles(cpu, &nc);
+	if (nc && nc == n && json_array_size(cpu) == nc)
+		push_real(cell, "cpu", as_stats_mean(v, nc));
+	else
+		bump(cell, "cpu_missing");
+	if (json_is_false(json_object_get(rec, "cpu_complete")))
+		bump(cell, "cpu_partial");
+	free(v);
+	if (wall > 0 && runq >= 0)
+		push_real(cell, "runq", runq / wall);
+	if (wall > 0 && steal >= 0)
+		push_real(cell, "steal", steal / wall);
+}
+
 /* One record of runs.jsonl (contract in results.h).  A memory process
  * ("role": "memory", bench.h) gives its cell only the counted figures: its
  * time is not a sample (it paid for counting) and the cell's peak RSS is
@@ -256,9 +300,7 @@ static void add_process(struct as_dataset *d, const json_t *rec)
 		bump(cell, "memory_n");
 		return;
 	}
-	v = as_jarray_doubles(values, &n);
-	json_array_append_new(json_object_get(cell, "samples"), json_real(as_stats_mean(v, n)));
-	free(v);
+	add_times(cell, rec);
 	if (json_is_number(as_jpath(rep, "memory.rss_peak")) &&
 	    json_number_value(as_jpath(rep, "memory.rss_peak")) > 0)
 		push_number(cell, "rss", as_jpath(rep, "memory.rss_peak"));
@@ -531,12 +573,47 @@ static int load_meta(const char *cmd, const char *dir, struct as_dataset *d)
 	return 0;
 }
 
-int as_dataset_load(const char *cmd, const char *path, struct as_dataset *d)
+/* Which time each benchmark's samples are (summary.h, as_dataset.clock):
+ * one clock for all the configurations of a benchmark, so that they are
+ * compared alike. */
+static void choose_clocks(struct as_dataset *d)
+{
+	const json_t *b, *c;
+	size_t i, j;
+	json_array_foreach(d->benchmarks, i, b)
+	{
+		const char *name = as_jstr(b, "name");
+		int cpu = !d->clock || strcmp(d->clock, "wall") != 0;
+		int complete = !d->clock || strcmp(d->clock, "cpu") != 0; /* auto */
+		json_array_foreach(d->configs, j, c)
+		{
+			const json_t *cell = as_dataset_find_cell(d, name, as_jstr(c, "id"));
+			if (cell && (json_integer_value(json_object_get(cell, "cpu_missing")) ||
+				     (complete && json_integer_value(json_object_get(cell, "cpu_partial"))) ||
+				     json_array_size(json_object_get(cell, "cpu")) !=
+					     json_array_size(json_object_get(cell, "wall"))))
+				cpu = 0;
+		}
+		json_array_foreach(d->configs, j, c)
+		{
+			json_t *cell = as_dataset_find_cell(d, name, as_jstr(c, "id"));
+			json_t *s;
+			if (!cell)
+				continue;
+			s = json_object_get(cell, cpu ? "cpu" : "wall");
+			json_object_set_new(cell, "samples", s ? json_incref(s) : json_array());
+			json_object_set_new(cell, "clock", json_string(cpu ? "cpu" : "wall"));
+		}
+	}
+}
+
+int as_dataset_load(const char *cmd, const char *path, const char *clock, struct as_dataset *d)
 {
 	struct stat st;
 	char runs[4096];
 	int rc;
 	as_dataset_init(d);
+	d->clock = clock ? clock : "auto";
 	if (stat(path, &st)) {
 		as_err("%s: %s: %s", cmd, path, strerror(errno));
 		return 2;
@@ -590,5 +667,8 @@ int as_dataset_load(const char *cmd, const char *path, struct as_dataset *d)
 		as_err("%s: %s: %s", cmd, runs, strerror(rc));
 		return 2;
 	}
+	if (!clock && as_jstr(as_jpath(d->meta, "matrix"), "time"))
+		d->clock = as_jstr(as_jpath(d->meta, "matrix"), "time");
+	choose_clocks(d);
 	return 0;
 }

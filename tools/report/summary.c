@@ -43,7 +43,13 @@
  *   "syscalls": null, or {"source", "mmap", "munmap", "mremap", "brk", "madvise"}
  *               (medians) when the reports counted them,
  *   "memory_n", "memory_failed": the cell's memory processes (bench.h) that
- *               ran fine / did not}
+ *               ran fine / did not,
+ *   "clock": "cpu" | "wall", which time "samples" are (as_dataset.clock:
+ *            one clock per benchmark), "wall_median", "cpu_median" (seconds,
+ *            null without CPU values), "runq_share": median share of a timed
+ *            process's wall time spent waiting for a CPU, "contended": timed
+ *            processes that waited (run queue or steal) more than AS_CONTENDED
+ *            of it, "contention_known": of how many that is known}
  * Where each figure comes from (dataset.c): the samples and rss_peak from
  * the timed processes; peak_live, fragmentation_at_peak and syscalls from
  * the processes that counted them: the timed ones when they ran in counters
@@ -428,6 +434,21 @@ static void set_labels(const struct as_dataset *d)
 	}
 }
 
+/* Timed processes of a cell measured under contention: waiting for a CPU
+ * (schedstat) or robbed by the hypervisor (steal) for more than
+ * AS_CONTENDED of their wall time. */
+static size_t contended(const json_t *raw)
+{
+	size_t n = 0, i, k;
+	static const char *const keys[] = {"runq", "steal"};
+	for (k = 0; k < 2; k++) {
+		const json_t *a = json_object_get(raw, keys[k]);
+		for (i = 0; i < json_array_size(a); i++)
+			n += as_jdbl(json_array_get(a, i)) > AS_CONTENDED;
+	}
+	return n;
+}
+
 static json_t *describe_cell(const json_t *raw, const char *bench, const char *config,
 			     const char *baseline)
 {
@@ -463,6 +484,14 @@ static json_t *describe_cell(const json_t *raw, const char *bench, const char *c
 	json_object_set_new(cell, "syscalls", syscall_medians(json_object_get(raw, "syscalls")));
 	json_object_set_new(cell, "wrong_allocator",
 			    json_integer(json_integer_value(json_object_get(raw, "wrong_allocator"))));
+	json_object_set_new(cell, "clock", json_string(as_jstr(raw, "clock") ? as_jstr(raw, "clock")
+									  : "wall"));
+	json_object_set_new(cell, "wall_median", jnum(as_jarray_median(json_object_get(raw, "wall"))));
+	json_object_set_new(cell, "cpu_median", jnum(as_jarray_median(json_object_get(raw, "cpu"))));
+	json_object_set_new(cell, "contended", json_integer((json_int_t)contended(raw)));
+	json_object_set_new(cell, "contention_known",
+			    json_integer((json_int_t)json_array_size(json_object_get(raw, "runq"))));
+	json_object_set_new(cell, "runq_share", jnum(as_jarray_median(json_object_get(raw, "runq"))));
 	json_object_set(cell, "memory_n", json_object_get(raw, "memory_n"));
 	json_object_set(cell, "memory_failed", json_object_get(raw, "memory_failed"));
 	if (json_object_get(raw, "pyperf")) /* pyperformance's invocations (dataset.c) */

@@ -76,6 +76,9 @@
 
 #define AS_SUMMARY_SCHEMA "allocswap.summary/1"
 #define AS_ALPHA 0.05
+/* A timed process that waited for a CPU (run queue, steal) longer than this
+ * share of its wall time was measured under contention. */
+#define AS_CONTENDED 0.05
 
 struct as_dataset {
 	json_t *meta;       /* DIR/meta.json, or NULL when there is none */
@@ -88,14 +91,31 @@ struct as_dataset {
 	json_t *cells;
 	json_t *config_index; /* {id: index in configs} */
 	json_t *bench_index;  /* {name: index in benchmarks} */
+	/* Which time the samples of runs are (as_dataset_load's clock, NULL:
+	 * "auto"):
+	 * "auto" (the default): per benchmark, the benchmark thread's CPU time
+	 * when every timed process of every configuration of it has CPU values
+	 * covering all of its timed work (single-threaded benchmarks of the
+	 * built-in suite), else wall time; "cpu": CPU time wherever every
+	 * process of a benchmark has it, complete or not (the process's user +
+	 * sys for the cmd suite: the work of a single-threaded command); "wall":
+	 * wall time.  Each cell keeps "wall" and "cpu" (per-process
+	 * means), "cpu_missing", "runq" and "steal" (per process, shares of its
+	 * wall time) and says its "clock". */
+	const char *clock;
 };
+
+/* The clocks a comparison can use (as_dataset.clock), NULL-terminated:
+ * auto, wall, cpu. */
+extern const char *const as_clocks[];
 
 /* Loads PATH: a bench directory (meta.json + runs.jsonl), a runs file
  * (*.jsonl, with meta.json beside it when there is one), a meta.json (its
  * directory), or a summary.json written by `report`.  Returns 0, or 2 after
  * a one-line error prefixed with "allocswap CMD: " (missing, unreadable, not
  * a bench directory). */
-int as_dataset_load(const char *cmd, const char *path, struct as_dataset *d);
+int as_dataset_load(const char *cmd, const char *path, const char *clock, struct as_dataset *d);
+/* clock NULL: the one meta.json's matrix names ("time": bench --time), else auto. */
 void as_dataset_init(struct as_dataset *d);
 void as_dataset_free(struct as_dataset *d);
 

@@ -3,7 +3,8 @@
 # built-in suite's records carry cpu_values as long as values, each at most
 # its wall value (the CPU clock is read inside the wall interval), and proc
 # has the context switches, the run-queue wait, steal time and the machine's
-# runnable tasks; the cmd suite has no cpu values.  Then the same benchmark
+# runnable tasks; the cmd suite's cpu value is the process's user + sys, not
+# complete (report --time cpu takes it).  Then the same benchmark
 # beside a CPU-bound neighbour pinned to the same CPU: it waits in the run
 # queue for a large part of its wall time, and its CPU time stays well below
 # its wall time.  Only what must hold on a loaded 2-core machine is asserted.
@@ -48,13 +49,15 @@ for r in data:
 assert benches == {"nbody", "threads_alloc"}, benches
 PY
 
-# --cmd: one process is one value, no benchmark thread to time
-"$ALLOCSWAP" bench -a system --cmd true --runs 1 --warmup-runs 0 -q -o "$T/cmd" \
+# --cmd: one process is one value, its CPU value the process's user + sys
+"$ALLOCSWAP" bench -a system --cmd true --runs 1 --warmup-runs 0 --memory-runs 0 -q -o "$T/cmd" \
 	>/dev/null 2>"$T/err" || fail "bench --cmd exited $?: $(cat "$T/err")"
 json_check "$T/cmd/runs.jsonl" <<'PY'
 for r in data:
     assert r["status"] == "ok", r.get("error")
-    assert "cpu_values" not in r and "cpu_complete" not in r, r
+    assert r["cpu_complete"] is False, r
+    p = r["proc"]
+    assert r["cpu_values"] == [(p["user_ns"] + p["sys_ns"]) / 1e9], (r["cpu_values"], p)
     assert isinstance(r["proc"]["nivcsw"], int), r["proc"]
 PY
 

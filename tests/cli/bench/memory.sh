@@ -71,8 +71,11 @@ recs = [json.loads(l) for l in open(d + "/runs.jsonl")]
 for c in s["cells"]:
     t = [r for r in recs if r["bench"] == c["bench"] and "role" not in r]
     m = [r for r in recs if r["bench"] == c["bench"] and r.get("role") == "memory"]
-    # samples: the timed processes' means, exactly
-    assert sorted(c["samples"]) == sorted(sum(r["values"]) / len(r["values"]) for r in t), c
+    # samples: the timed processes' means, exactly (their CPU time: the
+    # benchmark thread's, single-threaded benchmarks)
+    assert c["clock"] == "cpu", c
+    assert sorted(c["samples"]) == sorted(sum(r["cpu_values"]) / len(r["cpu_values"]) for r in t), c
+    assert sorted(c["samples"]) != sorted(sum(r["values"]) / len(r["values"]) for r in t), c
     assert c["n"] == 2 and c["memory_n"] == 1 and c["memory_failed"] == 0, c
     # peak live: the memory process's; peak RSS: the timed ones' median
     assert c["peak_live"] == m[0]["report"]["bytes"]["peak_live"], c
@@ -122,4 +125,21 @@ assert c["failed"] == 0 and c["memory_failed"] == 1 and c["n"] == 2, c
 assert c["errors"] == ["memory process: killed by signal 11 (Segmentation fault)"], c
 assert c["peak_live"] is None and "FAILED" not in c["verdict"], c
 PY
+# the clock: report --time wall compares wall times; a bad value is one line
+"$ALLOCSWAP" report "$D" --time wall --format json,md >/dev/null 2>"$T/err" || fail "report --time wall: $(cat "$T/err")"
+"$PY" - "$D" <<'PY' || fail "report --time wall"
+import json, sys
+d = sys.argv[1]
+s = json.load(open(d + "/summary.json"))
+recs = [json.loads(l) for l in open(d + "/runs.jsonl")]
+for c in s["cells"]:
+    t = [r for r in recs if r["bench"] == c["bench"] and "role" not in r and r["status"] == "ok"]
+    assert c["clock"] == "wall", c
+    assert sorted(c["samples"]) == sorted(sum(r["values"]) / len(r["values"]) for r in t), c
+PY
+! grep -q "CPU time for" "$D/report.md" || fail "report.md speaks of CPU time under --time wall"
+rc=0
+"$ALLOCSWAP" report "$D" --time thread >/dev/null 2>"$T/err" || rc=$?
+[ $rc -eq 2 ] && [ "$(cat "$T/err")" = "allocswap report: time 'thread' is not one of: auto, wall, cpu" ] ||
+	fail "--time thread: exit $rc: $(cat "$T/err")"
 echo "ok: memory"
