@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "axes.h"
 #include "factors.h"
 #include "reference.h"
 #include "image_report.h"
@@ -464,6 +465,7 @@ static int write_md(const char *dir, const json_t *s)
 	md_configs(f, s);
 	md_speed(f, s);
 	as_reference_md(f, json_object_get(s, "reference"));
+	as_axes_md(f, json_object_get(s, "axes"));
 	as_factors_md(f, json_object_get(s, "factors"));
 	as_images_md(f, json_object_get(s, "images"));
 	fprintf(f, "## Memory\n\n");
@@ -656,9 +658,11 @@ int as_cmd_report(int argc, char **argv)
 		oom();
 	json_object_set_new(s, "images", im);
 	{
-		json_t *ref = as_reference_build(s);
+		json_t *ref = as_reference_build(s), *ax = as_axes_build(s);
 		if (ref)
 			json_object_set_new(s, "reference", ref);
+		if (ax)
+			json_object_set_new(s, "axes", ax);
 	}
 	json_object_set_new(s, "source", json_string(dir));
 	{

@@ -11,18 +11,22 @@
  *             "verdict"}],
  *   "agreement": [{"allocator", "config", "direct", "libswap_ratio", "direct_ratio":
  *                  the speed-up over the baseline allocator (summary "geomean")
- *                  under libswap and under direct, "difference": libswap_ratio /
- *                  direct_ratio - 1, "ci95": [lo, hi] of the difference (the two
- *                  geomean CIs' half-widths in log space, added in quadrature),
- *                  "within": the whole CI inside +-AS_REF_AGREE, "verdict":
- *                  "agree" (within) | "differ" (the CI excludes 0 and leaves the
- *                  band) | "not resolved" (the runs cannot tell)}],
- *   "ranking": {"libswap": [allocators, fastest first], "direct": [...], "same": bool},
+ *                  under libswap and under direct, "difference": the geometric
+ *                  mean over the benchmarks of (libswap speed-up / direct speed-up)
+ *                  - 1, "k" benchmarks, "ci95": [lo, hi] of the difference
+ *                  (agreement() below), "within": the whole CI inside
+ *                  +-AS_REF_AGREE, "verdict": "agree" (within) | "differ" (the CI
+ *                  lies beyond the band) | "not resolved" (the runs cannot tell)}],
+ *   "ranking": {"libswap": [allocators, fastest first], "direct": [...], "same": bool
+ *               (no pair changes places by more than AS_REF_AGREE), "ties": ["a/b"]
+ *               near-ties ordered differently, "swapped": ["a/b"] the others},
  *   "tolerance": AS_REF_AGREE}
  * A row pairs a libswap configuration with the direct one that differs from
  * it in preload only (stats aside: a direct cell has no libswap to count).
  */
 #include "reference.h"
+
+#include "axes.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -59,18 +63,6 @@ static const json_t *direct_twin(const json_t *configs, const json_t *c)
 	return NULL;
 }
 
-static const json_t *cell_of(const json_t *cells, const char *bench, const char *config)
-{
-	const json_t *x;
-	size_t i;
-	json_array_foreach(cells, i, x)
-	{
-		if (as_same_str(as_jstr(x, "bench"), bench) && as_same_str(as_jstr(x, "config"), config))
-			return x;
-	}
-	return NULL;
-}
-
 static const json_t *geomean_of(const json_t *s, const char *config)
 {
 	const json_t *g;
@@ -91,46 +83,11 @@ static json_t *num(double x)
 /* The instrument's cost for one pair: direct / libswap over the benchmarks. */
 static json_t *cost_row(const json_t *s, const json_t *c, const json_t *d)
 {
-	const json_t *b, *cells = json_object_get(s, "cells");
-	size_t i, k = 0, nb = json_array_size(json_object_get(s, "benchmarks"));
-	struct as_ratio *r = calloc(nb ? nb : 1, sizeof *r);
-	struct as_geomean g = {0, NAN, NAN, NAN};
-	char verdict[128], a[32], ci[64];
-	json_t *row;
-	if (!r)
-		as_report_oom();
-	json_array_foreach(json_object_get(s, "benchmarks"), i, b)
-	{
-		const json_t *x = cell_of(cells, as_jstr(b, "name"), as_jstr(c, "id"));
-		const json_t *y = cell_of(cells, as_jstr(b, "name"), as_jstr(d, "id"));
-		size_t nx, ny;
-		double *vx, *vy;
-		if (!x || !y)
-			continue;
-		vx = as_jarray_doubles(json_object_get(x, "samples"), &nx);
-		vy = as_jarray_doubles(json_object_get(y, "samples"), &ny);
-		if (!as_stats_ratio(vy, ny, vx, nx, &r[k]))
-			k++;
-		free(vx);
-		free(vy);
-	}
-	if (k)
-		as_stats_geomean(r, k, &g);
-	free(r);
-	if (!k)
-		snprintf(verdict, sizeof verdict, "n/a (too few runs)");
-	else if (g.ci_lo <= 1 && g.ci_hi >= 1)
-		snprintf(verdict, sizeof verdict, "not significant (%s)",
-			 as_fmt_ci(g.ci_lo, g.ci_hi, ci, sizeof ci));
-	else
-		snprintf(verdict, sizeof verdict, "%s (%s)", as_fmt_speed(g.ratio, a, sizeof a),
-			 as_fmt_ci(g.ci_lo, g.ci_hi, ci, sizeof ci));
-	row = json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:o, s:[o, o], s:s}", "allocator",
-			as_jstr(c, "allocator"), "config", as_jstr(c, "id"), "direct", as_jstr(d, "id"),
-			"stats", as_jstr(c, "stats"), "k", (json_int_t)k, "ratio", num(g.ratio), "ci95",
-			num(g.ci_lo), num(g.ci_hi), "verdict", verdict);
-	if (!row)
-		as_report_oom();
+	json_t *row = as_pair_speed(s, as_jstr(d, "id"), as_jstr(c, "id"));
+	json_object_set_new(row, "allocator", json_string(as_jstr(c, "allocator")));
+	json_object_set_new(row, "config", json_string(as_jstr(c, "id")));
+	json_object_set_new(row, "direct", json_string(as_jstr(d, "id")));
+	json_object_set_new(row, "stats", json_string(as_jstr(c, "stats") ? as_jstr(c, "stats") : ""));
 	return row;
 }
 
@@ -161,36 +118,93 @@ static json_t *ranking(json_t *agree, const char *key)
 	return out;
 }
 
-/* Half the width of a geomean's CI, in log space. */
-static double log_half(const json_t *g)
+/* A cell's per-process samples into *v (malloc'd), *n of them. */
+static double *samples(const json_t *s, const char *bench, const char *config, size_t *n)
 {
-	const json_t *ci = json_object_get(g, "ci95");
-	return (log(as_jdbl(json_array_get(ci, 1))) - log(as_jdbl(json_array_get(ci, 0)))) / 2;
+	return as_jarray_doubles(json_object_get(as_summary_cell(s, bench, config), "samples"), n);
 }
 
-static json_t *agreement(const json_t *c, const json_t *d, const json_t *gl, const json_t *gd,
-			 double l, double r)
+/* The agreement of allocator c (behind libswap, baseline cb) with its
+ * direct twin d (baseline db): per benchmark, the ratio of the two
+ * speed-ups, (cb / c) / (db / d) with its delta-method CI from the four
+ * cells (as_stats_ratio_rel), and their geometric mean over the benchmarks
+ * with its CI (as_stats_geomean).  Comparing per benchmark takes out what
+ * both ways see alike (the allocator's own differences between benchmarks),
+ * which two geomean CIs side by side would count twice. */
+static json_t *agreement(const json_t *s, const json_t *c, const json_t *d, const char *cb,
+			 const char *db, double l, double r)
 {
-	double w = sqrt(pow(log_half(gl), 2) + pow(log_half(gd), 2)), x = log(l / r);
-	double lo = exp(x - w) - 1, hi = exp(x + w) - 1;
-	int within = isfinite(lo) && isfinite(hi) && lo >= -AS_REF_AGREE && hi <= AS_REF_AGREE;
-	int differ = isfinite(lo) && isfinite(hi) && (lo > 0 || hi < 0) &&
-		     (lo > AS_REF_AGREE || hi < -AS_REF_AGREE);
-	json_t *j = json_pack("{s:s?, s:s?, s:s?, s:o, s:o, s:o, s:[o, o], s:b, s:s}", "allocator",
-			      as_jstr(c, "allocator"), "config", as_jstr(c, "id"), "direct",
-			      as_jstr(d, "id"), "libswap_ratio", num(l), "direct_ratio", num(r),
-			      "difference", num(l / r - 1), "ci95", num(lo), num(hi), "within",
-			      within, "verdict",
-			      within ? "agree" : differ ? "differ" : "not resolved");
+	const json_t *b;
+	size_t i, k = 0, nb = json_array_size(json_object_get(s, "benchmarks"));
+	struct as_ratio *rel = calloc(nb ? nb : 1, sizeof *rel);
+	struct as_geomean g = {0, NAN, NAN, NAN};
+	double lo, hi;
+	int within, differ;
+	json_t *j;
+	if (!rel)
+		as_report_oom();
+	json_array_foreach(json_object_get(s, "benchmarks"), i, b)
+	{
+		const char *name = as_jstr(b, "name");
+		size_t n1, n2, n3, n4;
+		double *v1 = samples(s, name, cb, &n1), *v2 = samples(s, name, as_jstr(c, "id"), &n2);
+		double *v3 = samples(s, name, db, &n3), *v4 = samples(s, name, as_jstr(d, "id"), &n4);
+		struct as_ratio sw, dr;
+		if (!as_stats_ratio(v1, n1, v2, n2, &sw) && !as_stats_ratio(v3, n3, v4, n4, &dr) &&
+		    !as_stats_ratio_rel(&dr, &sw, &rel[k]))
+			k++;
+		free(v1);
+		free(v2);
+		free(v3);
+		free(v4);
+	}
+	if (k)
+		as_stats_geomean(rel, k, &g);
+	free(rel);
+	lo = g.ci_lo - 1;
+	hi = g.ci_hi - 1;
+	within = isfinite(lo) && isfinite(hi) && lo >= -AS_REF_AGREE && hi <= AS_REF_AGREE;
+	differ = isfinite(lo) && isfinite(hi) && (lo > AS_REF_AGREE || hi < -AS_REF_AGREE);
+	j = json_pack("{s:s?, s:s?, s:s?, s:o, s:o, s:o, s:I, s:[o, o], s:b, s:s}", "allocator",
+		      as_jstr(c, "allocator"), "config", as_jstr(c, "id"), "direct", as_jstr(d, "id"),
+		      "libswap_ratio", num(l), "direct_ratio", num(r), "difference",
+		      num(g.ratio - 1), "k", (json_int_t)k, "ci95", num(lo), num(hi), "within",
+		      within, "verdict", within ? "agree" : differ ? "differ" : "not resolved");
 	if (!j)
 		as_report_oom();
 	return j;
+}
+
+/* Pairs of allocators that the two ways order differently: "ties" when
+ * both ways put them within AS_REF_AGREE of each other (a near-tie may go
+ * either way), "swapped" otherwise. */
+static void discordant(const json_t *agree, json_t *ties, json_t *swapped)
+{
+	size_t i, j, n = json_array_size(agree);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++) {
+			const json_t *a = json_array_get(agree, i), *b = json_array_get(agree, j);
+			double l = as_jdbl(json_object_get(a, "libswap_ratio")) /
+				   as_jdbl(json_object_get(b, "libswap_ratio"));
+			double r = as_jdbl(json_object_get(a, "direct_ratio")) /
+				   as_jdbl(json_object_get(b, "direct_ratio"));
+			char pair[160];
+			if ((l > 1) == (r > 1))
+				continue;
+			snprintf(pair, sizeof pair, "%s/%s", as_jstr(a, "allocator"), as_jstr(b, "allocator"));
+			json_array_append_new(fabs(l - 1) <= AS_REF_AGREE && fabs(r - 1) <= AS_REF_AGREE
+						      ? ties
+						      : swapped,
+					      json_string(pair));
+		}
 }
 
 json_t *as_reference_build(const json_t *s)
 {
 	const json_t *configs = json_object_get(s, "configs"), *c;
 	json_t *rows = json_array(), *agree = json_array(), *out, *rl, *rd;
+	json_t *ties = json_array(), *swapped = json_array();
+	int same;
 	size_t i;
 	if (!rows || !agree)
 		as_report_oom();
@@ -208,18 +222,23 @@ json_t *as_reference_build(const json_t *s)
 			continue;
 		l = as_jdbl(json_object_get(gl, "ratio"));
 		r = as_jdbl(json_object_get(gd, "ratio"));
-		json_array_append_new(agree, agreement(c, d, gl, gd, l, r));
+		json_array_append_new(agree, agreement(s, c, d, as_jstr(gl, "baseline"),
+						       as_jstr(gd, "baseline"), l, r));
 	}
 	if (!json_array_size(rows)) {
 		json_decref(rows);
 		json_decref(agree);
+		json_decref(ties);
+		json_decref(swapped);
 		return NULL;
 	}
+	discordant(agree, ties, swapped);
 	rl = ranking(agree, "libswap_ratio");
 	rd = ranking(agree, "direct_ratio");
-	out = json_pack("{s:o, s:o, s:{s:o, s:o, s:b}, s:f}", "rows", rows, "agreement", agree,
-			"ranking", "libswap", rl, "direct", rd, "same", json_equal(rl, rd),
-			"tolerance", AS_REF_AGREE);
+	same = json_equal(rl, rd) || !json_array_size(swapped);
+	out = json_pack("{s:o, s:o, s:{s:o, s:o, s:b, s:o, s:o}, s:f}", "rows", rows, "agreement",
+			agree, "ranking", "libswap", rl, "direct", rd, "same", same, "ties", ties,
+			"swapped", swapped, "tolerance", AS_REF_AGREE);
 	if (!out)
 		as_report_oom();
 	return out;
@@ -246,7 +265,7 @@ void as_reference_md(FILE *f, const json_t *ref)
 		fprintf(f, "\nDo the two agree on how the allocators compare? Speed-up over the "
 			   "baseline (geometric mean) measured behind libswap and directly; goal: "
 			   "within ±%.0f%%. \"agree\": the difference's 95%% CI lies inside ±%.0f%%; "
-			   "\"differ\": it lies outside 0 and beyond ±%.0f%%; \"not resolved\": the runs "
+			   "\"differ\": it lies beyond ±%.0f%%; \"not resolved\": the runs "
 			   "cannot tell (more runs narrow it).\n\n| Allocator | behind libswap | direct "
 			   "| difference (95%% CI) | verdict |\n|---|---:|---:|---:|:-:|\n",
 			100 * AS_REF_AGREE, 100 * AS_REF_AGREE, 100 * AS_REF_AGREE);
@@ -268,8 +287,19 @@ void as_reference_md(FILE *f, const json_t *ref)
 		fprintf(f, "; direct ");
 		json_array_foreach(as_jpath(ref, "ranking.direct"), i, r)
 			fprintf(f, "%s%s", i ? ", " : "", json_string_value(r));
-		fprintf(f, " (%s).\n", json_is_true(as_jpath(ref, "ranking.same")) ? "the same"
-										 : "**they differ**");
+		if (json_array_size(as_jpath(ref, "ranking.swapped"))) {
+			fprintf(f, " (**they differ**:");
+			json_array_foreach(as_jpath(ref, "ranking.swapped"), i, r)
+				fprintf(f, "%s %s", i ? "," : "", json_string_value(r));
+			fprintf(f, " change places)");
+		} else {
+			fprintf(f, " (the same");
+			json_array_foreach(as_jpath(ref, "ranking.ties"), i, r)
+				fprintf(f, "%s%s", i ? ", " : " but for near-ties within ±2%: ",
+					json_string_value(r));
+			fprintf(f, ")");
+		}
+		fprintf(f, ".\n");
 	}
 	fputc('\n', f);
 }

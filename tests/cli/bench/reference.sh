@@ -66,8 +66,17 @@ for r in ref["rows"]:
     assert r["k"] == 1 and r["ratio"] > 0 and r["ci95"][0] <= r["ratio"] <= r["ci95"][1], r
 for a in ref["agreement"]:
     assert a["allocator"] != "system" and a["verdict"] in ("agree", "differ", "not resolved"), a
+    # the geometric mean of the per-benchmark ratios of speed-ups: over the
+    # same benchmarks, the ratio of the two geometric means
+    assert a["k"] == 1, a
     assert abs((1 + a["difference"]) * a["direct_ratio"] - a["libswap_ratio"]) < 1e-9, a
     assert a["ci95"][0] <= a["difference"] <= a["ci95"][1], a
+    lo, hi = a["ci95"]
+    assert a["verdict"] == ("agree" if -0.02 <= lo and hi <= 0.02 else
+                            "differ" if lo > 0.02 or hi < -0.02 else "not resolved"), a
+rk = ref["ranking"]
+assert set(rk["libswap"]) == set(rk["direct"]) == {a["allocator"] for a in ref["agreement"]}, rk
+assert rk["same"] == (rk["swapped"] == []), rk
 # direct cells compare with system direct, libswap cells with system libswap
 base = {c["id"]: c["baseline"] for c in data["configs"]}
 for c, b in base.items():

@@ -1,0 +1,20 @@
+/* axes: each axis of the matrix on its own (contract in axes.c). */
+#ifndef ALLOCSWAP_AXES_H
+#define ALLOCSWAP_AXES_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* The speed of configuration id against configuration base over the
+ * summary's benchmarks: {"k", "ratio" (geomean of base time / id time),
+ * "ci95": [lo, hi], "verdict"}.  Caller owns it. */
+json_t *as_pair_speed(const json_t *summary, const char *base, const char *id);
+/* The summary's cell of (bench, config), or NULL. */
+const json_t *as_summary_cell(const json_t *summary, const char *bench, const char *config);
+
+/* summary.json's "axes", or NULL when no axis has two values with twins. */
+json_t *as_axes_build(const json_t *summary);
+/* Its Markdown section (nothing for NULL). */
+void as_axes_md(FILE *f, const json_t *axes);
+
+#endif
