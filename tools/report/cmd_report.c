@@ -263,8 +263,10 @@ static void md_clock(FILE *f, const json_t *s)
 		fprintf(f, "Contention: %zu of %zu timed processes waited for a CPU (run queue or "
 			   "steal) more than %.0f%% of their wall time%s.\n\n",
 			hit, timed, 100 * AS_CONTENDED,
-			hit ? ": the machine was busy; wall times of those processes are inflated"
-			    : "");
+			hit * 10 > timed ? ": the machine was busy, and wall times are inflated "
+					   "where it was"
+			: hit		 ? " (their wall times are inflated, their CPU times not)"
+					 : "");
 }
 
 static void md_speed(FILE *f, const json_t *s)
