@@ -48,7 +48,8 @@
 	X(O_BENCH, 0, "--bench", " LIST", 0, NULL,                                              \
 	  "benchmarks or groups of the suite (default: all)")                                 \
 	X(O_CMD, 0, "--cmd", " 'CMD'", AS_OPT_MANY, NULL,                                       \
-	  "benchmark a /bin/sh command; its wall time is the sample.  Implies --suite cmd")   \
+	  "benchmark a /bin/sh command; its wall time is the sample (its user + sys with "      \
+	  "--time cpu).  Implies --suite cmd")                                                  \
 	X(O_NAME, 0, "--name", " NAME", AS_OPT_MANY, NULL,                                      \
 	  "names the n-th --cmd (default cmd, or cmd1, cmd2...)")                             \
 	X(O_PYTHON, 0, "--python", " LIST", 0, NULL,                                            \
