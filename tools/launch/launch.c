@@ -140,9 +140,20 @@ static int copy_file(const char *src, const char *dst)
 
 int as_launcher_init(struct as_launcher *L, const char *dir, const char *suite_dir)
 {
+	char cwd[PATH_MAX];
 	memset(L, 0, sizeof *L);
-	snprintf(L->dir, sizeof L->dir, "%s", dir);
-	snprintf(L->stage, sizeof L->stage, "%s/.stage", dir);
+	/* absolute: the report path libswap gets must survive a chdir in the
+	 * process (pyperformance, a command that cds first) */
+	int n;
+	if (dir[0] != '/' && getcwd(cwd, sizeof cwd))
+		n = snprintf(L->dir, sizeof L->dir, "%s/%s", cwd, dir);
+	else
+		n = snprintf(L->dir, sizeof L->dir, "%s", dir);
+	if (n < 0 || (size_t)n >= sizeof L->dir)
+		return ENAMETOOLONG;
+	n = snprintf(L->stage, sizeof L->stage, "%s/.stage", L->dir);
+	if (n < 0 || (size_t)n >= sizeof L->stage)
+		return ENAMETOOLONG;
 	if (suite_dir)
 		snprintf(L->suite_dir, sizeof L->suite_dir, "%s", suite_dir);
 	return 0;

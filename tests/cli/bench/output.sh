@@ -26,6 +26,15 @@ grep -q "already holds a matrix (meta.json); continue it with --resume $T/done" 
 	fail "default -o"
 ls "$T"/results/2*-*/runs.jsonl >/dev/null 2>&1 || fail "no results/<date-time>/: $(ls -R "$T")"
 
+# a relative -o, and a command that changes directory before it runs: its
+# libswap report is still found (the report path is absolute)
+(cd "$T" && "$ALLOCSWAP" bench -a system --cmd "cd / && /usr/bin/python3 -c pass" --runs 1 \
+	--warmup-runs 0 --memory-runs 0 -q -o rel >/dev/null) || fail "relative -o"
+json_check "$T/rel/runs.jsonl" <<'PY'
+(r,) = data
+assert r["status"] == "ok" and r["report"]["allocator"]["name"] == "system", r
+PY
+
 # runs.jsonl cannot grow (a file size limit: writes fail with EFBIG): the
 # error is reported, the exit status is 1, and meta.json says unfinished
 (
