@@ -955,6 +955,15 @@ int as_cmd_bench(int argc, char **argv)
 			json_object_set(st->meta, "resumed", res);
 		json_decref(res);
 		bench_resume_versions(st->meta, &st->m, pyver, st->dir);
+		{ /* what the command line sets anew for the rounds to come */
+			json_t *mx = json_object_get(st->meta, "matrix");
+			if (st->o.time)
+				json_object_set_new(mx, "time", json_string(st->m.clock));
+			if (st->o.until > 0) {
+				json_object_set_new(mx, "until", json_real(st->m.until));
+				json_object_set_new(mx, "budget_s", json_real(st->m.budget_s));
+			}
+		}
 		json_object_set_new(st->meta, "finished", json_null());
 	} else {
 		if ((rc = calibrate_all(st)))

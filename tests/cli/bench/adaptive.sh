@@ -89,4 +89,8 @@ PY
 	fail "resume: $(cat "$T/err")"
 grep -q "processes to go" "$T/err" && ! grep -q "not in its matrix" "$T/err" ||
 	fail "resume of adaptive rounds: $(cat "$T/err")"
+json_check "$T/budget/meta.json" <<'PY'
+# what the command line set anew is what meta.json says now
+assert data["matrix"]["budget_s"] == 1 and data["matrix"]["time"] == "cpu", data["matrix"]
+PY
 echo "ok: adaptive"
