@@ -17,9 +17,13 @@
  *                  (agreement() below), "within": the whole CI inside
  *                  +-AS_REF_AGREE, "verdict": "agree" (within) | "differ" (the CI
  *                  lies beyond the band) | "not resolved" (the runs cannot tell)}],
- *   "ranking": {"libswap": [allocators, fastest first], "direct": [...], "same": bool
- *               (no pair changes places by more than AS_REF_AGREE), "ties": ["a/b"]
- *               near-ties ordered differently, "swapped": ["a/b"] the others},
+ *   "rankings": [{"group": the baseline's id, "axes": what sets the group apart
+ *               ("musl"; "" when nothing), "libswap": [allocators, fastest first],
+ *               "direct": [...], "same": bool (no pair changes places by more than
+ *               AS_REF_AGREE), "resolved": no agreement of the group is "not
+ *               resolved", "ties": ["a/b"] near-ties ordered differently,
+ *               "swapped": ["a/b"] the others}], one per group of allocators
+ *               compared with the same baseline (a libc, an image...),
  *   "tolerance": AS_REF_AGREE}
  * A row pairs a libswap configuration with the direct one that differs from
  * it in preload only (stats aside: a direct cell has no libswap to count).
@@ -80,10 +84,37 @@ static json_t *num(double x)
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
+/* c's label without its allocator and the preload word: what else sets it
+ * apart ("musl bookworm"), "" when nothing does.  Into buf. */
+static const char *axes_label(const json_t *c, char *buf, size_t cap)
+{
+	const char *l = as_jstr(c, "label") ? as_jstr(c, "label") : "";
+	const char *a = as_jstr(c, "allocator") ? as_jstr(c, "allocator") : "";
+	size_t n = 0;
+	char word[128];
+	buf[0] = 0;
+	if (!strncmp(l, a, strlen(a)))
+		l += strlen(a);
+	while (*l) {
+		size_t w;
+		l += strspn(l, " ");
+		w = strcspn(l, " ");
+		if (!w)
+			break;
+		snprintf(word, sizeof word, "%.*s", (int)w, l);
+		if (strcmp(word, "libswap") && strcmp(word, "direct") && n + w + 2 < cap)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? " " : "", word);
+		l += w;
+	}
+	return buf;
+}
+
 /* The instrument's cost for one pair: direct / libswap over the benchmarks. */
 static json_t *cost_row(const json_t *s, const json_t *c, const json_t *d)
 {
 	json_t *row = as_pair_speed(s, as_jstr(d, "id"), as_jstr(c, "id"));
+	char ax[256];
+	json_object_set_new(row, "axes", json_string(axes_label(c, ax, sizeof ax)));
 	json_object_set_new(row, "allocator", json_string(as_jstr(c, "allocator")));
 	json_object_set_new(row, "config", json_string(as_jstr(c, "id")));
 	json_object_set_new(row, "direct", json_string(as_jstr(d, "id")));
@@ -140,6 +171,7 @@ static json_t *agreement(const json_t *s, const json_t *c, const json_t *d, cons
 	struct as_geomean g = {0, NAN, NAN, NAN};
 	double lo, hi;
 	int within, differ;
+	char ax[256];
 	json_t *j;
 	if (!rel)
 		as_report_oom();
@@ -165,8 +197,9 @@ static json_t *agreement(const json_t *s, const json_t *c, const json_t *d, cons
 	hi = g.ci_hi - 1;
 	within = isfinite(lo) && isfinite(hi) && lo >= -AS_REF_AGREE && hi <= AS_REF_AGREE;
 	differ = isfinite(lo) && isfinite(hi) && (lo > AS_REF_AGREE || hi < -AS_REF_AGREE);
-	j = json_pack("{s:s?, s:s?, s:s?, s:o, s:o, s:o, s:I, s:[o, o], s:b, s:s}", "allocator",
-		      as_jstr(c, "allocator"), "config", as_jstr(c, "id"), "direct", as_jstr(d, "id"),
+	j = json_pack("{s:s?, s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:I, s:[o, o], s:b, s:s}",
+		      "allocator", as_jstr(c, "allocator"), "axes", axes_label(c, ax, sizeof ax),
+		      "group", cb, "config", as_jstr(c, "id"), "direct", as_jstr(d, "id"),
 		      "libswap_ratio", num(l), "direct_ratio", num(r), "difference",
 		      num(g.ratio - 1), "k", (json_int_t)k, "ci95", num(lo), num(hi), "within",
 		      within, "verdict", within ? "agree" : differ ? "differ" : "not resolved");
@@ -199,12 +232,55 @@ static void discordant(const json_t *agree, json_t *ties, json_t *swapped)
 		}
 }
 
+/* One ranking per group of allocators compared with the same baseline (a
+ * libc, an image...): {"group", "axes", "libswap", "direct", "same", "ties",
+ * "swapped"}. */
+static json_t *rankings(const json_t *agree)
+{
+	json_t *out = json_array();
+	const json_t *a;
+	size_t i, j;
+	if (!out)
+		as_report_oom();
+	json_array_foreach(agree, i, a)
+	{
+		const char *g = as_jstr(a, "group");
+		json_t *mine, *ties, *swapped, *rl, *rd, *x;
+		const json_t *b;
+		int seen = 0, resolved = 1;
+		for (j = 0; j < i && !seen; j++)
+			seen = as_same_str(as_jstr(json_array_get(agree, j), "group"), g);
+		if (seen)
+			continue;
+		mine = json_array();
+		ties = json_array();
+		swapped = json_array();
+		json_array_foreach(agree, j, b)
+		{
+			if (as_same_str(as_jstr(b, "group"), g)) {
+				json_array_append(mine, (json_t *)b);
+				resolved &= !as_same_str(as_jstr(b, "verdict"), "not resolved");
+			}
+		}
+		discordant(mine, ties, swapped);
+		rl = ranking(mine, "libswap_ratio");
+		rd = ranking(mine, "direct_ratio");
+		x = json_pack("{s:s?, s:s?, s:b, s:b, s:o, s:o, s:o, s:o}", "group", g, "axes",
+			      as_jstr(a, "axes"), "same", json_equal(rl, rd) || !json_array_size(swapped),
+			      "resolved", resolved, "libswap", rl, "direct", rd, "ties", ties, "swapped",
+			      swapped);
+		json_decref(mine);
+		if (!x)
+			as_report_oom();
+		json_array_append_new(out, x);
+	}
+	return out;
+}
+
 json_t *as_reference_build(const json_t *s)
 {
 	const json_t *configs = json_object_get(s, "configs"), *c;
-	json_t *rows = json_array(), *agree = json_array(), *out, *rl, *rd;
-	json_t *ties = json_array(), *swapped = json_array();
-	int same;
+	json_t *rows = json_array(), *agree = json_array(), *out;
 	size_t i;
 	if (!rows || !agree)
 		as_report_oom();
@@ -228,17 +304,10 @@ json_t *as_reference_build(const json_t *s)
 	if (!json_array_size(rows)) {
 		json_decref(rows);
 		json_decref(agree);
-		json_decref(ties);
-		json_decref(swapped);
 		return NULL;
 	}
-	discordant(agree, ties, swapped);
-	rl = ranking(agree, "libswap_ratio");
-	rd = ranking(agree, "direct_ratio");
-	same = json_equal(rl, rd) || !json_array_size(swapped);
-	out = json_pack("{s:o, s:o, s:{s:o, s:o, s:b, s:o, s:o}, s:f}", "rows", rows, "agreement",
-			agree, "ranking", "libswap", rl, "direct", rd, "same", same, "ties", ties,
-			"swapped", swapped, "tolerance", AS_REF_AGREE);
+	out = json_pack("{s:o, s:o, s:o, s:f}", "rows", rows, "agreement", agree, "rankings",
+			rankings(agree), "tolerance", AS_REF_AGREE);
 	if (!out)
 		as_report_oom();
 	return out;
@@ -246,8 +315,8 @@ json_t *as_reference_build(const json_t *s)
 
 void as_reference_md(FILE *f, const json_t *ref)
 {
-	const json_t *r;
-	size_t i;
+	const json_t *r, *g;
+	size_t i, k;
 	char a[32], b[32], p[32];
 	if (!ref)
 		return;
@@ -259,7 +328,8 @@ void as_reference_md(FILE *f, const json_t *ref)
 		   "nothing).\n\n| Allocator | libswap mode | k | libswap vs direct |\n"
 		   "|---|---|---:|---|\n");
 	json_array_foreach(json_object_get(ref, "rows"), i, r)
-		fprintf(f, "| %s | %s | %lld | %s |\n", as_jstr(r, "allocator"), as_jstr(r, "stats"),
+		fprintf(f, "| %s%s%s | %s | %lld | %s |\n", as_jstr(r, "allocator"),
+			*as_jstr(r, "axes") ? " " : "", as_jstr(r, "axes"), as_jstr(r, "stats"),
 			(long long)json_integer_value(json_object_get(r, "k")), as_jstr(r, "verdict"));
 	if (json_array_size(json_object_get(ref, "agreement"))) {
 		fprintf(f, "\nDo the two agree on how the allocators compare? Speed-up over the "
@@ -273,7 +343,8 @@ void as_reference_md(FILE *f, const json_t *ref)
 		{
 			char lo[32], hi[32];
 			const json_t *ci = json_object_get(r, "ci95");
-			fprintf(f, "| %s | %s | %s | %s (%s to %s) | %s |\n", as_jstr(r, "allocator"),
+			fprintf(f, "| %s%s%s | %s | %s | %s (%s to %s) | %s |\n", as_jstr(r, "allocator"),
+				*as_jstr(r, "axes") ? " " : "", as_jstr(r, "axes"),
 				as_fmt_speed(as_jdbl(json_object_get(r, "libswap_ratio")), a, sizeof a),
 				as_fmt_speed(as_jdbl(json_object_get(r, "direct_ratio")), b, sizeof b),
 				as_fmt_pct(as_jdbl(json_object_get(r, "difference")), p, sizeof p),
@@ -281,25 +352,35 @@ void as_reference_md(FILE *f, const json_t *ref)
 				as_fmt_pct(as_jdbl(json_array_get(ci, 1)), hi, sizeof hi),
 				as_jstr(r, "verdict"));
 		}
-		fprintf(f, "\nRanking, fastest first: behind libswap ");
-		json_array_foreach(as_jpath(ref, "ranking.libswap"), i, r)
-			fprintf(f, "%s%s", i ? ", " : "", json_string_value(r));
-		fprintf(f, "; direct ");
-		json_array_foreach(as_jpath(ref, "ranking.direct"), i, r)
-			fprintf(f, "%s%s", i ? ", " : "", json_string_value(r));
-		if (json_array_size(as_jpath(ref, "ranking.swapped"))) {
-			fprintf(f, " (**they differ**:");
-			json_array_foreach(as_jpath(ref, "ranking.swapped"), i, r)
-				fprintf(f, "%s %s", i ? "," : "", json_string_value(r));
-			fprintf(f, " change places)");
-		} else {
-			fprintf(f, " (the same");
-			json_array_foreach(as_jpath(ref, "ranking.ties"), i, r)
-				fprintf(f, "%s%s", i ? ", " : " but for near-ties within ±2%: ",
-					json_string_value(r));
-			fprintf(f, ")");
+		fputc('\n', f);
+		json_array_foreach(json_object_get(ref, "rankings"), k, g)
+		{
+			fprintf(f, "Ranking%s%s%s, fastest first: behind libswap ",
+				*as_jstr(g, "axes") ? " (" : "", as_jstr(g, "axes"),
+				*as_jstr(g, "axes") ? ")" : "");
+			json_array_foreach(json_object_get(g, "libswap"), i, r)
+				fprintf(f, "%s%s", i ? ", " : "", json_string_value(r));
+			fprintf(f, "; direct ");
+			json_array_foreach(json_object_get(g, "direct"), i, r)
+				fprintf(f, "%s%s", i ? ", " : "", json_string_value(r));
+			if (json_array_size(json_object_get(g, "swapped"))) {
+				fprintf(f, " (**they differ**:");
+				json_array_foreach(json_object_get(g, "swapped"), i, r)
+					fprintf(f, "%s %s", i ? "," : "", json_string_value(r));
+				fprintf(f, " change places%s)",
+					json_is_true(json_object_get(g, "resolved"))
+						? ""
+						: "; these runs cannot tell whether that is real: see the "
+						  "verdicts above");
+			} else {
+				fprintf(f, " (the same");
+				json_array_foreach(json_object_get(g, "ties"), i, r)
+					fprintf(f, "%s%s", i ? ", " : " but for near-ties within ±2%: ",
+						json_string_value(r));
+				fprintf(f, ")");
+			}
+			fprintf(f, ".\n");
 		}
-		fprintf(f, ".\n");
 	}
 	fputc('\n', f);
 }

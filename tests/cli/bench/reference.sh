@@ -74,9 +74,12 @@ for a in ref["agreement"]:
     lo, hi = a["ci95"]
     assert a["verdict"] == ("agree" if -0.02 <= lo and hi <= 0.02 else
                             "differ" if lo > 0.02 or hi < -0.02 else "not resolved"), a
-rk = ref["ranking"]
+# one ranking: every allocator is compared with the same baseline here
+(rk,) = ref["rankings"]
+assert rk["group"].startswith("system/") and rk["axes"] == "", rk
 assert set(rk["libswap"]) == set(rk["direct"]) == {a["allocator"] for a in ref["agreement"]}, rk
 assert rk["same"] == (rk["swapped"] == []), rk
+assert rk["resolved"] == all(a["verdict"] != "not resolved" for a in ref["agreement"]), rk
 # direct cells compare with system direct, libswap cells with system libswap
 base = {c["id"]: c["baseline"] for c in data["configs"]}
 for c, b in base.items():
