@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report_out.h"
 #include "results.h"
 #include "stats.h"
 #include "summary.h"
@@ -163,22 +164,32 @@ json_t *as_axes_build(const json_t *s)
 	return out;
 }
 
-void as_axes_md(FILE *f, const json_t *axes)
+void as_axes_out(struct as_out *o, const json_t *axes)
 {
+	static const char *const cols[] = {"k", "speed"};
 	const json_t *ax, *r;
 	size_t i, j;
+	char k[32], title[128], base[160];
 	if (!axes)
 		return;
-	fprintf(f, "## Each axis on its own\n\nEvery configuration against its twin that differs in "
-		   "one axis alone (the allocator too), as the geometric mean over the benchmarks "
-		   "of the twin's time / its time, with its 95%% CI.\n\n");
+	as_out_raw(o, "## Each axis on its own\n\n", "<h2 id=\"axes\">Each axis on its own</h2>\n");
+	as_out_para(o, "Every configuration against its twin that differs in one axis alone (the "
+		       "allocator too), as the geometric mean over the benchmarks of the twin's time "
+		       "/ its time, with its 95%% CI.");
 	json_array_foreach(axes, i, ax)
 	{
-		fprintf(f, "### %s (against %s=%s)\n\n| Configuration | k | speed |\n|---|---:|---|\n",
-			as_jstr(ax, "axis"), as_jstr(ax, "axis"), as_jstr(ax, "base"));
+		snprintf(title, sizeof title, "%s", as_jstr(ax, "axis"));
+		snprintf(base, sizeof base, "against %s=%s", as_jstr(ax, "axis"), as_jstr(ax, "base"));
+		as_out_heading(o, title, base);
+		as_out_table(o, "Configuration", cols, 2, "rl");
 		json_array_foreach(json_object_get(ax, "rows"), j, r)
-			fprintf(f, "| %s | %lld | %s |\n", as_jstr(r, "label"),
-				(long long)json_integer_value(json_object_get(r, "k")), as_jstr(r, "verdict"));
-		fputc('\n', f);
+		{
+			snprintf(k, sizeof k, "%lld", (long long)json_integer_value(json_object_get(r, "k")));
+			as_out_row(o, as_jstr(r, "label"), 0);
+			as_out_cell(o, k, NULL);
+			as_out_cell(o, as_jstr(r, "verdict"), NULL);
+			as_out_end_row(o);
+		}
+		as_out_end_table(o);
 	}
 }

@@ -14,7 +14,8 @@ const json_t *as_summary_cell(const json_t *summary, const char *bench, const ch
 
 /* summary.json's "axes", or NULL when no axis has two values with twins. */
 json_t *as_axes_build(const json_t *summary);
-/* Its Markdown section (nothing for NULL). */
-void as_axes_md(FILE *f, const json_t *axes);
+/* Its section of report.md and report.html (report_out.h; nothing for NULL). */
+struct as_out;
+void as_axes_out(struct as_out *o, const json_t *axes);
 
 #endif

@@ -13,6 +13,7 @@
 #include "axes.h"
 #include "factors.h"
 #include "reference.h"
+#include "report_out.h"
 #include "image_report.h"
 #include "report_html.h"
 #include "results.h"
@@ -234,48 +235,16 @@ static void speed_cell(FILE *f, const json_t *s, const char *bench, const json_t
 	fputs(" |", f);
 }
 
-/* Which time the comparisons use, and how contended the machine was. */
-static void md_clock(FILE *f, const json_t *s)
-{
-	const json_t *c;
-	size_t i, cpu = 0, wall = 0, timed = 0, hit = 0;
-	char b1[512] = "", b2[512] = "";
-	json_array_foreach(json_object_get(s, "cells"), i, c)
-	{
-		const char *clock = as_jstr(c, "clock"), *bench = as_jstr(c, "bench");
-		char *list = as_same_str(clock, "cpu") ? b1 : b2;
-		size_t *n = as_same_str(clock, "cpu") ? &cpu : &wall;
-		timed += (size_t)json_integer_value(json_object_get(c, "contention_known"));
-		hit += (size_t)json_integer_value(json_object_get(c, "contended"));
-		if (bench && !strstr(list, bench) && strlen(list) + strlen(bench) + 3 < 512) {
-			snprintf(list + strlen(list), 512 - strlen(list), "%s%s", *n ? ", " : "", bench);
-			++*n;
-		}
-	}
-	if (cpu)
-		fprintf(f, "Times are the benchmark thread's CPU time for %zu benchmark%s (it leaves "
-			   "out the time a process waited for a CPU, which other tasks cause and the "
-			   "allocator does not)%s%s%s. `report --time wall` compares wall times "
-			   "instead.\n\n",
-			cpu, cpu == 1 ? "" : "s", wall ? "; wall time for " : "", wall ? b2 : "",
-			wall ? " (their CPU time does not cover all of their work)" : "");
-	if (timed)
-		fprintf(f, "Contention: %zu of %zu timed processes waited for a CPU (run queue or "
-			   "steal) more than %.0f%% of their wall time%s.\n\n",
-			hit, timed, 100 * AS_CONTENDED,
-			hit * 10 > timed ? ": the machine was busy, and wall times are inflated "
-					   "where it was"
-			: hit		 ? " (their wall times are inflated, their CPU times not)"
-					 : "");
-}
-
 static void md_speed(FILE *f, const json_t *s)
 {
 	const json_t *c, *g;
 	size_t j;
 	fprintf(f, "## Speed\n\nTime per loop. Baseline columns show mean ± standard deviation of "
 		   "the per-process means; the other columns compare with their baseline.\n\n");
-	md_clock(f, s);
+	{
+		struct as_out o = {f, NULL, NULL};
+		as_out_clock(&o, json_object_get(s, "cells"));
+	}
 	md_grid(f, s, speed_cell, NULL);
 	fputs("| **Geometric mean** |", f);
 	json_array_foreach(json_object_get(s, "geomean"), j, g)
@@ -466,8 +435,11 @@ static int write_md(const char *dir, const json_t *s)
 	md_provenance(f, s, dir);
 	md_configs(f, s);
 	md_speed(f, s);
-	as_reference_md(f, json_object_get(s, "reference"));
-	as_axes_md(f, json_object_get(s, "axes"));
+	{
+		struct as_out o = {f, NULL, "-"};
+		as_reference_out(&o, json_object_get(s, "reference"));
+		as_axes_out(&o, json_object_get(s, "axes"));
+	}
 	as_factors_md(f, json_object_get(s, "factors"));
 	as_images_md(f, json_object_get(s, "images"));
 	fprintf(f, "## Memory\n\n");

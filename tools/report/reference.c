@@ -31,6 +31,7 @@
 #include "reference.h"
 
 #include "axes.h"
+#include "report_out.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -313,74 +314,92 @@ json_t *as_reference_build(const json_t *s)
 	return out;
 }
 
-void as_reference_md(FILE *f, const json_t *ref)
+void as_reference_out(struct as_out *o, const json_t *ref)
 {
+	static const char *const cost_cols[] = {"libswap mode", "k", "libswap vs direct"};
+	static const char *const agree_cols[] = {"behind libswap", "direct", "difference (95% CI)",
+						 "verdict"};
 	const json_t *r, *g;
 	size_t i, k;
-	char a[32], b[32], p[32];
+	char a[48], b[48], p[32], lo[32], hi[32], head[256], line[2048];
 	if (!ref)
 		return;
-	fprintf(f, "## libswap against direct\n\n"
-		   "Each allocator timed behind libswap (its mode in the timed processes) against "
-		   "the same allocator preloaded by itself (`LD_PRELOAD` of its library; system: no "
-		   "preload), interleaved in the same run. Ratio: direct time / libswap time, "
-		   "geometric mean over the benchmarks with its 95%% CI (1.00x: libswap costs "
-		   "nothing).\n\n| Allocator | libswap mode | k | libswap vs direct |\n"
-		   "|---|---|---:|---|\n");
+	as_out_raw(o, "## libswap against direct\n\n",
+		   "<h2 id=\"reference\">libswap against direct</h2>\n");
+	as_out_para(o, "Each allocator timed behind libswap (its mode in the timed processes) "
+		       "against the same allocator preloaded by itself (LD_PRELOAD of its library; "
+		       "system: no preload), interleaved in the same run. Ratio: direct time / "
+		       "libswap time, geometric mean over the benchmarks with its 95%% CI (1.00x: "
+		       "libswap costs nothing).");
+	as_out_table(o, "Allocator", cost_cols, 3, "lrl");
 	json_array_foreach(json_object_get(ref, "rows"), i, r)
-		fprintf(f, "| %s%s%s | %s | %lld | %s |\n", as_jstr(r, "allocator"),
-			*as_jstr(r, "axes") ? " " : "", as_jstr(r, "axes"), as_jstr(r, "stats"),
-			(long long)json_integer_value(json_object_get(r, "k")), as_jstr(r, "verdict"));
-	if (json_array_size(json_object_get(ref, "agreement"))) {
-		fprintf(f, "\nDo the two agree on how the allocators compare? Speed-up over the "
-			   "baseline (geometric mean) measured behind libswap and directly; goal: "
-			   "within ±%.0f%%. \"agree\": the difference's 95%% CI lies inside ±%.0f%%; "
-			   "\"differ\": it lies beyond ±%.0f%%; \"not resolved\": the runs "
-			   "cannot tell (more runs narrow it).\n\n| Allocator | behind libswap | direct "
-			   "| difference (95%% CI) | verdict |\n|---|---:|---:|---:|:-:|\n",
-			100 * AS_REF_AGREE, 100 * AS_REF_AGREE, 100 * AS_REF_AGREE);
-		json_array_foreach(json_object_get(ref, "agreement"), i, r)
-		{
-			char lo[32], hi[32];
-			const json_t *ci = json_object_get(r, "ci95");
-			fprintf(f, "| %s%s%s | %s | %s | %s (%s to %s) | %s |\n", as_jstr(r, "allocator"),
-				*as_jstr(r, "axes") ? " " : "", as_jstr(r, "axes"),
-				as_fmt_speed(as_jdbl(json_object_get(r, "libswap_ratio")), a, sizeof a),
-				as_fmt_speed(as_jdbl(json_object_get(r, "direct_ratio")), b, sizeof b),
-				as_fmt_pct(as_jdbl(json_object_get(r, "difference")), p, sizeof p),
-				as_fmt_pct(as_jdbl(json_array_get(ci, 0)), lo, sizeof lo),
-				as_fmt_pct(as_jdbl(json_array_get(ci, 1)), hi, sizeof hi),
-				as_jstr(r, "verdict"));
-		}
-		fputc('\n', f);
-		json_array_foreach(json_object_get(ref, "rankings"), k, g)
-		{
-			fprintf(f, "Ranking%s%s%s, fastest first: behind libswap ",
-				*as_jstr(g, "axes") ? " (" : "", as_jstr(g, "axes"),
-				*as_jstr(g, "axes") ? ")" : "");
-			json_array_foreach(json_object_get(g, "libswap"), i, r)
-				fprintf(f, "%s%s", i ? ", " : "", json_string_value(r));
-			fprintf(f, "; direct ");
-			json_array_foreach(json_object_get(g, "direct"), i, r)
-				fprintf(f, "%s%s", i ? ", " : "", json_string_value(r));
-			if (json_array_size(json_object_get(g, "swapped"))) {
-				fprintf(f, " (**they differ**:");
-				json_array_foreach(json_object_get(g, "swapped"), i, r)
-					fprintf(f, "%s %s", i ? "," : "", json_string_value(r));
-				fprintf(f, " change places%s)",
-					json_is_true(json_object_get(g, "resolved"))
-						? ""
-						: "; these runs cannot tell whether that is real: see the "
-						  "verdicts above");
-			} else {
-				fprintf(f, " (the same");
-				json_array_foreach(json_object_get(g, "ties"), i, r)
-					fprintf(f, "%s%s", i ? ", " : " but for near-ties within ±2%: ",
-						json_string_value(r));
-				fprintf(f, ")");
-			}
-			fprintf(f, ".\n");
-		}
+	{
+		snprintf(head, sizeof head, "%s%s%s", as_jstr(r, "allocator"),
+			 *as_jstr(r, "axes") ? " " : "", as_jstr(r, "axes"));
+		snprintf(a, sizeof a, "%lld", (long long)json_integer_value(json_object_get(r, "k")));
+		as_out_row(o, head, 0);
+		as_out_cell(o, as_jstr(r, "stats"), NULL);
+		as_out_cell(o, a, NULL);
+		as_out_cell(o, as_jstr(r, "verdict"), NULL);
+		as_out_end_row(o);
 	}
-	fputc('\n', f);
+	as_out_end_table(o);
+	if (!json_array_size(json_object_get(ref, "agreement")))
+		return;
+	as_out_para(o, "Do the two agree on how the allocators compare? Speed-up over the baseline "
+		       "(geometric mean) measured behind libswap and directly; goal: within "
+		       "±%.0f%%. \"agree\": the difference's 95%% CI lies inside ±%.0f%%; "
+		       "\"differ\": it lies beyond ±%.0f%%; \"not resolved\": the runs cannot "
+		       "tell (more runs narrow it).",
+		    100 * AS_REF_AGREE, 100 * AS_REF_AGREE, 100 * AS_REF_AGREE);
+	as_out_table(o, "Allocator", agree_cols, 4, "rrrl");
+	json_array_foreach(json_object_get(ref, "agreement"), i, r)
+	{
+		const json_t *ci = json_object_get(r, "ci95");
+		snprintf(head, sizeof head, "%s%s%s", as_jstr(r, "allocator"),
+			 *as_jstr(r, "axes") ? " " : "", as_jstr(r, "axes"));
+		as_out_row(o, head, 0);
+		as_out_cell(o, as_fmt_speed(as_jdbl(json_object_get(r, "libswap_ratio")), a, sizeof a),
+			    NULL);
+		as_out_cell(o, as_fmt_speed(as_jdbl(json_object_get(r, "direct_ratio")), b, sizeof b),
+			    NULL);
+		snprintf(line, sizeof line, "%s (%s to %s)",
+			 as_fmt_pct(as_jdbl(json_object_get(r, "difference")), p, sizeof p),
+			 as_fmt_pct(as_jdbl(json_array_get(ci, 0)), lo, sizeof lo),
+			 as_fmt_pct(as_jdbl(json_array_get(ci, 1)), hi, sizeof hi));
+		as_out_cell(o, line, NULL);
+		as_out_cell(o, as_jstr(r, "verdict"), NULL);
+		as_out_end_row(o);
+	}
+	as_out_end_table(o);
+	json_array_foreach(json_object_get(ref, "rankings"), k, g)
+	{
+		size_t n = (size_t)snprintf(line, sizeof line, "Ranking%s%s%s, fastest first: behind "
+							       "libswap ",
+					    *as_jstr(g, "axes") ? " (" : "", as_jstr(g, "axes"),
+					    *as_jstr(g, "axes") ? ")" : "");
+#define ADD(...) (n < sizeof line ? n += (size_t)snprintf(line + n, sizeof line - n, __VA_ARGS__) : n)
+		json_array_foreach(json_object_get(g, "libswap"), i, r)
+			ADD("%s%s", i ? ", " : "", json_string_value(r));
+		ADD("; direct ");
+		json_array_foreach(json_object_get(g, "direct"), i, r)
+			ADD("%s%s", i ? ", " : "", json_string_value(r));
+		if (json_array_size(json_object_get(g, "swapped"))) {
+			ADD(" (they differ:");
+			json_array_foreach(json_object_get(g, "swapped"), i, r)
+				ADD("%s %s", i ? "," : "", json_string_value(r));
+			ADD(" change places%s)", json_is_true(json_object_get(g, "resolved"))
+							 ? ""
+							 : "; these runs cannot tell whether that is "
+							   "real: see the verdicts above");
+		} else {
+			ADD(" (the same");
+			json_array_foreach(json_object_get(g, "ties"), i, r)
+				ADD("%s%s", i ? ", " : " but for near-ties within ±2%: ",
+				    json_string_value(r));
+			ADD(")");
+		}
+#undef ADD
+		as_out_para(o, "%s.", line);
+	}
 }

@@ -13,7 +13,8 @@
 /* summary.json's "reference" from a summary (as_summary_build), or NULL
  * when it has no libswap configuration with a direct twin. */
 json_t *as_reference_build(const json_t *summary);
-/* Its Markdown section (nothing for NULL). */
-void as_reference_md(FILE *f, const json_t *ref);
+/* Its section of report.md and report.html (report_out.h; nothing for NULL). */
+struct as_out;
+void as_reference_out(struct as_out *o, const json_t *ref);
 
 #endif

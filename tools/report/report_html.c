@@ -189,6 +189,8 @@ static int load(struct rh *r, const json_t *s)
 	r->cells = cells;
 	r->factors = json_object_get(s, "factors");
 	r->images = json_object_get(s, "images");
+	r->reference = json_object_get(s, "reference");
+	r->axes = json_object_get(s, "axes");
 	r->nc = json_array_size(cfgs);
 	r->nb = json_array_size(benches);
 	r->base = r->nc;
@@ -969,57 +971,6 @@ static int write_out(const char *path, const struct sb *page)
 	return 0;
 }
 
-/* "2", or "1-2" */
-static void span(char *buf, size_t cap, const json_int_t *r)
-{
-	if (r[0] == r[1])
-		snprintf(buf, cap, "%lld", (long long)r[0]);
-	else
-		snprintf(buf, cap, "%lld-%lld", (long long)r[0], (long long)r[1]);
-}
-
-const char *as_report_pyperf_matrix(const json_t *cells, char *buf, size_t cap, int *too_few)
-{
-	static const char *const keys[] = {"invocations", "workers", "values", "warmups"};
-	json_int_t r[4][2];
-	char t[4][48];
-	const json_t *c;
-	size_t i, k, seen = 0;
-	*too_few = 0;
-	buf[0] = 0;
-	json_array_foreach(cells, i, c)
-	{
-		const json_t *p = json_object_get(c, "pyperf");
-		if (!json_is_object(p))
-			continue;
-		for (k = 0; k < 4; k++) {
-			const json_t *v = json_object_get(p, keys[k]);
-			json_int_t lo = json_integer_value(json_is_array(v) ? json_array_get(v, 0) : v);
-			json_int_t hi = json_integer_value(json_is_array(v) ? json_array_get(v, 1) : v);
-			if (!seen || lo < r[k][0])
-				r[k][0] = lo;
-			if (!seen || hi > r[k][1])
-				r[k][1] = hi;
-		}
-		seen++;
-	}
-	if (!seen)
-		return buf;
-	for (k = 0; k < 4; k++)
-		span(t[k], sizeof t[k], r[k]);
-	*too_few = r[0][0] < 2;
-	snprintf(buf, cap,
-		 "%s pyperformance invocation%s per cell (the samples), each of %s pyperf worker%s "
-		 "x %s value%s after %s warm-up%s, averaged into its sample%s",
-		 t[0], r[0][1] == 1 ? "" : "s", t[1], r[1][1] == 1 ? "" : "s", t[2],
-		 r[2][1] == 1 ? "" : "s", t[3], r[3][1] == 1 ? "" : "s",
-		 *too_few ? ". With 1 invocation in a cell nothing is compared (n/a: too few runs): "
-			    "the workers of one invocation ran back to back, not interleaved with the "
-			    "other configurations, so they are not independent samples; run bench "
-			    "with --runs 2 or more (5 or more for narrow intervals)"
-			  : "");
-	return buf;
-}
 
 int as_report_html(const char *dir, const json_t *summary, const char *out_path)
 {

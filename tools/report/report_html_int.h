@@ -54,6 +54,8 @@ struct rh {
 	const json_t *cells;   /* the summary's "cells" */
 	const json_t *factors; /* the summary's "factors" (factors.h), or NULL */
 	const json_t *images;  /* the summary's "images" (image_report.h), or NULL */
+	const json_t *reference; /* the summary's "reference" (reference.h), or NULL */
+	const json_t *axes;    /* the summary's "axes" (axes.h), or NULL */
 	struct rh_cfg *cfg;
 	size_t nc;
 	struct rh_bench *bench;

@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axes.h"
 #include "cli.h"
 #include "factors.h"
 #include "image_report.h"
 #include "report_html.h"
 #include "report_html_int.h"
+#include "reference.h"
+#include "report_out.h"
 
 /* ---- text buffer --------------------------------------------------------------- */
 
@@ -893,6 +896,10 @@ int rh_page(struct rh *r)
 	as_report_pyperf_matrix(r->cells, note, sizeof note, &too_few);
 	if (too_few && strstr(note, ". With 1 invocation"))
 		rh_note(r, strstr(note, ". With 1 invocation") + 2);
+	{
+		struct as_out o = {NULL, b, NULL};
+		as_out_clock(&o, r->cells);
+	}
 	speed_table(r);
 	if (figure(r, rh_chart_speed,
 		   "Speed of each configuration relative to its baseline, per benchmark, on a log "
@@ -907,6 +914,11 @@ int rh_page(struct rh *r)
 		   "red x marks a failed cell.",
 		   "No per-process samples in the summary: no box plots."))
 		return 1;
+	{
+		struct as_out o = {NULL, b, "-"};
+		as_reference_out(&o, r->reference);
+		as_axes_out(&o, r->axes);
+	}
 	as_factors_html(b, r->factors); /* an allocation failure shows in b->oom */
 	if (as_images_html(r, r->images))
 		return 1;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "report_html_int.h"
 #include "summary.h"
@@ -206,4 +207,95 @@ void as_out_comp_tables(struct as_out *o, const json_t *list, const char *factor
 	}
 	if (n)
 		as_out_comp_table(o, comps, cols, n, 0);
+}
+
+void as_out_clock(struct as_out *o, const json_t *cells)
+{
+	const json_t *c;
+	const char *prev = NULL;
+	size_t i, cpu = 0, wall = 0, timed = 0, hit = 0, n;
+	char b1[1024] = "", b2[1024] = "";
+	json_array_foreach(cells, i, c)
+	{
+		const char *bench = as_jstr(c, "bench");
+		int is_cpu = as_same_str(as_jstr(c, "clock"), "cpu");
+		char *list = is_cpu ? b1 : b2;
+		timed += (size_t)json_integer_value(json_object_get(c, "contention_known"));
+		hit += (size_t)json_integer_value(json_object_get(c, "contended"));
+		/* cells are benchmark-major, and one clock serves a benchmark */
+		if (!bench || as_same_str(bench, prev))
+			continue;
+		prev = bench;
+		n = strlen(list);
+		if (n + strlen(bench) + 3 < sizeof b1)
+			snprintf(list + n, sizeof b1 - n, "%s%s", n ? ", " : "", bench);
+		++*(is_cpu ? &cpu : &wall);
+	}
+	if (cpu)
+		as_out_para(o, "Times are the benchmark thread's CPU time for %zu benchmark%s (it leaves "
+			       "out the time a process waited for a CPU, which other tasks cause and the "
+			       "allocator does not)%s%s%s. report --time wall compares wall times "
+			       "instead.",
+			    cpu, cpu == 1 ? "" : "s", wall ? "; wall time for " : "", wall ? b2 : "",
+			    wall ? " (their CPU time does not cover all of their work)" : "");
+	if (timed)
+		as_out_para(o, "Contention: %zu of %zu timed processes waited for a CPU (run queue or "
+			       "steal) more than %.0f%% of their wall time%s.",
+			    hit, timed, 100 * AS_CONTENDED,
+			    hit * 10 > timed ? ": the machine was busy, and wall times are inflated "
+					       "where it was"
+			    : hit	     ? " (their wall times are inflated, their CPU times not)"
+					     : "");
+}
+
+/* "2", or "1-2" */
+static void span(char *buf, size_t cap, const json_int_t *r)
+{
+	if (r[0] == r[1])
+		snprintf(buf, cap, "%lld", (long long)r[0]);
+	else
+		snprintf(buf, cap, "%lld-%lld", (long long)r[0], (long long)r[1]);
+}
+
+const char *as_report_pyperf_matrix(const json_t *cells, char *buf, size_t cap, int *too_few)
+{
+	static const char *const keys[] = {"invocations", "workers", "values", "warmups"};
+	json_int_t r[4][2];
+	char t[4][48];
+	const json_t *c;
+	size_t i, k, seen = 0;
+	*too_few = 0;
+	buf[0] = 0;
+	json_array_foreach(cells, i, c)
+	{
+		const json_t *p = json_object_get(c, "pyperf");
+		if (!json_is_object(p))
+			continue;
+		for (k = 0; k < 4; k++) {
+			const json_t *v = json_object_get(p, keys[k]);
+			json_int_t lo = json_integer_value(json_is_array(v) ? json_array_get(v, 0) : v);
+			json_int_t hi = json_integer_value(json_is_array(v) ? json_array_get(v, 1) : v);
+			if (!seen || lo < r[k][0])
+				r[k][0] = lo;
+			if (!seen || hi > r[k][1])
+				r[k][1] = hi;
+		}
+		seen++;
+	}
+	if (!seen)
+		return buf;
+	for (k = 0; k < 4; k++)
+		span(t[k], sizeof t[k], r[k]);
+	*too_few = r[0][0] < 2;
+	snprintf(buf, cap,
+		 "%s pyperformance invocation%s per cell (the samples), each of %s pyperf worker%s "
+		 "x %s value%s after %s warm-up%s, averaged into its sample%s",
+		 t[0], r[0][1] == 1 ? "" : "s", t[1], r[1][1] == 1 ? "" : "s", t[2],
+		 r[2][1] == 1 ? "" : "s", t[3], r[3][1] == 1 ? "" : "s",
+		 *too_few ? ". With 1 invocation in a cell nothing is compared (n/a: too few runs): "
+			    "the workers of one invocation ran back to back, not interleaved with the "
+			    "other configurations, so they are not independent samples; run bench "
+			    "with --runs 2 or more (5 or more for narrow intervals)"
+			  : "");
+	return buf;
 }

@@ -9,7 +9,7 @@ D=$T/res
 "$ALLOCSWAP" bench -a system --pymalloc on,off --bench nbody,json_dumps --runs 2 --loops 1 \
 	--values 1 --warmups 0 --warmup-runs 0 --memory-runs 0 -q -o "$D" >/dev/null 2>"$T/err" ||
 	fail "bench: $(cat "$T/err")"
-"$ALLOCSWAP" report "$D" --format md,json >/dev/null 2>"$T/err" || fail "report: $(cat "$T/err")"
+"$ALLOCSWAP" report "$D" >/dev/null 2>"$T/err" || fail "report: $(cat "$T/err")"
 json_check "$D/summary.json" <<'PY'
 import math
 (ax,) = data["axes"]
@@ -26,6 +26,7 @@ assert r["verdict"].startswith("not significant, 95% CI ") or ", 95% CI " in r["
 PY
 grep -q "^### pymalloc (against pymalloc=on)$" "$D/report.md" || fail "report.md: $(cat "$D/report.md")"
 grep -q "^| system pymalloc=off | 2 | " "$D/report.md" || fail "report.md row: $(cat "$D/report.md")"
+grep -q '<h2 id="axes">Each axis on its own</h2>' "$D/report.html" || fail "report.html has no axes section"
 
 # one value per axis: no section
 "$ALLOCSWAP" bench -a system --pymalloc on --bench nbody --runs 2 --loops 1 --values 1 \

@@ -56,7 +56,7 @@ if other != "none":
 # behind libswap: ALLOCSWAP_ALLOCATOR set, libswap preloaded
 assert any(r[0] == "system" and "libswap.so" in r[1] for r in rows), rows
 PY
-"$ALLOCSWAP" report "$D" --format md,json >/dev/null 2>"$T/err" || fail "report: $(cat "$T/err")"
+"$ALLOCSWAP" report "$D" >/dev/null 2>"$T/err" || fail "report: $(cat "$T/err")"
 json_check "$D/summary.json" <<'PY'
 ref = data["reference"]
 allocs = [r["allocator"] for r in ref["rows"]]
@@ -86,5 +86,6 @@ for c, b in base.items():
     assert c.endswith("/preload=direct") == b.endswith("/preload=direct"), (c, b)
 PY
 grep -q "^## libswap against direct$" "$D/report.md" || fail "report.md: $(cat "$D/report.md")"
+grep -q '<h2 id="reference">libswap against direct</h2>' "$D/report.html" || fail "report.html has no reference section"
 grep -q "^| system | off | 1 | " "$D/report.md" || fail "report.md rows: $(cat "$D/report.md")"
 echo "ok: reference"
