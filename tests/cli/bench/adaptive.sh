@@ -41,10 +41,19 @@ s = json.load(open(sys.argv[1] + "/summary.json"))
 print(c["verdict"], c["ratio"], c["n"])' "$1"
 }
 
+# 2 runs cannot resolve 3%: "not significant", or (when a burst of load on
+# the machine running the tests hit one side) an interval wider than +-3%
 "$ALLOCSWAP" bench -a system,none --cmd "$CMD" --name work --runs 2 --warmup-runs 0 \
 	--memory-runs 0 --time cpu -q -o "$T/two" >/dev/null 2>"$T/err" || fail "bench --runs 2: $(cat "$T/err")"
 set -- $(verdict "$T/two")
-[ "$1 $2" = "not significant" ] || fail "2 runs called a 3% change: $*"
+if [ "$1 $2" != "not significant" ]; then
+	"$PY" -c 'import json, sys
+s = json.load(open(sys.argv[1] + "/summary.json"))
+(c,) = [c for c in s["cells"] if c["config"].startswith("none/")]
+lo, hi = c["ratio_ci95"]
+sys.exit(0 if max(hi / c["ratio"] - 1, 1 - lo / c["ratio"]) > 0.03 else 1)' "$T/two" ||
+		fail "2 runs resolved a 3% change: $*"
+fi
 
 "$ALLOCSWAP" bench -a system,none --cmd "$CMD" --name work --runs 3 --warmup-runs 0 \
 	--memory-runs 0 --time cpu --until 1% --budget 100 -o "$T/ad" >/dev/null 2>"$T/err" ||
