@@ -108,8 +108,8 @@ static const char *val(const json_t *c, const char *axis)
 	return "";
 }
 
-/* The configuration that differs from c in axis alone, with value v. */
-static const json_t *twin(const json_t *configs, const json_t *c, const char *axis, const char *v)
+const json_t *as_config_twin(const json_t *configs, const json_t *c, const char *axis,
+			     const char *v, const char *free_axis)
 {
 	const json_t *t;
 	size_t i, k;
@@ -118,7 +118,9 @@ static const json_t *twin(const json_t *configs, const json_t *c, const char *ax
 		if (strcmp(val(t, axis), v))
 			continue;
 		for (k = 0; all_axes[k]; k++)
-			if (strcmp(all_axes[k], axis) && strcmp(val(t, all_axes[k]), val(c, all_axes[k])))
+			if (strcmp(all_axes[k], axis) &&
+			    (!free_axis || strcmp(all_axes[k], free_axis)) &&
+			    strcmp(val(t, all_axes[k]), val(c, all_axes[k])))
 				break;
 		if (!all_axes[k])
 			return t;
@@ -141,7 +143,7 @@ json_t *as_axes_build(const json_t *s)
 			const char *v = val(c, axis_names[a]);
 			const json_t *t;
 			json_t *row;
-			if (!strcmp(v, base) || !(t = twin(configs, c, axis_names[a], base)))
+			if (!strcmp(v, base) || !(t = as_config_twin(configs, c, axis_names[a], base, NULL)))
 				continue;
 			row = as_pair_speed(s, as_jstr(t, "id"), as_jstr(c, "id"));
 			json_object_set_new(row, "config", json_string(as_jstr(c, "id")));

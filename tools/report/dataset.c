@@ -476,17 +476,18 @@ static int load_runs(struct as_dataset *d, const char *path)
 	return as_jsonl_read(path, take_record, d);
 }
 
-/* The configurations and benchmarks the matrix declares, in its order. */
-static void load_matrix(struct as_dataset *d)
+/* The configurations and benchmarks an object declares ("configs",
+ * "benchmarks": a meta.json's matrix, a summary), in its order. */
+static void load_declared(struct as_dataset *d, const json_t *o)
 {
-	const json_t *m = json_object_get(d->meta, "matrix"), *v;
+	const json_t *v;
 	size_t i;
-	json_array_foreach(json_object_get(m, "configs"), i, v)
+	json_array_foreach(json_object_get(o, "configs"), i, v)
 	{
 		if (as_jstr(v, "id"))
 			as_dataset_config(d, v);
 	}
-	json_array_foreach(json_object_get(m, "benchmarks"), i, v)
+	json_array_foreach(json_object_get(o, "benchmarks"), i, v)
 	{
 		if (as_jstr(v, "name"))
 			as_dataset_bench(d, as_jstr(v, "name"), as_jstr(v, "group"));
@@ -503,16 +504,7 @@ static void load_summary(struct as_dataset *d, const json_t *s)
 		json_decref(d->meta);
 		d->meta = NULL;
 	}
-	json_array_foreach(json_object_get(s, "configs"), i, v)
-	{
-		if (as_jstr(v, "id"))
-			as_dataset_config(d, v);
-	}
-	json_array_foreach(json_object_get(s, "benchmarks"), i, v)
-	{
-		if (as_jstr(v, "name"))
-			as_dataset_bench(d, as_jstr(v, "name"), as_jstr(v, "group"));
-	}
+	load_declared(d, s);
 	json_array_foreach(json_object_get(s, "cells"), i, v)
 	{
 		const char *bench = as_jstr(v, "bench"), *config = as_jstr(v, "config");
@@ -569,7 +561,7 @@ static int load_meta(const char *cmd, const char *dir, struct as_dataset *d)
 		as_err("%s %s: %s (line %d)", cmd, path, e.text, e.line);
 		return 2;
 	}
-	load_matrix(d);
+	load_declared(d, json_object_get(d->meta, "matrix"));
 	return 0;
 }
 

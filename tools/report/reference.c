@@ -42,30 +42,9 @@
 #include "stats.h"
 #include "summary.h"
 
-/* The axes a libswap configuration and its direct twin share. */
-static const char *const same_axes[] = {"allocator", "libc", "image", "pymalloc", "seccomp",
-					"python", NULL};
-
 static int is_direct(const json_t *c)
 {
 	return as_same_str(as_jstr(c, "preload"), "direct");
-}
-
-static const json_t *direct_twin(const json_t *configs, const json_t *c)
-{
-	const json_t *d;
-	size_t i, k;
-	json_array_foreach(configs, i, d)
-	{
-		if (!is_direct(d))
-			continue;
-		for (k = 0; same_axes[k]; k++)
-			if (!as_same_str(as_jstr(c, same_axes[k]), as_jstr(d, same_axes[k])))
-				break;
-		if (!same_axes[k])
-			return d;
-	}
-	return NULL;
 }
 
 static const json_t *geomean_of(const json_t *s, const char *config)
@@ -289,7 +268,8 @@ json_t *as_reference_build(const json_t *s)
 	{
 		const json_t *d, *gl, *gd;
 		double l, r;
-		if (is_direct(c) || !(d = direct_twin(configs, c)))
+		/* stats aside: a direct cell has no libswap to count, and is made once */
+		if (is_direct(c) || !(d = as_config_twin(configs, c, "preload", "direct", "stats")))
 			continue;
 		json_array_append_new(rows, cost_row(s, c, d));
 		gl = geomean_of(s, as_jstr(c, "id"));
