@@ -17,11 +17,11 @@ cd "$(dirname "$0")"
 PACKAGES="gcc libc6-dev meson ninja-build pkg-config musl-tools musl-dev libseccomp-dev
   libjansson-dev zlib1g-dev valgrind python3 gnuplot-nox
   libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtcmalloc-minimal4 libtbbmalloc2
-  libunwind8 dpkg-dev tcl debootstrap bubblewrap busybox-static"
+  libunwind8 libdw-dev dpkg-dev tcl debootstrap bubblewrap busybox-static"
 # the tests also need CPython's own test suite, and Chromium for the
 # report's screenshot test, and perf to cross-check the syscall counts
 TEST_PACKAGES="libpython3.11-testsuite chromium fonts-dejavu-core linux-perf
-  docker.io podman runc"
+  docker.io podman runc slurm-wlm munge"
 # (docker.io, podman and runc: the README's Dockerfile under each engine,
 # which the tests start themselves)
 
