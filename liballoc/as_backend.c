@@ -313,6 +313,18 @@ static void *mi_checked_aligned(size_t align, size_t n)
 	return p;
 }
 
+/* mimalloc returns NULL without setting errno for a request it refuses as
+ * too large (over PTRDIFF_MAX: EOVERFLOW in its own words), and its
+ * out-of-memory path relies on mmap having set it.  In off mode the
+ * exports jump straight to it: its error callback, which it calls only on
+ * those paths, sets ENOMEM, so the fast path pays nothing. */
+static void mi_on_error(int err, void *arg)
+{
+	(void)arg;
+	if (err == ENOMEM || err == EOVERFLOW)
+		errno = ENOMEM;
+}
+
 /* ---- static TLS ----------------------------------------------------------- */
 
 #ifdef __GLIBC__
@@ -674,8 +686,12 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 			_as_backend.usable = AS_FN(size_t(*)(void *), u);
 	}
 	if (!rc && !st->wrapped && dlsym(h, "mi_version")) {
+		void (*on_error)(void (*)(int, void *), void *) =
+			AS_FN(void (*)(void (*)(int, void *), void *), dlsym(h, "mi_register_error"));
 		mi_raw_aligned = _as_backend.aligned;
 		_as_backend.aligned = mi_checked_aligned;
+		if (on_error)
+			on_error(mi_on_error, NULL);
 	}
 	if (!rc && !b) {
 		path_malloc_fn = _as_backend.malloc;
