@@ -537,7 +537,8 @@ static void put_hex(struct buf *b, uintptr_t v)
 }
 
 /* "sym+0xoff (module+0xoff)" for the call instruction (return address - 1);
- * short: "sym", or "module+0xoff" (folded stacks). */
+ * short: "sym", or "/full/path/module+0xoff" (folded stacks: the full path
+ * lets `allocswap sites --folded` find the module's symbols afterwards). */
 static void frame_text(struct buf *b, uintptr_t ret, int shrt)
 {
 	uintptr_t a = ret - 1;
@@ -547,7 +548,7 @@ static void frame_text(struct buf *b, uintptr_t ret, int shrt)
 		if (s && s->sname) {
 			put(b, s->sname);
 		} else if (mod) {
-			put(b, _as_basename(mod));
+			put(b, mod);
 			put(b, "+");
 			put_hex(b, a - s->fbase);
 		} else {
