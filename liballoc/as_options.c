@@ -99,14 +99,16 @@ static const char *const _as_opt_expect[] = {
 	[AS_OPT_FALLBACK] = "none or system",
 };
 
-static void bad_value(char *err, size_t cap, const char *env, const char *val, const char *want)
+static void bad_value(char *err, size_t cap, const char *env, const char *val, const char *why,
+		      const char *want)
 {
 	size_t n = 0;
 	n += _as_strlcpy(err + n, "invalid ", cap - n);
 	n += _as_strlcpy(err + n, env, cap - n);
 	n += _as_strlcpy(err + n, "='", cap - n);
 	n += _as_strlcpy(err + n, val, cap - n);
-	n += _as_strlcpy(err + n, "': expected ", cap - n);
+	n += _as_strlcpy(err + n, "': ", cap - n);
+	n += _as_strlcpy(err + n, why, cap - n);
 	_as_strlcpy(err + n, want, cap - n);
 }
 
@@ -131,8 +133,16 @@ static int set_one(struct as_options *o, const struct as_option_info *info, cons
 		*(int *)field = b;
 		return 0;
 	case AS_OPT_SIZE:
-		if (_as_parse_size(val, &sz))
+		b = _as_parse_size(val, &sz);
+		if (b == EINVAL)
 			break;
+		if (b || sz > AS_OPT_SIZE_MAX) {
+			/* 2^64-1 read back as 0 ("sampling off"); past 2^53 a
+			 * byte count is not exact in the report (a double) */
+			bad_value(err, cap, info->env, val, "out of range, expected ",
+				  "a size from 0 to " AS_OPT_SIZE_MAX_STR);
+			return EINVAL;
+		}
 		*(uint64_t *)field = sz;
 		return 0;
 	case AS_OPT_MS:
@@ -159,7 +169,7 @@ static int set_one(struct as_options *o, const struct as_option_info *info, cons
 			break;
 		return 0;
 	}
-	bad_value(err, cap, info->env, val, _as_opt_expect[info->type]);
+	bad_value(err, cap, info->env, val, "expected ", _as_opt_expect[info->type]);
 	return EINVAL;
 }
 

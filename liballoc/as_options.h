@@ -63,6 +63,10 @@ enum as_opt_type {
 /* The prefixes of ALLOCSWAP_* names that are not options (see above). */
 #define AS_OPTIONS_OTHERS "ALLOCSWAP__", "ALLOCSWAP_CLI_"
 
+/* The largest value of a size option (1 TiB), and how the error line says it. */
+#define AS_OPT_SIZE_MAX (1ULL << 40)
+#define AS_OPT_SIZE_MAX_STR "1024G"
+
 struct as_options {
 	const char *allocator;
 	int stats;

@@ -308,8 +308,19 @@ static void test_bad_values(void)
 	bad_one("ALLOCSWAP_SLACK=64X",
 		"invalid ALLOCSWAP_SLACK='64X': expected a size such as 65536, 64K or 1M");
 	bad_one("ALLOCSWAP_SLACK=99999999999999999999",
-		"invalid ALLOCSWAP_SLACK='99999999999999999999': expected a size such as 65536, "
-		"64K or 1M");
+		"invalid ALLOCSWAP_SLACK='99999999999999999999': out of range, expected a size from 0 "
+		"to 1024G");
+	{
+		const char *const top[] = {"ALLOCSWAP_SAMPLE_BYTES=1024G", NULL};
+		T_EQ(parse(top, &o, err), 0);
+		T_CHECK(o.sample_bytes == 1ULL << 40);
+	}
+	/* 2^64-1 was taken, and the report read it back as mean_bytes 0 */
+	bad_one("ALLOCSWAP_SAMPLE_BYTES=18446744073709551615",
+		"invalid ALLOCSWAP_SAMPLE_BYTES='18446744073709551615': out of range, expected a size "
+		"from 0 to 1024G");
+	bad_one("ALLOCSWAP_SAMPLE_BYTES=1025G",
+		"invalid ALLOCSWAP_SAMPLE_BYTES='1025G': out of range, expected a size from 0 to 1024G");
 	bad_one("ALLOCSWAP_FALLBACK=yes", "invalid ALLOCSWAP_FALLBACK='yes': expected none or system");
 	bad_one("ALLOCSWAP_ALLOCATOR=", "invalid ALLOCSWAP_ALLOCATOR='': expected a non-empty value");
 	bad_one("ALLOCSWAP_STATS=", "invalid ALLOCSWAP_STATS='': expected off, counters or full");
