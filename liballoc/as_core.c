@@ -284,9 +284,10 @@ void _as_init(void)
 		fail("cannot create the thread-exit key for per-thread counters");
 	if (core.opt.stats != AS_STATS_OFF && !core.info.secure &&
 	    (rc = _as_counters_open(core.opt.counters)))
-		_as_say("allocswap: warning: cannot map ALLOCSWAP_COUNTERS=", core.opt.counters,
-			": ", rc == EINVAL ? "not a regular file or a bad %-sequence"
-					   : "cannot create it");
+		_as_say("allocswap: warning: no counters page for ALLOCSWAP_COUNTERS=", core.opt.counters,
+			": ", rc == EEXIST ? "the file exists and is not this process's page "
+					     "(libswap maps only a file it creates; remove it or use %p)"
+					   : _as_errname(rc));
 	if (!core.opt.children) {
 		Dl_info self;
 		if (dladdr((void *)(uintptr_t)&_as_init, &self) && self.dli_fname)

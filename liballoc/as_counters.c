@@ -30,11 +30,25 @@ static int has_pid(const char *s)
 	return 0;
 }
 
+/* An existing file is taken only when it is this process's own page: an
+ * exec keeps the pid and comes back here for the file that the program
+ * before it created (and a reader may still have mapped). */
+static int own_page(int fd, const struct stat *st)
+{
+	struct as_counters_page h;
+	if (!S_ISREG(st->st_mode) || st->st_size != AS_COUNTERS_SIZE || st->st_uid != geteuid())
+		return 0;
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		return 0;
+	return h.magic == AS_COUNTERS_MAGIC && h.version == AS_COUNTERS_VERSION &&
+	       h.pid == (int64_t)getpid();
+}
+
 int _as_counters_open(const char *pattern)
 {
 	struct as_counters_page *p;
 	struct stat st;
-	int fd, rc;
+	int fd, rc, created = 0;
 	if (!pattern || !pattern[0])
 		return 0;
 	C.pattern = pattern;
@@ -43,19 +57,33 @@ int _as_counters_open(const char *pattern)
 			       C.path, sizeof C.path);
 	if (rc)
 		goto fail;
-	fd = open(C.path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	/* never a file someone else made, never through a symlink */
+	fd = open(C.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		/* blocks allocated now: on a full file system a sparse page
+		 * would be a SIGBUS at the first store, not an error here */
+		rc = posix_fallocate(fd, 0, AS_COUNTERS_SIZE);
+		if (rc == EOPNOTSUPP || rc == ENOSYS || rc == EINVAL)
+			rc = ftruncate(fd, AS_COUNTERS_SIZE) ? errno : 0;
+		created = 1;
+	} else if (errno == EEXIST) {
+		fd = open(C.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			rc = errno == ELOOP ? ELOOP : EEXIST;
+			goto fail;
+		}
+		rc = fstat(fd, &st) ? errno : own_page(fd, &st) ? 0 : EEXIST;
+	} else {
 		rc = errno;
 		goto fail;
 	}
-	rc = fstat(fd, &st) ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
-	if (!rc && st.st_size < AS_COUNTERS_SIZE && ftruncate(fd, AS_COUNTERS_SIZE))
-		rc = errno;
 	p = rc ? MAP_FAILED
 	       : mmap(NULL, AS_COUNTERS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (!rc && p == MAP_FAILED)
 		rc = errno;
 	close(fd);
+	if (rc && created)
+		(void)unlink(C.path); /* ours: nothing half-made stays */
 	if (rc)
 		goto fail;
 	__atomic_store_n(&p->magic, 0, __ATOMIC_RELAXED);

@@ -19,11 +19,15 @@
  * older value in the page until the next fold.  Call counts are not in the
  * page: they stay in the per-thread blocks until the report sums them.
  *
- * The file is opened with O_CREAT|O_NOFOLLOW and never truncated below its
- * size (an exec keeps the pid and reopens the same file while a reader may
- * have it mapped; shrinking it would fault the reader).  A reader checks
- * the size and the magic before trusting it.  The header is written before
- * the magic, which is stored last with release order.
+ * The file is created with O_CREAT|O_EXCL|O_NOFOLLOW: libswap never writes
+ * into a file it did not create, nor through a symlink.  The one existing
+ * file it takes is its own page: an exec keeps the pid and reopens the file
+ * the program before it created, while a reader may have it mapped (a
+ * regular file of AS_COUNTERS_SIZE bytes owned by this user, with the magic
+ * and this pid in its header); it is never truncated.  Anything else at
+ * the path is left alone: EEXIST (ELOOP for a symlink), and no page.  A
+ * reader checks the size and the magic before trusting it.  The header is
+ * written before the magic, which is stored last with release order.
  *
  * fork: the child unmaps the parent's page (its folds must not write into
  * it) and, when the pattern has %p, creates its own.  Secure-execution
@@ -51,7 +55,8 @@ struct as_counters_page {
 
 /* Creates and maps the page for pattern (if non-empty) and hands it to the
  * counting layer.  0, or an errno value (the caller says why and goes on
- * without it). */
+ * without it): EEXIST when the path is taken by another file, ELOOP when
+ * it is a symlink, EINVAL or ENAMETOOLONG for the pattern. */
 int _as_counters_open(const char *pattern);
 /* In a fork child: drop the parent's page; reopen for this pid when the
  * pattern has %p. */

@@ -24,6 +24,7 @@ static struct {
 	char exe[1024];
 	char path[1024];
 	char used[1100];
+	char tmp[1100];
 	char sites[1024];
 	char version[128];
 	char summary[2048];
@@ -86,30 +87,30 @@ int _as_report_expand(const char *pat, pid_t pid, const char *prog, char *out, s
 	return 0;
 }
 
-int _as_report_open(const char *path, pid_t pid, char *used, size_t cap)
+int _as_report_publish(const char *tmp, const char *path, pid_t pid, char *used, size_t cap)
 {
-	int fd, i;
+	int rc, i;
 	size_t k;
 	_as_strlcpy(used, path, cap);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd >= 0 || errno != EEXIST)
-		return fd >= 0 ? fd : -errno;
+	rc = _as_publish(tmp, path);
 	/* exists: never clobber; add .PID (and .PID.N if needed) */
-	for (i = 0; i < 100; i++) {
+	for (i = 0; rc == EEXIST && i < 100; i++) {
 		k = _as_strlcpy(used, path, cap);
-		if (k + 32 > cap)
-			return -ENAMETOOLONG;
+		if (k + 32 > cap) {
+			rc = ENAMETOOLONG;
+			break;
+		}
 		used[k++] = '.';
 		k += _as_u64_dec(used + k, (uint64_t)pid);
 		if (i) {
 			used[k++] = '.';
 			_as_u64_dec(used + k, (uint64_t)i);
 		}
-		fd = open(used, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd >= 0 || errno != EEXIST)
-			return fd >= 0 ? fd : -errno;
+		rc = _as_publish(tmp, used);
 	}
-	return -EEXIST;
+	if (rc)
+		(void)unlink(tmp);
+	return rc;
 }
 
 /* A maps line: "start-end perms offset MAJ:MIN inode path". */
@@ -515,7 +516,7 @@ void _as_report_summary(char *buf, size_t cap, const struct as_core_info *ci,
 
 /* ---- at exit ------------------------------------------------------------------------ */
 
-static const char *errname(int e)
+const char *_as_errname(int e)
 {
 	switch (e) {
 	case EACCES: return "permission denied";
@@ -530,6 +531,7 @@ static const char *errname(int e)
 	case EISDIR: return "is a directory";
 	case EINVAL: return "invalid %-sequence (use %p, %e or %%)";
 	case EIO: return "input/output error";
+	case EFBIG: return "file too large";
 	default: return "error";
 	}
 }
@@ -543,7 +545,7 @@ void _as_report_at_exit(const struct as_core_info *ci)
 	int want_report = ci->opt->report && ci->opt->report[0] && !ci->secure;
 	int want_sites = ci->opt->sites && ci->opt->sites[0] && !ci->secure && _as_sample_enabled();
 
-	if (!want_report && !ci->opt->summary && !want_sites)
+	if (!want_report && !(ci->opt->summary && !ci->secure) && !want_sites)
 		return;
 	_as_sample_symbolize();
 	if (ci->opt->stats != AS_STATS_OFF) {
@@ -556,21 +558,25 @@ void _as_report_at_exit(const struct as_core_info *ci)
 	R.exe[n > 0 ? n : 0] = 0;
 
 	if (want_report) {
+		/* written whole under a temporary name, then renamed: a reader
+		 * never sees half a report, a full disk or a kill leaves none */
 		int rc = _as_report_expand(ci->opt->report, getpid(), prog_name(), R.path,
 					   sizeof R.path);
-		int fd = rc ? -rc : _as_report_open(R.path, getpid(), R.used, sizeof R.used);
+		int fd = rc ? -rc : _as_tmp_open(R.path, R.tmp, sizeof R.tmp);
 		if (fd < 0) {
 			_as_say("allocswap: cannot write the report to ", rc ? ci->opt->report : R.path,
-				": ", errname(-fd));
+				": ", _as_errname(-fd));
 		} else {
 			_as_json_init_fd(&R.json, fd);
 			_as_report_json(&R.json, ci, t, &mem);
-			rc = _as_json_finish(&R.json);
-			if (close(fd) && !rc)
-				rc = errno;
+			rc = _as_tmp_finish(fd, _as_json_finish(&R.json), R.tmp, NULL);
 			if (rc) {
-				_as_say("allocswap: writing the report to ", R.used, " failed: ",
-					errname(rc));
+				_as_say("allocswap: writing the report to ", R.path,
+					" failed, nothing written: ", _as_errname(rc));
+			} else if ((rc = _as_report_publish(R.tmp, R.path, getpid(), R.used,
+							    sizeof R.used))) {
+				_as_say("allocswap: cannot write the report to ", R.path, ": ",
+					_as_errname(rc));
 			} else {
 				written = R.used;
 				if (!_as_streq(R.used, R.path))
@@ -586,9 +592,10 @@ void _as_report_at_exit(const struct as_core_info *ci)
 			rc = _as_sample_write_folded(R.sites);
 		if (rc)
 			_as_say("allocswap: cannot write the folded stacks to ", ci->opt->sites, ": ",
-				errname(rc));
+				_as_errname(rc));
 	}
-	if (ci->opt->summary) {
+	/* a secure program's environment is not trusted to ask for it */
+	if (ci->opt->summary && !ci->secure) {
 		_as_report_summary(R.summary, sizeof R.summary, ci, t, &mem, written);
 		(void)_as_write_all(2, R.summary, _as_strlen(R.summary));
 	}

@@ -673,12 +673,13 @@ int _as_sample_write_folded(const char *path)
 {
 	struct buf o = {S.out, sizeof S.out, 0};
 	unsigned i;
+	char tmp[1100]; /* written whole, then renamed (as_sys.h) */
 	int fd, rc = 0, k;
 	if (!S.on)
 		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = _as_tmp_open(path, tmp, sizeof tmp);
 	if (fd < 0)
-		return errno;
+		return -fd;
 	for (i = 0; i < S.nsites && !rc; i++) {
 		const struct site *s = &S.sites[i];
 		struct buf l = {S.line, sizeof S.line, 0};
@@ -704,7 +705,5 @@ int _as_sample_write_folded(const char *path)
 	}
 	if (!rc)
 		rc = flush(fd, &o);
-	if (close(fd) && !rc)
-		rc = errno;
-	return rc;
+	return _as_tmp_finish(fd, rc, tmp, path);
 }

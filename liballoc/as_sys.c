@@ -3,8 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h> /* RENAME_NOREPLACE, rename: no stream is used */
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1 /* linux/fs.h */
+#endif
 
 extern char **environ;
 
@@ -125,16 +132,86 @@ int _as_write_all(int fd, const void *buf, size_t n)
 
 void _as_say(const char *a, const char *b, const char *c, const char *d)
 {
-	char line[1024];
+	struct iovec iov[5];
 	const char *parts[4] = {a, b, c, d};
-	size_t n = 0, i;
-	int saved = errno;
-	for (i = 0; i < 4; i++)
-		if (parts[i])
-			n += _as_strlcpy(line + n, parts[i], sizeof line - 1 - n);
-	line[n++] = '\n';
-	(void)_as_write_all(2, line, n);
+	size_t total = 0;
+	ssize_t w;
+	int n = 0, i, saved = errno;
+	for (i = 0; i < 4; i++) {
+		if (!parts[i] || !parts[i][0])
+			continue;
+		iov[n].iov_base = (void *)(uintptr_t)parts[i];
+		iov[n].iov_len = _as_strlen(parts[i]);
+		total += iov[n++].iov_len;
+	}
+	iov[n].iov_base = (void *)(uintptr_t)"\n";
+	iov[n++].iov_len = 1;
+	total++;
+	do
+		w = writev(2, iov, n);
+	while (w < 0 && errno == EINTR);
+	/* a short write (a pipe, a signal): the rest, part by part */
+	for (i = 0; w >= 0 && (size_t)w < total && i < n; i++) {
+		if ((size_t)w >= iov[i].iov_len) {
+			w -= (ssize_t)iov[i].iov_len;
+			total -= iov[i].iov_len;
+			continue;
+		}
+		if (_as_write_all(2, (const char *)iov[i].iov_base + w, iov[i].iov_len - (size_t)w))
+			break;
+		total -= iov[i].iov_len;
+		w = 0;
+	}
 	errno = saved;
+}
+
+int _as_tmp_open(const char *path, char *tmp, size_t cap)
+{
+	int fd, i;
+	for (i = 0; i < 100; i++) {
+		size_t k = _as_strlcpy(tmp, path, cap);
+		if (k + 48 > cap)
+			return -ENAMETOOLONG;
+		tmp[k++] = '.';
+		k += _as_u64_dec(tmp + k, (uint64_t)getpid());
+		if (i) {
+			tmp[k++] = '.';
+			k += _as_u64_dec(tmp + k, (uint64_t)i);
+		}
+		_as_strlcpy(tmp + k, ".tmp", cap - k);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+int _as_tmp_finish(int fd, int rc, const char *tmp, const char *path)
+{
+	if (close(fd) && !rc)
+		rc = errno;
+	if (!rc && path && rename(tmp, path))
+		rc = errno;
+	if (rc)
+		(void)unlink(tmp);
+	return rc;
+}
+
+int _as_publish(const char *from, const char *to)
+{
+	int rc = 0;
+#ifdef SYS_renameat2
+	if (!syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
+		return 0;
+	rc = errno;
+#endif
+	if (rc && rc != EINVAL && rc != ENOSYS && rc != EOPNOTSUPP)
+		return rc;
+	/* no RENAME_NOREPLACE here: link fails on any existing name too */
+	if (link(from, to))
+		return errno;
+	(void)unlink(from);
+	return 0;
 }
 
 long _as_read_file(const char *path, char *buf, size_t cap)

@@ -33,8 +33,26 @@ uint64_t _as_now_ns(void);
 
 /* write(2) until done, retrying EINTR; 0 or errno. */
 int _as_write_all(int fd, const void *buf, size_t n);
-/* Writes the NUL-terminated strings, then a newline, to stderr in one write. */
+/* Writes the NUL-terminated strings (NULL ones skipped), then a newline, to
+ * stderr: the whole line, whatever its length, in one writev when the
+ * kernel takes it at once. */
 void _as_say(const char *a, const char *b, const char *c, const char *d);
+
+/* Files that appear whole or not at all.  _as_tmp_open creates a temporary
+ * file beside path ("<path>.<pid>.tmp", then "<path>.<pid>.<n>.tmp" while
+ * one exists; O_EXCL|O_NOFOLLOW, mode 0644), puts its name in tmp (cap
+ * bytes) and returns its fd, or -errno.  _as_tmp_finish closes fd and, when
+ * rc is 0 and path is not NULL, renames the temporary file to path
+ * (replacing what is there, a symlink itself rather than its target);
+ * whenever the result is not 0 the temporary file is removed.  With a NULL
+ * path the file is left for the caller to _as_publish (or unlink).
+ * Returns rc, or the errno of close or rename. */
+int _as_tmp_open(const char *path, char *tmp, size_t cap);
+int _as_tmp_finish(int fd, int rc, const char *tmp, const char *path);
+/* Renames from to to unless to exists (as a file, a directory or a
+ * symlink, dangling or not): 0, EEXIST, or another errno.  renameat2
+ * RENAME_NOREPLACE; link + unlink where the file system lacks it. */
+int _as_publish(const char *from, const char *to);
 
 /* Reads up to cap-1 bytes of a (proc) file into buf, NUL-terminates it.
  * Returns the number of bytes read, or -errno. */

@@ -12,7 +12,9 @@
  * nobody: the kernel sets AT_SECURE.  The plain copy must write its report
  * (the control: the check can fail), the setuid copy must not, though
  * nobody could write to the directory; and a path in ALLOCSWAP_ALLOCATOR
- * must be refused there (exit 127, one line).
+ * must be refused there (exit 127, one line).  ALLOCSWAP_SUMMARY=1 prints
+ * the heap and RSS summary for the plain copy; the setuid copy prints
+ * nothing (the caller's environment is no trusted source for it).
  *
  * Skips (77) when not run as root, or when the file system ignores the
  * setuid bit (nosuid).
@@ -65,14 +67,20 @@ static int count(const char *prefix)
 	return n;
 }
 
-static void run(const char *prog, const char *report, const char *alloc, struct sp_result *r)
+static void run_with(const char *prog, const char *report, const char *alloc, const char *more,
+		     struct sp_result *r)
 {
 	char e_rep[600], e_alloc[600];
 	char *argv[] = {(char *)prog, (char *)"--secure", NULL};
-	char *envp[] = {e_rep, e_alloc, NULL};
+	char *envp[] = {e_rep, e_alloc, (char *)more, NULL};
 	snprintf(e_rep, sizeof e_rep, "ALLOCSWAP_REPORT=%s/%s", dir, report);
 	snprintf(e_alloc, sizeof e_alloc, "ALLOCSWAP_ALLOCATOR=%s", alloc);
 	T_EQ(sp_run(prog, argv, envp, NULL, NULL, r), 0);
+}
+
+static void run(const char *prog, const char *report, const char *alloc, struct sp_result *r)
+{
+	run_with(prog, report, alloc, NULL, r);
 }
 
 static int rm_one(const char *path, const struct stat *st, int type, struct FTW *f)
@@ -146,6 +154,20 @@ int main(int argc, char **argv)
 	T_STREQ(r.out, "hello\nsecure=1\n");
 	T_STREQ(r.err, "");
 	T_EQ(count("suid-"), 0);
+	sp_free(&r);
+
+	/* the summary: the plain copy prints it, the setuid one nothing (it
+	 * printed its heap and RSS figures to the caller's stderr) */
+	run_with(plain, "plain-sum-%p.json", "system", "ALLOCSWAP_SUMMARY=1", &r);
+	T_EQ(sp_exit_code(&r), 0);
+	T_CHECK(strstr(r.err, "allocswap: hello-plain [pid ") == r.err);
+	T_CHECK(strstr(r.err, "allocswap:   rss   peak ") != NULL);
+	sp_free(&r);
+	run_with(suid, "suid-sum-%p.json", "system", "ALLOCSWAP_SUMMARY=1", &r);
+	T_EQ(sp_exit_code(&r), 0);
+	T_STREQ(r.out, "hello\nsecure=1\n");
+	T_STREQ(r.err, "");
+	T_EQ(count("suid-sum-"), 0);
 	sp_free(&r);
 
 	/* an allocator path from the environment is not loaded */

@@ -1,5 +1,6 @@
-/* as_report: path expansion, safe opening of the report file, the human
+/* as_report: path expansion, safe placing of the report file, the human
  * summary, and the JSON report's keys (parsed back with jansson). */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 
 #include "as_backend.h"
 #include "as_report.h"
+#include "as_sys.h"
 #include "harness.h"
 
 #ifdef ALLOCSWAP_HAVE_JANSSON
@@ -81,7 +83,7 @@ static void test_expand(void)
 	}
 }
 
-/* ---- _as_report_open ------------------------------------------------------------ */
+/* ---- _as_tmp_open, _as_report_publish ------------------------------------------ */
 
 static char dir[64];
 
@@ -116,54 +118,92 @@ static int file_is(const char *path, const char *text)
 	return strcmp(buf, text) == 0;
 }
 
-static void write_fd(int fd, const char *text)
+/* What at exit does: text written under a temporary name, then published
+ * as path (or path.PID...); the name used in used.  0 or errno. */
+static int put(const char *path, pid_t pid, const char *text, char *used, size_t cap)
 {
-	T_CHECK(fd >= 0);
+	char tmp[400];
+	int fd = _as_tmp_open(path, tmp, sizeof tmp), rc;
 	if (fd < 0)
-		return;
+		return -fd;
 	T_EQ(write(fd, text, strlen(text)), (long long)strlen(text));
-	close(fd);
+	rc = _as_tmp_finish(fd, 0, tmp, NULL);
+	T_EQ(rc, 0);
+	rc = _as_report_publish(tmp, path, pid, used, cap);
+	if (rc)
+		T_EQ(access(tmp, F_OK), -1); /* no temporary file left behind */
+	return rc;
+}
+
+/* Number of entries of dir whose name ends in ".tmp". */
+static int tmp_files(void)
+{
+	char cmd[200];
+	FILE *p;
+	int n = -1;
+	snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -c '[.]tmp$'", dir);
+	p = popen(cmd, "r");
+	if (p) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
 }
 
 static void test_open(void)
 {
-	char path[256], used[300], want[300], target[256];
+	char path[256], used[300], want[300], target[256], tmp[400];
 	struct stat st;
 	int fd, i;
 	mode_t old_mask = umask(022);
 
-	/* a new file: created as asked, 0644, close-on-exec */
+	/* the temporary file: beside the path, new, 0644, close-on-exec */
 	path_of(path, sizeof path, "r.json");
-	memset(used, 'X', sizeof used);
-	fd = _as_report_open(path, 4242, used, sizeof used);
+	fd = _as_tmp_open(path, tmp, sizeof tmp);
 	T_CHECK(fd >= 0);
-	T_STREQ(used, path);
+	snprintf(want, sizeof want, "%s.%ld.tmp", path, (long)getpid());
+	T_STREQ(tmp, want);
 	if (fd >= 0) {
 		T_EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 		T_EQ(fcntl(fd, F_GETFL) & O_ACCMODE, O_WRONLY);
 		T_EQ(fstat(fd, &st), 0);
 		T_EQ(st.st_mode & 07777, 0644);
-		write_fd(fd, "first");
+		/* a failed write: the temporary file goes, nothing at path */
+		T_EQ(_as_tmp_finish(fd, ENOSPC, tmp, path), ENOSPC);
 	}
+	T_EQ(access(tmp, F_OK), -1);
+	T_EQ(access(path, F_OK), -1);
+	/* one is taken (a stale one of this pid): the next name */
+	write_file(want, "stale");
+	fd = _as_tmp_open(path, tmp, sizeof tmp);
+	snprintf(want, sizeof want, "%s.%ld.1.tmp", path, (long)getpid());
+	T_STREQ(tmp, want);
+	if (fd >= 0)
+		T_EQ(_as_tmp_finish(fd, EIO, tmp, NULL), EIO);
+	snprintf(want, sizeof want, "%s.%ld.tmp", path, (long)getpid());
+	T_EQ(unlink(want), 0);
+
+	/* a new file: published as asked */
+	memset(used, 'X', sizeof used);
+	T_EQ(put(path, 4242, "first", used, sizeof used), 0);
+	T_STREQ(used, path);
 	T_CHECK(file_is(path, "first"));
 
 	/* it exists: never clobbered, the report goes to PATH.PID */
-	fd = _as_report_open(path, 4242, used, sizeof used);
+	T_EQ(put(path, 4242, "second", used, sizeof used), 0);
 	snprintf(want, sizeof want, "%s.4242", path);
 	T_STREQ(used, want);
-	write_fd(fd, "second");
 	T_CHECK(file_is(path, "first"));
 	T_CHECK(file_is(want, "second"));
 
 	/* PATH.PID exists too: PATH.PID.1, then PATH.PID.2 */
-	fd = _as_report_open(path, 4242, used, sizeof used);
+	T_EQ(put(path, 4242, "third", used, sizeof used), 0);
 	snprintf(want, sizeof want, "%s.4242.1", path);
 	T_STREQ(used, want);
-	write_fd(fd, "third");
-	fd = _as_report_open(path, 4242, used, sizeof used);
+	T_EQ(put(path, 4242, "fourth", used, sizeof used), 0);
 	snprintf(want, sizeof want, "%s.4242.2", path);
 	T_STREQ(used, want);
-	write_fd(fd, "fourth");
 	T_CHECK(file_is(path, "first"));
 	snprintf(want, sizeof want, "%s.4242", path);
 	T_CHECK(file_is(want, "second"));
@@ -179,21 +219,19 @@ static void test_open(void)
 		snprintf(want, sizeof want, "%s.7.%d", path, i);
 		write_file(want, "x");
 	}
-	T_EQ(_as_report_open(path, 7, used, sizeof used), -EEXIST);
+	T_EQ(put(path, 7, "lost", used, sizeof used), EEXIST);
 	snprintf(want, sizeof want, "%s.7.99", path);
 	T_CHECK(file_is(want, "x"));
+	T_CHECK(file_is(path, "x"));
 
-	/* a symlink to an existing file: not followed, the target intact.
-	 * (O_CREAT|O_EXCL fails with EEXIST on any symlink, so the .PID name
-	 * is used.) */
+	/* a symlink to an existing file: not replaced, the target intact */
 	path_of(target, sizeof target, "victim");
 	write_file(target, "precious");
 	path_of(path, sizeof path, "link.json");
 	T_EQ(symlink(target, path), 0);
-	fd = _as_report_open(path, 99, used, sizeof used);
+	T_EQ(put(path, 99, "report", used, sizeof used), 0);
 	snprintf(want, sizeof want, "%s.99", path);
 	T_STREQ(used, want);
-	write_fd(fd, "report");
 	T_CHECK(file_is(target, "precious"));
 	T_CHECK(file_is(want, "report"));
 	T_EQ(lstat(path, &st), 0);
@@ -203,26 +241,39 @@ static void test_open(void)
 	path_of(target, sizeof target, "created-through-link");
 	path_of(path, sizeof path, "dangling.json");
 	T_EQ(symlink(target, path), 0);
-	fd = _as_report_open(path, 99, used, sizeof used);
+	T_EQ(put(path, 99, "report", used, sizeof used), 0);
 	snprintf(want, sizeof want, "%s.99", path);
 	T_STREQ(used, want);
-	write_fd(fd, "report");
 	T_EQ(lstat(target, &st), -1);
 	T_EQ(errno, ENOENT);
 
-	/* errors come back as -errno */
+	/* a folded-stacks file replaces what is there, a symlink itself */
+	path_of(path, sizeof path, "sites.folded");
+	T_EQ(symlink(target, path), 0);
+	fd = _as_tmp_open(path, tmp, sizeof tmp);
+	T_CHECK(fd >= 0);
+	if (fd >= 0) {
+		T_EQ(write(fd, "a;b 1\n", 6), 6);
+		T_EQ(_as_tmp_finish(fd, 0, tmp, path), 0);
+	}
+	T_CHECK(file_is(path, "a;b 1\n"));
+	T_EQ(lstat(target, &st), -1);
+
+	/* errors come back as errno values */
 	path_of(path, sizeof path, "no/such/dir/r.json");
-	T_EQ(_as_report_open(path, 1, used, sizeof used), -ENOENT);
+	T_EQ(_as_tmp_open(path, tmp, sizeof tmp), -ENOENT);
 	path_of(path, sizeof path, "r.json/sub");
-	T_EQ(_as_report_open(path, 1, used, sizeof used), -ENOTDIR);
-	/* no room in used for the .PID name */
+	T_EQ(_as_tmp_open(path, tmp, sizeof tmp), -ENOTDIR);
+	/* no room for the temporary name, or for the .PID name */
 	path_of(path, sizeof path, "r.json");
 	{
 		size_t cap = strlen(path) + 8;
 		char *small = malloc(cap);
-		T_EQ(_as_report_open(path, 4242, small, cap), -ENAMETOOLONG);
+		T_EQ(_as_tmp_open(path, small, cap), -ENAMETOOLONG);
+		T_EQ(put(path, 4242, "x", small, cap), ENAMETOOLONG);
 		free(small);
 	}
+	T_EQ(tmp_files(), 0);
 	umask(old_mask);
 }
 
