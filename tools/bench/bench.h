@@ -147,6 +147,7 @@ struct bench_matrix {
 	char scratch[PATH_MAX]; /* a private temporary directory for probes and calibration */
 	char *pyperf_args; /* extra arguments for `pyperformance run`, or NULL */
 	int fast;          /* --quick: pyperformance gets --fast */
+	json_t *shard;     /* --shard K: meta.json's "shard" (bench_shard.c), or NULL */
 };
 
 /* Appends a benchmark (strings copied); 0 or ENOMEM. */
@@ -313,12 +314,53 @@ struct bench_request {
 	unsigned long runs, values, warmups, warmup_runs, loops, memory_runs;
 	double target_ms;
 	int quick, dry_run, quiet;
+	/* more than one machine (bench_shard.c, bench_engine.c): BENCH_UNSET or
+	 * NULL when not given */
+	unsigned long shards, shard;
+	const char *engine, *partition, *emit, *k8s_image, *k8s_claim;
+	int plan, wait;
 };
 
 /* The command line into o (bench_opts.c: the options' table, which --help
  * is written from too), each option's value checked on its own: 0, 1 for
  * -h/--help (nothing printed), or 2 after an error line. */
 int bench_opts_parse(int argc, char **argv, struct bench_request *o);
+/* argv (argv[0] the command's name) without the options that are not a
+ * shard's own: -o, --resume, --shards, --shard, --plan, --dry-run, --quiet
+ * and the engine's.  A NULL-terminated array of argv's strings, or NULL. */
+char **bench_opts_shard_argv(int argc, char **argv);
+
+/* ---- more than one machine (bench_shard.c, bench_engine.c, bench_k8s.c) ---------- */
+
+/* A shard is every configuration of the matrix, interleaved as usual, over
+ * the benchmarks i with i mod N == K, on one host (comparisons stay within
+ * a host; DESIGN.md section 7).  Called once the benchmarks are chosen:
+ * --plan prints the shards; --engine submits them (bench_engine_submit);
+ * --shard K keeps K's benchmarks and sets m->shard for meta.json.  0 to go
+ * on with the matrix, BENCH_SHARD_DONE when there is nothing more to do
+ * here, or 1 or 2 after an error line. */
+#define BENCH_SHARD_DONE (-1)
+int bench_shard_select(struct bench_matrix *m, const struct bench_request *o, int argc,
+		       char **argv);
+/* The shards of a matrix, benchmark names comma-separated in buf: the
+ * number of benchmarks in shard k. */
+size_t bench_shard_names(const struct bench_matrix *m, unsigned long n, unsigned long k, char *buf,
+			 size_t cap);
+/* --engine slurm|k8s with the benchmarks known: writes the engine's files,
+ * and for Slurm submits (and with --wait follows).  0, or 1/2 after an
+ * error line. */
+int bench_engine_submit(const struct bench_matrix *m, const struct bench_request *o, int argc,
+			char **argv);
+/* --resume DIR where DIR is an engine's (DIR/engine.json): submits again
+ * the shards that did not finish and are not queued; --wait follows.
+ * BENCH_SHARD_DONE when DIR is no engine's directory, else the exit status. */
+int bench_engine_resume(const struct bench_request *o);
+/* --engine k8s: DIR/job.json, an Indexed Job (bench_k8s.c).  shard_args:
+ * the shard's own options (bench_opts_shard_argv).  0, or 1 after an
+ * error line. */
+int bench_k8s_emit(const struct bench_request *o, unsigned long shards, char **shard_args);
+/* A shell word: s in single quotes where it needs them, into buf. */
+const char *bench_sh_quote(const char *s, char *buf, size_t cap);
 
 /* ---- resume (bench_resume.c) ------------------------------------------------------ */
 

@@ -255,5 +255,7 @@ json_t *bench_meta_new(const struct bench_matrix *m, json_t *suite_info, json_t 
 	json_object_set_new(suite_info, "name", json_string(bench_suites[m->suite].name));
 	json_object_set(j, "suite", suite_info);
 	json_object_set_new(j, "matrix", matrix_json(m));
+	if (m->shard) /* one shard of a bigger matrix (bench_shard.c) */
+		json_object_set(j, "shard", m->shard);
 	return j;
 }

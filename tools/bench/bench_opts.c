@@ -92,7 +92,29 @@
 	X(O_DRY_RUN, 0, "--dry-run", "", 0, NULL,                                               \
 	  "print the matrix and the order, one line per process")                             \
 	X(O_QUIET, 'q', "--quiet", "", 0, NULL,                                                 \
-	  "no progress (else a line with an ETA on a terminal, a line per round otherwise)")
+	  "no progress (else a line with an ETA on a terminal, a line per round otherwise)")  \
+	X(O_SHARDS, 0, "--shards", " N", 0, "More than one machine:",                           \
+	  "cut the matrix into N shards: each has every configuration, interleaved as "       \
+	  "usual, over every N-th benchmark (benchmark i in shard i mod N), and runs on one " \
+	  "host into a directory of its own (comparisons stay within a host)")              \
+	X(O_SHARD, 0, "--shard", " K", 0, NULL,                                                 \
+	  "run shard K (0..N-1) of --shards N here; meta.json says which shard it is")       \
+	X(O_PLAN, 0, "--plan", "", 0, NULL, "print the shards of --shards N and their "         \
+	  "benchmarks")                                                                        \
+	X(O_ENGINE, 0, "--engine", " slurm|k8s", 0, NULL,                                      \
+	  "slurm: write DIR/slurm/job.sh, a job array of one task a shard (each runs this "   \
+	  "allocswap into DIR/shards/K), and submit it with sbatch; --resume DIR submits "    \
+	  "again the shards that did not finish.  k8s: write an Indexed Job manifest (--emit)") \
+	X(O_PARTITION, 0, "--partition", " P", 0, NULL, "the Slurm partition (sbatch -p)")      \
+	X(O_WAIT, 0, "--wait", "", 0, NULL,                                                     \
+	  "follow the array (squeue, sacct where it answers, the shards' own directories) "  \
+	  "with a progress line and an ETA until no task is left")                            \
+	X(O_EMIT, 0, "--emit", " DIR", 0, NULL,                                                 \
+	  "--engine k8s: write DIR/job.json, the manifest to kubectl apply -f")              \
+	X(O_K8S_IMAGE, 0, "--k8s-image", " REF", 0, NULL,                                       \
+	  "the container image with this allocswap for --engine k8s (default allocswap)")    \
+	X(O_K8S_CLAIM, 0, "--k8s-claim", " NAME", 0, NULL,                                      \
+	  "the PersistentVolumeClaim mounted at /results (default allocswap-results)")
 
 #define BENCH_OPT_ENUM(id, shrt, lng, arg, flags, section, help) id,
 enum bench_opt { BENCH_OPTIONS(BENCH_OPT_ENUM) BENCH_NOPTS };
@@ -123,7 +145,10 @@ const struct as_usage as_usage_bench = {
 	"  allocswap bench -a system,jemalloc --bench serialization,stress -o out\n"
 	"  allocswap bench --resume out\n"
 	"  allocswap bench -a none,system --cmd 'python3 app.py' --runs 20\n"
-	"  allocswap bench -a system,jemalloc,mimalloc --libc glibc,musl --python os,o3lto\n",
+	"  allocswap bench -a system,jemalloc,mimalloc --libc glibc,musl --python os,o3lto\n"
+	"  allocswap bench --quick --shards 4 --engine slurm -o out --wait\n"
+	"  allocswap bench --resume out --wait     (a Slurm DIR: the unfinished shards)\n"
+	"  allocswap bench --quick --shards 4 --engine k8s --emit k8s\n",
 	/* in order: the first word that is no option is an error, not an operand */
 	AS_OPTS_IN_ORDER,
 };
@@ -143,6 +168,112 @@ static int count_opt(const struct as_optval *v, enum bench_opt k, unsigned long 
 		return as_usage_err("bench", "%s %lu is too large", name, n);
 	*dst = n;
 	return 0;
+}
+
+/* The options of sharding and of the engines, checked together; 0 or 2. */
+static int bench_shard_opts(const struct as_optval *v, struct bench_request *o)
+{
+	static const char *const engines[] = {"slurm", "k8s", NULL};
+	const char *eng;
+	unsigned long n;
+	o->shards = o->shard = BENCH_UNSET;
+	if (v[O_SHARDS].val) {
+		if (as_parse_uint("bench", "--shards", v[O_SHARDS].val, &n))
+			return 2;
+		if (n < 1 || n > 10000)
+			return as_usage_err("bench", "--shards needs 1 to 10000 shards, not %lu", n);
+		o->shards = n;
+	}
+	if (v[O_SHARD].val) {
+		if (as_parse_uint("bench", "--shard", v[O_SHARD].val, &n))
+			return 2;
+		if (o->shards == BENCH_UNSET)
+			return as_usage_err("bench", "--shard K needs --shards N (K is 0..N-1)");
+		if (n >= o->shards)
+			return as_usage_err("bench", "--shard %lu of --shards %lu: K is 0..%lu", n,
+					    o->shards, o->shards - 1);
+		o->shard = n;
+	}
+	o->plan = v[O_PLAN].val != NULL;
+	o->wait = v[O_WAIT].val != NULL;
+	o->partition = v[O_PARTITION].val;
+	o->emit = v[O_EMIT].val;
+	o->k8s_image = v[O_K8S_IMAGE].val;
+	o->k8s_claim = v[O_K8S_CLAIM].val;
+	if ((eng = v[O_ENGINE].val) && as_choice("bench", "engine", eng, engines) < 0)
+		return 2;
+	o->engine = eng;
+	if (o->plan && o->shards == BENCH_UNSET)
+		return as_usage_err("bench", "--plan prints the shards of --shards N: give N");
+	if (o->resume && (o->shards != BENCH_UNSET || o->plan || o->engine))
+		return as_usage_err("bench", "--resume DIR takes its shards and engine from DIR: "
+					     "no --shards, --shard, --plan or --engine with it");
+	if (eng && o->shards == BENCH_UNSET)
+		return as_usage_err("bench", "--engine %s needs --shards N (one task a shard)", eng);
+	if (eng && o->shard != BENCH_UNSET)
+		return as_usage_err("bench", "--engine runs every shard: no --shard K with it");
+	if (eng && (o->plan || o->dry_run))
+		return as_usage_err("bench", "--plan and --dry-run go without --engine");
+	if (eng && !strcmp(eng, "slurm") && !v[O_OUTPUT].val)
+		return as_usage_err("bench", "--engine slurm needs -o DIR, a directory every node "
+					     "sees (the shards go to DIR/shards)");
+	if (eng && !strcmp(eng, "k8s") && !o->emit)
+		return as_usage_err("bench", "--engine k8s needs --emit DIR (where job.json goes)");
+	if (o->emit && (!eng || strcmp(eng, "k8s")))
+		return as_usage_err("bench", "--emit goes with --engine k8s");
+	if ((o->k8s_image || o->k8s_claim) && (!eng || strcmp(eng, "k8s")))
+		return as_usage_err("bench", "--k8s-image and --k8s-claim go with --engine k8s");
+	if (o->partition && (!eng || strcmp(eng, "slurm")))
+		return as_usage_err("bench", "--partition goes with --engine slurm");
+	if (o->wait && !o->resume && (!eng || strcmp(eng, "slurm")))
+		return as_usage_err("bench", "--wait follows a Slurm array: --engine slurm, or "
+					     "--resume DIR of one");
+	if (o->shards != BENCH_UNSET && o->shard == BENCH_UNSET && !eng && !o->plan)
+		return as_usage_err("bench", "--shards N needs --shard K (run one shard here), "
+					     "--plan, or --engine slurm|k8s");
+	return 0;
+}
+
+/* Options a shard's own command line leaves out: where the results go and
+ * which shard are the engine's to say, and the engine's are not the shard's. */
+static int shard_drops(enum bench_opt k)
+{
+	return k == O_OUTPUT || k == O_SHARDS || k == O_SHARD || k == O_PLAN || k == O_ENGINE ||
+	       k == O_PARTITION || k == O_WAIT || k == O_EMIT || k == O_K8S_IMAGE ||
+	       k == O_K8S_CLAIM || k == O_DRY_RUN || k == O_QUIET || k == O_RESUME;
+}
+
+char **bench_opts_shard_argv(int argc, char **argv)
+{
+	char **out = calloc((size_t)argc + 1, sizeof *out);
+	size_t n = 0, k, len;
+	int i;
+	if (!out)
+		return NULL;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq = NULL;
+		int found = -1, takes;
+		for (k = 0; k < BENCH_NOPTS && found < 0; k++) {
+			const struct as_opt *op = &bench_opts[k];
+			len = strlen(op->lng);
+			if (a[0] == '-' && a[1] == '-' && !strncmp(a, op->lng, len) &&
+			    (a[len] == 0 || a[len] == '=')) {
+				found = (int)k;
+				eq = a[len] == '=' ? a + len : NULL;
+			} else if (a[0] == '-' && a[1] != '-' && op->shrt && a[1] == op->shrt) {
+				found = (int)k;
+				eq = a[2] ? a + 2 : NULL;
+			}
+		}
+		takes = found >= 0 && bench_opts[found].arg[0] && !eq;
+		if (found < 0 || !shard_drops((enum bench_opt)found)) {
+			out[n++] = argv[i];
+			if (takes && i + 1 < argc)
+				out[n++] = argv[i + 1];
+		}
+		i += takes;
+	}
+	return out;
 }
 
 int bench_opts_parse(int argc, char **argv, struct bench_request *o)
@@ -214,9 +345,15 @@ int bench_opts_parse(int argc, char **argv, struct bench_request *o)
 		return as_usage_err("bench", o->until > 0 ? "--until needs --budget TIME: the most "
 							    "time the matrix may take (such as 30m)"
 							  : "--budget goes with --until PCT");
+	if ((rc = bench_shard_opts(v, o)))
+		return rc;
 	if (o->resume && o->output)
 		return as_usage_err("bench", "--resume DIR continues DIR: no -o with it");
 	if (o->resume && o->dry_run)
 		return as_usage_err("bench", "--dry-run does not go with --resume");
+	/* a plan and a submission list the benchmarks like a dry run and stop
+	 * there: nothing is built, probed or run here */
+	if (o->plan || (o->engine && !o->resume))
+		o->dry_run = 1;
 	return 0;
 }

@@ -825,6 +825,8 @@ int as_cmd_bench(int argc, char **argv)
 		rc = rc == 1 ? as_help("bench") : rc;
 		goto out;
 	}
+	if (st->o.resume && (rc = bench_engine_resume(&st->o)) != BENCH_SHARD_DONE)
+		goto out; /* DIR was a Slurm array's */
 	if (st->o.resume) {
 		char path[PATH_MAX + 32];
 		json_error_t e;
@@ -891,6 +893,10 @@ int as_cmd_bench(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
+	}
+	if ((rc = bench_shard_select(&st->m, &st->o, argc, argv))) {
+		rc = rc == BENCH_SHARD_DONE ? 0 : rc; /* --plan, --engine */
+		goto out;
 	}
 	if (!st->m.libswap[0] && (st->m.nallocs > 1 || st->m.allocs[0].spec[0])) {
 		bench_err("libswap.so is not found next to this allocswap (build it: ninja -C "
@@ -988,6 +994,7 @@ out:
 	json_decref(st->suite_info);
 	free(st->done);
 	free(pyver);
+	json_decref(st->m.shard);
 	bench_matrix_free(&st->m);
 	free(st);
 	return rc;

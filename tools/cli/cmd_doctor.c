@@ -5,11 +5,14 @@
  * or "no" line with the reason, and for a "no" a line saying what to do
  * about it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -24,7 +27,8 @@ const struct as_usage as_usage_doctor = {
 	"can use (--image: built or not, and whether libswap.so loads in each), perf\n"
 	"events (software events for page faults, syscall tracepoints through\n"
 	"tracefs, hardware counters), perf_event_paranoid, the seccomp mode, and\n"
-	"the runners.\n"
+	"the runners, and the batch engines of bench --engine (is sbatch or kubectl\n"
+	"there, does squeue or kubectl version get an answer).\n"
 	"Each item is one line starting with \"ok\" or \"no\", with the reason; a\n"
 	"\"no\" is followed by a line starting with \"->\" saying what to do.\n"
 	"\n"
@@ -324,6 +328,60 @@ static void runners(const json_t *all)
 	}
 }
 
+/* The batch engines bench --engine uses (bench_slurm.c, bench_k8s.c): is
+ * the client on PATH, and does its controller answer (the one probe doctor
+ * runs itself: squeue, kubectl version, each stopped after 10 s)? */
+static void engines(void)
+{
+	static const struct {
+		const char *name, *client, *probe[5], *install, *todo;
+	} t[] = {
+		{"slurm", "sbatch", {"squeue", "-h", "-o", "%i", NULL}, "install slurm-client",
+		 "point SLURM_CONF at the cluster's slurm.conf (or run on a node that has one)"},
+		{"k8s", "kubectl", {"kubectl", "version", "--request-timeout=5s", NULL},
+		 "install kubectl (Debian: kubernetes-client)",
+		 "bench --engine k8s --emit DIR writes the manifest anyway: kubectl apply -f it "
+		 "where a cluster answers"},
+	};
+	char what[64], why[PATH_MAX + 200], path[PATH_MAX];
+	size_t i;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		const char *p = getenv("PATH"), *end;
+		int found = 0, status = -1;
+		pid_t pid;
+		for (; p && *p && !found; p = *end ? end + 1 : end) {
+			end = strchrnul(p, ':');
+			snprintf(path, sizeof path, "%.*s/%s", (int)(end - p), p, t[i].client);
+			found = !access(path, X_OK);
+		}
+		snprintf(what, sizeof what, "engine %s", t[i].name);
+		if (!found) {
+			snprintf(why, sizeof why, "%s is not on PATH", t[i].client);
+			item(0, what, why, t[i].install);
+			continue;
+		}
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			int nul = open("/dev/null", O_RDWR);
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			alarm(10);
+			execvp(t[i].probe[0], (char *const *)t[i].probe);
+			_exit(127);
+		}
+		if (pid > 0)
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+		snprintf(why, sizeof why, "%s (%s) %s", path, t[i].probe[0],
+			 WIFEXITED(status) && !WEXITSTATUS(status) ? "answers"
+								   : "finds no controller that answers");
+		item(WIFEXITED(status) && !WEXITSTATUS(status), what, why,
+		     WIFEXITED(status) && !WEXITSTATUS(status) ? NULL : t[i].todo);
+	}
+}
+
 int as_cmd_doctor(int argc, char **argv)
 {
 	const json_t *lc, *e;
@@ -361,6 +419,7 @@ int as_cmd_doctor(int argc, char **argv)
 	images(all);
 	perf(all);
 	runners(all);
+	engines();
 	snprintf(why, sizeof why, "%s",
 		 usable ? "runs can be measured here: wall, user and sys time and max RSS "
 			  "(wait4), and heap figures from libswap's reports"

@@ -1,0 +1,98 @@
+/* bench_k8s: `allocswap bench --engine k8s --emit DIR` (bench.h).
+ *
+ * Writes DIR/job.json, a Kubernetes Indexed Job (batch/v1, JSON, which
+ * kubectl applies as it does YAML) that the user applies: completions and
+ * parallelism N, completionMode Indexed, one index a shard.  Each pod runs
+ * the image's allocswap with the shard's options (bench_opts_shard_argv)
+ * into /results/shards/$JOB_COMPLETION_INDEX on the claim mounted at
+ * /results; a pod retried after a failure finds the shard's meta.json
+ * there and resumes it (bench --resume).  JOB_COMPLETION_INDEX is also set
+ * from the pod's annotation (the downward API), for clusters older than
+ * the variable.  Pods of the Job repel each other per node
+ * (podAntiAffinity): two shards on one host at once would be noise in each
+ * other's comparisons.  Nothing is submitted: allocswap has no client of
+ * its own.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define K8S_LABEL "allocswap-bench"
+#define K8S_RESULTS "/results"
+
+/* The container's shell script: one shard, resumed when it was started. */
+static char *shard_script(unsigned long shards, char **shard_args)
+{
+	char q[PATH_MAX * 2 + 8], *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "set -u\n"
+		   "k=${JOB_COMPLETION_INDEX:?not a pod of an Indexed Job}\n"
+		   "d=" K8S_RESULTS "/shards/$k\n"
+		   "mkdir -p " K8S_RESULTS "/shards\n"
+		   "if [ -f \"$d/meta.json\" ]; then exec allocswap bench --resume \"$d\"; fi\n"
+		   "exec allocswap bench");
+	for (i = 0; shard_args[i]; i++)
+		fprintf(f, " %s", bench_sh_quote(shard_args[i], q, sizeof q));
+	fprintf(f, " --shards %lu --shard \"$k\" -o \"$d\"\n", shards);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int bench_k8s_emit(const struct bench_request *o, unsigned long shards, char **shard_args)
+{
+	const char *image = o->k8s_image ? o->k8s_image : "allocswap";
+	const char *claim = o->k8s_claim ? o->k8s_claim : "allocswap-results";
+	char *script = shard_script(shards, shard_args);
+	json_t *job, *container, *pod;
+	int e;
+	if (!script) {
+		bench_err("out of memory");
+		return 1;
+	}
+	container = json_pack(
+		"{s:s, s:s, s:[s, s, s], s:[{s:s, s:{s:{s:s}}}], s:[{s:s, s:s}]}", "name", "bench",
+		"image", image, "command", "/bin/sh", "-c", script, "env", "name",
+		"JOB_COMPLETION_INDEX", "valueFrom", "fieldRef", "fieldPath",
+		"metadata.annotations['batch.kubernetes.io/job-completion-index']", "volumeMounts",
+		"name", "results", "mountPath", K8S_RESULTS);
+	pod = json_pack(
+		"{s:{s:{s:s}}, s:{s:s, s:[o], s:[{s:s, s:{s:s}}], s:{s:{s:[{s:{s:{s:s}}, s:s}]}}}}",
+		"metadata", "labels", "app", K8S_LABEL, "spec", "restartPolicy", "Never",
+		"containers", container, "volumes", "name", "results", "persistentVolumeClaim",
+		"claimName", claim, "affinity", "podAntiAffinity",
+		"requiredDuringSchedulingIgnoredDuringExecution", "labelSelector", "matchLabels",
+		"app", K8S_LABEL, "topologyKey", "kubernetes.io/hostname");
+	job = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:I, s:I, s:s, s:I, s:o}}", "apiVersion",
+			"batch/v1", "kind", "Job", "metadata", "name", K8S_LABEL, "labels", "app",
+			K8S_LABEL, "spec", "completions", (json_int_t)shards, "parallelism",
+			(json_int_t)shards, "completionMode", "Indexed", "backoffLimit",
+			(json_int_t)(2 * shards), "template", pod);
+	free(script);
+	if (!job) {
+		bench_err("out of memory");
+		return 1;
+	}
+	if ((e = as_mkdirs(o->emit)) || (e = as_json_write_file(o->emit, "job.json", job))) {
+		bench_err("cannot write %s/job.json: %s", o->emit, strerror(e));
+		json_decref(job);
+		return 1;
+	}
+	json_decref(job);
+	printf("wrote %s/job.json: an Indexed Job of %lu shards (image %s, results on the claim "
+	       "%s under shards/)\n",
+	       o->emit, shards, image, claim);
+	printf("run it: kubectl apply -f %s/job.json; then copy the claim's shards/ into DIR/shards "
+	       "and run " ALLOCSWAP_CLI_NAME " report DIR\n",
+	       o->emit);
+	return 0;
+}

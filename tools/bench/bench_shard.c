@@ -1,0 +1,125 @@
+/* bench_shard: one matrix over many hosts (bench.h, DESIGN.md section 7).
+ *
+ * Comparisons are only made within one host, so a shard is never a part of
+ * a cell: it is every configuration of the matrix, interleaved as usual,
+ * over a subset of the benchmarks (benchmark i goes to shard i mod N), run
+ * on one host into a directory of its own.  Its meta.json is an ordinary
+ * one (host, CPU model, kernel, versions) plus "shard": {"index", "count",
+ * "benchmarks": the whole matrix's, in order}, which `allocswap report`
+ * uses to put the shards of one host class back together.  Each shard
+ * calibrates its own benchmarks on its own host: a benchmark is in one
+ * shard only, so its loops are the same for every configuration.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+size_t bench_shard_names(const struct bench_matrix *m, unsigned long n, unsigned long k, char *buf,
+			 size_t cap)
+{
+	size_t i, len = 0, count = 0;
+	if (cap)
+		buf[0] = 0;
+	for (i = k; i < m->nbenches; i += n) {
+		if (len < cap)
+			len += (size_t)snprintf(buf + len, cap - len, "%s%s", count ? "," : "",
+						m->benches[i].name);
+		count++;
+	}
+	return count;
+}
+
+const char *bench_sh_quote(const char *s, char *buf, size_t cap)
+{
+	size_t n = 0;
+	const char *p;
+	int plain = *s != 0;
+	for (p = s; *p && plain; p++)
+		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			       "_-./=,:+@%",
+			       *p) != NULL;
+	if (plain) {
+		snprintf(buf, cap, "%s", s);
+		return buf;
+	}
+	if (cap < 3) {
+		if (cap)
+			buf[0] = 0;
+		return buf;
+	}
+	buf[n++] = '\'';
+	for (p = s; *p && n + 6 < cap; p++) {
+		if (*p == '\'') { /* close, an escaped quote, open again */
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else {
+			buf[n++] = *p;
+		}
+	}
+	buf[n++] = '\'';
+	buf[n] = 0;
+	return buf;
+}
+
+static void print_plan(const struct bench_matrix *m, unsigned long n)
+{
+	char names[8192];
+	unsigned long k;
+	printf("%lu shard%s of %zu benchmarks; each runs every configuration of the matrix, "
+	       "interleaved, on one host:\n",
+	       n, n == 1 ? "" : "s", m->nbenches);
+	for (k = 0; k < n; k++) {
+		size_t c = bench_shard_names(m, n, k, names, sizeof names);
+		printf("shard %lu: %zu benchmark%s: %s\n", k, c, c == 1 ? "" : "s", names);
+	}
+}
+
+/* Keeps the benchmarks of shard k of n, in order. */
+static void keep_shard(struct bench_matrix *m, unsigned long n, unsigned long k)
+{
+	size_t i, w = 0;
+	for (i = 0; i < m->nbenches; i++) {
+		if (i % n == k) {
+			m->benches[w++] = m->benches[i];
+			continue;
+		}
+		free(m->benches[i].name);
+		free(m->benches[i].group);
+		free(m->benches[i].cmd);
+	}
+	m->nbenches = w;
+}
+
+int bench_shard_select(struct bench_matrix *m, const struct bench_request *o, int argc,
+		       char **argv)
+{
+	json_t *all;
+	size_t i;
+	if (o->shards == BENCH_UNSET)
+		return 0;
+	if (o->shards > m->nbenches) {
+		bench_err("--shards %lu: the matrix has %zu benchmark%s, so at most %zu shards (a "
+			  "shard is a set of benchmarks; a cell is never split across hosts)",
+			  o->shards, m->nbenches, m->nbenches == 1 ? "" : "s", m->nbenches);
+		return 2;
+	}
+	if (o->plan) {
+		print_plan(m, o->shards);
+		return fflush(stdout) || ferror(stdout) ? 1 : BENCH_SHARD_DONE;
+	}
+	if (o->engine) {
+		int rc = bench_engine_submit(m, o, argc, argv);
+		return rc ? rc : BENCH_SHARD_DONE;
+	}
+	all = json_array();
+	for (i = 0; i < m->nbenches; i++)
+		json_array_append_new(all, json_string(m->benches[i].name));
+	m->shard = json_pack("{s:I, s:I, s:o}", "index", (json_int_t)o->shard, "count",
+			     (json_int_t)o->shards, "benchmarks", all);
+	if (!m->shard)
+		return 1;
+	keep_shard(m, o->shards, o->shard);
+	return 0;
+}

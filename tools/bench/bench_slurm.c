@@ -1,0 +1,501 @@
+/* bench_slurm: `allocswap bench --engine slurm` (bench.h, DESIGN.md section 7).
+ *
+ * allocswap schedules nothing.  It writes a job script, submits it as an
+ * array with the engine's own sbatch (one task a shard: bench_shard.c),
+ * follows it with squeue (and sacct where accounting answers), and reads
+ * the shards' own directories.  DIR, which every node must see:
+ *
+ *   DIR/engine.json      {"schema": "allocswap.engine/1", "engine": "slurm",
+ *                         "shards": N, "allocswap": the binary the tasks run,
+ *                         "script", "partition", "command": what was asked,
+ *                         "jobs": [{"id", "tasks": "0-2" | "1,2", "submitted"}]}
+ *   DIR/slurm/job.sh     the array task: DIR/shards/K with its own meta.json;
+ *                        when that meta.json exists the task resumes it
+ *                        (bench --resume), so a task run again after an
+ *                        interruption adds only what is missing
+ *   DIR/slurm/%A_%a.out  each task's output
+ *   DIR/shards/K/        an ordinary bench directory (allocswap report DIR
+ *                        merges them)
+ *
+ * A shard is finished when its meta.json says "finished".  `bench --resume
+ * DIR` submits again the shards that are not finished and not in squeue:
+ * nothing finished runs twice, and a shard's own --resume keeps what its
+ * runs.jsonl has.  Two tasks of one shard cannot run at once: bench locks
+ * the directory.  The script asks for --exclusive: another job on the node
+ * would be noise in the comparisons.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define ENGINE_SCHEMA "allocswap.engine/1"
+#define POLL_S 2
+
+/* What is known of one shard while waiting. */
+struct shard_state {
+	int finished, started, queued;
+	char sq[24];   /* squeue's state: PENDING, RUNNING... or "" */
+	char acct[48]; /* sacct's, or "" */
+	size_t recorded, expected;
+};
+
+/* Runs argv (PATH search), its stdout and stderr together into buf
+ * (truncated to cap); the exit status (127: could not run), or -1. */
+static int run_capture(char *const argv[], char *buf, size_t cap)
+{
+	char tmpl[] = "/tmp/allocswap-engine.XXXXXX";
+	int fd = mkstemp(tmpl), status = -1;
+	ssize_t n;
+	pid_t pid;
+	buf[0] = 0;
+	if (fd < 0)
+		return -1;
+	unlink(tmpl);
+	pid = fork();
+	if (pid < 0) {
+		close(fd);
+		return -1;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul >= 0)
+			dup2(nul, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	n = pread(fd, buf, cap - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	close(fd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static json_t *engine_load(const char *dir)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/engine.json", dir);
+	return json_load_file(path, 0, NULL);
+}
+
+/* DIR/shards/K: finished, started, and its processes recorded / expected. */
+static void shard_read(const char *dir, unsigned long k, struct shard_state *s)
+{
+	char path[PATH_MAX + 64], *text;
+	size_t len, i;
+	json_t *meta, *mx;
+	snprintf(path, sizeof path, "%s/shards/%lu/meta.json", dir, k);
+	meta = json_load_file(path, 0, NULL);
+	s->started = meta != NULL;
+	s->finished = meta && json_is_string(json_object_get(meta, "finished"));
+	mx = json_object_get(meta, "matrix");
+	s->expected = json_array_size(json_object_get(mx, "configs")) *
+		      json_array_size(json_object_get(mx, "benchmarks")) *
+		      (size_t)(json_integer_value(json_object_get(mx, "runs")) +
+			       json_integer_value(json_object_get(mx, "memory_runs")));
+	json_decref(meta);
+	snprintf(path, sizeof path, "%s/shards/%lu/runs.jsonl", dir, k);
+	s->recorded = 0;
+	text = as_read_all(path, &len);
+	for (i = 0; text && i < len; i++)
+		s->recorded += text[i] == '\n';
+	free(text);
+	/* configs x benchmarks x (runs + memory runs) is the most a shard runs
+	 * (cells without memory processes have fewer); a finished shard ran
+	 * what it recorded */
+	if (s->finished || s->recorded > s->expected)
+		s->expected = s->recorded;
+}
+
+/* squeue's tasks of job id into st[] (queued, sq); 0, or 1 when squeue
+ * itself does not answer (the reason in why). */
+static int squeue_tasks(const char *id, unsigned long n, struct shard_state *st, char *why,
+			size_t cap)
+{
+	char buf[65536], *line, *save = NULL;
+	char *argv[] = {"squeue", "-h", "-r", "-j", (char *)id, "-o", "%K %T", NULL};
+	int rc = run_capture(argv, buf, sizeof buf);
+	if (rc != 0) {
+		/* a job slurmctld has forgotten (MinJobAge) has no task left */
+		if (strstr(buf, "Invalid job id"))
+			return 0;
+		snprintf(why, cap, "squeue %s: %.300s", rc == 127 ? "is not installed" : "failed",
+			 strtok(buf, "\n") ? buf : "no output");
+		return 1;
+	}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char state[24];
+		unsigned long k;
+		if (sscanf(line, "%lu %23s", &k, state) == 2 && k < n) {
+			st[k].queued = 1;
+			snprintf(st[k].sq, sizeof st[k].sq, "%s", state);
+		}
+	}
+	return 0;
+}
+
+/* sacct's last state of each task of job id (a later job's win); 0, or 1
+ * when accounting does not answer. */
+static int sacct_tasks(const char *id, unsigned long n, struct shard_state *st)
+{
+	char buf[65536], *line, *save = NULL;
+	char *argv[] = {"sacct", "-n", "-X", "-P", "-j", (char *)id, "-o", "JobID,State", NULL};
+	if (run_capture(argv, buf, sizeof buf) != 0)
+		return 1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *us = strchr(line, '_'), *bar = strchr(line, '|');
+		unsigned long k;
+		if (!us || !bar || us > bar || sscanf(us + 1, "%lu", &k) != 1 || k >= n)
+			continue;
+		snprintf(st[k].acct, sizeof st[k].acct, "%s", bar + 1);
+	}
+	return 0;
+}
+
+/* Everything known of the n shards; 0, or 1 after an error line (squeue). */
+static int shards_poll(const char *dir, const json_t *eng, unsigned long n,
+		       struct shard_state *st, int *acct)
+{
+	char why[512];
+	json_t *job;
+	size_t i;
+	unsigned long k;
+	memset(st, 0, n * sizeof *st);
+	*acct = 1;
+	json_array_foreach (json_object_get(eng, "jobs"), i, job) {
+		const char *id = json_string_value(json_object_get(job, "id"));
+		if (!id)
+			continue;
+		if (squeue_tasks(id, n, st, why, sizeof why)) {
+			bench_err("%s", why);
+			return 1;
+		}
+		if (sacct_tasks(id, n, st))
+			*acct = 0;
+	}
+	for (k = 0; k < n; k++)
+		shard_read(dir, k, &st[k]);
+	return 0;
+}
+
+/* The engine's shards that are neither finished nor queued, as "1,2". */
+static size_t shards_todo(const struct shard_state *st, unsigned long n, char *buf, size_t cap)
+{
+	size_t len = 0, c = 0;
+	unsigned long k;
+	buf[0] = 0;
+	for (k = 0; k < n; k++)
+		if (!st[k].finished && !st[k].queued) {
+			len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%lu",
+						c++ ? "," : "", k);
+			if (len >= cap)
+				return 0;
+		}
+	return c;
+}
+
+/* sbatch --array=tasks; records the job in eng and DIR/engine.json.  0 or 1. */
+static int submit(const char *dir, json_t *eng, const char *tasks)
+{
+	char script[PATH_MAX + 32], arr[4200], out[4096], now[32];
+	char *argv[] = {"sbatch", "--parsable", arr, script, NULL};
+	int rc, e;
+	snprintf(script, sizeof script, "%s/slurm/job.sh", dir);
+	snprintf(arr, sizeof arr, "--array=%s", tasks);
+	rc = run_capture(argv, out, sizeof out);
+	out[strcspn(out, "\n")] = 0;
+	if (rc != 0 || !out[0] || strspn(out, "0123456789") == 0) {
+		bench_err("sbatch %s %s %s: %s", arr, script,
+			  rc == 127 ? "is not installed (Slurm's sbatch is the one way allocswap "
+				      "submits)" : "failed",
+			  out[0] ? out : "no output");
+		return 1;
+	}
+	out[strspn(out, "0123456789")] = 0; /* "123;cluster" */
+	json_array_append_new(json_object_get(eng, "jobs"),
+			      json_pack("{s:s, s:s, s:s}", "id", out, "tasks", tasks, "submitted",
+					bench_iso_now(now, sizeof now)));
+	if ((e = as_json_write_file(dir, "engine.json", eng))) {
+		bench_err("job %s was submitted, but %s/engine.json cannot be written: %s; cancel "
+			  "it with scancel %s",
+			  out, dir, strerror(e), out);
+		return 1;
+	}
+	printf("submitted Slurm job %s: array tasks %s of %s/slurm/job.sh -> %s/shards\n", out,
+	       tasks, dir, dir);
+	return 0;
+}
+
+/* --wait: until no task of the engine's jobs is queued.  0 when every
+ * shard finished, 1 otherwise (each one said), 128+N when a signal stopped
+ * the waiting (the jobs go on). */
+static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet)
+{
+	struct shard_state *st = calloc(n, sizeof *st);
+	int64_t t0 = bench_now_ns();
+	size_t rec0 = (size_t)-1;
+	char last[512] = "", line[512], d[32];
+	int tty = isatty(2) && !quiet, acct = 1, rc = 0;
+	unsigned long k, unfinished = 0;
+	if (!st)
+		return 1;
+	for (;;) {
+		size_t done = 0, run = 0, pend = 0, rec = 0, exp = 0, known = 0, q = 0;
+		double el;
+		if (shards_poll(dir, eng, n, st, &acct)) {
+			rc = 1;
+			break;
+		}
+		for (k = 0; k < n; k++) {
+			done += st[k].finished;
+			run += st[k].queued && !strcmp(st[k].sq, "RUNNING");
+			pend += st[k].queued && strcmp(st[k].sq, "RUNNING");
+			q += st[k].queued;
+			rec += st[k].recorded;
+			exp += st[k].expected;
+			known += st[k].started;
+		}
+		if (known && known < n) /* shards not started yet: as big as the others */
+			exp = exp * n / known;
+		if (rec0 == (size_t)-1)
+			rec0 = rec;
+		el = (double)(bench_now_ns() - t0) / 1e9;
+		snprintf(line, sizeof line,
+			 "%lu shards: %zu finished, %zu running, %zu pending; %zu of %s%zu processes",
+			 n, done, run, pend, rec, known < n ? "about " : "", exp);
+		if (rec > rec0 && exp > rec && el > 0)
+			snprintf(line + strlen(line), sizeof line - strlen(line), ", ETA %s",
+				 bench_fmt_dur(el * (double)(exp - rec) / (double)(rec - rec0), d,
+					       sizeof d));
+		if (!quiet && (tty || strcmp(line, last)))
+			fprintf(stderr, tty ? "\r%s\033[K" : "%s\n", line);
+		snprintf(last, sizeof last, "%s", line);
+		if (!q)
+			break;
+		if (as_launch_stopped()) {
+			if (tty)
+				fputc('\n', stderr);
+			bench_err("stopped waiting; the jobs go on (follow them again with "
+				  "allocswap bench --resume %s --wait)", dir);
+			free(st);
+			return 128 + as_launch_stopped();
+		}
+		sleep(POLL_S);
+	}
+	if (tty)
+		fputc('\n', stderr);
+	if (!rc && !acct && !quiet)
+		bench_err("note: sacct does not answer here (no accounting storage): what finished "
+			  "comes from squeue and the shards' own meta.json");
+	for (k = 0; !rc && k < n; k++) {
+		if (st[k].finished)
+			continue;
+		bench_err("shard %lu did not finish (%s%s%s%s; %zu processes recorded)", k,
+			  st[k].acct[0] ? "sacct: " : "", st[k].acct[0] ? st[k].acct : "",
+			  st[k].acct[0] ? ", " : "",
+			  st[k].started ? "its meta.json is not finished" : "it never started",
+			  st[k].recorded);
+		unfinished++;
+	}
+	if (unfinished) {
+		rc = 1;
+		bench_err("submit the shards that did not finish again with: " ALLOCSWAP_CLI_NAME
+			  " bench --resume %s --wait", dir);
+	} else if (!rc) {
+		printf("every shard finished; next: " ALLOCSWAP_CLI_NAME " report %s\n", dir);
+	}
+	free(st);
+	return rc;
+}
+
+/* DIR/slurm/job.sh: one shard a task.  0 or 1. */
+static int write_script(const char *dir, const char *exe, const struct bench_request *o,
+			char **shard_args)
+{
+	char path[PATH_MAX + 32], tmp[PATH_MAX + 48], q[PATH_MAX * 2 + 8], qd[PATH_MAX * 2 + 8];
+	FILE *f;
+	size_t i;
+	int bad;
+	snprintf(path, sizeof path, "%s/slurm/job.sh", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f) {
+		bench_err("cannot write %s: %s", tmp, strerror(errno));
+		return 1;
+	}
+	bench_sh_quote(dir, qd, sizeof qd);
+	fprintf(f, "#!/bin/sh\n"
+		   "# allocswap bench: one shard of the matrix a Slurm array task (written by\n"
+		   "# allocswap bench --engine slurm; allocswap bench --resume DIR submits it again)\n"
+		   "#SBATCH --job-name=allocswap-bench\n"
+		   "#SBATCH --output=%s/slurm/%%A_%%a.out\n"
+		   "#SBATCH --nodes=1\n"
+		   "#SBATCH --ntasks=1\n"
+		   "#SBATCH --exclusive\n",
+		qd);
+	if (o->partition)
+		fprintf(f, "#SBATCH --partition=%s\n", bench_sh_quote(o->partition, q, sizeof q));
+	fprintf(f, "set -u\n"
+		   "k=${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\n"
+		   "d=%s/shards/$k\n"
+		   "if [ -f \"$d/meta.json\" ]; then\n"
+		   "\texec %s bench --resume \"$d\"\n"
+		   "fi\n",
+		qd, bench_sh_quote(exe, q, sizeof q));
+	fprintf(f, "exec %s bench", q);
+	for (i = 0; shard_args[i]; i++)
+		fprintf(f, " %s", bench_sh_quote(shard_args[i], q, sizeof q));
+	fprintf(f, " --shards %lu --shard \"$k\" -o \"$d\"\n", o->shards);
+	bad = ferror(f);
+	bad |= fclose(f) != 0;
+	if (bad || chmod(tmp, 0755) || rename(tmp, path)) {
+		bench_err("cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	return 0;
+}
+
+int bench_engine_submit(const struct bench_matrix *m, const struct bench_request *o, int argc,
+			char **argv)
+{
+	char dir[PATH_MAX], exe[PATH_MAX], path[PATH_MAX + 32], tasks[64];
+	char **shard_args = bench_opts_shard_argv(argc, argv);
+	json_t *eng = NULL;
+	int rc = 1, e;
+	(void)m;
+	if (!shard_args) {
+		bench_err("out of memory");
+		return 1;
+	}
+	if (!strcmp(o->engine, "k8s")) {
+		rc = bench_k8s_emit(o, o->shards, shard_args);
+		goto out;
+	}
+	if ((e = as_mkdirs(o->output)) || !realpath(o->output, dir)) {
+		bench_err("cannot create %s: %s", o->output, strerror(e ? e : errno));
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/engine.json", dir);
+	if (!access(path, F_OK)) {
+		bench_err("%s already holds a submitted matrix (engine.json): follow or resume it "
+			  "with --resume %s, or choose another -o",
+			  dir, o->output);
+		rc = 2;
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/meta.json", dir);
+	if (!access(path, F_OK)) {
+		bench_err("%s already holds a matrix (meta.json); choose another -o", dir);
+		rc = 2;
+		goto out;
+	}
+	{
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n <= 0) {
+			bench_err("cannot tell where this allocswap is (/proc/self/exe): %s",
+				  strerror(errno));
+			goto out;
+		}
+		exe[n] = 0;
+	}
+	snprintf(path, sizeof path, "%s/slurm", dir);
+	if ((e = as_mkdirs(path))) {
+		bench_err("cannot create %s: %s", path, strerror(e));
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/shards", dir);
+	if ((e = as_mkdirs(path))) {
+		bench_err("cannot create %s: %s", path, strerror(e));
+		goto out;
+	}
+	if (write_script(dir, exe, o, shard_args))
+		goto out;
+	eng = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s?, s:o, s:[]}", "schema", ENGINE_SCHEMA,
+			"engine", "slurm", "shards", (json_int_t)o->shards, "allocswap", exe,
+			"script", "slurm/job.sh", "partition", o->partition, "command",
+			bench_command_json(argc, argv), "jobs");
+	if (!eng)
+		goto out;
+	if (o->shards == 1)
+		snprintf(tasks, sizeof tasks, "0");
+	else
+		snprintf(tasks, sizeof tasks, "0-%lu", o->shards - 1);
+	if ((rc = submit(dir, eng, tasks)))
+		goto out;
+	if (o->wait) {
+		as_launch_signals_install();
+		rc = follow(dir, eng, o->shards, o->quiet);
+	} else {
+		printf("follow it: " ALLOCSWAP_CLI_NAME " bench --resume %s --wait\n", o->output);
+	}
+out:
+	json_decref(eng);
+	free(shard_args);
+	return rc;
+}
+
+int bench_engine_resume(const struct bench_request *o)
+{
+	char dir[PATH_MAX], todo[4096];
+	struct shard_state *st = NULL;
+	json_t *eng;
+	unsigned long n;
+	int rc = 1, acct;
+	if (!realpath(o->resume, dir) || !(eng = engine_load(dir))) {
+		if (!o->wait)
+			return BENCH_SHARD_DONE; /* an ordinary bench directory */
+		bench_err("--resume %s --wait: %s has no engine.json; --wait follows a Slurm array "
+			  "(bench --engine slurm -o DIR)",
+			  o->resume, o->resume);
+		return 2;
+	}
+	n = (unsigned long)json_integer_value(json_object_get(eng, "shards"));
+	if (strcmp(as_jstr(eng, "engine") ? as_jstr(eng, "engine") : "", "slurm") || !n ||
+	    !json_is_array(json_object_get(eng, "jobs"))) {
+		bench_err("--resume %s: its engine.json is not a Slurm array's (a Kubernetes Job "
+			  "is resumed by applying its manifest again)",
+			  o->resume);
+		json_decref(eng);
+		return 2;
+	}
+	if (o->output || o->allocators || o->bench || o->ncmds || o->runs != BENCH_UNSET) {
+		bench_err("--resume %s: the matrix of a submitted array comes from its job script; "
+			  "give only --resume DIR and --wait",
+			  o->resume);
+		json_decref(eng);
+		return 2;
+	}
+	st = calloc(n, sizeof *st);
+	if (!st || shards_poll(dir, eng, n, st, &acct))
+		goto out;
+	if (shards_todo(st, n, todo, sizeof todo)) {
+		if ((rc = submit(dir, eng, todo)))
+			goto out;
+	} else {
+		unsigned long k, q = 0;
+		for (k = 0; k < n; k++)
+			q += st[k].queued;
+		printf("%s: nothing to submit (%lu shard%s queued, the others finished)\n", dir, q,
+		       q == 1 ? "" : "s");
+	}
+	rc = 0;
+	if (o->wait) {
+		as_launch_signals_install();
+		rc = follow(dir, eng, n, o->quiet);
+	}
+out:
+	free(st);
+	json_decref(eng);
+	return rc;
+}
