@@ -10,9 +10,11 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "as_pyframes.h"
 #include "as_sys.h"
 
 #define SKIP_MAX 16 /* libswap's own frames above the caller, at most */
+#define PYFRAMES 65536 /* Python frames of all sites (as_pyframes.h) */
 
 unsigned char _as_sample_filter[1u << AS_SAMPLE_FILTER_BITS];
 
@@ -20,6 +22,10 @@ struct site {
 	uint64_t hash; /* 0: empty slot */
 	uint32_t depth;
 	uint32_t live_samples;
+	uint32_t py_start;  /* its Python frames: S.pyf[py_start..+py_n], leaf first */
+	uint16_t py_n;
+	uint8_t native_cut; /* the native stack went on past depth */
+	uint8_t py_cut;     /* the Python stack went on past AS_PY_DEPTH */
 	uint64_t samples;
 	double bytes, count;           /* estimates since start (or fork) */
 	double live_bytes, live_count; /* estimates of what is still live */
@@ -44,6 +50,7 @@ struct sym {
 
 static struct {
 	int on;
+	int native; /* 1: native stacks (libunwind); 0: Python frames only */
 	double mean;
 	/* libunwind's local unwinder (libunwind.h names, x86-64) */
 	int (*getcontext)(ucontext_t *);
@@ -56,7 +63,8 @@ static struct {
 	char exe[1024];             /* dladdr names it by argv[0] */
 	int lock;
 	uint64_t samples, dropped_samples, dropped_live, reentrant, reentrant_boot;
-	unsigned nsites, nlive;
+	uint64_t py_truncated, py_unmatched;
+	unsigned nsites, nlive, npyf;
 	/* Hash indexes (entry + 1; 0: empty) over entries kept in the order
 	 * they came: a lookup touches one index slot, and the report walks
 	 * only the entries in use, so untouched .bss stays untouched. */
@@ -66,7 +74,8 @@ static struct {
 	uint16_t sym_slot[SYMS];
 	unsigned nsyms;
 	struct sym syms[SYMS_MAX];
-	char line[8192]; /* one frame or one folded line */
+	struct as_pyframe pyf[PYFRAMES];
+	char line[32768]; /* one frame or one folded line */
 	char out[65536];  /* folded-file buffer */
 } S; /* zero-initialized: .bss, never in the file */
 
@@ -157,38 +166,70 @@ static void unlock(void)
 	__atomic_store_n(&S.lock, 0, __ATOMIC_RELEASE);
 }
 
-static uint64_t stack_hash(const uintptr_t *ip, unsigned depth)
+/* A sample's stack: native return addresses and Python frames (names
+ * interned), both leaf first.  Two Python functions calling the same C
+ * path are two stacks. */
+struct stack {
+	const uintptr_t *ip;
+	unsigned depth, npy;
+	const struct as_pyframe *py;
+	int native_cut, py_cut;
+};
+
+static uint64_t stack_hash(const struct stack *st)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ depth;
+	uint64_t h = 0xcbf29ce484222325ull ^ st->depth ^ (uint64_t)st->npy << 32;
 	unsigned i;
-	for (i = 0; i < depth; i++)
-		h = (h ^ ip[i]) * 0x100000001b3ull;
+	for (i = 0; i < st->depth; i++)
+		h = (h ^ st->ip[i]) * 0x100000001b3ull;
+	for (i = 0; i < st->npy; i++) {
+		h = (h ^ (st->py[i].name | (uint64_t)st->py[i].file << 32)) * 0x100000001b3ull;
+		h = (h ^ ((uint32_t)st->py[i].line | (uint64_t)st->py[i].entry << 32)) *
+		    0x100000001b3ull;
+	}
 	return h ? h : 1;
 }
 
-static struct site *site_get(const uintptr_t *ip, unsigned depth)
+static int same_py(const struct as_pyframe *a, const struct as_pyframe *b, unsigned n)
 {
-	uint64_t h = stack_hash(ip, depth);
-	unsigned i = (unsigned)h & (AS_SAMPLE_SITES - 1), n;
+	unsigned k;
+	for (k = 0; k < n; k++)
+		if (a[k].name != b[k].name || a[k].file != b[k].file || a[k].line != b[k].line ||
+		    a[k].entry != b[k].entry)
+			return 0;
+	return 1;
+}
+
+static struct site *site_get(const struct stack *st)
+{
+	uint64_t h = stack_hash(st);
+	unsigned i = (unsigned)h & (AS_SAMPLE_SITES - 1), n, depth = st->depth;
 	for (n = 0; n < AS_SAMPLE_SITES; n++, i = (i + 1) & (AS_SAMPLE_SITES - 1)) {
 		struct site *s;
 		unsigned k;
 		if (!S.site_slot[i]) {
-			if (S.nsites >= SITES_MAX)
-				return NULL; /* keep probes short: no new stacks */
+			/* keep probes short: no new stacks */
+			if (S.nsites >= SITES_MAX || S.npyf + st->npy > PYFRAMES)
+				return NULL;
 			s = &S.sites[S.nsites++];
 			S.site_slot[i] = (uint16_t)S.nsites;
 			s->hash = h;
 			s->depth = depth;
-			_as_memcpy(s->ip, ip, depth * sizeof *ip);
+			_as_memcpy(s->ip, st->ip, depth * sizeof *st->ip);
+			s->py_start = S.npyf;
+			s->py_n = (uint16_t)st->npy;
+			s->native_cut = (uint8_t)st->native_cut;
+			s->py_cut = (uint8_t)st->py_cut;
+			_as_memcpy(S.pyf + S.npyf, st->py, st->npy * sizeof *st->py);
+			S.npyf += st->npy;
 			return s;
 		}
 		s = &S.sites[S.site_slot[i] - 1];
-		if (s->hash != h || s->depth != depth)
+		if (s->hash != h || s->depth != depth || s->py_n != st->npy)
 			continue;
-		for (k = 0; k < depth && s->ip[k] == ip[k]; k++)
+		for (k = 0; k < depth && s->ip[k] == st->ip[k]; k++)
 			;
-		if (k == depth)
+		if (k == depth && same_py(S.pyf + s->py_start, st->py, st->npy))
 			return s;
 	}
 	return NULL;
@@ -284,7 +325,10 @@ int64_t _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n)
 {
 	void *buf[AS_SAMPLE_DEPTH + SKIP_MAX];
 	uintptr_t ip[AS_SAMPLE_DEPTH];
-	int got, i;
+	struct as_pyraw raw[AS_PY_DEPTH];
+	struct as_pyframe py[AS_PY_DEPTH];
+	struct stack sk = {ip, 0, 0, py, 0, 0};
+	int got = 0, i = 0, npy;
 	unsigned depth = 0;
 	double pr;
 	struct site *st;
@@ -301,18 +345,27 @@ int64_t _as_sample_alloc(struct as_sample_tls *s, void *p, size_t n)
 	if (!p || !__atomic_load_n(&S.on, __ATOMIC_RELAXED))
 		return next;
 
-	got = take_stack(buf, (int)(sizeof buf / sizeof buf[0]));
+	if (S.native)
+		got = take_stack(buf, (int)(sizeof buf / sizeof buf[0]));
 	for (i = 0; i < got && depth < AS_SAMPLE_DEPTH; i++) {
 		uintptr_t a = (uintptr_t)buf[i];
 		if (!depth && a >= S.self_lo && a < S.self_hi)
 			continue; /* libswap's own frames, above the caller */
 		ip[depth++] = a;
 	}
+	sk.depth = depth;
+	sk.native_cut = i < got || got == (int)(sizeof buf / sizeof buf[0]);
+	npy = _as_py_walk(raw, AS_PY_DEPTH, &sk.py_cut);
 	pr = _as_sample_p((double)n, S.mean);
 
 	lock();
 	S.samples++;
-	st = site_get(ip, depth);
+	if (npy) {
+		_as_py_resolve(raw, npy, py);
+		sk.npy = (unsigned)npy;
+		S.py_truncated += (uint64_t)sk.py_cut;
+	}
+	st = site_get(&sk);
 	if (st) {
 		st->samples++;
 		st->bytes += (double)n / pr;
@@ -417,6 +470,16 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+/* No native stacks (why says why): Python frames alone, if this is a
+ * CPython 3.11. */
+static int python_only(void)
+{
+	if (!_as_py_enabled())
+		return 0;
+	__atomic_store_n(&S.on, 1, __ATOMIC_RELEASE);
+	return 1;
+}
+
 int _as_sample_init(uint64_t mean)
 {
 	static const char lib[] = "libunwind.so.8";
@@ -430,6 +493,7 @@ int _as_sample_init(uint64_t mean)
 		return 0;
 	}
 	S.mean = (double)mean;
+	(void)_as_py_init(); /* Python frames beside the native ones (or alone) */
 	h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 #ifdef __GLIBC__
@@ -441,7 +505,7 @@ int _as_sample_init(uint64_t mean)
 		      "(Debian's libunwind8 is for glibc), so allocation sites are not sampled "
 		      "under musl; counters, perf counts and the timeline do not need it";
 #endif
-		return 0;
+		return python_only();
 	}
 	*(void **)&S.backtrace = dlsym(h, "unw_backtrace");
 	*(void **)&S.getcontext = dlsym(h, "_Ux86_64_getcontext");
@@ -450,7 +514,7 @@ int _as_sample_init(uint64_t mean)
 	*(void **)&S.get_reg = dlsym(h, "_ULx86_64_get_reg");
 	if (!S.getcontext || !S.init_local || !S.step || !S.get_reg) {
 		why = "libunwind.so.8 lacks the x86-64 local unwinder (_ULx86_64_init_local...)";
-		return 0;
+		return python_only();
 	}
 	if (!dladdr((void *)(uintptr_t)&_as_sample_init, &self)) {
 		why = "dladdr cannot find libswap itself";
@@ -473,6 +537,7 @@ int _as_sample_init(uint64_t mean)
 	/* libunwind sets itself up on its first call: do it now, not inside
 	 * the program's first sampled malloc */
 	(void)take_stack(warm, 4);
+	S.native = 1;
 	__atomic_store_n(&S.on, 1, __ATOMIC_RELEASE);
 	return 1;
 }
@@ -574,14 +639,115 @@ static void frame_text(struct buf *b, uintptr_t ret, int shrt)
 	put(b, ")");
 }
 
+/* ---- mixed stacks ------------------------------------------------------------------------------ */
+
+#define ITEMS (AS_SAMPLE_DEPTH + AS_PY_DEPTH)
+
+/* ret is a return address inside _PyEval_EvalFrameDefault */
+static int is_eval(uintptr_t ret)
+{
+	uintptr_t eval = _as_py_eval_addr();
+	const struct sym *sy = eval ? symbolize(ret - 1) : NULL;
+	return sy && sy->sname && sy->saddr == eval;
+}
+
+/* Mixed: each native frame inside _PyEval_EvalFrameDefault gives way to
+ * the Python frames it was running, the next group of them up to and
+ * including the next entry frame (an incomplete entry frame ends its group
+ * unseen; a group with nothing to show keeps the native frame).  -1 when
+ * they do not pair up: an eval frame with no group left, or groups left
+ * over although the native stack reached its root (an eval frame that
+ * dladdr does not place in _PyEval_EvalFrameDefault, a PEP 523 frame
+ * evaluator). */
+static int mixed_items(const struct site *s, int *item)
+{
+	const struct as_pyframe *py = S.pyf + s->py_start;
+	unsigned n = 0, k, g = 0, np = s->py_n;
+	for (k = 0; k < s->depth; k++) {
+		unsigned from = g, shown = 0;
+		if (!is_eval(s->ip[k])) {
+			item[n++] = (int)k;
+			continue;
+		}
+		if (g == np)
+			return -1;
+		while (g < np && !py[g].entry)
+			g++;
+		if (g == np && !s->py_cut)
+			return -1; /* the root frame is always an entry frame */
+		g += g < np;
+		for (; from < g; from++)
+			if (py[from].line >= 0) {
+				item[n++] = -1 - (int)from;
+				shown++;
+			}
+		if (!shown)
+			item[n++] = (int)k;
+	}
+	return g < np && !s->native_cut ? -1 : (int)n;
+}
+
+/* The frames of site s to print, leaf first, into item: native frame k
+ * (k >= 0) or the site's Python frame -1 - item; their count.  *matched
+ * is 0 when native and Python frames could not be paired up: then the
+ * native frames come first, the Python frames after them. */
+static unsigned site_items(const struct site *s, int *item, int *matched)
+{
+	const struct as_pyframe *py = S.pyf + s->py_start;
+	int n = s->py_n && s->depth ? mixed_items(s, item) : -1;
+	unsigned k;
+	*matched = n >= 0 || !s->py_n || !s->depth;
+	if (n >= 0)
+		return (unsigned)n;
+	n = 0;
+	for (k = 0; k < s->depth; k++)
+		item[n++] = (int)k;
+	for (k = 0; k < s->py_n; k++)
+		if (py[k].line >= 0)
+			item[n++] = -1 - (int)k;
+	return (unsigned)n;
+}
+
+/* "qualname (file:line)" */
+static void py_text(struct buf *b, const struct as_pyframe *f)
+{
+	char num[24];
+	put(b, _as_py_str(f->name));
+	put(b, " (");
+	put(b, _as_py_str(f->file));
+	put(b, ":");
+	num[_as_u64_dec(num, (uint64_t)f->line)] = 0;
+	put(b, num);
+	put(b, ")");
+}
+
+static void item_text(struct buf *b, const struct site *s, int item, int shrt)
+{
+	size_t at = b->n;
+	if (item >= 0) {
+		frame_text(b, s->ip[item], shrt);
+		return;
+	}
+	py_text(b, &S.pyf[s->py_start + (unsigned)(-1 - item)]);
+	for (; shrt && at < b->n; at++)
+		if (b->b[at] == ';')
+			b->b[at] = ','; /* folded stacks: ';' separates frames */
+}
+
 void _as_sample_symbolize(void)
 {
+	int item[ITEMS], matched;
 	unsigned i, k;
 	if (!S.on)
 		return;
 	for (i = 0; i < S.nsites; i++)
 		for (k = 0; k < S.sites[i].depth; k++)
 			(void)symbolize(S.sites[i].ip[k] - 1);
+	S.py_unmatched = 0;
+	for (i = 0; i < S.nsites; i++) {
+		(void)site_items(&S.sites[i], item, &matched);
+		S.py_unmatched += !matched;
+	}
 }
 
 static uint64_t est(double v)
@@ -616,7 +782,8 @@ static unsigned top_sites(unsigned *idx, int by_live)
 
 static void sites_json(struct as_json *j, const char *key, int by_live)
 {
-	unsigned idx[AS_SAMPLE_TOP], n = S.on ? top_sites(idx, by_live) : 0, i, k;
+	unsigned idx[AS_SAMPLE_TOP], n = S.on ? top_sites(idx, by_live) : 0, i, k, nitem;
+	int item[ITEMS], matched;
 	_as_json_arr(j, key);
 	for (i = 0; i < n; i++) {
 		const struct site *s = &S.sites[idx[i]];
@@ -627,10 +794,13 @@ static void sites_json(struct as_json *j, const char *key, int by_live)
 		_as_json_u64(j, "live_count", s->live_samples ? est(s->live_count) : 0);
 		_as_json_u64(j, "samples", s->samples);
 		_as_json_u64(j, "live_samples", s->live_samples);
+		nitem = site_items(s, item, &matched);
+		if (!matched)
+			_as_json_bool(j, "python_matched", 0); /* native frames, then Python's */
 		_as_json_arr(j, "frames");
-		for (k = 0; k < s->depth; k++) {
+		for (k = 0; k < nitem; k++) {
 			struct buf b = {S.line, sizeof S.line, 0};
-			frame_text(&b, s->ip[k], 0);
+			item_text(&b, s, item[k], 0);
 			_as_json_str(j, NULL, S.line);
 		}
 		_as_json_end_arr(j);
@@ -643,7 +813,9 @@ void _as_sample_json(struct as_json *j, int full)
 {
 	_as_json_obj(j, "sampling");
 	if (S.on) {
-		_as_json_str(j, "source", "libunwind");
+		_as_json_str(j, "source", S.native ? "libunwind" : "python");
+		if (!S.native)
+			_as_json_str(j, "native_reason", why);
 		_as_json_u64(j, "mean_bytes", (uint64_t)S.mean);
 		_as_json_u64(j, "samples", S.samples);
 		_as_json_u64(j, "sites", S.nsites);
@@ -657,6 +829,7 @@ void _as_sample_json(struct as_json *j, int full)
 		_as_json_str(j, "source", "none");
 		_as_json_str(j, "reason", full ? why : "sampling runs only with ALLOCSWAP_STATS=full");
 	}
+	_as_py_json(j, S.py_unmatched, S.py_truncated);
 	_as_json_end_obj(j);
 	sites_json(j, "sites", 0);
 	sites_json(j, "sites_by_live", 1);
@@ -672,9 +845,9 @@ static int flush(int fd, struct buf *o)
 int _as_sample_write_folded(const char *path)
 {
 	struct buf o = {S.out, sizeof S.out, 0};
-	unsigned i;
+	unsigned i, nitem;
 	char tmp[1100]; /* written whole, then renamed (as_sys.h) */
-	int fd, rc = 0, k;
+	int fd, rc = 0, k, item[ITEMS], matched;
 	if (!S.on)
 		return 0;
 	fd = _as_tmp_open(path, tmp, sizeof tmp);
@@ -687,12 +860,13 @@ int _as_sample_write_folded(const char *path)
 		if (!s->hash || !s->samples)
 			continue;
 		/* root first, as flame graph tools expect */
-		for (k = (int)s->depth - 1; k >= 0; k--) {
-			frame_text(&l, s->ip[k], 1);
+		nitem = site_items(s, item, &matched);
+		for (k = (int)nitem - 1; k >= 0; k--) {
+			item_text(&l, s, item[k], 1);
 			if (k)
 				put(&l, ";");
 		}
-		if (!s->depth)
+		if (!nitem)
 			put(&l, "[unknown]");
 		put(&l, " ");
 		num[_as_u64_dec(num, est(s->bytes))] = 0;

@@ -32,6 +32,19 @@
  * ALLOCSWAP_SITES names a file for every stack in folded form (flame graph
  * tools read it).
  *
+ * Python: in a CPython 3.11 process each sample also keeps the thread's
+ * Python frames (as_pyframes.h: qualname, file, line, entry frame or not,
+ * read without allocating), and they are part of the stack's identity:
+ * two Python functions calling the same C path are two sites.  The report
+ * and the folded file print mixed stacks, as memray does: each native
+ * frame inside _PyEval_EvalFrameDefault (dladdr's symbol address against
+ * dlsym's) gives way to the Python frames it was running, "qualname
+ * (file:line)", up to and including the next entry frame; a site whose
+ * eval frames and Python groups do not pair up prints its native frames,
+ * then its Python frames, and is counted (sampling.python.unmatched_sites).
+ * Without libunwind (musl) a Python process still gets its Python frames
+ * alone: sampling.source "python".
+ *
  * Threads: the countdown is per thread, the tables are shared under one
  * spin lock, taken only to record a sample or to free a sampled block.
  * fork: the lock is held across fork() (prepare/parent/child handlers); the

@@ -1,0 +1,364 @@
+/* as_pyframes: the Python frames of a sampled allocation.  See
+ * as_pyframes.h.
+ * No calls to malloc in this file. */
+#include "as_pyframes.h"
+
+#include <dlfcn.h>
+
+#include "as_sys.h"
+
+#define POOL (256 * 1024)       /* bytes of interned names */
+#define STRS 16384              /* name index slots */
+#define STRS_MAX (STRS / 4 * 3) /* names: the index stays 3/4 full at most */
+#define CODES 4096              /* code cache entries (direct-mapped) */
+#define LINES 8192              /* line cache entries (direct-mapped) */
+#define NAME_BYTES 512          /* a longer name is cut here */
+
+struct str {
+	uint32_t off, len;
+	uint64_t hash;
+};
+
+/* What a code object's names were interned as, and what it looked like
+ * then: a code object freed and another one made at its address is told
+ * apart by its name objects, their lengths or its first line. */
+struct code {
+	const char *code, *qualname, *filename;
+	int64_t qlen, flen;
+	int firstlineno;
+	uint32_t name, file;
+	uint32_t gen; /* this filling of the entry: the line cache's key */
+};
+
+/* PyCode_Addr2Line walks the line table from its start (three quarters
+ * of the time a walk took on a 60-frame recursion): lines are cached by
+ * code cache filling and byte offset. */
+struct line {
+	uint32_t gen;
+	int32_t offset, line;
+};
+
+static struct {
+	int on;
+	unsigned long version; /* Py_Version: 0xMMmmppXX */
+	void *(*this_tstate)(void);
+	int (*addr2line)(const void *code, int addr);
+	const void *code_type, *str_type;
+	uintptr_t eval;
+	const char *why; /* NULL: not a Python program */
+	char whybuf[96];
+	uint64_t bad, cut_names, pool_full;
+	/* below: under the caller's lock */
+	uint32_t str_slot[STRS]; /* entry + 1; 0: empty */
+	unsigned nstrs;
+	uint32_t pool_used;
+	struct str strs[STRS_MAX];
+	struct code codes[CODES];
+	uint32_t gens;
+	struct line lines[LINES];
+	char tmp[NAME_BYTES * 4];
+	char pool[POOL];
+} P;
+
+#define LD(base, field) (*(const char *const *)((base) + AS_PY_##field))
+#define LD_I64(base, field) (*(const int64_t *)((base) + AS_PY_##field))
+#define LD_INT(base, field) (*(const int *)((base) + AS_PY_##field))
+
+/* ---- start-up ----------------------------------------------------------------------------- */
+
+/* v in decimal at p (NUL-terminated); returns the end */
+static char *put_dec(char *p, unsigned long v)
+{
+	return p + _as_u64_dec(p, v);
+}
+
+int _as_py_init(void)
+{
+	const unsigned long *ver;
+	void *ts = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
+	char *p;
+
+	if (!ts)
+		return 0; /* not a Python program: nothing to say */
+	ver = dlsym(RTLD_DEFAULT, "Py_Version");
+	if (!ver) {
+		P.why = "Python frames: CPython before 3.11 (no Py_Version) not supported, only 3.11";
+		return 0;
+	}
+	P.version = *ver;
+	if ((P.version >> 24) != 3 || ((P.version >> 16) & 0xff) != 11) {
+		p = P.whybuf + _as_strlcpy(P.whybuf, "Python frames: CPython ", sizeof P.whybuf);
+		p = put_dec(p, P.version >> 24);
+		*p++ = '.';
+		p = put_dec(p, (P.version >> 16) & 0xff);
+		_as_strlcpy(p, " not supported, only 3.11", sizeof P.whybuf - (size_t)(p - P.whybuf));
+		P.why = P.whybuf;
+		return 0;
+	}
+	*(void **)&P.this_tstate = ts;
+	*(void **)&P.addr2line = dlsym(RTLD_DEFAULT, "PyCode_Addr2Line");
+	P.code_type = dlsym(RTLD_DEFAULT, "PyCode_Type");
+	P.str_type = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
+	P.eval = (uintptr_t)dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault");
+	if (!P.addr2line || !P.code_type || !P.str_type || !P.eval) {
+		P.why = "Python frames: this CPython 3.11 does not export PyCode_Addr2Line, "
+			"PyCode_Type, PyUnicode_Type and _PyEval_EvalFrameDefault";
+		return 0;
+	}
+	__atomic_store_n(&P.on, 1, __ATOMIC_RELEASE);
+	return 1;
+}
+
+int _as_py_enabled(void)
+{
+	return __atomic_load_n(&P.on, __ATOMIC_RELAXED);
+}
+
+uintptr_t _as_py_eval_addr(void)
+{
+	return P.on ? P.eval : 0;
+}
+
+/* ---- the stack, inside malloc ------------------------------------------------------------------ */
+
+int _as_py_walk(struct as_pyraw *raw, int max, int *truncated)
+{
+	const char *ts, *cf, *f;
+	int n = 0;
+
+	*truncated = 0;
+	if (!P.on || !(ts = P.this_tstate()))
+		return 0;
+	cf = LD(ts, ts_cframe);
+	for (f = cf ? LD(cf, cf_current_frame) : NULL; f; f = LD(f, fr_previous)) {
+		const char *code = LD(f, fr_code), *first, *prev;
+		int entry, owner;
+		if (n == max) {
+			*truncated = 1;
+			break;
+		}
+		if (!code || LD(code, ob_type) != (const char *)P.code_type) {
+			__atomic_add_fetch(&P.bad, 1, __ATOMIC_RELAXED);
+			*truncated = 1;
+			break;
+		}
+		first = code + AS_PY_co_code_adaptive;
+		prev = LD(f, fr_prev_instr);
+		entry = *(const unsigned char *)(f + AS_PY_fr_is_entry) != 0;
+		owner = *(const signed char *)(f + AS_PY_fr_owner);
+		raw[n].code = code;
+		raw[n].qualname = LD(code, co_qualname);
+		raw[n].filename = LD(code, co_filename);
+		raw[n].firstlineno = LD_INT(code, co_firstlineno);
+		raw[n].entry = entry;
+		/* _PyFrame_IsIncomplete */
+		if (owner != AS_PY_owned_by_generator &&
+		    prev < first + (ptrdiff_t)LD_INT(code, co_firsttraceable) * AS_PY_code_unit) {
+			if (!entry)
+				continue;
+			raw[n].offset = -1; /* left out, but it ends its group */
+		} else {
+			raw[n].offset = (int)(prev - first);
+		}
+		n++;
+	}
+	return n;
+}
+
+/* ---- names (under the caller's lock) ------------------------------------------------------------ */
+
+static size_t utf8_put(char *out, uint32_t c)
+{
+	if (c < 0x80) {
+		out[0] = c < 0x20 ? '?' : (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		if (c >= 0xd800 && c < 0xe000) { /* a lone surrogate */
+			out[0] = '?';
+			return 1;
+		}
+		out[0] = (char)(0xe0 | c >> 12);
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | c >> 18);
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* The UTF-8 of a str object into P.tmp (at most NAME_BYTES code points);
+ * its length, or -1 when it is not a compact, ready str. */
+static long str_utf8(const char *o)
+{
+	uint32_t state;
+	int64_t len, i;
+	size_t n = 0;
+	unsigned kind;
+	const char *data;
+
+	if (!o || LD(o, ob_type) != (const char *)P.str_type)
+		return -1;
+	state = *(const uint32_t *)(o + AS_PY_str_state);
+	len = LD_I64(o, str_length);
+	if (!(state & AS_PY_STATE_COMPACT) || !(state & AS_PY_STATE_READY) || len < 0)
+		return -1;
+	if (len > NAME_BYTES) {
+		len = NAME_BYTES;
+		P.cut_names++;
+	}
+	kind = (state >> AS_PY_STATE_KIND_SHIFT) & AS_PY_STATE_KIND_MASK;
+	data = o + (state & AS_PY_STATE_ASCII ? AS_PY_str_ascii_data : AS_PY_str_compact_data);
+	for (i = 0; i < len; i++) {
+		uint32_t c;
+		if (kind == AS_PY_kind_1byte)
+			c = ((const uint8_t *)data)[i];
+		else if (kind == AS_PY_kind_2byte)
+			c = ((const uint16_t *)data)[i];
+		else if (kind == AS_PY_kind_4byte)
+			c = ((const uint32_t *)data)[i];
+		else
+			return -1;
+		n += utf8_put(P.tmp + n, c > 0x10ffff ? '?' : c);
+	}
+	return (long)n;
+}
+
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int same(const char *a, const char *b, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n && a[i] == b[i]; i++)
+		;
+	return i == n;
+}
+
+/* The id of str object o's text: found, or added to the pool. */
+static uint32_t intern(const char *o)
+{
+	long n = str_utf8(o);
+	uint64_t h;
+	unsigned i, k;
+
+	if (n < 0)
+		return 0;
+	h = name_hash(P.tmp, (size_t)n);
+	i = (unsigned)(h >> 40) & (STRS - 1);
+	for (k = 0; k < STRS; k++, i = (i + 1) & (STRS - 1)) {
+		struct str *s;
+		if (P.str_slot[i]) {
+			s = &P.strs[P.str_slot[i] - 1];
+			if (s->hash == h && s->len == (uint32_t)n && same(P.pool + s->off, P.tmp, (size_t)n))
+				return P.str_slot[i];
+			continue;
+		}
+		if (P.nstrs >= STRS_MAX || P.pool_used + (uint32_t)n + 1 > POOL) {
+			P.pool_full++;
+			return 0;
+		}
+		s = &P.strs[P.nstrs++];
+		P.str_slot[i] = P.nstrs;
+		s->off = P.pool_used;
+		s->len = (uint32_t)n;
+		s->hash = h;
+		_as_memcpy(P.pool + s->off, P.tmp, (size_t)n);
+		P.pool[s->off + n] = 0;
+		P.pool_used += (uint32_t)n + 1;
+		return P.nstrs;
+	}
+	return 0;
+}
+
+const char *_as_py_str(uint32_t id)
+{
+	return id && id <= P.nstrs ? P.pool + P.strs[id - 1].off : "?";
+}
+
+/* The line of r's instruction: its code object is alive (it is on this
+ * thread's stack), so PyCode_Addr2Line can read it. */
+static int line_of(const struct code *c, const struct as_pyraw *r)
+{
+	struct line *l = &P.lines[(c->gen * 0x9E3779B1u ^ (uint32_t)r->offset * 0x85EBCA77u) >> 19 &
+				  (LINES - 1)];
+	if (l->gen != c->gen || l->offset != r->offset) {
+		l->gen = c->gen;
+		l->offset = r->offset;
+		l->line = P.addr2line(r->code, r->offset);
+	}
+	return l->line;
+}
+
+void _as_py_resolve(const struct as_pyraw *raw, int n, struct as_pyframe *out)
+{
+	int i;
+	for (i = 0; i < n; i++) {
+		const struct as_pyraw *r = &raw[i];
+		struct code *c = &P.codes[((uintptr_t)r->code >> 4) * 0x9E3779B97F4A7C15ull >> 52 &
+					  (CODES - 1)];
+		int64_t ql = r->qualname ? LD_I64(r->qualname, str_length) : -1;
+		int64_t fl = r->filename ? LD_I64(r->filename, str_length) : -1;
+		if (c->code != r->code || c->qualname != r->qualname || c->filename != r->filename ||
+		    c->qlen != ql || c->flen != fl || c->firstlineno != r->firstlineno) {
+			c->code = r->code;
+			c->qualname = r->qualname;
+			c->filename = r->filename;
+			c->qlen = ql;
+			c->flen = fl;
+			c->firstlineno = r->firstlineno;
+			c->name = intern(r->qualname);
+			c->file = intern(r->filename);
+			c->gen = ++P.gens ? P.gens : ++P.gens;
+		}
+		out[i].name = c->name;
+		out[i].file = c->file;
+		out[i].line = r->offset < 0 ? -1 : line_of(c, r);
+		out[i].entry = (uint32_t)r->entry;
+	}
+}
+
+/* ---- report ----------------------------------------------------------------------------------- */
+
+void _as_py_json(struct as_json *j, uint64_t unmatched, uint64_t truncated)
+{
+	char ver[48], *p = ver;
+	if (!P.on && !P.why)
+		return; /* not a Python program */
+	_as_json_obj(j, "python");
+	_as_json_bool(j, "frames", P.on);
+	if (!P.on) {
+		_as_json_str(j, "reason", P.why);
+		_as_json_end_obj(j);
+		return;
+	}
+	p = put_dec(p, P.version >> 24);
+	*p++ = '.';
+	p = put_dec(p, (P.version >> 16) & 0xff);
+	*p++ = '.';
+	(void)put_dec(p, (P.version >> 8) & 0xff);
+	_as_json_str(j, "version", ver);
+	_as_json_u64(j, "depth", AS_PY_DEPTH);
+	_as_json_u64(j, "names", P.nstrs);
+	_as_json_u64(j, "name_bytes", P.pool_used);
+	_as_json_u64(j, "names_dropped", P.pool_full);
+	_as_json_u64(j, "names_cut", P.cut_names);
+	_as_json_u64(j, "truncated", truncated);
+	_as_json_u64(j, "bad_frames", P.bad);
+	_as_json_u64(j, "unmatched_sites", unmatched);
+	_as_json_end_obj(j);
+}

@@ -1,0 +1,151 @@
+/* as_pyframes on a real interpreter: this program embeds CPython 3.11
+ * (libpython3.11), and a built-in module's walk() reads the calling
+ * thread's Python stack with _as_py_walk and _as_py_resolve, as libswap
+ * does inside malloc.  Checked, frame by frame: qualnames and file names
+ * (ASCII, and 1-, 2- and 4-byte kind str objects encoded to UTF-8), the
+ * exact lines, and which frames are entry frames: Python-to-Python calls
+ * run inline in one _PyEval_EvalFrameDefault, a call through C (map, a
+ * generator's next) starts a new one.  Also: a thread Python did not
+ * create has no frames, the names outlive their code objects, and the
+ * JSON object the report gets. */
+#include <Python.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "as_json.h"
+#include "as_pyframes.h"
+#include "harness.h"
+
+#define SNAPS 4
+#define FILE_NAME "/nowhere/\xf0\x9f\x98\x80\xc3\xa9-pyframes.py" /* U+1F600, e-acute */
+
+static struct {
+	int n;
+	struct as_pyframe f[AS_PY_DEPTH];
+} snap[SNAPS];
+static int nsnap;
+
+static PyObject *walk(PyObject *self, PyObject *arg)
+{
+	struct as_pyraw raw[AS_PY_DEPTH];
+	int cut, n;
+	(void)self;
+	(void)arg;
+	n = _as_py_walk(raw, AS_PY_DEPTH, &cut);
+	T_EQ(cut, 0);
+	if (nsnap < SNAPS) {
+		_as_py_resolve(raw, n, snap[nsnap].f);
+		snap[nsnap++].n = n;
+	}
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {{"walk", walk, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pyf", NULL, -1, methods,
+				    NULL, NULL, NULL, NULL};
+
+static PyObject *init_module(void)
+{
+	return PyModule_Create(&module);
+}
+
+/* Line numbers are the source's, counted from 1. */
+static const char src[] =
+	"import _pyf\n"                                  /* 1 */
+	"def f():\n"                                     /* 2 */
+	"    _pyf.walk()\n"                              /* 3 */
+	"class \xc3\xa9:\n"                              /* 4: e-acute, a 1-byte kind */
+	"    def \xe5\x88\x86\xe9\x85\x8d(self):\n"      /* 5: 2-byte kind */
+	"        f()\n"                                  /* 6 */
+	"def \xf0\xa0\x80\x80():\n"                      /* 7: U+20000, 4-byte kind */
+	"    \xc3\xa9().\xe5\x88\x86\xe9\x85\x8d()\n"    /* 8 */
+	"\xf0\xa0\x80\x80()\n"                           /* 9 */
+	"list(map(lambda x: _pyf.walk(), [0]))\n"        /* 10 */
+	"def gen():\n"                                   /* 11 */
+	"    yield _pyf.walk()\n"                        /* 12 */
+	"next(gen())\n";                                 /* 13 */
+
+static void frame_is(const struct as_pyframe *f, const char *name, int line, int entry)
+{
+	T_STREQ(_as_py_str(f->name), name);
+	T_STREQ(_as_py_str(f->file), FILE_NAME);
+	T_EQ(f->line, line);
+	T_EQ(f->entry, entry);
+}
+
+static void *no_python(void *arg)
+{
+	struct as_pyraw raw[4];
+	int cut;
+	(void)arg;
+	T_EQ(_as_py_walk(raw, 4, &cut), 0);
+	return NULL;
+}
+
+int main(void)
+{
+	PyObject *code, *globals, *res;
+	char json[2048];
+	struct as_json j;
+	pthread_t t;
+
+	T_EQ(_as_py_init(), 1); /* the symbols are there before Py_Initialize */
+	T_CHECK(_as_py_eval_addr() != 0);
+	T_EQ(PyImport_AppendInittab("_pyf", init_module), 0);
+	Py_InitializeEx(0);
+	code = Py_CompileString(src, FILE_NAME, Py_file_input);
+	T_CHECK(code != NULL);
+	if (!code) {
+		PyErr_Print();
+		return t_done();
+	}
+	globals = PyDict_New();
+	PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
+	res = PyEval_EvalCode(code, globals, globals);
+	if (!res)
+		PyErr_Print();
+	T_CHECK(res != NULL);
+	Py_XDECREF(res);
+	Py_DECREF(globals);
+	Py_DECREF(code);
+
+	T_EQ(nsnap, 3);
+	/* 𠀀 -> é.分配 -> f, all inline in <module>'s eval */
+	T_EQ(snap[0].n, 4);
+	frame_is(&snap[0].f[0], "f", 3, 0);
+	frame_is(&snap[0].f[1], "\xc3\xa9.\xe5\x88\x86\xe9\x85\x8d", 6, 0);
+	frame_is(&snap[0].f[2], "\xf0\xa0\x80\x80", 8, 0);
+	frame_is(&snap[0].f[3], "<module>", 9, 1);
+	/* map calls the lambda from C: a new eval, a new entry frame */
+	T_EQ(snap[1].n, 2);
+	frame_is(&snap[1].f[0], "<lambda>", 10, 1);
+	frame_is(&snap[1].f[1], "<module>", 10, 1);
+	/* next() resumes the generator from C */
+	T_EQ(snap[2].n, 2);
+	frame_is(&snap[2].f[0], "gen", 12, 1);
+	frame_is(&snap[2].f[1], "<module>", 13, 1);
+
+	/* a thread Python does not know: no thread state, no frames */
+	T_EQ(pthread_create(&t, NULL, no_python, NULL), 0);
+	pthread_join(t, NULL);
+
+	T_EQ(Py_FinalizeEx(), 0);
+	/* names are copies: still there with the interpreter gone */
+	T_STREQ(_as_py_str(snap[0].f[2].name), "\xf0\xa0\x80\x80");
+	T_STREQ(_as_py_str(0), "?");
+
+	_as_json_init_mem(&j, json, sizeof json);
+	_as_json_obj(&j, NULL);
+	_as_py_json(&j, 2, 1);
+	_as_json_end_obj(&j);
+	T_EQ(_as_json_finish(&j), 0);
+	T_CHECK(strstr(json, "\"frames\": true,\n    \"version\": \"3.11.") != NULL);
+	T_CHECK(strstr(json, "\"names_dropped\": 0,") != NULL);
+	T_CHECK(strstr(json, "\"truncated\": 1,") != NULL);
+	T_CHECK(strstr(json, "\"bad_frames\": 0,") != NULL);
+	T_CHECK(strstr(json, "\"unmatched_sites\": 2\n") != NULL);
+	if (t_failed)
+		t_say("%s", json);
+	return t_done();
+}
