@@ -122,7 +122,8 @@ static int builtin_check(struct bench_matrix *m, json_t *info)
 {
 	if (!m->suite_path[0]) {
 		bench_err("the built-in suite (allocswap_suite.py) is not next to this "
-		       "allocswap (tools/suite/ of its source tree) nor in share/allocswap/");
+		       "allocswap (tools/suite/ of its source tree), nor in share/allocswap/, nor "
+		       "in the source tree it was built from");
 		return 2;
 	}
 	json_object_set_new(info, "path", json_string(m->suite_path));

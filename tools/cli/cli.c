@@ -346,7 +346,10 @@ static const char *first_existing(const char *const *cands, char *buf, size_t ca
 {
 	size_t i;
 	for (i = 0; cands[i]; i++) {
-		snprintf(buf, cap, "%s/%s", as_self_dir(), cands[i]);
+		if (cands[i][0] == '/')
+			snprintf(buf, cap, "%s", cands[i]);
+		else
+			snprintf(buf, cap, "%s/%s", as_self_dir(), cands[i]);
 		if (access(buf, R_OK) == 0) {
 			char *real = realpath(buf, NULL);
 			if (real) {
@@ -380,8 +383,14 @@ const char *as_libswap_path(const char *libc)
 const char *as_suite_path(void)
 {
 	static char path[PATH_MAX];
+	/* the build's source tree last: a build directory outside it
+	 * (meson setup /some/dir), not installed */
 	static const char *const c[] = {"../../tools/suite/allocswap_suite.py",
-					"../share/allocswap/allocswap_suite.py", NULL};
+					"../share/allocswap/allocswap_suite.py",
+#ifdef ALLOCSWAP_CLI_SOURCE_ROOT
+					ALLOCSWAP_CLI_SOURCE_ROOT "/tools/suite/allocswap_suite.py",
+#endif
+					NULL};
 	return first_existing(c, path, sizeof path);
 }
 

@@ -153,7 +153,9 @@ const char *as_self_dir(void);
  * (PREFIX/lib/allocswap/, and musl/ in it: preload/meson.build);
  * ALLOCSWAP_CLI_LIBSWAP overrides for glibc. */
 const char *as_libswap_path(const char *libc);
-/* tools/suite/allocswap_suite.py (source tree or installed share dir). */
+/* tools/suite/allocswap_suite.py: next to the binary in its build tree,
+ * in the installed share dir, then in the source tree the binary was
+ * configured from (a build directory outside it); NULL when none has it. */
 const char *as_suite_path(void);
 /* The Python to benchmark: $ALLOCSWAP_CLI_PYTHON or /usr/bin/python3. */
 const char *as_python_path(void);

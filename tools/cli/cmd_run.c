@@ -56,6 +56,7 @@
 #include "builds.h"
 #include "launch.h"
 #include "as_seccomp.h"
+#include "as_file.h"
 #include "cli.h"
 #include "summary.h"
 #include "timeline.h"
@@ -590,6 +591,7 @@ int as_cmd_run(int argc, char **argv)
 	char cmd_path[PATH_MAX], alloc_buf[PATH_MAX], counters[PATH_MAX], why[1024];
 	char *dir = NULL;
 	FILE *out = NULL;
+	struct as_file outf; /* -o: written whole or not at all */
 	struct as_timeline tl;
 	struct as_python py;
 	struct as_launch_image img;
@@ -682,10 +684,11 @@ int as_cmd_run(int argc, char **argv)
 	if (a.v[OPT_REPORT].val && check_writable("--report", a.v[OPT_REPORT].val))
 		return 2;
 	if (a.v[OPT_OUTPUT].val) {
-		out = fopen(a.v[OPT_OUTPUT].val, "w");
-		if (!out)
+		int e = as_file_open(&outf, a.v[OPT_OUTPUT].val);
+		if (e)
 			return as_usage_err("run", "--output '%s': %s", a.v[OPT_OUTPUT].val,
-					    strerror(errno));
+					    strerror(e));
+		out = outf.f;
 	}
 
 	dir = as_tmpdir("allocswap-run");
@@ -777,9 +780,10 @@ int as_cmd_run(int argc, char **argv)
 		}
 	}
 	if (out) {
-		if (ferror(out) | fclose(out)) {
+		int e = as_file_close(&outf, 1);
+		if (e) {
 			run_err("writing the summary to %s failed: %s", a.v[OPT_OUTPUT].val,
-			       strerror(errno ? errno : EIO));
+			       strerror(e));
 			if (!rc)
 				rc = 1;
 		}
@@ -787,7 +791,7 @@ int as_cmd_run(int argc, char **argv)
 	}
 out:
 	if (out)
-		fclose(out);
+		as_file_close(&outf, 0);
 	json_decref(r.report);
 	json_decref(r.timeline);
 	as_launch_result_free(&lr);

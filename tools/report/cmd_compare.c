@@ -495,6 +495,31 @@ static const json_t *cell_of(const json_t *s, const char *bench, const char *con
 	return NULL;
 }
 
+/* Benchmarks with a cell on both sides of the merged summary s. */
+static size_t in_common(const json_t *s)
+{
+	const json_t *b;
+	size_t k, n = 0;
+	json_array_foreach(json_object_get(s, "benchmarks"), k, b)
+	{
+		n += cell_of(s, jstr(b, "name"), "A") && cell_of(s, jstr(b, "name"), "B");
+	}
+	return n;
+}
+
+/* "bench_0, bench_1": the benchmarks with a cell on one side, or "none". */
+static void side_names(const json_t *s, const char *side, char *buf, size_t cap)
+{
+	const json_t *b;
+	size_t k, n = 0;
+	snprintf(buf, cap, "none");
+	json_array_foreach(json_object_get(s, "benchmarks"), k, b)
+	{
+		if (cell_of(s, jstr(b, "name"), side) && n < cap)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", jstr(b, "name"));
+	}
+}
+
 static void md(const char *s)
 {
 	for (; *s; s++)
@@ -615,6 +640,16 @@ int as_cmd_compare(int argc, char **argv)
 		}
 	}
 
+	if (!in_common(s)) {
+		char names[2][2048];
+		side_names(s, "A", names[0], sizeof names[0]);
+		side_names(s, "B", names[1], sizeof names[1]);
+		as_err("compare: %s and %s have no benchmark in common: nothing to compare (A has %s; "
+		       "B has %s)",
+		       arg[0], arg[1], names[0], names[1]);
+		rc = 2;
+		goto out;
+	}
 	printf("| Benchmark | ");
 	md(arg[0]);
 	printf(" | ");

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "as_file.h"
 #include "cli.h"
 #include "axes.h"
 #include "factors.h"
@@ -16,7 +17,6 @@
 #include "report_out.h"
 #include "image_report.h"
 #include "report_html.h"
-#include "report_hosts.h"
 #include "results.h"
 #include "summary.h"
 
@@ -427,9 +427,9 @@ static void md_notes(FILE *f)
 
 static int write_md(const char *dir, const json_t *s)
 {
-	char *buf = NULL, path[4096], tmp[4200];
+	char *buf = NULL, path[4096];
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len), *out;
+	FILE *f = open_memstream(&buf, &len);
 	int rc = 0;
 	if (!f)
 		oom();
@@ -464,15 +464,7 @@ static int write_md(const char *dir, const json_t *s)
 	if (fclose(f))
 		oom();
 	snprintf(path, sizeof path, "%s/report.md", dir);
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-	out = fopen(tmp, "w");
-	if (!out || fwrite(buf, 1, len, out) != len || fclose(out)) {
-		rc = errno ? errno : EIO;
-		unlink(tmp);
-	} else if (rename(tmp, path)) {
-		rc = errno;
-		unlink(tmp);
-	}
+	rc = as_file_write(path, buf, len);
 	free(buf);
 	return rc;
 }
@@ -525,9 +517,6 @@ const struct as_usage as_usage_report = {
 	"\n"
 	"Summarizes a bench directory (written by 'allocswap bench -o DIR') into\n"
 	"DIR/report.md, DIR/report.html and DIR/summary.json.\n"
-	"A DIR of shards (DIR/shards/K: bench --shards, --engine slurm|k8s) gets a\n"
-	"report per host class in DIR/hosts/CLASS/, and DIR/report.md and summary.json\n"
-	"say which conclusions hold on every class and which flip.\n"
 	"\n"
 	"options:\n",
 	report_opts, REPORT_NOPTS,
@@ -600,9 +589,6 @@ int as_cmd_report(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* shards of many hosts (bench --shards): a report per host class */
-	if ((rc = as_hosts_report(dir, argc, argv, first)) >= 0)
-		return rc;
 	rc = as_dataset_load("report", dir, v[OPT_TIME].val, &d);
 	if (!rc)
 		rc = as_dataset_set_baseline(&d, "report", baseline, dir);

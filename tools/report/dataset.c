@@ -32,6 +32,7 @@ void as_dataset_init(struct as_dataset *d)
 {
 	d->meta = NULL;
 	d->clock = "auto";
+	d->runs_taken = d->runs_skipped = 0;
 	d->configs = json_array();
 	d->benchmarks = json_array();
 	d->cells = json_object();
@@ -469,11 +470,11 @@ static int take_record(json_t *rec, void *arg)
 	return 0;
 }
 
-/* Reads a JSON-lines file of run records; a truncated last line (no newline)
- * is ignored, a damaged line in the middle is skipped with a warning. */
+/* Reads a JSON-lines file of run records; a line that is no record (damaged,
+ * cut off) is skipped with a warning, and counted. */
 static int load_runs(struct as_dataset *d, const char *path)
 {
-	return as_jsonl_read(path, take_record, d);
+	return as_jsonl_read_counted(path, take_record, d, &d->runs_taken, &d->runs_skipped);
 }
 
 /* The configurations and benchmarks an object declares ("configs",
@@ -657,6 +658,11 @@ int as_dataset_load(const char *cmd, const char *path, const char *clock, struct
 	rc = load_runs(d, runs);
 	if (rc) {
 		as_err("%s: %s: %s", cmd, runs, strerror(rc));
+		return 2;
+	}
+	if (!d->runs_taken) {
+		as_err("%s: %s has no valid run record (%u line%s skipped): nothing to %s", cmd,
+		       runs, d->runs_skipped, d->runs_skipped == 1 ? "" : "s", cmd);
 		return 2;
 	}
 	if (!clock && as_jstr(as_jpath(d->meta, "matrix"), "time"))

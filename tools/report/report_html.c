@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "as_file.h"
 #include "cli.h"
 #include "report_html_int.h"
 #include "results.h"
@@ -957,14 +958,8 @@ int rh_chart_timeline(struct rh *r)
 
 static int write_out(const char *path, const struct sb *page)
 {
-	char tmp[4200];
-	int rc;
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-	rc = write_file(tmp, page->p, page->n);
-	if (!rc && rename(tmp, path))
-		rc = errno;
+	int rc = as_file_write(path, page->p, page->n); /* whole or not at all */
 	if (rc) {
-		unlink(tmp);
 		as_err("report: cannot write %s: %s", path, strerror(rc));
 		return 1;
 	}

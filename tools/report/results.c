@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "as_file.h"
 #include "cli.h"
 
 static const char *stats_of(const struct as_config *c)
@@ -115,46 +116,77 @@ int as_runs_read(const char *dir, int (*fn)(json_t *rec, void *arg), void *arg)
 	return as_jsonl_read(path, fn, arg);
 }
 
-int as_jsonl_read(const char *path, int (*fn)(json_t *rec, void *arg), void *arg)
+/* The files whose skipped lines were already told (a report reads runs.jsonl
+ * once per section): each line is warned about once per process. */
+static struct {
+	char *told[16];
+	unsigned n;
+} J;
+
+static int told_before(const char *path)
+{
+	unsigned i;
+	for (i = 0; i < J.n; i++)
+		if (!strcmp(J.told[i], path))
+			return 1;
+	if (J.n < sizeof J.told / sizeof J.told[0] && (J.told[J.n] = strdup(path)))
+		J.n++;
+	return 0;
+}
+
+int as_jsonl_read_counted(const char *path, int (*fn)(json_t *rec, void *arg), void *arg,
+			  unsigned *taken, unsigned *skipped)
 {
 	char *buf, *p, *nl;
 	size_t len;
-	int rc = 0;
+	unsigned line = 0, ok = 0, bad = 0;
+	int rc = 0, quiet = told_before(path);
 	buf = as_read_all(path, &len);
 	if (!buf)
 		return errno ? errno : EIO;
-	for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
+	for (p = buf; !rc && *p; p = nl ? nl + 1 : p + strlen(p)) {
 		json_error_t e;
 		json_t *rec;
-		*nl = 0;
+		nl = strchr(p, '\n');
+		line++;
+		if (nl)
+			*nl = 0;
 		if (!*p)
 			continue;
+		/* a last line without its newline is whole only if it parses */
 		rec = json_loads(p, 0, &e);
-		if (!rec) /* a damaged line in the middle: skip it, say so */
-			as_err("%s: line skipped: %s", path, e.text);
-		if (rec) {
-			rc = fn(rec, arg);
+		if (!rec || !json_is_object(rec)) {
+			bad++;
+			if (!quiet)
+				as_err("%s: line %u skipped: %s", path, line,
+				       !rec && !nl ? "cut off (no newline at its end: an interrupted write?)"
+				       : rec ? "not a JSON object" : e.text);
 			json_decref(rec);
-			if (rc)
-				break;
+			continue;
 		}
+		ok++;
+		rc = fn(rec, arg);
+		json_decref(rec);
+		if (!nl)
+			break;
 	}
-	/* anything after the last newline is a truncated record: ignored */
 	free(buf);
+	if (taken)
+		*taken = ok;
+	if (skipped)
+		*skipped = bad;
 	return rc;
+}
+
+int as_jsonl_read(const char *path, int (*fn)(json_t *rec, void *arg), void *arg)
+{
+	return as_jsonl_read_counted(path, fn, arg, NULL, NULL);
 }
 
 int as_json_write_file(const char *dir, const char *name, const json_t *j)
 {
-	char path[4096], tmp[4200];
+	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-	if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)))
-		return errno ? errno : EIO;
-	if (rename(tmp, path)) {
-		int e = errno;
-		unlink(tmp);
-		return e;
-	}
-	return 0;
+	/* json_dump_file left its temporary file behind on a full disk */
+	return as_file_write_json(path, j, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
 }

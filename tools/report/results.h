@@ -152,16 +152,22 @@ int as_config_from_json(const json_t *j, struct as_config *c);
 
 /* Appends rec as one line to DIR/runs.jsonl and fsyncs; 0 or errno. */
 int as_runs_append(const char *dir, const json_t *rec);
-/* Calls fn for every complete record of DIR/runs.jsonl (a truncated last
- * line is skipped); stops when fn returns non-zero and returns that.
- * Returns ENOENT when the file does not exist, another errno on read
- * errors. */
+/* Calls fn for every record (a JSON object) of DIR/runs.jsonl; stops when
+ * fn returns non-zero and returns that.  Every other line is skipped with
+ * one line on stderr, "PATH: line N skipped: why", told once per file per
+ * process however often it is read: a damaged line, and a last line cut
+ * off by an interrupted write (one without its newline is taken when it
+ * parses).  Returns ENOENT when the file does not exist, another errno on
+ * read errors. */
 int as_runs_read(const char *dir, int (*fn)(json_t *rec, void *arg), void *arg);
-/* The same for a JSON-lines file at path (a damaged line in the middle is
- * skipped with a warning). */
+/* The same for a JSON-lines file at path. */
 int as_jsonl_read(const char *path, int (*fn)(json_t *rec, void *arg), void *arg);
+/* The same, with the numbers of records taken and lines skipped (either
+ * pointer may be NULL). */
+int as_jsonl_read_counted(const char *path, int (*fn)(json_t *rec, void *arg), void *arg,
+			  unsigned *taken, unsigned *skipped);
 
-/* Writes j to DIR/name atomically (temp file + rename); 0 or errno. */
+/* Writes j to DIR/name whole or not at all (as_file.h); 0 or errno. */
 int as_json_write_file(const char *dir, const char *name, const json_t *j);
 
 #endif

@@ -10,6 +10,8 @@
  *  "meta": {...},                          DIR/meta.json as it is, or null
  *  "baseline": "<config id>",              the first configuration that is a baseline
  *  "baseline_rule": "allocator system" | "config <id>",
+ *  "runs_skipped": lines of runs.jsonl that were no record (damaged, cut
+ *                  off by an interrupted write), each warned about on stderr,
  *  "statistics": {"samples": "per-process means", "test": "welch", "correction": "holm",
  *                 "alpha": 0.05, "confidence": 0.95, "geomean_ci": "..."},
  *  "sources": {"time", "rss_peak", "counted": where those figures came from, in words;
@@ -719,5 +721,6 @@ json_t *as_summary_build(const struct as_dataset *d)
 			  "Welch-Satterthwaite df) and, with 3 or more benchmarks, the t-interval "
 			  "of the log ratios across benchmarks"));
 	json_object_set_new(s, "sources", sources_json(d));
+	json_object_set_new(s, "runs_skipped", json_integer(d->runs_skipped));
 	return s;
 }

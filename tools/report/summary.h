@@ -103,6 +103,8 @@ struct as_dataset {
 	 * means), "cpu_missing", "runq" and "steal" (per process, shares of its
 	 * wall time) and says its "clock". */
 	const char *clock;
+	/* lines of runs.jsonl taken as records, and skipped (with a warning) */
+	unsigned runs_taken, runs_skipped;
 };
 
 /* The clocks a comparison can use (as_dataset.clock), NULL-terminated:
