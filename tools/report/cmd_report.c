@@ -17,6 +17,7 @@
 #include "report_out.h"
 #include "image_report.h"
 #include "report_html.h"
+#include "report_hosts.h"
 #include "results.h"
 #include "summary.h"
 
@@ -517,6 +518,9 @@ const struct as_usage as_usage_report = {
 	"\n"
 	"Summarizes a bench directory (written by 'allocswap bench -o DIR') into\n"
 	"DIR/report.md, DIR/report.html and DIR/summary.json.\n"
+	"A DIR of shards (DIR/shards/K: bench --shards, --engine slurm|k8s) gets a\n"
+	"report per host class in DIR/hosts/CLASS/, and DIR/report.md and summary.json\n"
+	"say which conclusions hold on every class and which flip.\n"
 	"\n"
 	"options:\n",
 	report_opts, REPORT_NOPTS,
@@ -589,6 +593,9 @@ int as_cmd_report(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* shards of many hosts (bench --shards): a report per host class */
+	if ((rc = as_hosts_report(dir, argc, argv, first)) >= 0)
+		return rc;
 	rc = as_dataset_load("report", dir, v[OPT_TIME].val, &d);
 	if (!rc)
 		rc = as_dataset_set_baseline(&d, "report", baseline, dir);
