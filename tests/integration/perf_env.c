@@ -1,11 +1,17 @@
 /* perf_env: runs a command where perf events can or cannot count.
  *
- *   perf_env [--tracefs mount|hide] [--deny-perf] -- CMD [ARGS...]
+ *   perf_env [--tracefs mount|hide|unmount] [--deny-perf] -- CMD [ARGS...]
  *
  * --tracefs: in a mount namespace of its own (private, so nothing leaks to
- * the host or to tests running beside it), mount tracefs at
- * /sys/kernel/tracing, or hide it: an empty tmpfs over /sys/kernel/tracing
- * and /sys/kernel/debug, whatever the host has mounted there.
+ * the host or to tests running beside it), whatever the host has mounted
+ * at /sys/kernel/tracing and /sys/kernel/debug:
+ *   mount    tracefs at /sys/kernel/tracing (where the host has it mounted
+ *            already, that mount is detached here first: mounting tracefs
+ *            on itself fails with EBUSY);
+ *   hide     an empty read-only tmpfs over /sys/kernel/tracing and
+ *            /sys/kernel/debug: nothing can be read or mounted there;
+ *   unmount  tracefs and debugfs detached, as on a freshly booted machine:
+ *            CMD finds neither mounted but may mount them (in this namespace).
  * --deny-perf: installs a seccomp filter that makes perf_event_open fail
  * with EPERM, as Docker's default profile does (no_new_privs, plain BPF,
  * no libseccomp).  Both are inherited by CMD and everything it starts.
@@ -52,6 +58,19 @@ static int deny_perf(void)
 	return 0;
 }
 
+/* Detaches whatever is mounted at path in this namespace (all of the
+ * stack); nothing mounted there is fine. */
+static int detach(const char *path)
+{
+	while (umount2(path, MNT_DETACH) == 0)
+		;
+	char what[128];
+	if (errno == EINVAL || errno == ENOENT)
+		return 0;
+	snprintf(what, sizeof what, "detaching what is mounted at %s", path);
+	return skip(what);
+}
+
 static int tracefs(const char *how)
 {
 	if (unshare(CLONE_NEWNS))
@@ -59,8 +78,15 @@ static int tracefs(const char *how)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return skip("making / private");
 	if (!strcmp(how, "mount")) {
+		if (detach("/sys/kernel/tracing"))
+			return 77;
 		if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
 			return skip("mount -t tracefs nodev /sys/kernel/tracing");
+		return 0;
+	}
+	if (!strcmp(how, "unmount")) {
+		if (detach("/sys/kernel/tracing") || detach("/sys/kernel/debug"))
+			return 77;
 		return 0;
 	}
 	if (!strcmp(how, "hide")) {
@@ -71,7 +97,7 @@ static int tracefs(const char *how)
 			return skip("tmpfs over /sys/kernel/debug");
 		return 0;
 	}
-	fprintf(stderr, "perf_env: --tracefs takes mount or hide, not '%s'\n", how);
+	fprintf(stderr, "perf_env: --tracefs takes mount, hide or unmount, not '%s'\n", how);
 	return 2;
 }
 
@@ -91,7 +117,8 @@ int main(int argc, char **argv)
 			return 2;
 		} else {
 			fprintf(stderr,
-				"usage: perf_env [--tracefs mount|hide] [--deny-perf] -- CMD [ARGS...]\n");
+				"usage: perf_env [--tracefs mount|hide|unmount] [--deny-perf] -- CMD "
+				"[ARGS...]\n");
 			return 2;
 		}
 	}
