@@ -13,9 +13,11 @@ int as_cmd_doctor(int argc, char **argv);
 int as_cmd_build(int argc, char **argv);
 int as_cmd_image(int argc, char **argv);
 int as_cmd_exec(int argc, char **argv);
+int as_cmd_sites(int argc, char **argv);
 
 extern const struct as_usage as_usage_list, as_usage_run, as_usage_bench, as_usage_report,
-	as_usage_compare, as_usage_doctor, as_usage_build, as_usage_image, as_usage_exec;
+	as_usage_compare, as_usage_doctor, as_usage_build, as_usage_image, as_usage_exec,
+	as_usage_sites;
 
 const struct as_cmd as_cmds[] = {
 	{"list", as_cmd_list, "allocators per libc, runners, and whether perf counting works",
@@ -23,6 +25,8 @@ const struct as_cmd as_cmds[] = {
 	{"run", as_cmd_run, "run one command under an allocator and summarize it", &as_usage_run},
 	{"bench", as_cmd_bench, "run a benchmark matrix (allocators x pymalloc x ...)",
 	 &as_usage_bench},
+	{"sites", as_cmd_sites, "name the sampled allocation sites of a run: function, file:line",
+	 &as_usage_sites},
 	{"report", as_cmd_report, "write Markdown, HTML and JSON reports of a bench directory",
 	 &as_usage_report},
 	{"compare", as_cmd_compare, "compare two results: \"1.32x faster (-24%)\"",

@@ -94,6 +94,9 @@ int rh_chart_dots(struct rh *r, const char *name, const double *v, const char *x
 /* med: [nc * RH_NSYS] out, the median count per config and syscall (NaN when none). */
 int rh_chart_syscalls(struct rh *r, double *med);
 int rh_chart_timeline(struct rh *r);
+/* The allocation sites section: flame graphs of the sampled sites in the runs'
+ * reports (report_flame.c); nothing when no run sampled them.  0 or 1. */
+int rh_flame(struct rh *r);
 
 /* Writes the whole page into r->page (report_html_page.c); 0 or 1. */
 int rh_page(struct rh *r);

@@ -922,7 +922,7 @@ int rh_page(struct rh *r)
 	as_factors_html(b, r->factors); /* an allocation failure shows in b->oom */
 	if (as_images_html(r, r->images))
 		return 1;
-	if (memory(r) || syscalls(r) || timeline(r))
+	if (memory(r) || syscalls(r) || timeline(r) || rh_flame(r))
 		return 1;
 	failures(r);
 	how_to_read(r);

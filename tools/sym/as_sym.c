@@ -1,0 +1,613 @@
+/* as_sym: names for sampled frames, with elfutils' libdwfl.  See as_sym.h. */
+#include "as_sym.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define INLINE_MAX 16 /* inlined frames kept per address */
+
+struct mod {
+	char *path;  /* as the frames name it */
+	char *file;  /* what was opened: root + path */
+	Dwfl *dwfl;  /* NULL: could not be read (err) */
+	Dwfl_Module *m;
+	Dwarf_Addr start; /* where the first mapping is in dwfl's addresses */
+	int err;
+	int has_dwarf, has_symtab;
+	const char *debugfile; /* dwfl's, or NULL */
+	unsigned frames, named, lines;
+	char detail[600];
+};
+
+struct frame {
+	const char *func, *file;
+	unsigned line;
+	int inlined;
+};
+
+struct entry {
+	struct mod *m; /* NULL: empty slot */
+	uint64_t off;
+	unsigned n;
+	struct frame *f;
+};
+
+struct as_sym {
+	char *root;
+	struct mod **mods;
+	size_t nmods, capmods;
+	struct entry *tab; /* open addressing, a power of two */
+	size_t ntab, captab;
+	char *debuginfo_path;
+	Dwfl_Callbacks cb;
+	char **strs; /* file names made absolute here, freed at close */
+	size_t nstrs, capstrs;
+};
+
+struct as_sym *as_sym_open(const char *root)
+{
+	struct as_sym *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->root = root && *root ? strdup(root) : NULL;
+	s->captab = 1024;
+	s->tab = calloc(s->captab, sizeof *s->tab);
+	if ((root && *root && !s->root) || !s->tab) {
+		as_sym_close(s);
+		return NULL;
+	}
+	/* the standard search: the file's build-id under /usr/lib/debug/.build-id,
+	 * its .gnu_debuglink beside it, in .debug/ and under /usr/lib/debug */
+	s->cb.find_elf = dwfl_build_id_find_elf;
+	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cb.section_address = dwfl_offline_section_address;
+	s->cb.debuginfo_path = &s->debuginfo_path;
+	return s;
+}
+
+void as_sym_close(struct as_sym *s)
+{
+	size_t i;
+	if (!s)
+		return;
+	for (i = 0; i < s->nmods; i++) {
+		if (s->mods[i]->dwfl)
+			dwfl_end(s->mods[i]->dwfl);
+		free(s->mods[i]->path);
+		free(s->mods[i]->file);
+		free(s->mods[i]);
+	}
+	for (i = 0; i < s->captab; i++)
+		free(s->tab[i].f);
+	for (i = 0; i < s->nstrs; i++)
+		free(s->strs[i]);
+	free(s->strs);
+	free(s->mods);
+	free(s->tab);
+	free(s->root);
+	free(s);
+}
+
+/* ---- parsing -------------------------------------------------------------------------------- */
+
+/* "MODULE+0xHEX" over [t, t + n): 1 and the parts, or 0. */
+static int module_offset(const char *t, size_t n, char *module, size_t cap, uint64_t *offset)
+{
+	size_t i = n, k;
+	uint64_t v = 0;
+	while (i > 0 && t[i - 1] != '+')
+		i--;
+	if (i < 2 || n - i < 3 || t[i] != '0' || t[i + 1] != 'x' || n - i > 18)
+		return 0;
+	for (k = i + 2; k < n; k++) {
+		char c = t[k];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return 0;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (i - 1 >= cap)
+		return 0;
+	memcpy(module, t, i - 1);
+	module[i - 1] = 0;
+	*offset = v;
+	return 1;
+}
+
+int as_sym_parse(const char *text, int form, char *module, size_t cap, uint64_t *offset,
+		 const char **dynsym, size_t *dynsym_len)
+{
+	size_t n = strlen(text);
+	const char *open;
+	if (form == AS_SYM_FOLDED) {
+		/* a path: the frame names no function (a symbol has no '/') */
+		if (!n || !strchr(text, '/') || strchr(text, ' '))
+			return 0;
+		return module_offset(text, n, module, cap, offset);
+	}
+	if (n < 4 || text[n - 1] != ')')
+		return 0;
+	open = strstr(text, " (");
+	if (!open || !module_offset(open + 2, (size_t)(text + n - 1 - (open + 2)), module, cap,
+				    offset))
+		return 0;
+	if (dynsym) {
+		size_t len = (size_t)(open - text);
+		const char *plus = memchr(text, '+', len);
+		if (plus)
+			len = (size_t)(plus - text);
+		*dynsym = len && strncmp(text, "??", len) ? text : NULL;
+		if (dynsym_len)
+			*dynsym_len = *dynsym ? len : 0;
+	}
+	return 1;
+}
+
+/* ---- modules -------------------------------------------------------------------------------- */
+
+static int has_section(Elf *elf, Elf64_Word type, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *nm;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		nm = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (sh.sh_type == type && (!name || (nm && !strcmp(nm, name))))
+			return 1;
+	}
+	return 0;
+}
+
+static struct mod *mod_get(struct as_sym *s, const char *path)
+{
+	struct mod *m;
+	size_t i, len;
+	int fd;
+	for (i = 0; i < s->nmods; i++)
+		if (!strcmp(s->mods[i]->path, path))
+			return s->mods[i];
+	if (s->nmods == s->capmods) {
+		size_t cap = s->capmods ? 2 * s->capmods : 16;
+		struct mod **v = realloc(s->mods, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		s->mods = v;
+		s->capmods = cap;
+	}
+	m = calloc(1, sizeof *m);
+	len = (s->root ? strlen(s->root) : 0) + strlen(path) + 1;
+	if (!m || !(m->path = strdup(path)) || !(m->file = malloc(len))) {
+		if (m)
+			free(m->path);
+		free(m);
+		return NULL;
+	}
+	snprintf(m->file, len, "%s%s", s->root ? s->root : "", path);
+	s->mods[s->nmods++] = m;
+
+	fd = open(m->file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		m->err = errno;
+		snprintf(m->detail, sizeof m->detail, "cannot read %s: %s", m->file, strerror(errno));
+		return m;
+	}
+	m->dwfl = dwfl_begin(&s->cb);
+	if (m->dwfl) {
+		dwfl_report_begin(m->dwfl);
+		/* ET_DYN: its first mapping at 0x10000000 (an offset is from there);
+		 * ET_EXEC: where its headers say */
+		m->m = dwfl_report_elf(m->dwfl, path, m->file, fd, 0x10000000, false);
+		dwfl_report_end(m->dwfl, NULL, NULL);
+	} else {
+		close(fd);
+	}
+	if (!m->m) {
+		m->err = EINVAL;
+		snprintf(m->detail, sizeof m->detail, "cannot read %s: %s", m->file,
+			 dwfl_errmsg(-1) ? dwfl_errmsg(-1) : "not an ELF file");
+		if (m->dwfl)
+			dwfl_end(m->dwfl);
+		m->dwfl = NULL;
+		return m;
+	}
+	{
+		Dwarf_Addr lo, bias;
+		Elf *elf = dwfl_module_getelf(m->m, &bias);
+		const char *main_file = NULL;
+		dwfl_module_info(m->m, NULL, &lo, NULL, NULL, NULL, NULL, NULL);
+		m->start = lo & ~(Dwarf_Addr)0xfff;
+		m->has_dwarf = dwfl_module_getdwarf(m->m, &bias) != NULL;
+		dwfl_module_info(m->m, NULL, NULL, NULL, NULL, NULL, &main_file, &m->debugfile);
+		m->has_symtab = has_section(elf, SHT_SYMTAB, NULL);
+		if (m->debugfile && main_file && !strcmp(m->debugfile, main_file))
+			m->debugfile = NULL;
+		(void)dwfl_module_getsymtab(m->m); /* loads .symtab, or .dynsym */
+	}
+	return m;
+}
+
+/* ---- lookups -------------------------------------------------------------------------------- */
+
+static const char *die_name(Dwarf_Die *d)
+{
+	Dwarf_Attribute a;
+	const char *n = dwarf_formstring(dwarf_attr_integrate(d, DW_AT_name, &a));
+	if (!n)
+		n = dwarf_formstring(dwarf_attr_integrate(d, DW_AT_linkage_name, &a));
+	return n;
+}
+
+/* file as an absolute path when the compiler named it relative to the
+ * CU's directory ("../src/x.c" built in /b: "/src/x.c"), kept in the session;
+ * file itself when it is absolute, or on failure. */
+static const char *absolute(struct as_sym *s, Dwarf_Die *cu, const char *file)
+{
+	Dwarf_Attribute a;
+	const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
+	char *p, *r, *w, **v;
+	size_t len;
+	if (!file || file[0] == '/' || !dir || dir[0] != '/')
+		return file;
+	len = strlen(dir) + strlen(file) + 2;
+	if (s->nstrs == s->capstrs) {
+		size_t cap = s->capstrs ? 2 * s->capstrs : 64;
+		if (!(v = realloc(s->strs, cap * sizeof *v)))
+			return file;
+		s->strs = v;
+		s->capstrs = cap;
+	}
+	if (!(p = malloc(len)))
+		return file;
+	snprintf(p, len, "%s/%s", dir, file);
+	/* drop "." and "dir/.." components, in place */
+	for (r = w = p; *r;) {
+		if (r[0] == '/' && r[1] == '.' && (r[2] == '/' || !r[2])) {
+			r += 2;
+		} else if (r[0] == '/' && r[1] == '.' && r[2] == '.' && (r[3] == '/' || !r[3])) {
+			while (w > p && *--w != '/')
+				;
+			r += 3;
+		} else if (r[0] == '/' && r[1] == '/') {
+			r++;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	if (!*p)
+		strcpy(p, "/");
+	s->strs[s->nstrs++] = p;
+	return p;
+}
+
+static int is_func(Dwarf_Die *d)
+{
+	int tag = dwarf_tag(d);
+	return tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram;
+}
+
+/* The inlined frames and the function at addr, from DWARF: how many.  As
+ * eu-addr2line -i: the innermost function scope at addr, then the scopes
+ * that contain it in the concrete tree (dwarf_getscopes_die: not the
+ * inlined function's abstract definition), each inlined one's caller
+ * location from its DW_AT_call_file and DW_AT_call_line. */
+static unsigned dwarf_frames(struct as_sym *s, struct mod *m, Dwarf_Addr addr, struct frame *f,
+			     unsigned max)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = dwfl_module_addrdie(m->m, addr, &bias), *scopes = NULL, *chain = NULL;
+	Dwfl_Line *l = dwfl_module_getsrc(m->m, addr);
+	const char *file = NULL;
+	int line = 0, n, i;
+	unsigned k = 0;
+	Dwarf_Files *files = NULL;
+	size_t nfiles = 0;
+	Dwarf_Die inner;
+	if (!cu)
+		return 0;
+	if (l)
+		file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+	n = dwarf_getscopes(cu, addr - bias, &scopes);
+	for (i = 0; i < n && !is_func(&scopes[i]); i++)
+		;
+	if (i < n) {
+		inner = scopes[i];
+		n = dwarf_getscopes_die(&inner, &chain);
+	} else {
+		n = 0;
+	}
+	free(scopes);
+	for (i = 0; i < n && k < max; i++) {
+		Dwarf_Attribute a;
+		Dwarf_Word w;
+		if (!is_func(&chain[i]))
+			continue;
+		f[k].func = die_name(&chain[i]);
+		f[k].file = absolute(s, cu, file);
+		f[k].line = line > 0 ? (unsigned)line : 0;
+		f[k].inlined = dwarf_tag(&chain[i]) == DW_TAG_inlined_subroutine;
+		k++;
+		if (!f[k - 1].inlined)
+			break;
+		/* the caller's location: where this one was inlined */
+		file = NULL;
+		line = 0;
+		if (!dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &a), &w))
+			line = (int)w;
+		if (!dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file, &a), &w) &&
+		    (files || !dwarf_getsrcfiles(cu, &files, &nfiles)) && w < nfiles)
+			file = dwarf_filesrc(files, w, NULL, NULL);
+	}
+	free(chain);
+	return k;
+}
+
+static struct entry *lookup(struct as_sym *s, struct mod *m, uint64_t off)
+{
+	size_t mask = s->captab - 1, i;
+	uint64_t h = ((uintptr_t)m ^ (off * 0x9E3779B97F4A7C15ull)) * 0xff51afd7ed558ccdull;
+	struct frame f[INLINE_MAX];
+	unsigned n = 0;
+	for (i = (size_t)(h >> 20) & mask; s->tab[i].m; i = (i + 1) & mask)
+		if (s->tab[i].m == m && s->tab[i].off == off)
+			return &s->tab[i];
+	if (2 * (s->ntab + 1) > s->captab) {
+		/* grow, then find the empty slot again */
+		struct entry *old = s->tab, *t = calloc(2 * s->captab, sizeof *t);
+		size_t oldcap = s->captab, k;
+		if (!t)
+			return NULL;
+		s->tab = t;
+		s->captab *= 2;
+		mask = s->captab - 1;
+		for (k = 0; k < oldcap; k++) {
+			uint64_t hk;
+			if (!old[k].m)
+				continue;
+			hk = ((uintptr_t)old[k].m ^ (old[k].off * 0x9E3779B97F4A7C15ull)) *
+			     0xff51afd7ed558ccdull;
+			for (i = (size_t)(hk >> 20) & mask; t[i].m; i = (i + 1) & mask)
+				;
+			t[i] = old[k];
+		}
+		free(old);
+		for (i = (size_t)(h >> 20) & mask; s->tab[i].m; i = (i + 1) & mask)
+			;
+	}
+	m->frames++;
+	if (m->m) {
+		Dwarf_Addr addr = m->start + off;
+		n = m->has_dwarf ? dwarf_frames(s, m, addr, f, INLINE_MAX) : 0;
+		if (!n || !f[n - 1].func) {
+			/* no DWARF for it: the symbol table (.symtab, else .dynsym) */
+			GElf_Off so;
+			GElf_Sym sym;
+			const char *name = dwfl_module_addrinfo(m->m, addr, &so, &sym, NULL, NULL, NULL);
+			if (name) {
+				if (!n)
+					n = 1, f[0].file = NULL, f[0].line = 0, f[0].inlined = 0;
+				f[n - 1].func = name;
+			}
+		}
+	}
+	s->tab[i].m = m;
+	s->tab[i].off = off;
+	s->tab[i].n = n;
+	s->tab[i].f = n ? malloc(n * sizeof *f) : NULL;
+	if (n && !s->tab[i].f)
+		s->tab[i].n = 0;
+	else if (n)
+		memcpy(s->tab[i].f, f, n * sizeof *f);
+	s->ntab++;
+	if (s->tab[i].n && s->tab[i].f[s->tab[i].n - 1].func)
+		m->named++;
+	if (s->tab[i].n && s->tab[i].f[0].line)
+		m->lines++;
+	return &s->tab[i];
+}
+
+size_t as_sym_frames(struct as_sym *s, const char *text, int form, struct as_sym_frame *out,
+		     size_t max)
+{
+	char module[4096];
+	uint64_t off = 0;
+	const char *dyn = NULL;
+	size_t dynlen = 0, k, n = 0;
+	struct mod *m = NULL;
+	struct entry *e = NULL;
+	if (!max)
+		return 0;
+	if (as_sym_parse(text, form, module, sizeof module, &off, &dyn, &dynlen) &&
+	    (m = mod_get(s, module)))
+		e = lookup(s, m, off);
+	for (k = 0; e && k < e->n && n < max; k++) {
+		if (!e->f[k].func && !e->f[k].line)
+			continue;
+		out[n].func = e->f[k].func;
+		out[n].file = e->f[k].file;
+		out[n].line = e->f[k].line;
+		out[n].inlined = e->f[k].inlined;
+		out[n].text = text;
+		out[n].module = m->path;
+		out[n].offset = off;
+		n++;
+	}
+	if (n && !out[n - 1].func)
+		n--; /* a line without a function: the text as it came says more */
+	if (!n) {
+		memset(out, 0, sizeof *out);
+		out[0].text = text;
+		out[0].module = m ? m->path : NULL;
+		out[0].offset = off;
+		n = 1;
+	}
+	return n;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+	return b ? b + 1 : p;
+}
+
+const char *as_sym_text(const struct as_sym_frame *f, int style, char *buf, size_t cap)
+{
+	if (!f->func)
+		snprintf(buf, cap, "%s", f->text);
+	else if (f->file && f->line)
+		snprintf(buf, cap, "%s (%s:%u)", f->func,
+			 style == AS_SYM_SHORT ? base_name(f->file) : f->file, f->line);
+	else if (style == AS_SYM_SHORT || !f->module)
+		snprintf(buf, cap, "%s", f->func);
+	else
+		snprintf(buf, cap, "%s (%s+0x%llx)", f->func, f->module,
+			 (unsigned long long)f->offset);
+	return buf;
+}
+
+/* ---- notes ---------------------------------------------------------------------------------- */
+
+/* dpkg-query ARGS with its standard output into t (truncated first), its
+ * standard error to /dev/null: 0 when it exited 0. */
+static int dpkg_query(char *const argv[], FILE *t)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st = 0, rc;
+	rewind(t);
+	if (ftruncate(fileno(t), 0) || posix_spawn_file_actions_init(&fa))
+		return -1;
+	posix_spawn_file_actions_adddup2(&fa, fileno(t), 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	rc = posix_spawnp(&pid, "dpkg-query", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	rewind(t);
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -1;
+}
+
+/* The package that has path (dpkg-query -S; tried again with the path's
+ * links resolved: /lib is /usr/lib on a merged /usr) and its source
+ * package, into pkg and src; 0 or -1. */
+static int owner(const char *path, char *pkg, size_t pcap, char *src, size_t scap)
+{
+	char *argv[6], line[1024], real[4096];
+	FILE *t = tmpfile();
+	int rc = -1;
+	if (!t)
+		return -1;
+	argv[0] = "dpkg-query";
+	argv[1] = "-S";
+	argv[2] = (char *)path;
+	argv[3] = NULL;
+	if (dpkg_query(argv, t)) {
+		if (!realpath(path, real) || !strcmp(real, path))
+			goto out;
+		argv[2] = real;
+		if (dpkg_query(argv, t))
+			goto out;
+	}
+	if (!fgets(line, sizeof line, t) || !strstr(line, ": "))
+		goto out;
+	*strstr(line, ": ") = 0;
+	if (strchr(line, ',') || strchr(line, ' '))
+		goto out; /* a path several packages divert or share */
+	snprintf(pkg, pcap, "%.*s", (int)pcap - 1, line);
+	if (strchr(pkg, ':'))
+		*strchr(pkg, ':') = 0;
+	snprintf(src, scap, "%s", pkg);
+	argv[1] = "-W";
+	argv[2] = "-f";
+	argv[3] = "${source:Package}";
+	argv[4] = pkg;
+	argv[5] = NULL;
+	if (!dpkg_query(argv, t) && fgets(line, sizeof line, t)) {
+		line[strcspn(line, "\n")] = 0;
+		if (*line)
+			snprintf(src, scap, "%.*s", (int)scap - 1, line);
+	}
+	rc = 0;
+out:
+	fclose(t);
+	return rc;
+}
+
+static void describe(struct mod *m, int hints)
+{
+	char pkg[256], src[256], hint[700] = "";
+	if (m->err)
+		return; /* said when it was opened */
+	if (m->has_dwarf) {
+		snprintf(m->detail, sizeof m->detail, "file:line from DWARF in %s",
+			 m->debugfile ? m->debugfile : "the file itself");
+		return;
+	}
+	if (hints && !owner(m->file, pkg, sizeof pkg, src, sizeof src))
+		snprintf(hint, sizeof hint, "; its debug symbols: %s-dbgsym (Debian's debug archive) "
+			 "or %s-dbg", pkg, src);
+	else if (hints)
+		snprintf(hint, sizeof hint, "; build it with -g and keep its debug info, or its "
+			 "build-id .debug file under /usr/lib/debug/.build-id/");
+	if (m->has_symtab)
+		snprintf(m->detail, sizeof m->detail,
+			 "function names only (symbol table, no debug info: no file:line%s)", hint);
+	else
+		snprintf(m->detail, sizeof m->detail,
+			 "no symbols (stripped: only exported functions are named, other frames "
+			 "stay module+offset%s)", hint);
+}
+
+size_t as_sym_modules(struct as_sym *s, struct as_sym_module *out, size_t max)
+{
+	size_t i;
+	for (i = 0; i < s->nmods && i < max; i++) {
+		struct mod *m = s->mods[i];
+		if (!m->detail[0])
+			describe(m, 0);
+		out[i].path = m->path;
+		out[i].status = m->err ? "unreadable" : m->has_dwarf ? "dwarf" : m->has_symtab ?
+			"symtab" : "none";
+		out[i].detail = m->detail;
+		out[i].frames = m->frames;
+	}
+	return i < s->nmods ? i : s->nmods;
+}
+
+size_t as_sym_notes(struct as_sym *s, FILE *f, const char *heading, const char *indent,
+		    int only_missing, int hints)
+{
+	size_t i, missing = 0, said = 0;
+	for (i = 0; i < s->nmods; i++) {
+		struct mod *m = s->mods[i];
+		int bad = m->err || !m->has_dwarf;
+		missing += (size_t)bad;
+		if (only_missing && !bad)
+			continue;
+		describe(m, hints && bad);
+		if (!said++ && heading)
+			fprintf(f, "%s\n", heading);
+		fprintf(f, "%s%s: %s\n", indent, m->path, m->detail);
+	}
+	return missing;
+}
