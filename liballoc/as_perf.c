@@ -22,6 +22,7 @@ struct perf_attr {
 _Static_assert(sizeof(struct perf_attr) == 64, "PERF_ATTR_SIZE_VER0");
 
 enum { T_HARDWARE = 0, T_SOFTWARE = 1, T_TRACEPOINT = 2 };
+#define F_DISABLED (1ULL << 0)
 #define F_INHERIT (1ULL << 1)
 #define F_EXCLUDE_KERNEL (1ULL << 5)
 #define F_EXCLUDE_HV (1ULL << 6)
@@ -76,6 +77,10 @@ static struct {
 	uint64_t ids[NSYS];
 	char ids_reason[512];
 	int wrap_err;           /* _as_wrap_hook's answer, when it was asked */
+	int hold_fd[NSYS];      /* _as_perf_hold_tracepoints: held while the process lives */
+	int hold_asked;         /* _as_perf_hold_tracepoints was called */
+	int hold_err;           /* then: 0 held, or the errno of the failure */
+	char hold_reason[512];
 	char wrap_reason[1536];
 	char buf[4096];
 	char path[160];
@@ -230,7 +235,8 @@ static int read_ids(void)
 	}
 	add(&t, "tracefs is not mounted at /sys/kernel/tracing or /sys/kernel/debug/tracing, so "
 		"the syscall tracepoint ids cannot be read (as root: mount -t tracefs nodev "
-		"/sys/kernel/tracing)");
+		"/sys/kernel/tracing; allocswap run and bench mount it themselves where they "
+		"may, as perf does)");
 	return ENOENT;
 }
 
@@ -257,7 +263,9 @@ static long move_high(long fd)
 	return hi;
 }
 
-static long perf_open(uint32_t type, uint64_t config)
+/* hold: a disabled counter on this thread alone, to hold the event (not to
+ * count); otherwise a counter inherited by the threads. */
+static long perf_open(uint32_t type, uint64_t config, int hold)
 {
 	for (;;) {
 		struct perf_attr a;
@@ -268,25 +276,25 @@ static long perf_open(uint32_t type, uint64_t config)
 		a.size = sizeof a;
 		a.config = config;
 		a.read_format = RF_TIMES;
-		a.flags = F_INHERIT | F_EXCLUDE_HV;
+		a.flags = hold ? F_DISABLED | F_EXCLUDE_HV : F_INHERIT | F_EXCLUDE_HV;
 		if (P.kernel_state == 2)
 			a.flags |= F_EXCLUDE_KERNEL;
-		if (P.thread_state != 2)
+		if (P.thread_state != 2 && !hold)
 			a.flags |= F_INHERIT_THREAD;
 		fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, FD_CLOEXEC_FLAG);
 		if (fd >= 0) {
 			if (!P.kernel_state)
 				P.kernel_state = 1;
-			if (!P.thread_state)
+			if (!P.thread_state && !hold)
 				P.thread_state = 1;
-			return move_high(fd);
+			return hold ? fd : move_high(fd);
 		}
 		e = errno;
 		if ((e == EACCES || e == EPERM) && !P.kernel_state) {
 			P.kernel_state = 2;
 			continue;
 		}
-		if (e == EINVAL && !P.thread_state) {
+		if (e == EINVAL && !P.thread_state && !hold) {
 			P.thread_state = 2;
 			continue;
 		}
@@ -319,7 +327,7 @@ static void open_group(int g)
 		if (events[i].group != g)
 			continue;
 		fd = perf_open(events[i].type,
-			       g == G_SYSCALLS ? P.ids[events[i].config] : events[i].config);
+			       g == G_SYSCALLS ? P.ids[events[i].config] : events[i].config, 0);
 		if (fd < 0) {
 			P.err[g] = (int)-fd;
 			perf_why(&t, events[i].perf_name, P.err[g], g == G_HARDWARE);
@@ -367,6 +375,44 @@ void _as_perf_after_fork_child(void)
 			close(P.fd[i]);
 	_as_wrap_after_fork_child();
 	open_all();
+}
+
+int _as_perf_hold_tracepoints(const char **why)
+{
+	struct txt t = {P.hold_reason, sizeof P.hold_reason, 0};
+	size_t i, k;
+	if (P.hold_asked) /* asked before: the same answer */
+		goto out;
+	P.hold_asked = 1;
+	P.hold_err = read_ids();
+	P.hold_reason[0] = 0;
+	if (P.hold_err) {
+		add(&t, P.ids_reason);
+		goto out;
+	}
+	for (i = 0; i < NSYS; i++)
+		P.hold_fd[i] = -1;
+	for (i = 0; i < NEV && !P.hold_err; i++) {
+		long fd;
+		if (events[i].group != G_SYSCALLS)
+			continue;
+		fd = perf_open(events[i].type, P.ids[events[i].config], 1);
+		if (fd < 0) {
+			P.hold_err = (int)-fd;
+			perf_why(&t, events[i].perf_name, P.hold_err, 0);
+		} else {
+			P.hold_fd[events[i].config] = (int)fd;
+		}
+	}
+	for (k = 0; P.hold_err && k < NSYS; k++)
+		if (P.hold_fd[k] >= 0) {
+			close(P.hold_fd[k]);
+			P.hold_fd[k] = -1;
+		}
+out:
+	if (why)
+		*why = P.hold_err ? P.hold_reason : NULL;
+	return P.hold_err;
 }
 
 void _as_perf_backend_loaded(void)

@@ -61,6 +61,20 @@ void _as_perf_after_fork_child(void);
  * libc wrappers are counting instead of perf. */
 void _as_perf_backend_loaded(void);
 
+/* For a process that starts others in full mode (the allocswap CLI; libswap
+ * never calls it): opens on the calling thread one disabled counter on each
+ * syscall tracepoint of the table, and keeps them open for the life of the
+ * process.  The kernel unregisters a tracepoint from perf when its last
+ * perf event is freed, and then waits for RCU grace periods
+ * (perf_trace_event_unreg: tracepoint_synchronize_unregister), about 40 ms
+ * a tracepoint on a 2-CPU VM with kernel 6.18, 0.2 s for the five, which a
+ * process in full mode paid at exit, after its report and before its parent
+ * could reap it.  While these are held, its events are never the last.
+ * Returns 0 when all are held, else the errno of the first failure with
+ * *why (if why) the reason in the report's words; a second call returns the
+ * first one's answer.  Close-on-exec, not inherited: they count nothing. */
+int _as_perf_hold_tracepoints(const char **why);
+
 /* Writes "syscalls", "faults" and "perf" into the report object open in j.
  * full: perf counters were asked for (ALLOCSWAP_STATS=full); otherwise
  * syscalls and perf say why not.  ru_minor/ru_major: getrusage's figures

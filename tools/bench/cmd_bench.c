@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "as_backend.h"
+#include "as_tracefs.h"
 #include "bench.h"
 
 /* ---- the run ----------------------------------------------------------------- */
@@ -941,6 +942,7 @@ int as_cmd_bench(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	as_tracefs_ready_for(st->m.axis[BENCH_AX_STATS]); /* full: tracefs mounted, held */
 
 	if (st->o.resume) {
 		json_t *res;

@@ -3,7 +3,8 @@
  * It probes nothing of its own: it reads as_probe_here() (the object
  * `allocswap list --format json` prints), and turns each piece into one "ok"
  * or "no" line with the reason, and for a "no" a line saying what to do
- * about it.
+ * about it.  Before that it mounts tracefs where it is not mounted and may
+ * be, as run and bench do (as_tracefs.h), and says which it was.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "as_tracefs.h"
 #include "cli.h"
 
 const struct as_usage as_usage_doctor = {
@@ -31,6 +33,11 @@ const struct as_usage as_usage_doctor = {
 	"there, does squeue or kubectl version get an answer).\n"
 	"Each item is one line starting with \"ok\" or \"no\", with the reason; a\n"
 	"\"no\" is followed by a line starting with \"->\" saying what to do.\n"
+	"tracefs: where it is not mounted, doctor mounts it at /sys/kernel/tracing\n"
+	"as perf does and as run and bench do for --stats full (root or\n"
+	"CAP_SYS_ADMIN; it stays mounted), says so on stderr, and its line says\n"
+	"whether tracefs was mounted, was mounted now, or cannot be (and what to\n"
+	"run then).\n"
 	"\n"
 	"options:\n",
 	NULL, 0,
@@ -245,6 +252,34 @@ static void images(const json_t *all)
 	}
 }
 
+/* tracefs: found mounted, mounted now, or why not (as_tracefs_mount) */
+static void tracefs(const struct as_tracefs *t)
+{
+	char why[512];
+	switch (t->state) {
+	case AS_TRACEFS_WAS_MOUNTED:
+	case AS_TRACEFS_MOUNTED_NOW:
+		snprintf(why, sizeof why,
+			 "mounted at %s (%s); run and bench hold the syscall tracepoints open while "
+			 "their processes run in full mode (without that, each waited about 0.2 s "
+			 "at exit for the kernel to unregister them)",
+			 t->path,
+			 t->state == AS_TRACEFS_WAS_MOUNTED
+				 ? "it was already"
+				 : "now, by this doctor, as perf does; it stays mounted");
+		item(1, "tracefs", why, NULL);
+		break;
+	case AS_TRACEFS_NOT_MOUNTED:
+		item(0, "tracefs", t->why, t->todo);
+		break;
+	case AS_TRACEFS_NONE:
+		item(0, "tracefs", t->why,
+		     "nothing to mount: the reports count calls to libc's wrappers instead "
+		     "(incomplete, and said so)");
+		break;
+	}
+}
+
 static void perf(const json_t *all)
 {
 	const json_t *p = json_object_get(all, "perf"), *e, *mode;
@@ -269,6 +304,7 @@ static void perf(const json_t *all)
 	     "run with CAP_PERFMON, or in a container allow perf_event_open "
 	     "(--security-opt seccomp=unconfined)");
 
+	tracefs(as_tracefs_mount());
 	e = json_object_get(p, "tracepoints");
 	item(avail(e), "syscall tracepoints (mmap, munmap, mremap, brk, madvise)",
 	     avail(e) ? "tracefs ids readable and a tracepoint counter opens" : jstr(e, "reason"),
@@ -396,6 +432,7 @@ int as_cmd_doctor(int argc, char **argv)
 	if (first < argc)
 		return as_usage_err("doctor", "unexpected argument '%s': doctor takes no arguments",
 				    argv[first]);
+	as_tracefs_mount(); /* before the probe, which reads it */
 	all = as_probe_here();
 	if (!all) {
 		as_err("doctor: out of memory");
