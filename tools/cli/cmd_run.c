@@ -57,6 +57,7 @@
 #include "launch.h"
 #include "as_seccomp.h"
 #include "as_tracefs.h"
+#include "as_sites.h"
 #include "as_file.h"
 #include "cli.h"
 #include "summary.h"
@@ -369,14 +370,19 @@ struct run_result {
 };
 
 /* full mode: the top sampled sites by bytes, leaf frame first, one line
- * each (the report has the whole stacks and the sites by live bytes). */
+ * each, named after the run (as_sites.h: function (file:line), inlined
+ * functions as frames of their own), and a line per module that has no
+ * file:line to give (the report has the whole stacks and the sites by live
+ * bytes; allocswap sites lists them). */
 static void sites_summary(FILE *f, const json_t *rep)
 {
 	const json_t *sites = as_jpath(rep, "sites");
 	size_t i, n = json_array_size(sites);
 	const char *source = rstr(rep, "sampling.source");
-	char num[32];
+	char num[32], text[512];
 	const char *unit;
+	struct as_sym *sym;
+	struct as_sites v = {0};
 	if (!strcmp(source, "none") && json_is_string(as_jpath(rep, "sampling.reason")) &&
 	    !strcmp(rstr(rep, "stats_mode"), "full")) {
 		fprintf(f, "        allocation sites: not sampled: %s\n", rstr(rep, "sampling.reason"));
@@ -388,19 +394,26 @@ static void sites_summary(FILE *f, const json_t *rep)
 		   "bytes):\n", source, as_fmt_bytes(as_jnum(rep, "sampling.mean_bytes"), num,
 						      sizeof num),
 		n < 5 ? n : 5, as_jnum(rep, "sampling.sites"));
-	for (i = 0; i < n && i < 5; i++) {
-		const json_t *s = json_array_get(sites, i), *fr = json_object_get(s, "frames");
-		size_t k, nf = json_array_size(fr);
-		bytes_col(json_number_value(json_object_get(s, "bytes")), num, sizeof num, &unit);
+	sym = as_sym_open(NULL);
+	if (!sym || as_sites_from_report(sym, rep, "sites", &v)) {
+		fprintf(f, "        (out of memory naming them)\n");
+		goto out;
+	}
+	for (i = 0; i < v.n && i < 5; i++) {
+		const struct as_site *s = &v.v[i];
+		size_t k;
+		bytes_col(s->bytes, num, sizeof num, &unit);
 		fprintf(f, "%16s %-6s", num, unit);
-		/* the leaf and its two callers, symbols only */
-		for (k = 0; k < nf && k < 3; k++) {
-			const char *t = json_string_value(json_array_get(fr, k));
-			int len = t ? (int)strcspn(t, " ") : 0;
-			fprintf(f, "%s%.*s", k ? " < " : " ", len, t ? t : "?");
-		}
+		/* the leaf and its two callers */
+		for (k = 0; k < s->n && k < 3; k++)
+			fprintf(f, "%s%s", k ? " < " : " ",
+				as_sym_text(&s->f[k], AS_SYM_SHORT, text, sizeof text));
 		fprintf(f, "\n");
 	}
+	as_sym_notes(sym, f, NULL, "        symbols: ", 1, 0);
+out:
+	as_sites_free(&v);
+	as_sym_close(sym);
 }
 
 /* How much CMD waited for a CPU: the run-queue wait, the context
