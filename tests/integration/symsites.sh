@@ -6,7 +6,9 @@
 # first in the listing and root first in --folded, the inlined one_block a
 # frame of its own; the lines are those marked SITE:NAME in the sources.  A
 # stripped copy keeps module+offset and the module's note says it has no
-# symbols; frames of other kinds (Python's) pass through untouched.
+# symbols; frames of other kinds (Python's) pass through untouched.  Under
+# the system allocator, also allocswap run --stats full and a bench
+# directory's report.md and report.html (the flame graph).
 set -eu
 lib=$1 A=$2 prog=$3 src=$4 alloc=$5
 PY=/usr/bin/python3
@@ -116,6 +118,28 @@ grep -q "^allocswap sites: modules without file:line:\$" "$dir/stripped-err.txt"
 	grep -q "^  /.*/symsites-stripped: no symbols (stripped" "$dir/stripped-err.txt" ||
 	fail "stripped --folded: no note on stderr"
 echo "ok stripped"
+
+# once (under the system allocator): run's summary, and a bench directory's
+# report.md and report.html (a flame graph whose boxes have the names)
+if [ "$alloc" = system ]; then
+	"$A" run --stats full -o "$dir/run.txt" -- "$prog" || fail "allocswap run --stats full: exit $?"
+	grep -q "^ *[0-9.]* MiB  *one_block (symsites_lib.c:$L_one) < fill_table (symsites_lib.c:$L_fill) < symsites_run (symsites_lib.c:$L_rfill)\$" \
+		"$dir/run.txt" || fail "run --stats full: no named fill_table site"
+	"$A" bench -q -a system --stats full --cmd "$prog" --name symsites --runs 2 \
+		--warmup-runs 0 --libc glibc -o "$dir/bench" >/dev/null || fail "allocswap bench: exit $?"
+	"$A" report "$dir/bench" >/dev/null || fail "allocswap report: exit $?"
+	grep -qF "| symsites | system | " "$dir/bench/report.md" &&
+		grep -qF " | one_block (symsites_lib.c:$L_one) < fill_table (symsites_lib.c:$L_fill) < symsites_run (symsites_lib.c:$L_rfill) < main (symsites_main.c:$L_main) |" \
+		"$dir/bench/report.md" || fail "report.md: no named fill_table row"
+	for box in "one_block (symsites_lib.c:$L_one)" "fill_table (symsites_lib.c:$L_fill)" \
+		"churn_list (symsites_lib.c:$L_churn)" "main (symsites_main.c:$L_main)"; do
+		grep -qF "<g><title>$box (" "$dir/bench/report.html" ||
+			fail "report.html: no flame graph box '$box'"
+	done
+	grep -q '<h2 id="sites">Allocation sites</h2>' "$dir/bench/report.html" ||
+		fail "report.html: no Allocation sites section"
+	echo "ok run, report.md and report.html"
+fi
 
 # other kinds of frames pass through as they are
 printf 'handler (app.py:12);/nonexistent/libgone.so+0x10 5\n' >"$dir/other.folded"

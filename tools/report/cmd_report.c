@@ -16,6 +16,7 @@
 #include "reference.h"
 #include "report_out.h"
 #include "image_report.h"
+#include "report_flame.h"
 #include "report_html.h"
 #include "report_hosts.h"
 #include "results.h"
@@ -460,6 +461,7 @@ static int write_md(const char *dir, const json_t *s)
 			"Peak RSS / peak live heap (1.00 would be no overhead at all; the "
 			"interpreter's own memory counts too).");
 	md_syscalls(f, s);
+	as_sites_md(f, dir, s);
 	md_failures(f, s);
 	md_notes(f);
 	if (fclose(f))

@@ -18,6 +18,7 @@
 
 #include "as_sites.h"
 #include "cli.h"
+#include "report_flame.h"
 #include "report_html_int.h"
 #include "results.h"
 #include "summary.h"
@@ -35,12 +36,13 @@ struct node {
 };
 
 struct fcell {
-	size_t b, c;
-	json_t *rep; /* owned */
+	size_t b, c;  /* the HTML report's indexes */
+	json_t *rec;  /* the runs.jsonl record (owned) */
+	json_t *rep;  /* its report */
 };
 
 struct flame {
-	struct rh *r;
+	struct rh *r; /* NULL: every cell, by its names (Markdown) */
 	struct fcell *cells;
 	size_t n, cap;
 	int oom;
@@ -92,12 +94,14 @@ static int take(json_t *rec, void *arg)
 {
 	struct flame *fl = arg;
 	json_t *rep = json_object_get(rec, "report");
-	size_t b, c, i;
+	const char *bench = rh_str(rec, "bench"), *cfg = rh_str(rec, "config");
+	size_t b = 0, c = 0, i;
 	if (!json_array_size(json_object_get(rep, "sites")) ||
-	    !find_idx(fl->r, rh_str(rec, "bench"), rh_str(rec, "config"), &b, &c))
+	    (fl->r && !find_idx(fl->r, bench, cfg, &b, &c)))
 		return 0;
 	for (i = 0; i < fl->n; i++)
-		if (fl->cells[i].b == b && fl->cells[i].c == c)
+		if (!strcmp(rh_str(fl->cells[i].rec, "bench"), bench) &&
+		    !strcmp(rh_str(fl->cells[i].rec, "config"), cfg))
 			return 0;
 	if (fl->n == fl->cap) {
 		size_t cap = fl->cap ? 2 * fl->cap : 8;
@@ -111,7 +115,8 @@ static int take(json_t *rec, void *arg)
 	}
 	fl->cells[fl->n].b = b;
 	fl->cells[fl->n].c = c;
-	fl->cells[fl->n++].rep = json_incref(rep);
+	fl->cells[fl->n].rec = json_incref(rec);
+	fl->cells[fl->n++].rep = rep;
 	return 0;
 }
 
@@ -281,9 +286,84 @@ int rh_flame(struct rh *r)
 	as_sym_close(sym);
 out:
 	for (i = 0; i < fl.n; i++)
-		json_decref(fl.cells[i].rep);
+		json_decref(fl.cells[i].rec);
 	free(fl.cells);
 	if (rc == ENOMEM)
 		as_err("report: out of memory drawing the allocation sites");
 	return rc ? 1 : 0;
+}
+
+/* ---- Markdown ------------------------------------------------------------------------------- */
+
+static const char *config_label(const json_t *summary, const char *id)
+{
+	const json_t *c;
+	size_t i;
+	json_array_foreach(json_object_get(summary, "configs"), i, c) {
+		if (!strcmp(rh_str(c, "id"), id) && *rh_str(c, "label"))
+			return rh_str(c, "label");
+	}
+	return id;
+}
+
+/* Markdown table cells must not hold a '|' or a newline. */
+static void md_cell(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputs("\\|", f);
+		else
+			fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+	}
+}
+
+void as_sites_md(FILE *f, const char *dir, const json_t *summary)
+{
+	struct flame fl = {NULL, NULL, 0, 0, 0};
+	struct as_sym *sym = NULL;
+	struct as_sym_module m[64];
+	size_t i, k, n;
+	char text[1024], num[32];
+	int rc;
+	if (!dir || !*dir)
+		return;
+	rc = as_runs_read(dir, take, &fl);
+	if (rc || !fl.n || !(sym = as_sym_open(NULL)))
+		goto out; /* the HTML report says why, when it is an error */
+	fprintf(f, "## Allocation sites\n\nThe heaviest sampled stacks by bytes allocated in the "
+		   "first process of each cell that sampled them (stats full), leaf first, named "
+		   "after the run; report.html draws them as flame graphs, `allocswap sites` lists "
+		   "a report's whole stacks.\n\n| benchmark | configuration | bytes | stack |\n"
+		   "|---|---|---:|---|\n");
+	for (i = 0; i < fl.n; i++) {
+		struct as_sites v = {0};
+		if (as_sites_from_report(sym, fl.cells[i].rep, "sites", &v))
+			break;
+		for (k = 0; k < v.n && k < 3; k++) {
+			size_t j;
+			fputs("| ", f);
+			md_cell(f, rh_str(fl.cells[i].rec, "bench"));
+			fputs(" | ", f);
+			md_cell(f, config_label(summary, rh_str(fl.cells[i].rec, "config")));
+			fprintf(f, " | %s | ", as_fmt_bytes(v.v[k].bytes, num, sizeof num));
+			for (j = 0; j < v.v[k].n && j < 4; j++) {
+				fputs(j ? " < " : "", f);
+				md_cell(f, as_sym_text(&v.v[k].f[j], AS_SYM_SHORT, text, sizeof text));
+			}
+			fputs(" |\n", f);
+		}
+		as_sites_free(&v);
+	}
+	fputc('\n', f);
+	n = as_sym_modules(sym, m, sizeof m / sizeof m[0]);
+	for (i = 0, k = 0; i < n; i++)
+		if (strcmp(m[i].status, "dwarf"))
+			fprintf(f, "- `%s`: %s\n", m[i].path, m[i].detail), k++;
+	if (k)
+		fputc('\n', f);
+out:
+	as_sym_close(sym);
+	for (i = 0; i < fl.n; i++)
+		json_decref(fl.cells[i].rec);
+	free(fl.cells);
 }
