@@ -10,6 +10,7 @@
 #define POOL (256 * 1024)       /* bytes of interned names */
 #define STRS 16384              /* name index slots */
 #define STRS_MAX (STRS / 4 * 3) /* names: the index stays 3/4 full at most */
+_Static_assert(STRS_MAX < 1 << 15, "a name id fits struct as_pyframe's file");
 #define CODES 4096              /* code cache entries (direct-mapped) */
 #define LINES 8192              /* line cache entries (direct-mapped) */
 #define NAME_BYTES 512          /* a longer name is cut here */

@@ -108,11 +108,13 @@ struct as_pyraw {
 	int entry;
 };
 
-/* One frame of a site, names interned: what the report prints. */
+/* One frame of a site, names interned: what the report prints.  8 bytes:
+ * every site's frames are kept (as_sample.c). */
 struct as_pyframe {
-	uint32_t name, file; /* string ids (_as_py_str) */
-	int32_t line;        /* -1: an incomplete entry frame, only ends a group */
-	uint32_t entry;      /* 1: the first frame of a _PyEval_EvalFrameDefault call */
+	uint32_t name : 16; /* string ids (_as_py_str; fewer than 2^15) */
+	uint32_t file : 15;
+	uint32_t entry : 1; /* the first frame of a _PyEval_EvalFrameDefault call */
+	int32_t line;       /* -1: an incomplete entry frame, only ends a group */
 };
 
 /* Start-up: finds a CPython 3.11 in the process.  1 when Python frames

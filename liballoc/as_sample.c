@@ -14,7 +14,9 @@
 #include "as_sys.h"
 
 #define SKIP_MAX 16 /* libswap's own frames above the caller, at most */
-#define PYFRAMES 65536 /* Python frames of all sites (as_pyframes.h) */
+/* Python frames of all sites (as_pyframes.h): room for every site's, 1.5 MiB
+ * of .bss touched only as used; a late, hot stack must not find it full */
+#define PYFRAMES (SITES_MAX * AS_PY_DEPTH)
 
 unsigned char _as_sample_filter[1u << AS_SAMPLE_FILTER_BITS];
 
