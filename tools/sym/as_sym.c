@@ -483,28 +483,51 @@ const char *as_sym_text(const struct as_sym_frame *f, int style, char *buf, size
 
 /* ---- notes ---------------------------------------------------------------------------------- */
 
-/* dpkg-query ARGS with its standard output into t (truncated first), its
- * standard error to /dev/null: 0 when it exited 0. */
-static int dpkg_query(char *const argv[], FILE *t)
+/* dpkg-query ARGS: its first line of output into line (standard error to
+ * /dev/null); 0 when it exited 0 and wrote one. */
+static int dpkg_query(char *const argv[], char *line, size_t cap)
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
-	int st = 0, rc;
-	rewind(t);
-	if (ftruncate(fileno(t), 0) || posix_spawn_file_actions_init(&fa))
+	int st = 0, rc, fd[2];
+	size_t n = 0;
+	ssize_t got;
+	if (pipe2(fd, O_CLOEXEC))
 		return -1;
-	posix_spawn_file_actions_adddup2(&fa, fileno(t), 1);
+	if (posix_spawn_file_actions_init(&fa)) {
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	rc = posix_spawnp(&pid, "dpkg-query", &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	if (rc)
+	close(fd[1]);
+	if (rc) {
+		close(fd[0]);
 		return -1;
+	}
+	/* read it all (the rest is dropped), so that it never blocks on a full pipe */
+	for (;;) {
+		char drop[512];
+		got = read(fd[0], n + 1 < cap ? line + n : drop,
+			   n + 1 < cap ? cap - 1 - n : sizeof drop);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		if (n + 1 < cap)
+			n += (size_t)got;
+	}
+	close(fd[0]);
+	line[n] = 0;
+	line[strcspn(line, "\n")] = 0;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
-	rewind(t);
-	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -1;
+	return WIFEXITED(st) && !WEXITSTATUS(st) && *line ? 0 : -1;
 }
 
 /* The package that has path (dpkg-query -S; tried again with the path's
@@ -512,27 +535,23 @@ static int dpkg_query(char *const argv[], FILE *t)
  * package, into pkg and src; 0 or -1. */
 static int owner(const char *path, char *pkg, size_t pcap, char *src, size_t scap)
 {
-	char *argv[6], line[1024], real[4096];
-	FILE *t = tmpfile();
-	int rc = -1;
-	if (!t)
-		return -1;
+	char *argv[6], line[1024], real[PATH_MAX];
 	argv[0] = "dpkg-query";
 	argv[1] = "-S";
 	argv[2] = (char *)path;
 	argv[3] = NULL;
-	if (dpkg_query(argv, t)) {
+	if (dpkg_query(argv, line, sizeof line)) {
 		if (!realpath(path, real) || !strcmp(real, path))
-			goto out;
+			return -1;
 		argv[2] = real;
-		if (dpkg_query(argv, t))
-			goto out;
+		if (dpkg_query(argv, line, sizeof line))
+			return -1;
 	}
-	if (!fgets(line, sizeof line, t) || !strstr(line, ": "))
-		goto out;
+	if (!strstr(line, ": "))
+		return -1;
 	*strstr(line, ": ") = 0;
 	if (strchr(line, ',') || strchr(line, ' '))
-		goto out; /* a path several packages divert or share */
+		return -1; /* a path several packages divert or share */
 	snprintf(pkg, pcap, "%.*s", (int)pcap - 1, line);
 	if (strchr(pkg, ':'))
 		*strchr(pkg, ':') = 0;
@@ -542,15 +561,9 @@ static int owner(const char *path, char *pkg, size_t pcap, char *src, size_t sca
 	argv[3] = "${source:Package}";
 	argv[4] = pkg;
 	argv[5] = NULL;
-	if (!dpkg_query(argv, t) && fgets(line, sizeof line, t)) {
-		line[strcspn(line, "\n")] = 0;
-		if (*line)
-			snprintf(src, scap, "%.*s", (int)scap - 1, line);
-	}
-	rc = 0;
-out:
-	fclose(t);
-	return rc;
+	if (!dpkg_query(argv, line, sizeof line))
+		snprintf(src, scap, "%.*s", (int)scap - 1, line);
+	return 0;
 }
 
 static void describe(struct mod *m, int hints)
