@@ -38,6 +38,7 @@
 
 #define ENGINE_SCHEMA "allocswap.engine/1"
 #define POLL_S 2
+#define LOG_S 30 /* --wait off a TTY: a line at least this often */
 
 /* What is known of one shard while waiting. */
 struct shard_state {
@@ -233,6 +234,7 @@ static int submit(const char *dir, json_t *eng, const char *tasks)
 	}
 	printf("submitted Slurm job %s: array tasks %s of %s/slurm/job.sh -> %s/shards\n", out,
 	       tasks, dir, dir);
+	fflush(stdout); /* before --wait's lines */
 	return 0;
 }
 
@@ -245,6 +247,7 @@ static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet
 	int64_t t0 = bench_now_ns();
 	size_t rec0 = (size_t)-1;
 	char last[512] = "", line[512], d[32];
+	double shown = 0;
 	int tty = isatty(2) && !quiet, acct = 1, rc = 0;
 	unsigned long k, unfinished = 0;
 	if (!st)
@@ -270,16 +273,26 @@ static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet
 		if (rec0 == (size_t)-1)
 			rec0 = rec;
 		el = (double)(bench_now_ns() - t0) / 1e9;
-		snprintf(line, sizeof line,
-			 "%lu shards: %zu finished, %zu running, %zu pending; %zu of %s%zu processes",
-			 n, done, run, pend, rec, known < n ? "about " : "", exp);
-		if (rec > rec0 && exp > rec && el > 0)
-			snprintf(line + strlen(line), sizeof line - strlen(line), ", ETA %s",
-				 bench_fmt_dur(el * (double)(exp - rec) / (double)(rec - rec0), d,
-					       sizeof d));
-		if (!quiet && (tty || strcmp(line, last)))
-			fprintf(stderr, tty ? "\r%s\033[K" : "%s\n", line);
-		snprintf(last, sizeof last, "%s", line);
+		/* the shards' states: a new line (not on a TTY) when they change,
+		 * or every LOG_S seconds */
+		snprintf(line, sizeof line, "%lu shards: %zu finished, %zu running, %zu pending; ", n,
+			 done, run, pend);
+		if (!q || strcmp(line, last) || el - shown >= LOG_S || tty) {
+			size_t len = strlen(line);
+			snprintf(last, sizeof last, "%s", line);
+			if (exp)
+				snprintf(line + len, sizeof line - len, "%zu of %s%zu processes", rec,
+					 known < n ? "about " : "", exp);
+			else
+				snprintf(line + len, sizeof line - len, "no process recorded yet");
+			if (rec > rec0 && exp > rec && el > 0)
+				snprintf(line + strlen(line), sizeof line - strlen(line), ", ETA %s",
+					 bench_fmt_dur(el * (double)(exp - rec) / (double)(rec - rec0),
+						       d, sizeof d));
+			if (!quiet)
+				fprintf(stderr, tty ? "\r%s\033[K" : "%s\n", line);
+			shown = el;
+		}
 		if (!q)
 			break;
 		if (as_launch_stopped()) {
