@@ -656,10 +656,12 @@ static int is_eval(uintptr_t ret)
 /* Mixed: each native frame inside _PyEval_EvalFrameDefault gives way to
  * the Python frames it was running, the next group of them up to and
  * including the next entry frame (an incomplete entry frame ends its group
- * unseen; a group with nothing to show keeps the native frame).  -1 when
- * they do not pair up: an eval frame with no group left, or groups left
- * over although the native stack reached its root (an eval frame that
- * dladdr does not place in _PyEval_EvalFrameDefault, a PEP 523 frame
+ * unseen; a group with nothing to show keeps the native frame).  Where the
+ * native stack was cut (AS_SAMPLE_DEPTH) before its root, the Python
+ * frames left follow it, so that a stack still ends at its <module>.  -1
+ * when they do not pair up: an eval frame with no group left, or groups
+ * left over although the native stack reached its root (an eval frame
+ * that dladdr does not place in _PyEval_EvalFrameDefault, a PEP 523 frame
  * evaluator). */
 static int mixed_items(const struct site *s, int *item)
 {
@@ -686,7 +688,12 @@ static int mixed_items(const struct site *s, int *item)
 		if (!shown)
 			item[n++] = (int)k;
 	}
-	return g < np && !s->native_cut ? -1 : (int)n;
+	if (g < np && !s->native_cut)
+		return -1;
+	for (; g < np; g++)
+		if (py[g].line >= 0)
+			item[n++] = -1 - (int)g;
+	return (int)n;
 }
 
 /* The frames of site s to print, leaf first, into item: native frame k

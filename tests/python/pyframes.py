@@ -13,6 +13,9 @@ ALLOCSWAP_SAMPLE_BYTES=64K, a report and a folded-stacks file, then checks:
     named "QUALNAME (FILE:LINE)" with the exact line of their allocation
     (the "# site:" markers), in the report's frames and in the folded
     file, under the right caller: main then <module>, or Thread.run;
+  * nest(), 12 levels deep through map(): all its 13 frames, the native
+    frames between them as far as they were kept, and the Python frames
+    left after them (main, <module>), in the report and the folded file;
   * mixed stacks (--source libunwind): native frames below the Python
     ones, no _PyEval_EvalFrameDefault left where Python frames stand in
     for it; Python-only stacks (--source python, no libunwind): the
@@ -152,6 +155,21 @@ def main():
                       "%s: called from %r, not %r" % (name, callers[:1], caller_frame[name]))
                 check(len(callers) > 1 and callers[1].startswith("<module> (%s:" % WORK),
                       "%s: main not called from <module>: %r" % (name, fr))
+
+    # nest: deeper than the native frames kept, all its Python frames there
+    nest_leaf = "nest (%s:%d)" % (WORK, line["nest"])
+    nest_call = "nest (%s:%d)" % (WORK, line["nest_call"])
+    main_nest = "main (%s:%d)" % (WORK, line["main_nest"])
+    sites = [s["frames"] for s in rep["sites"] if nest_leaf in s["frames"]]
+    if check(sites, "no site in the report has the frame %r" % nest_leaf):
+        for fr in sites:
+            py = [f for f in fr if PYFRAME.fullmatch(f)]
+            check(py[:13] == [nest_leaf] + [nest_call] * 12 and py[13:14] == [main_nest]
+                  and py[14].startswith("<module> (%s:" % WORK) and fr[-1] == py[-1],
+                  "nest: not its 13 frames, main and <module> at the root: %r" % fr)
+    nest_lines = [ln for ln in folded_lines if nest_leaf in ln.rpartition(" ")[0].split(";")]
+    check(nest_lines and all(ln.startswith("<module> (%s:" % WORK) for ln in nest_lines),
+          "folded: nest's stacks do not start at <module>: %r" % nest_lines[:1])
 
     # folded: root first, "frame;frame;... BYTES"
     fold = {}
