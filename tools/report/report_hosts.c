@@ -196,6 +196,14 @@ static int group_write(const char *dir, struct hosts_group *g)
 	json_object_set(meta, "finished", g->unfinished ? json_null() : finished);
 	json_object_del(meta, "shard");
 	json_object_del(meta, "results");
+	{ /* the command that submitted the shards, when an engine did */
+		json_t *eng;
+		snprintf(path, sizeof path, "%s/engine.json", dir);
+		eng = json_load_file(path, 0, NULL);
+		if (json_is_array(json_object_get(eng, "command")))
+			json_object_set(meta, "command", json_object_get(eng, "command"));
+		json_decref(eng);
+	}
 	json_object_set(meta, "shards", info);
 	{
 		char names[1024] = "";

@@ -67,6 +67,9 @@ def keys(path):
     return set(ks)
 assert keys(t + "/arr/" + cls["dir"] + "/runs.jsonl") == keys(t + "/local/runs.jsonl")
 assert len(keys(t + "/local/runs.jsonl")) == 21
+# the class's provenance: the command that submitted the array
+cmd = json.load(open(t + "/arr/" + cls["dir"] + "/meta.json"))["command"]
+assert cmd[:2] == ["allocswap", "bench"] and "--engine" in cmd and "--shard" not in cmd, cmd
 for k in range(3):
     m = json.load(open("%s/arr/shards/%d/meta.json" % (t, k)))
     assert m["shard"] == {"index": k, "count": 3, "benchmarks": ["a", "b", "c"]}, m["shard"]
