@@ -367,6 +367,8 @@ struct run_result {
 	int others;
 	unsigned long every_ms;  /* --timeline, or 0 */
 	json_t *timeline;        /* its points */
+	const char *sym_root;    /* where the sites' modules are: NULL here, an image's root
+				  * filesystem, or "" (an engine's image: not readable here) */
 };
 
 /* full mode: the top sampled sites by bytes, leaf frame first, one line
@@ -374,7 +376,7 @@ struct run_result {
  * functions as frames of their own), and a line per module that has no
  * file:line to give (the report has the whole stacks and the sites by live
  * bytes; allocswap sites lists them). */
-static void sites_summary(FILE *f, const json_t *rep)
+static void sites_summary(FILE *f, const json_t *rep, const char *root)
 {
 	const json_t *sites = as_jpath(rep, "sites");
 	size_t i, n = json_array_size(sites);
@@ -394,7 +396,21 @@ static void sites_summary(FILE *f, const json_t *rep)
 		   "bytes):\n", source, as_fmt_bytes(as_jnum(rep, "sampling.mean_bytes"), num,
 						      sizeof num),
 		n < 5 ? n : 5, as_jnum(rep, "sampling.sites"));
-	sym = as_sym_open(NULL);
+	if (root && !*root) {
+		/* an engine's image: its files are not here to name frames from */
+		for (i = 0; i < n && i < 5; i++) {
+			const json_t *s = json_array_get(sites, i), *fr = json_object_get(s, "frames");
+			size_t k;
+			bytes_col(json_number_value(json_object_get(s, "bytes")), num, sizeof num, &unit);
+			fprintf(f, "%16s %-6s", num, unit);
+			for (k = 0; k < json_array_size(fr) && k < 3; k++)
+				fprintf(f, "%s%s", k ? " < " : " ", json_string_value(json_array_get(fr, k)));
+			fprintf(f, "\n");
+		}
+		fprintf(f, "        symbols: not named here: the modules are inside the engine's image\n");
+		return;
+	}
+	sym = as_sym_open(root);
 	if (!sym || as_sites_from_report(sym, rep, "sites", &v)) {
 		fprintf(f, "        (out of memory naming them)\n");
 		goto out;
@@ -509,7 +525,7 @@ static void text_summary(FILE *f, const struct run_result *r)
 		}
 		fprintf(f, "\n");
 	}
-	sites_summary(f, rep);
+	sites_summary(f, rep, r->sym_root);
 	if (r->others)
 		fprintf(f, "        %d other process%s (children of CMD) wrote reports too; the heap "
 			   "figures above are CMD's own\n", r->others, r->others == 1 ? "" : "es");
@@ -662,6 +678,8 @@ int as_cmd_run(int argc, char **argv)
 		r.libc = img.libc[0] ? img.libc : "glibc";
 		r.image = img.name;
 		in_image = 1;
+		r.sym_root = img.runner == AS_RUNNER_ROOTFS ? img.ref :
+			     img.runner == AS_RUNNER_HOST ? NULL : "";
 		if (as_runners[img.runner].engine && a.v[OPT_TIMELINE].val)
 			return as_usage_err("run", "--timeline samples /proc/PID of CMD, which an "
 						   "engine's container hides: not with --image %s",

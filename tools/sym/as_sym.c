@@ -27,7 +27,7 @@ struct mod {
 	int has_dwarf, has_symtab;
 	const char *debugfile; /* dwfl's, or NULL */
 	unsigned frames, named, lines;
-	char detail[600];
+	char detail[1700];
 };
 
 struct frame {
@@ -200,6 +200,15 @@ static struct mod *mod_get(struct as_sym *s, const char *path)
 	}
 	snprintf(m->file, len, "%s%s", s->root ? s->root : "", path);
 	s->mods[s->nmods++] = m;
+	if (path[0] != '/') {
+		/* libswap names the program by its argv[0] when it cannot tell
+		 * its path (as_sample.c): a name without a directory, nothing
+		 * to open (another file of that name would give wrong names) */
+		m->err = ENOENT;
+		snprintf(m->detail, sizeof m->detail, "not a full path (the program as its argv[0] "
+			 "named it): nothing to read its symbols from");
+		return m;
+	}
 
 	fd = open(m->file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -532,19 +541,34 @@ static int dpkg_query(char *const argv[], char *line, size_t cap)
 
 /* The package that has path (dpkg-query -S; tried again with the path's
  * links resolved: /lib is /usr/lib on a merged /usr) and its source
- * package, into pkg and src; 0 or -1. */
-static int owner(const char *path, char *pkg, size_t pcap, char *src, size_t scap)
+ * package, into pkg and src; 0 or -1.  root: the image's root filesystem,
+ * whose own dpkg database is asked (path is inside it), or NULL. */
+static int owner(const char *root, const char *path, const char *file, char *pkg, size_t pcap,
+		 char *src, size_t scap)
 {
-	char *argv[6], line[1024], real[PATH_MAX];
+	char *argv[8], **a, line[1024], real[PATH_MAX], rroot[PATH_MAX], admin[PATH_MAX + 32];
+	size_t n;
 	argv[0] = "dpkg-query";
-	argv[1] = "-S";
-	argv[2] = (char *)path;
-	argv[3] = NULL;
+	a = argv + 1;
+	if (root) {
+		snprintf(admin, sizeof admin, "--admindir=%s/var/lib/dpkg", root);
+		*a++ = admin;
+	}
+	a[0] = "-S";
+	a[1] = (char *)path;
+	a[2] = NULL;
 	if (dpkg_query(argv, line, sizeof line)) {
-		if (!realpath(path, real) || !strcmp(real, path))
+		/* file is root + path: its links resolved, then root taken off again */
+		if (!realpath(file, real))
 			return -1;
-		argv[2] = real;
-		if (dpkg_query(argv, line, sizeof line))
+		a[1] = real;
+		if (root) {
+			if (!realpath(root, rroot) || strncmp(real, rroot, n = strlen(rroot)) ||
+			    real[n] != '/')
+				return -1;
+			a[1] = real + n;
+		}
+		if (!strcmp(a[1], path) || dpkg_query(argv, line, sizeof line))
 			return -1;
 	}
 	if (!strstr(line, ": "))
@@ -556,19 +580,19 @@ static int owner(const char *path, char *pkg, size_t pcap, char *src, size_t sca
 	if (strchr(pkg, ':'))
 		*strchr(pkg, ':') = 0;
 	snprintf(src, scap, "%s", pkg);
-	argv[1] = "-W";
-	argv[2] = "-f";
-	argv[3] = "${source:Package}";
-	argv[4] = pkg;
-	argv[5] = NULL;
+	a[0] = "-W";
+	a[1] = "-f";
+	a[2] = "${source:Package}";
+	a[3] = pkg;
+	a[4] = NULL;
 	if (!dpkg_query(argv, line, sizeof line))
 		snprintf(src, scap, "%.*s", (int)scap - 1, line);
 	return 0;
 }
 
-static void describe(struct mod *m, int hints)
+static void describe(struct as_sym *s, struct mod *m, int hints)
 {
-	char pkg[256], src[256], hint[700] = "";
+	char pkg[256], src[256], hint[1400] = "";
 	if (m->err)
 		return; /* said when it was opened */
 	if (m->has_dwarf) {
@@ -576,9 +600,10 @@ static void describe(struct mod *m, int hints)
 			 m->debugfile ? m->debugfile : "the file itself");
 		return;
 	}
-	if (hints && !owner(m->file, pkg, sizeof pkg, src, sizeof src))
-		snprintf(hint, sizeof hint, "; its debug symbols: %s-dbgsym (Debian's debug archive) "
-			 "or %s-dbg", pkg, src);
+	if (hints && !owner(s->root, m->path, m->file, pkg, sizeof pkg, src, sizeof src))
+		snprintf(hint, sizeof hint, "; its debug symbols are in %s-dbg%s%s%s, or %s-dbgsym "
+			 "(Debian's debug archive), whichever exists", pkg, strcmp(src, pkg) ? ", " : "",
+			 strcmp(src, pkg) ? src : "", strcmp(src, pkg) ? "-dbg" : "", pkg);
 	else if (hints)
 		snprintf(hint, sizeof hint, "; build it with -g and keep its debug info, or its "
 			 "build-id .debug file under /usr/lib/debug/.build-id/");
@@ -597,7 +622,7 @@ size_t as_sym_modules(struct as_sym *s, struct as_sym_module *out, size_t max)
 	for (i = 0; i < s->nmods && i < max; i++) {
 		struct mod *m = s->mods[i];
 		if (!m->detail[0])
-			describe(m, 0);
+			describe(s, m, 0);
 		out[i].path = m->path;
 		out[i].status = m->err ? "unreadable" : m->has_dwarf ? "dwarf" : m->has_symtab ?
 			"symtab" : "none";
@@ -617,7 +642,7 @@ size_t as_sym_notes(struct as_sym *s, FILE *f, const char *heading, const char *
 		missing += (size_t)bad;
 		if (only_missing && !bad)
 			continue;
-		describe(m, hints && bad);
+		describe(s, m, hints && bad);
 		if (!said++ && heading)
 			fprintf(f, "%s\n", heading);
 		fprintf(f, "%s%s: %s\n", indent, m->path, m->detail);
