@@ -120,6 +120,72 @@ static int take(json_t *rec, void *arg)
 	return 0;
 }
 
+/* Where the modules of a configuration's processes are (as_sym_open's root):
+ * NULL on this machine, a rootfs image's directory, "" in an engine's image
+ * (meta.json's "images": runner and ref). */
+static const char *cell_root(const json_t *meta, const json_t *cfg)
+{
+	const char *image = rh_str(cfg, "image");
+	const json_t *im = json_object_get(json_object_get(meta, "images"), image);
+	const char *runner = rh_str(im, "runner");
+	if (!*image || !strcmp(image, "host") || !strcmp(runner, "host"))
+		return NULL;
+	if (!strcmp(runner, "rootfs") && *rh_str(im, "ref"))
+		return rh_str(im, "ref");
+	if (!*runner && image[0] == '/')
+		return image; /* a root filesystem's path */
+	return "";
+}
+
+static const json_t *config_of(const json_t *summary, const char *id)
+{
+	const json_t *c;
+	size_t i;
+	json_array_foreach(json_object_get(summary, "configs"), i, c) {
+		if (!strcmp(rh_str(c, "id"), id))
+			return c;
+	}
+	return NULL;
+}
+
+/* The module notes of a cell's session that have no file:line, once each
+ * over the report (seen: "path: detail" lines already written). */
+static void notes(struct as_sym *sym, struct sb *b, FILE *f, char ***seen, size_t *nseen)
+{
+	struct as_sym_module m[64];
+	size_t n = as_sym_modules(sym, m, sizeof m / sizeof m[0]), i, k;
+	for (i = 0; i < n; i++) {
+		char line[2048], **v;
+		if (!strcmp(m[i].status, "dwarf"))
+			continue;
+		snprintf(line, sizeof line, "%s: %s", m[i].path, m[i].detail);
+		for (k = 0; k < *nseen && strcmp((*seen)[k], line); k++)
+			;
+		if (k < *nseen || !(v = realloc(*seen, (*nseen + 1) * sizeof *v)))
+			continue;
+		*seen = v;
+		if (!(v[*nseen] = strdup(line)))
+			continue;
+		++*nseen;
+		if (b) {
+			sb_puts(b, "<p class=\"note\"><code>");
+			sb_html(b, m[i].path);
+			sb_puts(b, "</code>: ");
+			sb_html(b, m[i].detail);
+			sb_puts(b, "</p>\n");
+		} else {
+			fprintf(f, "- `%s`: %s\n", m[i].path, m[i].detail);
+		}
+	}
+}
+
+static void seen_free(char **seen, size_t n)
+{
+	while (n)
+		free(seen[--n]);
+	free(seen);
+}
+
 /* A warm colour from the name (as flame graphs are), grey for a frame
  * nothing names, blue for Python's. */
 static void colour(const char *name, int named, char *buf, size_t cap)
@@ -238,9 +304,8 @@ int rh_flame(struct rh *r)
 {
 	struct flame fl = {r, NULL, 0, 0, 0};
 	struct sb *b = &r->page;
-	struct as_sym *sym;
-	struct as_sym_module m[64];
-	size_t i, n;
+	char **seen = NULL;
+	size_t i, nseen = 0;
 	int rc = 0;
 	if (!r->dir || !*r->dir)
 		return 0;
@@ -255,9 +320,7 @@ int rh_flame(struct rh *r)
 		rc = 0;
 		goto out;
 	}
-	sym = as_sym_open(NULL);
-	if (!sym || fl.oom) {
-		as_sym_close(sym);
+	if (fl.oom) {
 		rc = ENOMEM;
 		goto out;
 	}
@@ -268,23 +331,19 @@ int rh_flame(struct rh *r)
 		   "allocated under it. Hover over a box for its whole name. Grey boxes are frames "
 		   "nothing could name (module+offset); <code>allocswap sites</code> on a report "
 		   "lists the same stacks with their files and lines.</p>\n");
-	for (i = 0; i < fl.n && i < FLAME_MAX && !rc; i++)
-		rc = draw(r, sym, &fl.cells[i], i == 0);
+	/* a session per cell: an image's cells read the image's files */
+	for (i = 0; i < fl.n && i < FLAME_MAX && !rc; i++) {
+		struct as_sym *sym = as_sym_open(cell_root(r->meta, r->cfg[fl.cells[i].c].j));
+		rc = sym ? draw(r, sym, &fl.cells[i], i == 0) : ENOMEM;
+		if (sym)
+			notes(sym, b, NULL, &seen, &nseen);
+		as_sym_close(sym);
+	}
 	if (fl.n > FLAME_MAX)
 		sb_printf(b, "<p>%zu more cells sampled sites too; this report draws the first %d.</p>\n",
 			  fl.n - FLAME_MAX, FLAME_MAX);
-	n = as_sym_modules(sym, m, sizeof m / sizeof m[0]);
-	for (i = 0; i < n; i++) {
-		if (!strcmp(m[i].status, "dwarf"))
-			continue;
-		sb_puts(b, "<p class=\"note\"><code>");
-		sb_html(b, m[i].path);
-		sb_puts(b, "</code>: ");
-		sb_html(b, m[i].detail);
-		sb_puts(b, "</p>\n");
-	}
-	as_sym_close(sym);
 out:
+	seen_free(seen, nseen);
 	for (i = 0; i < fl.n; i++)
 		json_decref(fl.cells[i].rec);
 	free(fl.cells);
@@ -297,13 +356,8 @@ out:
 
 static const char *config_label(const json_t *summary, const char *id)
 {
-	const json_t *c;
-	size_t i;
-	json_array_foreach(json_object_get(summary, "configs"), i, c) {
-		if (!strcmp(rh_str(c, "id"), id) && *rh_str(c, "label"))
-			return rh_str(c, "label");
-	}
-	return id;
+	const json_t *c = config_of(summary, id);
+	return c && *rh_str(c, "label") ? rh_str(c, "label") : id;
 }
 
 /* Markdown table cells must not hold a '|' or a newline. */
@@ -320,15 +374,14 @@ static void md_cell(FILE *f, const char *s)
 void as_sites_md(FILE *f, const char *dir, const json_t *summary)
 {
 	struct flame fl = {NULL, NULL, 0, 0, 0};
-	struct as_sym *sym = NULL;
-	struct as_sym_module m[64];
-	size_t i, k, n;
-	char text[1024], num[32];
+	char text[1024], num[32], **seen = NULL, *notes_text = NULL;
+	size_t i, k, nseen = 0, notes_len = 0;
+	FILE *nf = NULL;
 	int rc;
 	if (!dir || !*dir)
 		return;
 	rc = as_runs_read(dir, take, &fl);
-	if (rc || !fl.n || !(sym = as_sym_open(NULL)))
+	if (rc || !fl.n || !(nf = open_memstream(&notes_text, &notes_len)))
 		goto out; /* the HTML report says why, when it is an error */
 	fprintf(f, "## Allocation sites\n\nThe heaviest sampled stacks by bytes allocated in the "
 		   "first process of each cell that sampled them (stats full), leaf first, named "
@@ -337,14 +390,20 @@ void as_sites_md(FILE *f, const char *dir, const json_t *summary)
 		   "|---|---|---:|---|\n");
 	for (i = 0; i < fl.n; i++) {
 		struct as_sites v = {0};
-		if (as_sites_from_report(sym, fl.cells[i].rep, "sites", &v))
+		const char *cfg = rh_str(fl.cells[i].rec, "config");
+		struct as_sym *sym = as_sym_open(cell_root(json_object_get(summary, "meta"),
+							   config_of(summary, cfg)));
+		if (!sym || as_sites_from_report(sym, fl.cells[i].rep, "sites", &v)) {
+			as_sym_close(sym);
+			as_sites_free(&v);
 			break;
+		}
 		for (k = 0; k < v.n && k < 3; k++) {
 			size_t j;
 			fputs("| ", f);
 			md_cell(f, rh_str(fl.cells[i].rec, "bench"));
 			fputs(" | ", f);
-			md_cell(f, config_label(summary, rh_str(fl.cells[i].rec, "config")));
+			md_cell(f, config_label(summary, cfg));
 			fprintf(f, " | %s | ", as_fmt_bytes(v.v[k].bytes, num, sizeof num));
 			for (j = 0; j < v.v[k].n && j < 4; j++) {
 				fputs(j ? " < " : "", f);
@@ -353,16 +412,18 @@ void as_sites_md(FILE *f, const char *dir, const json_t *summary)
 			fputs(" |\n", f);
 		}
 		as_sites_free(&v);
+		notes(sym, NULL, nf, &seen, &nseen);
+		as_sym_close(sym);
 	}
 	fputc('\n', f);
-	n = as_sym_modules(sym, m, sizeof m / sizeof m[0]);
-	for (i = 0, k = 0; i < n; i++)
-		if (strcmp(m[i].status, "dwarf"))
-			fprintf(f, "- `%s`: %s\n", m[i].path, m[i].detail), k++;
-	if (k)
-		fputc('\n', f);
+	fflush(nf);
+	if (notes_len)
+		fprintf(f, "%s\n", notes_text);
 out:
-	as_sym_close(sym);
+	if (nf)
+		fclose(nf);
+	free(notes_text);
+	seen_free(seen, nseen);
 	for (i = 0; i < fl.n; i++)
 		json_decref(fl.cells[i].rec);
 	free(fl.cells);

@@ -45,6 +45,7 @@ struct entry {
 
 struct as_sym {
 	char *root;
+	int nowhere; /* root "": the modules are not on this machine */
 	struct mod **mods;
 	size_t nmods, capmods;
 	struct entry *tab; /* open addressing, a power of two */
@@ -61,6 +62,7 @@ struct as_sym *as_sym_open(const char *root)
 	if (!s)
 		return NULL;
 	s->root = root && *root ? strdup(root) : NULL;
+	s->nowhere = root && !*root;
 	s->captab = 1024;
 	s->tab = calloc(s->captab, sizeof *s->tab);
 	if ((root && *root && !s->root) || !s->tab) {
@@ -200,6 +202,12 @@ static struct mod *mod_get(struct as_sym *s, const char *path)
 	}
 	snprintf(m->file, len, "%s%s", s->root ? s->root : "", path);
 	s->mods[s->nmods++] = m;
+	if (s->nowhere) {
+		m->err = ENOENT;
+		snprintf(m->detail, sizeof m->detail, "not read: it is inside an engine's image, "
+			 "not on this machine");
+		return m;
+	}
 	if (path[0] != '/') {
 		/* libswap names the program by its argv[0] when it cannot tell
 		 * its path (as_sample.c): a name without a directory, nothing
@@ -262,6 +270,24 @@ static const char *die_name(Dwarf_Die *d)
 	return n;
 }
 
+/* p (malloc'd) kept until as_sym_close; NULL (p freed) when out of memory. */
+static char *keep(struct as_sym *s, char *p)
+{
+	if (p && s->nstrs == s->capstrs) {
+		size_t cap = s->capstrs ? 2 * s->capstrs : 64;
+		char **v = realloc(s->strs, cap * sizeof *v);
+		if (!v) {
+			free(p);
+			return NULL;
+		}
+		s->strs = v;
+		s->capstrs = cap;
+	}
+	if (p)
+		s->strs[s->nstrs++] = p;
+	return p;
+}
+
 /* file as an absolute path when the compiler named it relative to the
  * CU's directory ("../src/x.c" built in /b: "/src/x.c"), kept in the session;
  * file itself when it is absolute, or on failure. */
@@ -269,19 +295,12 @@ static const char *absolute(struct as_sym *s, Dwarf_Die *cu, const char *file)
 {
 	Dwarf_Attribute a;
 	const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
-	char *p, *r, *w, **v;
+	char *p, *r, *w;
 	size_t len;
 	if (!file || file[0] == '/' || !dir || dir[0] != '/')
 		return file;
 	len = strlen(dir) + strlen(file) + 2;
-	if (s->nstrs == s->capstrs) {
-		size_t cap = s->capstrs ? 2 * s->capstrs : 64;
-		if (!(v = realloc(s->strs, cap * sizeof *v)))
-			return file;
-		s->strs = v;
-		s->capstrs = cap;
-	}
-	if (!(p = malloc(len)))
+	if (!(p = keep(s, malloc(len))))
 		return file;
 	snprintf(p, len, "%s/%s", dir, file);
 	/* drop "." and "dir/.." components, in place */
@@ -301,7 +320,6 @@ static const char *absolute(struct as_sym *s, Dwarf_Die *cu, const char *file)
 	*w = 0;
 	if (!*p)
 		strcpy(p, "/");
-	s->strs[s->nstrs++] = p;
 	return p;
 }
 
@@ -445,6 +463,12 @@ size_t as_sym_frames(struct as_sym *s, const char *text, int form, struct as_sym
 	if (as_sym_parse(text, form, module, sizeof module, &off, &dyn, &dynlen) &&
 	    (m = mod_get(s, module)))
 		e = lookup(s, m, off);
+	if (e && !e->n && dyn && (e->f = calloc(1, sizeof *e->f))) {
+		/* nothing in the module's files (or none here): the dynamic
+		 * symbol libswap found, kept for the next frame at this address */
+		if ((e->f[0].func = keep(s, strndup(dyn, dynlen))))
+			e->n = 1;
+	}
 	for (k = 0; e && k < e->n && n < max; k++) {
 		if (!e->f[k].func && !e->f[k].line)
 			continue;

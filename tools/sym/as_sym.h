@@ -44,7 +44,9 @@ struct as_sym_frame {
 };
 
 /* A session.  root: a directory module paths are relative to (an image's
- * root filesystem), or NULL for this machine.  NULL when out of memory. */
+ * root filesystem), NULL for this machine, or "" when the modules are
+ * nowhere here (an engine's image): then no module is read, every frame
+ * stays as it came and the notes say why.  NULL when out of memory. */
 struct as_sym *as_sym_open(const char *root);
 void as_sym_close(struct as_sym *s);
 
