@@ -19,13 +19,15 @@
  * full runs find the tracepoints unregistered.
  *
  * A run's time is the wall time (CLOCK_MONOTONIC) from fork to wait4
- * returning the child: what a parent waits for.  Each run writes its report
- * to DIR (default: a temporary directory), removed after the run.
+ * returning the child: what a parent waits for.  CMD's standard output goes
+ * to /dev/null.  Each run writes its report to DIR (default: a temporary
+ * directory), removed after the run.
  *
  * Output: per way the median, the quartiles, min and max in ms, then the
  * delay removed (full - full-held, medians), one line each.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +121,11 @@ static int64_t run_once(char **argv, const char *libswap, const char *dir, int w
 	if (pid < 0)
 		return perror("perf_exit: fork"), -1;
 	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0 && null != STDOUT_FILENO) {
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
 		setenv("LD_PRELOAD", libswap, 1);
 		setenv("ALLOCSWAP_STATS", w == W_COUNTERS ? "counters" : "full", 1);
 		setenv("ALLOCSWAP_REPORT", report, 1);
