@@ -379,7 +379,6 @@ static int write_md(const char *dir, const struct hosts_group *g, size_t ng, con
 	fprintf(f, "| host class | hosts | shards | allocswap | Python | runs | missing | "
 		   "duplicates | report |\n|---|---|---:|---|---|---:|---:|---:|---|\n");
 	for (k = 0; k < ng; k++) {
-		json_t *m = json_array_get(g[k].shards, 0);
 		fprintf(f, "| %s | ", g[k].cls);
 		for (i = 0; i < json_array_size(g[k].shards); i++) {
 			json_t *s = json_array_get(g[k].shards, i);
@@ -391,7 +390,6 @@ static int write_md(const char *dir, const struct hosts_group *g, size_t ng, con
 			if (!dup)
 				fprintf(f, "%s%s", i ? ", " : "", h);
 		}
-		(void)m;
 		fprintf(f, " | %zu%s | %s | %s | %zu of %zu | %zu | %zu | [hosts/%s](hosts/%s/report.md) |\n",
 			json_array_size(g[k].shards), g[k].unfinished ? " (some unfinished)" : "",
 			g[k].allocswap, g[k].python, g[k].runs, g[k].expected,
@@ -417,11 +415,13 @@ static int write_md(const char *dir, const struct hosts_group *g, size_t ng, con
 			size_t n = 0;
 			json_array_foreach (across, i, r)
 				n += as_same_str(as_jstr(r, "conclusion"), kinds[k]);
-			fprintf(f, "\n### %s (%zu)\n\n", kinds[k], n);
+			fprintf(f, "\n### %s (%zu)\n\n%s", kinds[k], n, n ? "" : "None.\n");
 			json_array_foreach (across, i, r)
 				if (as_same_str(as_jstr(r, "conclusion"), kinds[k]))
-					fprintf(f, "- %s%s: %s\n", as_jstr(r, "bench") ? as_jstr(r, "bench") : "geometric mean",
-						"", as_jstr(r, "said"));
+					fprintf(f, "- %s: %s\n",
+						as_jstr(r, "bench") ? as_jstr(r, "bench")
+								    : "geometric mean",
+						as_jstr(r, "said"));
 		}
 	}
 	bad = ferror(f);
@@ -432,6 +432,22 @@ static int write_md(const char *dir, const struct hosts_group *g, size_t ng, con
 		return e;
 	}
 	return 0;
+}
+
+/* The value of option name in argv (already checked by the report's parser):
+ * "--name V" or "--name=V", or NULL. */
+static const char *opt_value(int argc, char **argv, const char *name)
+{
+	size_t len = strlen(name);
+	int i;
+	for (i = 1; i < argc; i++)
+		if (!strncmp(argv[i], name, len)) {
+			if (argv[i][len] == '=')
+				return argv[i] + len + 1;
+			if (!argv[i][len] && i + 1 < argc)
+				return argv[i + 1];
+		}
+	return NULL;
 }
 
 int as_hosts_report(const char *dir, int argc, char **argv, int first)
@@ -471,8 +487,9 @@ int as_hosts_report(const char *dir, int argc, char **argv, int first)
 		as_dataset_init(&d);
 		if ((e = as_cmd_report(argc, av)))
 			rc = e;
-		if (!as_dataset_load("report", gd, NULL, &d) &&
-		    !as_dataset_set_baseline(&d, "report", NULL, gd))
+		/* the classes compared as their reports compare */
+		if (!as_dataset_load("report", gd, opt_value(argc, argv, "--time"), &d) &&
+		    !as_dataset_set_baseline(&d, "report", opt_value(argc, argv, "--baseline"), gd))
 			g[k].summary = as_summary_build(&d);
 		as_dataset_free(&d);
 	}
