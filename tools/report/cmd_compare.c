@@ -93,7 +93,7 @@ const struct as_usage as_usage_compare = {
 	compare_opts, COMPARE_NOPTS,
 	"\n"
 	"\"1.32x faster\" means A's mean time / B's = 1.32; \"(-24%)\" is B's change in\n"
-	"time from A's. One sample is one process (the mean of its values). A row is\n"
+	"time from A's. One sample is one process (the median of its values). A row is\n"
 	"significant when Welch's t-test gives p < 0.05 after Holm's correction over\n"
 	"all the benchmarks compared; the geometric mean is significant when its 95%\n"
 	"CI excludes 1. Rows with fewer than two successful processes on either side\n"

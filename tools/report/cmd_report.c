@@ -404,7 +404,8 @@ static void md_notes(FILE *f)
 {
 	fprintf(f,
 		"## How to read this\n\n"
-		"- One sample is one process: the mean of the values it measured. Configurations "
+		"- One sample is one process: the median of the values it measured (load can only "
+		"add time, and a median ignores one stretched value). Configurations "
 		"are interleaved process by process, so drift of the machine spreads over all of "
 		"them instead of favouring one.\n"
 		"- \"1.32x faster (-24%%)\": the baseline's mean time divided by this one's is "
@@ -527,7 +528,7 @@ const struct as_usage as_usage_report = {
 	"options:\n",
 	report_opts, REPORT_NOPTS,
 	"\n"
-	"Statistics: one sample per process (the mean of its values); mean ± std,\n"
+	"Statistics: one sample per process (the median of its values); mean ± std,\n"
 	"median, min, max and a 95% CI per cell; Welch's t-test against the baseline,\n"
 	"Holm-corrected over the benchmarks of each configuration, at 95%: a cell reads\n"
 	"\"1.32x faster (-24%)\", \"1.10x slower (+10%)\" or \"not significant\". The\n"

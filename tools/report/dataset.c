@@ -227,13 +227,16 @@ static void push_real(json_t *cell, const char *key, double x)
 	json_array_append_new(a, json_real(x));
 }
 
-/* A timed process's samples: the mean of its wall values ("wall"), of its
+/* A timed process's samples: the median of its wall values ("wall"), of its
  * CPU values ("cpu", when it has one per wall value; else "cpu_missing"
  * counts it; "cpu_partial" counts those that do not cover all of the timed
  * work, "cpu_complete" false), and the
  * share of its wall time it spent waiting for a CPU ("runq": schedstat's
  * run_delay of its main thread / its wall time; "steal": the machine's
- * steal time over the same interval / its wall time, per CPU). */
+ * steal time over the same interval / its wall time, per CPU).  The median,
+ * not the mean: a neighbour can only add time, and one value a burst of load
+ * stretched moves a mean of 3 values by a third of the stretch, a median not
+ * at all (2 values: the same). */
 static void add_times(json_t *cell, const json_t *rec)
 {
 	const json_t *cpu = json_object_get(rec, "cpu_values");
@@ -242,11 +245,11 @@ static void add_times(json_t *cell, const json_t *rec)
 	double steal = as_jdbl(as_jpath(rec, "proc.steal_ns"));
 	size_t n, nc;
 	v = as_jarray_doubles(json_object_get(rec, "values"), &n);
-	push_real(cell, "wall", as_stats_mean(v, n));
+	push_real(cell, "wall", as_stats_median(v, n));
 	free(v);
 	v = as_jarray_doubles(cpu, &nc);
 	if (nc && nc == n && json_array_size(cpu) == nc)
-		push_real(cell, "cpu", as_stats_mean(v, nc));
+		push_real(cell, "cpu", as_stats_median(v, nc));
 	else
 		bump(cell, "cpu_missing");
 	if (json_is_false(json_object_get(rec, "cpu_complete")))

@@ -61,6 +61,31 @@ for r in data:
     assert isinstance(r["proc"]["nivcsw"], int), r["proc"]
 PY
 
+# one sample per process is the median of its values: one value stretched
+# 50 times by a burst of load leaves it as it was (a mean would move 17x)
+mkdir "$T/stretched"
+/usr/bin/python3 - "$T/plain/runs.jsonl" "$T/stretched/runs.jsonl" <<'PY' || fail "could not edit runs.jsonl"
+import json, sys
+out = open(sys.argv[2], "w")
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["bench"] == "nbody":
+        r["values"] = [0.010, 0.011, 0.500]
+        r["cpu_values"] = [0.009, 0.010, 0.450]
+    out.write(json.dumps(r) + "\n")
+PY
+cp "$T/plain/meta.json" "$T/stretched/"
+for clock in wall cpu; do
+	"$ALLOCSWAP" report --time "$clock" "$T/stretched" >/dev/null 2>"$T/err" ||
+		fail "report --time $clock exited $?: $(cat "$T/err")"
+	CLOCK=$clock json_check "$T/stretched/summary.json" <<'PY'
+import os
+want = {"wall": 0.011, "cpu": 0.010}[os.environ["CLOCK"]]
+cell = next(c for c in data["cells"] if c["bench"] == "nbody")
+assert cell["samples"] == [want], (os.environ["CLOCK"], cell["samples"])
+PY
+done
+
 # a CPU-bound neighbour on the CPU the benchmark is pinned to
 if ! command -v taskset >/dev/null 2>&1; then
 	echo "ok: cpu (skipped the neighbour: no taskset)"
