@@ -571,15 +571,33 @@ static int owner(const char *root, const char *path, const char *file, char *pkg
 		 char *src, size_t scap)
 {
 	char *argv[8], **a, line[1024], real[PATH_MAX], rroot[PATH_MAX], admin[PATH_MAX + 32];
+	char link[PATH_MAX], target[PATH_MAX];
 	size_t n;
+	int hops;
 	argv[0] = "dpkg-query";
 	a = argv + 1;
 	if (root) {
 		snprintf(admin, sizeof admin, "--admindir=%s/var/lib/dpkg", root);
 		*a++ = admin;
 	}
+	/* the file itself: a link by its last name (/usr/bin/python3 is
+	 * python3-minimal's link to python3.11) followed to its target */
+	snprintf(link, sizeof link, "%s", path);
+	for (hops = 0; hops < 8; hops++) {
+		ssize_t k;
+		snprintf(real, sizeof real, "%s%s", root ? root : "", link);
+		k = readlink(real, target, sizeof target - 1);
+		if (k <= 0)
+			break;
+		target[k] = 0;
+		if (target[0] == '/')
+			snprintf(link, sizeof link, "%s", target);
+		else if (strrchr(link, '/'))
+			snprintf(strrchr(link, '/') + 1, sizeof link - (size_t)(strrchr(link, '/') + 1 - link),
+				 "%s", target);
+	}
 	a[0] = "-S";
-	a[1] = (char *)path;
+	a[1] = link;
 	a[2] = NULL;
 	if (dpkg_query(argv, line, sizeof line)) {
 		/* file is root + path: its links resolved, then root taken off again */
@@ -592,7 +610,7 @@ static int owner(const char *root, const char *path, const char *file, char *pkg
 				return -1;
 			a[1] = real + n;
 		}
-		if (!strcmp(a[1], path) || dpkg_query(argv, line, sizeof line))
+		if (!strcmp(a[1], link) || dpkg_query(argv, line, sizeof line))
 			return -1;
 	}
 	if (!strstr(line, ": "))
