@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -52,7 +53,7 @@ struct as_sym {
 	size_t ntab, captab;
 	char *debuginfo_path;
 	Dwfl_Callbacks cb;
-	char **strs; /* file names made absolute here, freed at close */
+	char **strs; /* strings made here (absolute file names, dynamic symbols), freed at close */
 	size_t nstrs, capstrs;
 };
 
@@ -65,12 +66,15 @@ struct as_sym *as_sym_open(const char *root)
 	s->nowhere = root && !*root;
 	s->captab = 1024;
 	s->tab = calloc(s->captab, sizeof *s->tab);
-	if ((root && *root && !s->root) || !s->tab) {
+	/* the standard search: the file's build-id under /usr/lib/debug/.build-id,
+	 * its .gnu_debuglink beside it, in .debug/ and under /usr/lib/debug (an
+	 * image's own, under its root) */
+	if (s->root && asprintf(&s->debuginfo_path, ":.debug:%s/usr/lib/debug", s->root) < 0)
+		s->debuginfo_path = NULL;
+	if ((root && *root && (!s->root || !s->debuginfo_path)) || !s->tab) {
 		as_sym_close(s);
 		return NULL;
 	}
-	/* the standard search: the file's build-id under /usr/lib/debug/.build-id,
-	 * its .gnu_debuglink beside it, in .debug/ and under /usr/lib/debug */
 	s->cb.find_elf = dwfl_build_id_find_elf;
 	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
@@ -90,7 +94,7 @@ void as_sym_close(struct as_sym *s)
 		free(s->mods[i]->file);
 		free(s->mods[i]);
 	}
-	for (i = 0; i < s->captab; i++)
+	for (i = 0; s->tab && i < s->captab; i++)
 		free(s->tab[i].f);
 	for (i = 0; i < s->nstrs; i++)
 		free(s->strs[i]);
@@ -98,6 +102,7 @@ void as_sym_close(struct as_sym *s)
 	free(s->mods);
 	free(s->tab);
 	free(s->root);
+	free(s->debuginfo_path);
 	free(s);
 }
 
@@ -218,21 +223,21 @@ static struct mod *mod_get(struct as_sym *s, const char *path)
 		return m;
 	}
 
+	/* opened here first for the errno a note gives; dwfl opens its own */
 	fd = open(m->file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		m->err = errno;
 		snprintf(m->detail, sizeof m->detail, "cannot read %s: %s", m->file, strerror(errno));
 		return m;
 	}
+	close(fd);
 	m->dwfl = dwfl_begin(&s->cb);
 	if (m->dwfl) {
 		dwfl_report_begin(m->dwfl);
 		/* ET_DYN: its first mapping at 0x10000000 (an offset is from there);
 		 * ET_EXEC: where its headers say */
-		m->m = dwfl_report_elf(m->dwfl, path, m->file, fd, 0x10000000, false);
+		m->m = dwfl_report_elf(m->dwfl, path, m->file, -1, 0x10000000, false);
 		dwfl_report_end(m->dwfl, NULL, NULL);
-	} else {
-		close(fd);
 	}
 	if (!m->m) {
 		m->err = EINVAL;
