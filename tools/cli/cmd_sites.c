@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "as_file.h"
 #include "as_sites.h"
 #include "cli.h"
 #include "summary.h"
@@ -134,7 +135,8 @@ int as_cmd_sites(int argc, char **argv)
 	json_t *j = NULL;
 	unsigned long top = 10;
 	const char *path, *out = NULL;
-	char *text = NULL, tmp[4200];
+	char *text = NULL;
+	struct as_file af;
 	FILE *f = stdout;
 	int rc, first, folded_in;
 	size_t bad = 0;
@@ -212,13 +214,13 @@ int as_cmd_sites(int argc, char **argv)
 	}
 
 	if (out) {
-		snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
-		f = fopen(tmp, "w");
-		if (!f) {
-			as_err("sites: cannot write %s: %s", tmp, strerror(errno));
+		rc = as_file_open(&af, out);
+		if (rc) {
+			as_err("sites: cannot write %s: %s", out, strerror(rc));
 			rc = 1;
 			goto out;
 		}
+		f = af.f;
 	}
 	if (v[OPT_FOLDED].val) {
 		rc = as_sites_write_folded(&by, f);
@@ -257,16 +259,11 @@ int as_cmd_sites(int argc, char **argv)
 		}
 	}
 	if (out) {
-		if (fclose(f) && !rc) {
-			as_err("sites: writing %s: %s", tmp, strerror(errno));
+		int e = as_file_close(&af, !rc);
+		if (e && !rc) {
+			as_err("sites: writing %s: %s (nothing written)", out, strerror(e));
 			rc = 1;
 		}
-		if (!rc && rename(tmp, out)) {
-			as_err("sites: renaming %s to %s: %s", tmp, out, strerror(errno));
-			rc = 1;
-		}
-		if (rc)
-			unlink(tmp);
 	}
 out:
 	as_sites_free(&by);
