@@ -105,7 +105,9 @@
 	  "slurm: write DIR/slurm/job.sh, a job array of one task a shard (each runs this "   \
 	  "allocswap into DIR/shards/K), and submit it with sbatch; --resume DIR submits "    \
 	  "again the shards that did not finish.  k8s: write an Indexed Job manifest (--emit)") \
-	X(O_PARTITION, 0, "--partition", " P", 0, NULL, "the Slurm partition (sbatch -p)")      \
+	X(O_PARTITION, 0, "--partition", " LIST", 0, NULL,                                     \
+	  "the Slurm partition (sbatch -p); several (a,b): each is a host class that runs "   \
+	  "every shard, into DIR/shards/P-K, and report compares the classes")               \
 	X(O_WAIT, 0, "--wait", "", 0, NULL,                                                     \
 	  "follow the array (squeue, sacct where it answers, the shards' own directories) "  \
 	  "with a progress line and an ETA until no task is left")                            \
@@ -138,7 +140,9 @@ const struct as_usage as_usage_bench = {
 	"\n"
 	"Exit status: 0 matrix complete (failed runs are results), 1 results not\n"
 	"written or no run succeeded, 2 bad usage or a matrix that cannot run here,\n"
-	"128+N stopped by signal N (130: Ctrl-C; --resume DIR goes on).\n"
+	"128+N stopped by signal N (130: Ctrl-C; --resume DIR goes on).  --engine\n"
+	"slurm: 0 submitted (with --wait: every shard finished), 1 sbatch failed (with\n"
+	"--wait: a shard did not finish; --resume DIR submits it again).\n"
 	"\n"
 	"Examples:\n"
 	"  allocswap bench --quick\n"

@@ -5,8 +5,9 @@
  * over a subset of the benchmarks (benchmark i goes to shard i mod N), run
  * on one host into a directory of its own.  Its meta.json is an ordinary
  * one (host, CPU model, kernel, versions) plus "shard": {"index", "count",
- * "benchmarks": the whole matrix's, in order}, which `allocswap report`
- * uses to put the shards of one host class back together.  Each shard
+ * "benchmarks": the whole matrix's, in order, "engine": what started it},
+ * which `allocswap report` uses to put the shards of one host class back
+ * together.  Each shard
  * calibrates its own benchmarks on its own host: a benchmark is in one
  * shard only, so its loops are the same for every configuration.
  */
@@ -92,6 +93,32 @@ static void keep_shard(struct bench_matrix *m, unsigned long n, unsigned long k)
 	m->nbenches = w;
 }
 
+/* Where the shard runs, when an engine started it: "engine": {"name":
+ * "slurm", "job", "task", "partition", "node"} or {"name": "k8s", "index",
+ * "pod"}.  report groups shards by their Slurm partition too: a partition
+ * is a host class the user named. */
+static void engine_json(json_t *shard)
+{
+	static const char *const slurm[][2] = {{"job", "SLURM_ARRAY_JOB_ID"},
+					       {"task", "SLURM_ARRAY_TASK_ID"},
+					       {"partition", "SLURM_JOB_PARTITION"},
+					       {"node", "SLURMD_NODENAME"}};
+	json_t *e;
+	size_t i;
+	if (getenv("SLURM_ARRAY_TASK_ID")) {
+		e = json_pack("{s:s}", "name", "slurm");
+		for (i = 0; i < sizeof slurm / sizeof slurm[0]; i++)
+			if (getenv(slurm[i][1]))
+				json_object_set_new(e, slurm[i][0], json_string(getenv(slurm[i][1])));
+	} else if (getenv("JOB_COMPLETION_INDEX")) {
+		e = json_pack("{s:s, s:s, s:s?}", "name", "k8s", "index",
+			      getenv("JOB_COMPLETION_INDEX"), "pod", getenv("HOSTNAME"));
+	} else {
+		return;
+	}
+	json_object_set_new(shard, "engine", e);
+}
+
 int bench_shard_select(struct bench_matrix *m, const struct bench_request *o, int argc,
 		       char **argv)
 {
@@ -120,6 +147,7 @@ int bench_shard_select(struct bench_matrix *m, const struct bench_request *o, in
 			     (json_int_t)o->shards, "benchmarks", all);
 	if (!m->shard)
 		return 1;
+	engine_json(m->shard);
 	keep_shard(m, o->shards, o->shard);
 	return 0;
 }

@@ -7,15 +7,17 @@
  *
  *   DIR/engine.json      {"schema": "allocswap.engine/1", "engine": "slurm",
  *                         "shards": N, "allocswap": the binary the tasks run,
- *                         "script", "partition", "command": what was asked,
- *                         "jobs": [{"id", "tasks": "0-2" | "1,2", "submitted"}]}
+ *                         "script", "partitions": [P...], "command": what was
+ *                         asked, "jobs": [{"id", "tasks": "0-2" | "1,2",
+ *                         "partition", "submitted"}]}
  *   DIR/slurm/job.sh     the array task: DIR/shards/K with its own meta.json;
  *                        when that meta.json exists the task resumes it
  *                        (bench --resume), so a task run again after an
  *                        interruption adds only what is missing
  *   DIR/slurm/%A_%a.out  each task's output
  *   DIR/shards/K/        an ordinary bench directory (allocswap report DIR
- *                        merges them)
+ *                        merges them); DIR/shards/P-K/ with --partition P1,P2:
+ *                        each partition is a host class and runs every shard
  *
  * A shard is finished when its meta.json says "finished".  `bench --resume
  * DIR` submits again the shards that are not finished and not in squeue:
@@ -89,13 +91,33 @@ static json_t *engine_load(const char *dir)
 	return json_load_file(path, 0, NULL);
 }
 
-/* DIR/shards/K: finished, started, and its processes recorded / expected. */
-static void shard_read(const char *dir, unsigned long k, struct shard_state *s)
+/* The partitions of the engine: each runs every shard (a host class of
+ * its own); 1 when none or one was named. */
+static size_t eng_np(const json_t *eng)
 {
-	char path[PATH_MAX + 64], *text;
+	size_t np = json_array_size(json_object_get(eng, "partitions"));
+	return np > 1 ? np : 1;
+}
+
+/* Shard slot s (partition s / n, shard s mod n): its directory under
+ * DIR/shards, "K" or, with two partitions or more, "P-K". */
+static const char *slot_name(const json_t *eng, unsigned long n, size_t s, char *buf, size_t cap)
+{
+	const char *p = json_string_value(json_array_get(json_object_get(eng, "partitions"), s / n));
+	if (eng_np(eng) > 1 && p)
+		snprintf(buf, cap, "%s-%lu", p, (unsigned long)(s % n));
+	else
+		snprintf(buf, cap, "%lu", (unsigned long)(s % n));
+	return buf;
+}
+
+/* DIR/shards/NAME: finished, started, and its processes recorded / expected. */
+static void shard_read(const char *dir, const char *name, struct shard_state *s)
+{
+	char path[PATH_MAX + 128], *text;
 	size_t len, i;
 	json_t *meta, *mx;
-	snprintf(path, sizeof path, "%s/shards/%lu/meta.json", dir, k);
+	snprintf(path, sizeof path, "%s/shards/%.64s/meta.json", dir, name);
 	meta = json_load_file(path, 0, NULL);
 	s->started = meta != NULL;
 	s->finished = meta && json_is_string(json_object_get(meta, "finished"));
@@ -105,7 +127,7 @@ static void shard_read(const char *dir, unsigned long k, struct shard_state *s)
 		      (size_t)(json_integer_value(json_object_get(mx, "runs")) +
 			       json_integer_value(json_object_get(mx, "memory_runs")));
 	json_decref(meta);
-	snprintf(path, sizeof path, "%s/shards/%lu/runs.jsonl", dir, k);
+	snprintf(path, sizeof path, "%s/shards/%.64s/runs.jsonl", dir, name);
 	s->recorded = 0;
 	text = as_read_all(path, &len);
 	for (i = 0; text && i < len; i++)
@@ -163,56 +185,80 @@ static int sacct_tasks(const char *id, unsigned long n, struct shard_state *st)
 	return 0;
 }
 
-/* Everything known of the n shards; 0, or 1 after an error line (squeue). */
+/* Everything known of the n shards of every partition (st: n * eng_np
+ * slots); 0, or 1 after an error line (squeue). */
 static int shards_poll(const char *dir, const json_t *eng, unsigned long n,
 		       struct shard_state *st, int *acct)
 {
-	char why[512];
-	json_t *job;
-	size_t i;
-	unsigned long k;
-	memset(st, 0, n * sizeof *st);
+	const json_t *parts = json_object_get(eng, "partitions"), *job, *pv;
+	char why[512], name[128];
+	size_t i, k, p, np = eng_np(eng);
+	memset(st, 0, n * np * sizeof *st);
 	*acct = 1;
 	json_array_foreach (json_object_get(eng, "jobs"), i, job) {
 		const char *id = json_string_value(json_object_get(job, "id"));
+		const char *part = json_string_value(json_object_get(job, "partition"));
+		size_t base = 0;
 		if (!id)
 			continue;
-		if (squeue_tasks(id, n, st, why, sizeof why)) {
+		if (np > 1 && part)
+			json_array_foreach (parts, p, pv)
+				if (!strcmp(json_string_value(pv), part))
+					base = p * n;
+		if (squeue_tasks(id, n, st + base, why, sizeof why)) {
 			bench_err("%s", why);
 			return 1;
 		}
-		if (sacct_tasks(id, n, st))
+		if (sacct_tasks(id, n, st + base))
 			*acct = 0;
 	}
-	for (k = 0; k < n; k++)
-		shard_read(dir, k, &st[k]);
+	for (k = 0; k < n * np; k++)
+		shard_read(dir, slot_name(eng, n, k, name, sizeof name), &st[k]);
 	return 0;
 }
 
-/* The engine's shards that are neither finished nor queued, as "1,2". */
+/* The shards of st[0..n) that are neither finished nor queued, as sbatch's
+ * --array wants them ("1", "0-2", "0,2-4"); how many. */
 static size_t shards_todo(const struct shard_state *st, unsigned long n, char *buf, size_t cap)
 {
 	size_t len = 0, c = 0;
-	unsigned long k;
+	unsigned long k, j;
 	buf[0] = 0;
-	for (k = 0; k < n; k++)
-		if (!st[k].finished && !st[k].queued) {
-			len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%lu",
-						c++ ? "," : "", k);
-			if (len >= cap)
-				return 0;
+	for (k = 0; k < n; k = j) {
+		if (st[k].finished || st[k].queued) {
+			j = k + 1;
+			continue;
 		}
+		for (j = k + 1; j < n && !st[j].finished && !st[j].queued; j++)
+			;
+		if (j - k > 1)
+			len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%lu-%lu",
+						c ? "," : "", k, j - 1);
+		else
+			len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%lu",
+						c ? "," : "", k);
+		c += j - k;
+		if (len >= cap)
+			return 0;
+	}
 	return c;
 }
 
-/* sbatch --array=tasks; records the job in eng and DIR/engine.json.  0 or 1. */
-static int submit(const char *dir, json_t *eng, const char *tasks)
+/* sbatch --array=tasks (into partition part, or the script's); records the
+ * job in eng and DIR/engine.json.  0 or 1. */
+static int submit(const char *dir, json_t *eng, const char *tasks, const char *part)
 {
-	char script[PATH_MAX + 32], arr[4200], out[4096], now[32];
-	char *argv[] = {"sbatch", "--parsable", arr, script, NULL};
+	char script[PATH_MAX + 32], arr[4200], out[4096], now[32], pa[300];
+	char *argv[] = {"sbatch", "--parsable", arr, script, NULL, NULL};
 	int rc, e;
 	snprintf(script, sizeof script, "%s/slurm/job.sh", dir);
 	snprintf(arr, sizeof arr, "--array=%s", tasks);
+	if (part) { /* sbatch --parsable -p P --array=... job.sh */
+		snprintf(pa, sizeof pa, "--partition=%s", part);
+		argv[2] = pa;
+		argv[3] = arr;
+		argv[4] = script;
+	}
 	rc = run_capture(argv, out, sizeof out);
 	out[strcspn(out, "\n")] = 0;
 	if (rc != 0 || !out[0] || strspn(out, "0123456789") == 0) {
@@ -224,16 +270,16 @@ static int submit(const char *dir, json_t *eng, const char *tasks)
 	}
 	out[strspn(out, "0123456789")] = 0; /* "123;cluster" */
 	json_array_append_new(json_object_get(eng, "jobs"),
-			      json_pack("{s:s, s:s, s:s}", "id", out, "tasks", tasks, "submitted",
-					bench_iso_now(now, sizeof now)));
+			      json_pack("{s:s, s:s, s:s?, s:s}", "id", out, "tasks", tasks, "partition",
+					part, "submitted", bench_iso_now(now, sizeof now)));
 	if ((e = as_json_write_file(dir, "engine.json", eng))) {
 		bench_err("job %s was submitted, but %s/engine.json cannot be written: %s; cancel "
 			  "it with scancel %s",
 			  out, dir, strerror(e), out);
 		return 1;
 	}
-	printf("submitted Slurm job %s: array tasks %s of %s/slurm/job.sh -> %s/shards\n", out,
-	       tasks, dir, dir);
+	printf("submitted Slurm job %s: array tasks %s of %s/slurm/job.sh%s%s -> %s/shards\n",
+	       out, tasks, dir, part ? " on " : "", part ? part : "", dir);
 	fflush(stdout); /* before --wait's lines */
 	return 0;
 }
@@ -243,10 +289,11 @@ static int submit(const char *dir, json_t *eng, const char *tasks)
  * the waiting (the jobs go on). */
 static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet)
 {
-	struct shard_state *st = calloc(n, sizeof *st);
+	unsigned long tot = n * eng_np(eng); /* shards of every partition */
+	struct shard_state *st = calloc(tot, sizeof *st);
 	int64_t t0 = bench_now_ns();
 	size_t rec0 = (size_t)-1;
-	char last[512] = "", line[512], d[32];
+	char last[512] = "", line[512], d[32], name[128];
 	double shown = 0;
 	int tty = isatty(2) && !quiet, acct = 1, rc = 0;
 	unsigned long k, unfinished = 0;
@@ -259,7 +306,7 @@ static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet
 			rc = 1;
 			break;
 		}
-		for (k = 0; k < n; k++) {
+		for (k = 0; k < tot; k++) {
 			done += st[k].finished;
 			run += st[k].queued && !strcmp(st[k].sq, "RUNNING");
 			pend += st[k].queued && strcmp(st[k].sq, "RUNNING");
@@ -268,21 +315,21 @@ static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet
 			exp += st[k].expected;
 			known += st[k].started;
 		}
-		if (known && known < n) /* shards not started yet: as big as the others */
-			exp = exp * n / known;
+		if (known && known < tot) /* shards not started yet: as big as the others */
+			exp = exp * tot / known;
 		if (rec0 == (size_t)-1)
 			rec0 = rec;
 		el = (double)(bench_now_ns() - t0) / 1e9;
 		/* the shards' states: a new line (not on a TTY) when they change,
 		 * or every LOG_S seconds */
-		snprintf(line, sizeof line, "%lu shards: %zu finished, %zu running, %zu pending; ", n,
+		snprintf(line, sizeof line, "%lu shards: %zu finished, %zu running, %zu pending; ", tot,
 			 done, run, pend);
 		if (!q || strcmp(line, last) || el - shown >= LOG_S || tty) {
 			size_t len = strlen(line);
 			snprintf(last, sizeof last, "%s", line);
 			if (exp)
 				snprintf(line + len, sizeof line - len, "%zu of %s%zu processes", rec,
-					 known < n ? "about " : "", exp);
+					 known < tot ? "about " : "", exp);
 			else
 				snprintf(line + len, sizeof line - len, "no process recorded yet");
 			if (rec > rec0 && exp > rec && el > 0)
@@ -310,10 +357,11 @@ static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet
 	if (!rc && !acct && !quiet)
 		bench_err("note: sacct does not answer here (no accounting storage): what finished "
 			  "comes from squeue and the shards' own meta.json");
-	for (k = 0; !rc && k < n; k++) {
+	for (k = 0; !rc && k < tot; k++) {
 		if (st[k].finished)
 			continue;
-		bench_err("shard %lu did not finish (%s%s%s%s; %zu processes recorded)", k,
+		bench_err("shard %s did not finish (%s%s%s%s; %zu processes recorded)",
+			  slot_name(eng, n, k, name, sizeof name),
 			  st[k].acct[0] ? "sacct: " : "", st[k].acct[0] ? st[k].acct : "",
 			  st[k].acct[0] ? ", " : "",
 			  st[k].started ? "its meta.json is not finished" : "it never started",
@@ -331,9 +379,33 @@ static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet
 	return rc;
 }
 
+/* Submits, one array a partition, the shards of st (n * eng_np slots)
+ * neither finished nor queued; 0, or 1 after an error line. */
+static int submit_todo(const char *dir, json_t *eng, unsigned long n,
+		       const struct shard_state *st)
+{
+	const json_t *parts = json_object_get(eng, "partitions");
+	char todo[4096];
+	size_t p, np = eng_np(eng), sent = 0, q = 0, k;
+	for (p = 0; p < np; p++) {
+		if (!shards_todo(st + p * n, n, todo, sizeof todo))
+			continue;
+		if (submit(dir, eng, todo,
+			   np > 1 ? json_string_value(json_array_get(parts, p)) : NULL))
+			return 1;
+		sent++;
+	}
+	for (k = 0; k < n * np; k++)
+		q += st[k].queued;
+	if (!sent)
+		printf("%s: nothing to submit (%zu shard%s queued, the others finished)\n", dir, q,
+		       q == 1 ? "" : "s");
+	return 0;
+}
+
 /* DIR/slurm/job.sh: one shard a task.  0 or 1. */
 static int write_script(const char *dir, const char *exe, const struct bench_request *o,
-			char **shard_args)
+			size_t np, char **shard_args)
 {
 	char path[PATH_MAX + 32], tmp[PATH_MAX + 48], q[PATH_MAX * 2 + 8], qd[PATH_MAX * 2 + 8];
 	FILE *f;
@@ -356,15 +428,17 @@ static int write_script(const char *dir, const char *exe, const struct bench_req
 		   "#SBATCH --ntasks=1\n"
 		   "#SBATCH --exclusive\n",
 		qd);
-	if (o->partition)
+	if (np == 1 && o->partition)
 		fprintf(f, "#SBATCH --partition=%s\n", bench_sh_quote(o->partition, q, sizeof q));
+	/* with partitions, sbatch -p names the one of each array: a host class */
 	fprintf(f, "set -u\n"
 		   "k=${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\n"
-		   "d=%s/shards/$k\n"
+		   "d=%s/shards/%s$k\n"
 		   "if [ -f \"$d/meta.json\" ]; then\n"
 		   "\texec %s bench --resume \"$d\"\n"
 		   "fi\n",
-		qd, bench_sh_quote(exe, q, sizeof q));
+		qd, np > 1 ? "${SLURM_JOB_PARTITION:?not run by Slurm}-" : "",
+		bench_sh_quote(exe, q, sizeof q));
 	fprintf(f, "exec %s bench", q);
 	for (i = 0; shard_args[i]; i++)
 		fprintf(f, " %s", bench_sh_quote(shard_args[i], q, sizeof q));
@@ -379,12 +453,45 @@ static int write_script(const char *dir, const char *exe, const struct bench_req
 	return 0;
 }
 
+/* --partition LIST into a JSON array (each a name fit for a directory,
+ * once); NULL after an error line. */
+static json_t *partitions_json(const char *list)
+{
+	json_t *a = json_array(), *v;
+	char **p = list ? as_split_list(list) : NULL;
+	size_t i, k;
+	for (i = 0; p && p[i]; i++) {
+		int dup = 0;
+		if (!*p[i] || strspn(p[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789_.-") != strlen(p[i])) {
+			as_usage_err("bench", "--partition '%s': a Slurm partition name (letters, "
+					      "digits, _ . -), or several, comma-separated",
+				     p[i]);
+			goto bad;
+		}
+		json_array_foreach (a, k, v)
+			dup |= !strcmp(json_string_value(v), p[i]);
+		if (dup) {
+			as_usage_err("bench", "--partition lists '%s' twice", p[i]);
+			goto bad;
+		}
+		json_array_append_new(a, json_string(p[i]));
+	}
+	free(p);
+	return a;
+bad:
+	free(p);
+	json_decref(a);
+	return NULL;
+}
+
 int bench_engine_submit(const struct bench_matrix *m, const struct bench_request *o, int argc,
 			char **argv)
 {
-	char dir[PATH_MAX], exe[PATH_MAX], path[PATH_MAX + 32], tasks[64];
+	char dir[PATH_MAX], exe[PATH_MAX], path[PATH_MAX + 32];
 	char **shard_args = bench_opts_shard_argv(argc, argv);
-	json_t *eng = NULL;
+	struct shard_state *st = NULL;
+	json_t *eng = NULL, *parts = NULL;
 	int rc = 1, e;
 	(void)m;
 	if (!shard_args) {
@@ -393,6 +500,10 @@ int bench_engine_submit(const struct bench_matrix *m, const struct bench_request
 	}
 	if (!strcmp(o->engine, "k8s")) {
 		rc = bench_k8s_emit(o, o->shards, shard_args);
+		goto out;
+	}
+	if (!(parts = partitions_json(o->partition))) {
+		rc = 2;
 		goto out;
 	}
 	if ((e = as_mkdirs(o->output)) || !realpath(o->output, dir)) {
@@ -432,19 +543,17 @@ int bench_engine_submit(const struct bench_matrix *m, const struct bench_request
 		bench_err("cannot create %s: %s", path, strerror(e));
 		goto out;
 	}
-	if (write_script(dir, exe, o, shard_args))
+	if (write_script(dir, exe, o, json_array_size(parts) > 1 ? json_array_size(parts) : 1,
+			 shard_args))
 		goto out;
-	eng = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s?, s:o, s:[]}", "schema", ENGINE_SCHEMA,
+	eng = json_pack("{s:s, s:s, s:I, s:s, s:s, s:O, s:o, s:[]}", "schema", ENGINE_SCHEMA,
 			"engine", "slurm", "shards", (json_int_t)o->shards, "allocswap", exe,
-			"script", "slurm/job.sh", "partition", o->partition, "command",
+			"script", "slurm/job.sh", "partitions", parts, "command",
 			bench_command_json(argc, argv), "jobs");
-	if (!eng)
+	st = eng ? calloc(o->shards * eng_np(eng), sizeof *st) : NULL;
+	if (!st)
 		goto out;
-	if (o->shards == 1)
-		snprintf(tasks, sizeof tasks, "0");
-	else
-		snprintf(tasks, sizeof tasks, "0-%lu", o->shards - 1);
-	if ((rc = submit(dir, eng, tasks)))
+	if ((rc = submit_todo(dir, eng, o->shards, st)))
 		goto out;
 	if (o->wait) {
 		as_launch_signals_install();
@@ -453,14 +562,16 @@ int bench_engine_submit(const struct bench_matrix *m, const struct bench_request
 		printf("follow it: " ALLOCSWAP_CLI_NAME " bench --resume %s --wait\n", o->output);
 	}
 out:
+	free(st);
 	json_decref(eng);
+	json_decref(parts);
 	free(shard_args);
 	return rc;
 }
 
 int bench_engine_resume(const struct bench_request *o)
 {
-	char dir[PATH_MAX], todo[4096];
+	char dir[PATH_MAX];
 	struct shard_state *st = NULL;
 	json_t *eng;
 	unsigned long n;
@@ -489,19 +600,9 @@ int bench_engine_resume(const struct bench_request *o)
 		json_decref(eng);
 		return 2;
 	}
-	st = calloc(n, sizeof *st);
-	if (!st || shards_poll(dir, eng, n, st, &acct))
+	st = calloc(n * eng_np(eng), sizeof *st);
+	if (!st || shards_poll(dir, eng, n, st, &acct) || submit_todo(dir, eng, n, st))
 		goto out;
-	if (shards_todo(st, n, todo, sizeof todo)) {
-		if ((rc = submit(dir, eng, todo)))
-			goto out;
-	} else {
-		unsigned long k, q = 0;
-		for (k = 0; k < n; k++)
-			q += st[k].queued;
-		printf("%s: nothing to submit (%lu shard%s queued, the others finished)\n", dir, q,
-		       q == 1 ? "" : "s");
-	}
 	rc = 0;
 	if (o->wait) {
 		as_launch_signals_install();

@@ -237,7 +237,8 @@ static struct hosts_group *groups_make(const json_t *list, size_t *ng)
 		const char *sd = json_string_value(json_array_get(e, 0));
 		json_t *m = json_array_get(e, 1);
 		char cls[400], av[128], pv[64], key[1024];
-		snprintf(cls, sizeof cls, "%s, %g CPUs",
+		const char *part = as_jstr(m, "shard.engine.partition");
+		snprintf(cls, sizeof cls, "%s%s%s, %g CPUs", part ? part : "", part ? ": " : "",
 			 as_jstr(m, "host.cpu") ? as_jstr(m, "host.cpu") : "unknown CPU",
 			 isnan(as_jnum(m, "host.nproc")) ? 0 : as_jnum(m, "host.nproc"));
 		snprintf(av, sizeof av, "%s %s", jstr0(m, "allocswap.version"),
@@ -254,8 +255,11 @@ static struct hosts_group *groups_make(const json_t *list, size_t *ng)
 			snprintf(g[k].cls, sizeof g[k].cls, "%s", cls);
 			snprintf(g[k].allocswap, sizeof g[k].allocswap, "%s", av);
 			snprintf(g[k].python, sizeof g[k].python, "%s", pv);
+			char ps[40] = "";
 			slug(as_jstr(m, "host.cpu") ? as_jstr(m, "host.cpu") : "host", s, sizeof s);
-			snprintf(g[k].name, sizeof g[k].name, "%.70s-%gcpu", s,
+			if (part)
+				slug(part, ps, sizeof ps);
+			snprintf(g[k].name, sizeof g[k].name, "%s%s%.50s-%gcpu", ps, part ? "-" : "", s,
 				 isnan(as_jnum(m, "host.nproc")) ? 0 : as_jnum(m, "host.nproc"));
 			for (j = 0; j < n; j++)
 				if (!strcmp(g[j].cls, cls)) {

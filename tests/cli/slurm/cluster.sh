@@ -1,8 +1,9 @@
 # cluster.sh: a single-node Slurm cluster of the test's own (sourced; needs
 # $T, a temporary directory, and skip/fail from the caller).  Debian's
 # slurm-wlm and munge: munged on a socket in $T, slurmctld and slurmd in the
-# foreground with a generated slurm.conf, state, spool, pid and log files in
-# $T, free ports.  cluster_stop stops them by pid (the caller's EXIT trap).
+# foreground with a generated slurm.conf (partitions test, the default, and
+# other, both on this node), state, spool, pid and log files in $T, free
+# ports.  cluster_stop stops them by pid (the caller's EXIT trap).
 # Only slurmctld failing to start is a skip; a node that never comes up is
 # a failure.
 
@@ -77,6 +78,7 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 NodeName=$node CPUs=2 State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName=other Nodes=ALL MaxTime=INFINITE State=UP
 EOF
 	export SLURM_CONF="$C/slurm.conf"
 	slurmctld -D -i -f "$SLURM_CONF" >"$C/slurmctld.out" 2>&1 &

@@ -143,6 +143,6 @@ EOF
 /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["spec"]["template"]["spec"]["containers"][0]["command"][2])' \
 	"$T/k8s/job.json" | sed "s|/results|$T/claim|g; s|allocswap bench|\"\$ALLOCSWAP\" bench|g" >"$T/pod.sh"
 JOB_COMPLETION_INDEX=1 ALLOCSWAP=$ALLOCSWAP sh "$T/pod.sh" >/dev/null 2>&1 || fail "the pod's script"
-/usr/bin/python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["shard"]["index"] == 1 and [b["name"] for b in m["matrix"]["benchmarks"]] == ["b"], m["shard"]' \
+/usr/bin/python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["shard"]["index"] == 1 and [b["name"] for b in m["matrix"]["benchmarks"]] == ["b"] and m["shard"]["engine"] == {"name": "k8s", "index": "1", "pod": m["shard"]["engine"].get("pod")}, m["shard"]' \
 	"$T/claim/shards/1/meta.json" || fail "the pod's shard"
 echo "ok: shards, plan, report per host class and across, k8s manifest"

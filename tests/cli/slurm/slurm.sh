@@ -4,7 +4,9 @@
 # cells, counts and runs as the local one, none missing or twice.  Then a
 # second array with one task cancelled mid-run (scancel): --resume DIR
 # submits that shard alone, the shard resumes, and nothing is lost or run
-# twice.  Skipped only when slurmctld cannot start.
+# twice.  Then --partition test,other: one array a partition, every shard
+# in each, and the report has two host classes and compares them.  Skipped
+# only when slurmctld cannot start.
 set -eu
 ALLOCSWAP=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -72,7 +74,9 @@ cmd = json.load(open(t + "/arr/" + cls["dir"] + "/meta.json"))["command"]
 assert cmd[:2] == ["allocswap", "bench"] and "--engine" in cmd and "--shard" not in cmd, cmd
 for k in range(3):
     m = json.load(open("%s/arr/shards/%d/meta.json" % (t, k)))
+    e = m["shard"].pop("engine")
     assert m["shard"] == {"index": k, "count": 3, "benchmarks": ["a", "b", "c"]}, m["shard"]
+    assert (e["name"], e["partition"], e["task"]) == ("slurm", "test", str(k)), e
     assert [b["name"] for b in m["matrix"]["benchmarks"]] == ["abc"[k]]
     assert m["finished"] and m["host"]["cpu"], m
 EOF
@@ -128,4 +132,32 @@ merged = json.load(open(t + "/kill/" + cls["dir"] + "/summary.json"))
 cells = lambda s: sorted((c["bench"], c["config"], c["n"], c["failed"]) for c in s["cells"])
 assert cells(merged) == cells(local)
 EOF
-echo "ok: a 3-shard array equals the local matrix; a cancelled task resumed without loss or repeats"
+
+# ---- two partitions: two host classes, every shard in each --------------------------------------
+"$ALLOCSWAP" bench "$@" --shards 3 --engine slurm --partition test,other -o "$T/two" --wait \
+	>"$T/two.out" 2>"$T/two.err" || fail "--partition test,other: $(cat "$T/two.out" "$T/two.err")"
+grep -q "^submitted Slurm job [0-9]*: array tasks 0-2 of $T/two/slurm/job.sh on test -> " "$T/two.out" &&
+	grep -q "^submitted Slurm job [0-9]*: array tasks 0-2 of $T/two/slurm/job.sh on other -> " "$T/two.out" ||
+	fail "one array a partition: $(cat "$T/two.out")"
+grep -q '^6 shards: 6 finished, 0 running, 0 pending; 42 of 42 processes' "$T/two.err" ||
+	fail "$(cat "$T/two.err")"
+"$ALLOCSWAP" report "$T/two" >"$T/two-report.out" || fail "report of two partitions"
+grep -q "^$T/two: 6 shards in 2 host classes" "$T/two-report.out" || fail "$(cat "$T/two-report.out")"
+grep -q "^## Across hosts" "$T/two/report.md" || fail "no Across hosts section"
+/usr/bin/python3 - "$T" <<'EOF' || fail "two partitions are not two host classes"
+import json, sys
+t = sys.argv[1]
+s = json.load(open(t + "/two/summary.json"))
+names = [c["name"] for c in s["classes"]]
+assert sorted(n.split("-")[0] for n in names) == ["other", "test"], names
+for c in s["classes"]:
+    assert (c["runs"], c["missing"], c["duplicates"], len(c["shards"])) == (18, 0, 0, 3), c
+    assert all(d.split("/")[-1].startswith(c["name"].split("-")[0] + "-") for d in c["shards"]), c
+m = json.load(open(t + "/two/shards/other-2/meta.json"))
+e = m["shard"]["engine"]
+assert (e["name"], e["partition"], e["task"], e["node"]) == ("slurm", "other", "2", m["host"]["hostname"]), e
+rows = s["across"]
+assert {r["bench"] for r in rows} >= {None, "a", "b", "c"}, rows
+assert all(set(r["by_class"]) == set(names) for r in rows), rows
+EOF
+echo "ok: a 3-shard array equals the local matrix; a cancelled task resumed without loss or repeats; two partitions are two host classes"
