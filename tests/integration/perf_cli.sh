@@ -15,6 +15,9 @@
 #  4. without CAP_SYS_ADMIN: nothing mounted; the report's reason and
 #     doctor say what to run.
 #  5. doctor mounts it and says so; then says it was mounted.
+#  6. in an image run with bwrap (the first glibc image allocswap list says
+#     a run can use, if any), full mode counts syscalls with perf too:
+#     tracefs is bound into the image read-only.
 set -u
 A=$1
 MMAP=$2
@@ -109,6 +112,26 @@ grep -q '^ok  tracefs: mounted at /sys/kernel/tracing (it was already)' "$T/d6" 
 	fail "doctor's tracefs line, mounted: $(grep tracefs "$T/d6")"
 if grep -q 'mounted tracefs' "$T/d6e"; then
 	fail "doctor said it mounted tracefs again"
+fi
+# 6
+img=$("$A" list --format json 2>/dev/null | $PY -c '
+import json, sys
+j = json.load(sys.stdin)
+print(next((i["name"] for i in j.get("images", []) if i["name"] != "host" and i["available"]
+            and i["libc"] == "glibc"), ""))' 2>/dev/null)
+if [ -z "$img" ]; then
+	echo "perf_cli: part 6 (an image) skipped: no glibc image a run can use here (allocswap image build bookworm)"
+elif ! command -v bwrap >/dev/null; then
+	echo "perf_cli: part 6 (an image) skipped: no bwrap (Debian: bubblewrap)"
+else
+	"$A" run --image "$img" --stats full --report "$T/r6.json" -- python3 -c 'x = bytearray(50 << 20)' \
+		2>"$T/e6" || fail "run --image $img failed: $(cat "$T/e6")"
+	$PY - "$T/r6.json" <<'EOF' || fail "the report in image $img (above)"
+import json, sys
+s = json.load(open(sys.argv[1]))['syscalls']
+if s['source'] != 'perf' or s['mmap'] < 1:
+    sys.exit('syscalls: %r' % s)
+EOF
 fi
 [ $failed = 0 ] && echo "perf_cli: all passed"
 exit $failed

@@ -114,3 +114,12 @@ void as_tracefs_ready_for(char *const *stats_modes)
 			return;
 		}
 }
+
+const char *as_tracefs_for_image(const char *root)
+{
+	char dir[4096];
+	if (!is_tracefs(tracefs_dirs[0]))
+		return NULL;
+	snprintf(dir, sizeof dir, "%s/sys", root);
+	return access(dir, F_OK) ? NULL : tracefs_dirs[0];
+}

@@ -50,4 +50,12 @@ const struct as_tracefs *as_tracefs_ready(void);
 /* as_tracefs_ready() when one of the NULL-terminated stats modes is full. */
 void as_tracefs_ready_for(char *const *stats_modes);
 
+/* For bwrap, which makes a root of its own from an image: the path to bind
+ * read-only at the same place in the image, "/sys/kernel/tracing", when
+ * tracefs is mounted there here and the image root has a /sys directory
+ * (bwrap puts a tmpfs there, and the mount point in it: nothing is written
+ * into the image); NULL otherwise.  Without it libswap in the image finds
+ * no tracefs and counts calls to libc's wrappers instead. */
+const char *as_tracefs_for_image(const char *root);
+
 #endif

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "images.h"
 #include "as_seccomp.h"
+#include "as_tracefs.h"
 
 extern char **environ;
 
@@ -301,6 +302,7 @@ static int prepare(struct as_launcher *L, const struct as_launch_cfg *cfg, struc
 	const char *libc = cfg->libc ? cfg->libc : img && img->libc[0] ? img->libc : "glibc";
 	const char *lib = as_libswap_path(libc);
 	char libswap[PATH_MAX], report[PATH_MAX + 32], vol[2 * PATH_MAX], prog[PATH_MAX];
+	const char *tp;
 	char *in;
 	size_t i;
 	int rc;
@@ -402,6 +404,13 @@ static int prepare(struct as_launcher *L, const struct as_launch_cfg *cfg, struc
 					     AS_LAUNCH_DIR "/out", NULL};
 			for (i = 0; pre[i]; i++)
 				push(cmd, pre[i]);
+			if ((tp = as_tracefs_for_image(img->ref))) { /* full mode's syscalls */
+				push(cmd, "--tmpfs");
+				push(cmd, "/sys");
+				push(cmd, "--ro-bind");
+				push(cmd, tp);
+				push(cmd, tp);
+			}
 			if (L->suite_dir[0]) {
 				push(cmd, "--ro-bind");
 				push(cmd, L->suite_dir);
