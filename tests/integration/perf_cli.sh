@@ -45,6 +45,10 @@ if ! $PY -c pass; then
 	echo "perf_cli: skipped: $PY does not run"
 	exit 77
 fi
+if ! grep -q '	tracefs$' /proc/filesystems; then
+	echo "perf_cli: skipped: this kernel has no tracefs (/proc/filesystems does not list it)"
+	exit 77
+fi
 if mounted; then
 	fail "tracefs is mounted before the test (perf_env --tracefs unmount detaches it)"
 fi
