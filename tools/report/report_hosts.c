@@ -322,9 +322,13 @@ static json_t *across_row(const struct hosts_group *g, size_t ng, const char *be
 		json_object_set_new(by, g[k].name,
 				    json_pack("{s:f, s:b, s:s}", "ratio", r, "significant", sig,
 					      "verdict", as_jstr(c, "verdict")));
-		snprintf(said + strlen(said), sizeof said - strlen(said), "%s%s on %s",
-			 have > 1 ? ", " : "", sig ? as_jstr(c, "verdict") : "not significant",
-			 g[k].name);
+		if (sig)
+			snprintf(said + strlen(said), sizeof said - strlen(said), "%s%s on %s",
+				 have > 1 ? ", " : "", as_jstr(c, "verdict"), g[k].name);
+		else /* with its estimate: a flip of 1.02x against 1.01x is no news */
+			snprintf(said + strlen(said), sizeof said - strlen(said),
+				 "%snot significant (%.2fx %s) on %s", have > 1 ? ", " : "",
+				 r >= 1 ? r : 1 / r, r >= 1 ? "faster" : "slower", g[k].name);
 	}
 	if (have < 2) {
 		json_decref(by);
