@@ -38,6 +38,7 @@
  * as_counters.h) in the temporary directory and this process samples it
  * and /proc/PID/statm every MS ms while it waits (timeline.h).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -371,6 +372,31 @@ struct run_result {
 				  * filesystem, or "" (an engine's image: not readable here) */
 };
 
+/* A Python frame libswap wrote ("qualname (file.py:12)"): no module, and a
+ * line number closing the parenthesis. */
+static int python_frame(const struct as_sym_frame *fr)
+{
+	const char *t = fr->text, *e;
+	size_t n = t ? strlen(t) : 0;
+	if (fr->module || n < 4 || t[n - 1] != ')')
+		return 0;
+	for (e = t + n - 2; e > t && isdigit((unsigned char)*e); e--)
+		;
+	return *e == ':' && e < t + n - 2;
+}
+
+/* "qualname (file.py:12)" with the file's last name only */
+static void python_short(const char *t, FILE *f)
+{
+	const char *open = strrchr(t, '('), *slash;
+	if (!open) {
+		fputs(t, f);
+		return;
+	}
+	slash = memrchr(open, '/', strlen(open));
+	fprintf(f, "%.*s(%s", (int)(open - t), t, slash ? slash + 1 : open + 1);
+}
+
 /* full mode: the top sampled sites by bytes, leaf frame first, one line
  * each, named after the run (as_sites.h: function (file:line), inlined
  * functions as frames of their own), and a line per module that has no
@@ -417,13 +443,35 @@ static void sites_summary(FILE *f, const json_t *rep, const char *root)
 	}
 	for (i = 0; i < v.n && i < 5; i++) {
 		const struct as_site *s = &v.v[i];
-		size_t k;
+		size_t k, py;
 		bytes_col(s->bytes, num, sizeof num, &unit);
 		fprintf(f, "%16s %-6s", num, unit);
-		/* the leaf and its two callers */
-		for (k = 0; k < s->n && k < 3; k++)
-			fprintf(f, "%s%s", k ? " < " : " ",
-				as_sym_text(&s->f[k], AS_SYM_SHORT, text, sizeof text));
+		/* the leaf and its two callers, then the innermost Python frame
+		 * and the first of the program's own (where a Python developer
+		 * looks) */
+		for (k = 0; k < s->n && k < 3; k++) {
+			fputs(k ? " < " : " ", f);
+			if (python_frame(&s->f[k]))
+				python_short(s->f[k].text, f);
+			else
+				fputs(as_sym_text(&s->f[k], AS_SYM_SHORT, text, sizeof text), f);
+		}
+		for (py = 0; k < s->n; k++) {
+			if (!python_frame(&s->f[k]))
+				continue;
+			if (!py++) {
+				fputs(" ... ", f);
+				python_short(s->f[k].text, f);
+				if (!strstr(s->f[k].text, "/lib/python3"))
+					break;
+			} else if (!strstr(s->f[k].text, "/lib/python3")) {
+				/* the first frame outside the standard library and
+				 * site-packages: the program's own code */
+				fputs(" < ... < ", f);
+				python_short(s->f[k].text, f);
+				break;
+			}
+		}
 		fprintf(f, "\n");
 	}
 	as_sym_notes(sym, f, NULL, "        symbols: ", 1, 0);

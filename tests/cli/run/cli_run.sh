@@ -336,6 +336,22 @@ summary)
 	expect_rc 0 "stats full (sites)"
 	has "$T/err" "allocation sites (libunwind, one sample per 512.0 KiB on average; top [0-9]* of [0-9]* by bytes):"
 	has "$T/err" "^ *64.0 MiB  *[^ ]"
+	# a Python program's line names its own code after the native frames:
+	# the innermost Python frame, then the first outside the standard library
+	# (64 MiB blocks are sampled for sure)
+	cat >"$T/app.py" <<'PYEOF'
+import json
+def grow():
+    return bytearray(64 << 20)
+def encode():
+    return json.dumps(["x" * (64 << 20)])
+keep = grow()
+s = encode()
+PYEOF
+	x "$A" run --stats full --pymalloc off -- $PY "$T/app.py"
+	expect_rc 0 "stats full (Python sites)"
+	has "$T/err" "^ *64.0 MiB  .* \.\.\. grow (app\.py:3)$"
+	has "$T/err" " \.\.\. [^ ]* (encoder\.py:[0-9]*) < \.\.\. < encode (app\.py:5)$"
 	;;
 
 pymalloc)
