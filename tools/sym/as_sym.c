@@ -23,7 +23,7 @@ struct mod {
 	char *file;  /* what was opened: root + path */
 	Dwfl *dwfl;  /* NULL: could not be read (err) */
 	Dwfl_Module *m;
-	Dwarf_Addr start; /* where the first mapping is in dwfl's addresses */
+	Dwarf_Addr start; /* where an offset counts from, in dwfl's addresses (mod_start) */
 	int err;
 	int has_dwarf, has_symtab;
 	const char *debugfile; /* dwfl's, or NULL */
@@ -181,6 +181,39 @@ static int has_section(Elf *elf, Elf64_Word type, const char *name)
 	return 0;
 }
 
+/* Where the module's offsets count from, in dwfl's addresses.  libswap
+ * (liballoc/as_sample.c, symbolize) writes a frame as module+offset with
+ * offset = address - dladdr's dli_fbase: from the module's first mapping,
+ * its lowest PT_LOAD p_vaddr rounded down to the page (4 KiB on x86-64),
+ * plus its load bias.  The same here: that p_vaddr, rounded, plus dwfl's
+ * bias, which is 0 for a non-PIE program (ET_EXEC: where its headers say,
+ * 0x400000 for gcc -no-pie) and base less the first p_vaddr for a shared
+ * object or PIE (dwfl_report_elf at base, add_p_vaddr false).  Not dwfl's
+ * own start of the module, which rounds down to p_align, not to the page
+ * (the same for almost every file, where the first p_vaddr is 0 or
+ * 0x400000).  The page is 4 KiB: x86-64, the only unwinder libswap has. */
+static Dwarf_Addr mod_start(Dwfl_Module *mod)
+{
+	Dwarf_Addr bias = 0, lo;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	size_t n = 0, i;
+	int seen = 0;
+	GElf_Addr low = 0;
+	if (elf && !elf_getphdrnum(elf, &n))
+		for (i = 0; i < n; i++) {
+			GElf_Phdr ph;
+			if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+			    (!seen || ph.p_vaddr < low)) {
+				low = ph.p_vaddr;
+				seen = 1;
+			}
+		}
+	if (seen)
+		return bias + (low & ~(GElf_Addr)0xfff);
+	dwfl_module_info(mod, NULL, &lo, NULL, NULL, NULL, NULL, NULL);
+	return lo & ~(Dwarf_Addr)0xfff;
+}
+
 static struct mod *mod_get(struct as_sym *s, const char *path)
 {
 	struct mod *m;
@@ -234,8 +267,8 @@ static struct mod *mod_get(struct as_sym *s, const char *path)
 	m->dwfl = dwfl_begin(&s->cb);
 	if (m->dwfl) {
 		dwfl_report_begin(m->dwfl);
-		/* ET_DYN: its first mapping at 0x10000000 (an offset is from there);
-		 * ET_EXEC: where its headers say */
+		/* ET_DYN: its first mapping at 0x10000000; ET_EXEC: where its
+		 * headers say (an offset counts from its first mapping: mod_start) */
 		m->m = dwfl_report_elf(m->dwfl, path, m->file, -1, 0x10000000, false);
 		dwfl_report_end(m->dwfl, NULL, NULL);
 	}
@@ -249,11 +282,10 @@ static struct mod *mod_get(struct as_sym *s, const char *path)
 		return m;
 	}
 	{
-		Dwarf_Addr lo, bias;
+		Dwarf_Addr bias;
 		Elf *elf = dwfl_module_getelf(m->m, &bias);
 		const char *main_file = NULL;
-		dwfl_module_info(m->m, NULL, &lo, NULL, NULL, NULL, NULL, NULL);
-		m->start = lo & ~(Dwarf_Addr)0xfff;
+		m->start = mod_start(m->m);
 		m->has_dwarf = dwfl_module_getdwarf(m->m, &bias) != NULL;
 		dwfl_module_info(m->m, NULL, NULL, NULL, NULL, NULL, &main_file, &m->debugfile);
 		m->has_symtab = has_section(elf, SHT_SYMTAB, NULL);
