@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <sched.h>
+#include <sys/auxv.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -61,8 +62,14 @@ static struct {
 	int (*get_reg)(void *cursor, int reg, uint64_t *val);
 	int (*backtrace)(void **buf, int max); /* unw_backtrace: the fast path */
 	uintptr_t self_lo, self_hi; /* libswap's text, skipped in stacks */
-	uintptr_t main_base;        /* the program's load address, and its path: */
-	char exe[1024];             /* dladdr names it by argv[0] */
+	/* The program: where it is mapped, dladdr's dli_fbase for it (its
+	 * first mapping, which for a non-PIE program is its lowest PT_LOAD
+	 * address, not the load bias of 0), and its full path (dladdr names it
+	 * by argv[0]).  exe_lazy: /proc was not there at start-up, exe is
+	 * AT_EXECFN's guess, and /proc/self/exe is tried again at report time. */
+	uintptr_t main_lo, main_hi, main_base;
+	int exe_lazy;
+	char exe[1024];
 	int lock;
 	uint64_t samples, dropped_samples, dropped_live, reentrant, reentrant_boot;
 	uint64_t py_truncated, py_unmatched;
@@ -444,12 +451,73 @@ struct range_arg {
 	uintptr_t base, lo, hi;
 };
 
-/* The first object dl_iterate_phdr reports is the program itself. */
+/* The first object dl_iterate_phdr reports is the program itself: where
+ * its PT_LOAD segments are. */
 static int find_main(struct dl_phdr_info *info, size_t size, void *data)
 {
+	struct range_arg *r = data;
+	int i;
 	(void)size;
-	*(uintptr_t *)data = info->dlpi_addr;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (!r->lo || lo < r->lo)
+			r->lo = lo;
+		if (hi > r->hi)
+			r->hi = hi;
+	}
 	return 1;
+}
+
+/* path made absolute against the working directory (leading "./" dropped)
+ * into S.exe; S.exe "" when that cannot be done. */
+static void exe_absolute(const char *path)
+{
+	size_t n = 0;
+	S.exe[0] = 0;
+	if (!path || !path[0])
+		return;
+	if (path[0] != '/') {
+		if (!getcwd(S.exe, sizeof S.exe - 1) || S.exe[0] != '/') {
+			S.exe[0] = 0;
+			return;
+		}
+		n = _as_strlen(S.exe);
+		if (S.exe[n - 1] != '/')
+			S.exe[n++] = '/';
+		while (path[0] == '.' && path[1] == '/')
+			path += 2;
+	}
+	if (_as_strlcpy(S.exe + n, path, sizeof S.exe - n) >= sizeof S.exe - n)
+		S.exe[0] = 0; /* cut short: another file's name */
+}
+
+/* The program's full path, as the process sees it (inside an image: the
+ * image's own path), for its frames: `allocswap sites` reads the module by
+ * it.  /proc/self/exe, which is the program only when the kernel started
+ * it with its interpreter (AT_BASE, the interpreter's base, is not 0);
+ * started by the dynamic loader as a command (ld.so PROG), /proc/self/exe
+ * is the loader, and dladdr's name for the program (main_name, the path
+ * ld.so was given) is used.  Without /proc (a chroot that has none yet),
+ * AT_EXECFN, the path execve was given, stands in until the report tries
+ * /proc/self/exe again (exe_lazy).  Both made absolute against the working
+ * directory, which is still the one the program was started in. */
+static void find_exe(const char *main_name)
+{
+	ssize_t n;
+	if (!getauxval(AT_BASE)) {
+		exe_absolute(main_name);
+		return;
+	}
+	n = readlink("/proc/self/exe", S.exe, sizeof S.exe - 1);
+	if (n > 0) {
+		S.exe[n] = 0;
+		return;
+	}
+	exe_absolute((const char *)getauxval(AT_EXECFN));
+	S.exe_lazy = 1;
 }
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *data)
@@ -488,7 +556,6 @@ int _as_sample_init(uint64_t mean)
 	Dl_info self;
 	struct range_arg r = {0, 0, 0};
 	void *h, *warm[4];
-	ssize_t n;
 
 	if (!mean) {
 		why = "ALLOCSWAP_SAMPLE_BYTES=0 turns sampling off";
@@ -533,9 +600,14 @@ int _as_sample_init(uint64_t mean)
 	}
 	S.self_lo = r.lo;
 	S.self_hi = r.hi;
-	dl_iterate_phdr(find_main, &S.main_base);
-	n = readlink("/proc/self/exe", S.exe, sizeof S.exe - 1);
-	S.exe[n > 0 ? n : 0] = 0;
+	r.lo = r.hi = 0;
+	dl_iterate_phdr(find_main, &r);
+	S.main_lo = r.lo;
+	S.main_hi = r.hi;
+	if (r.lo && dladdr((void *)r.lo, &self)) {
+		S.main_base = (uintptr_t)self.dli_fbase;
+		find_exe(self.dli_fname);
+	}
 	/* libunwind sets itself up on its first call: do it now, not inside
 	 * the program's first sampled malloc */
 	(void)take_stack(warm, 4);
@@ -551,12 +623,28 @@ int _as_sample_enabled(void)
 
 /* ---- report ---------------------------------------------------------------------------------- */
 
+/* A frame's symbol and module: dladdr's, the program by its full path
+ * (S.exe).  A module offset is addr - fbase, from the module's first
+ * mapping: its lowest PT_LOAD p_vaddr rounded down to the page, plus its
+ * load bias (0 for a non-PIE program).  tools/sym/as_sym.c maps it back
+ * the same way; keep the two together. */
 static const struct sym *symbolize(uintptr_t addr)
 {
 	unsigned i = (unsigned)((addr * 0x9E3779B97F4A7C15ull) >> 50) & (SYMS - 1), n;
+	if (S.exe_lazy) {
+		/* report time: /proc may be there now (it was not at start-up) */
+		char exe[sizeof S.exe];
+		ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		S.exe_lazy = 0;
+		if (k > 0) {
+			exe[k] = 0;
+			_as_memcpy(S.exe, exe, (size_t)k + 1);
+		}
+	}
 	for (n = 0; n < SYMS; n++, i = (i + 1) & (SYMS - 1)) {
 		struct sym *s;
 		Dl_info info;
+		int found;
 		if (S.sym_slot[i]) {
 			if (S.syms[S.sym_slot[i] - 1].addr == addr)
 				return &S.syms[S.sym_slot[i] - 1];
@@ -567,13 +655,18 @@ static const struct sym *symbolize(uintptr_t addr)
 		s = &S.syms[S.nsyms++];
 		S.sym_slot[i] = (uint16_t)S.nsyms;
 		s->addr = addr;
-		if (dladdr((void *)addr, &info)) {
+		found = dladdr((void *)addr, &info) != 0;
+		if (found) {
 			s->sname = info.dli_sname;
 			s->saddr = (uintptr_t)info.dli_saddr;
 			s->fname = info.dli_fname;
 			s->fbase = (uintptr_t)info.dli_fbase;
-			if (s->fbase == S.main_base && S.exe[0])
-				s->fname = S.exe;
+		}
+		if (S.exe[0] && (found ? s->fbase == S.main_base
+				       : addr >= S.main_lo && addr < S.main_hi)) {
+			/* the program: by its full path, never argv[0] nor "" */
+			s->fname = S.exe;
+			s->fbase = S.main_base;
 		}
 		return s;
 	}
