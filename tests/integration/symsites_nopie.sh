@@ -3,16 +3,18 @@
 # frames carry its full path, and `allocswap sites` names them, however the
 # program was started.  PROG is symsites (symsites_main.c, symsites_lib.c)
 # built -no-pie: an ET_EXEC program, whose dladdr base (0x400000) is not its
-# load bias (0), and whose module offsets count from 0x400000.  Started by a
-# relative name (argv[0] "./symsites-nopie"), with no /proc (AT_EXECFN made
-# absolute stands in for /proc/self/exe), and by the dynamic loader as a
-# command (ld.so PROG: /proc/self/exe is the loader): the report and the
-# folded file read "?? (/full/path/symsites-nopie+0x...)" and
-# "/full/path/symsites-nopie+0x...", and `allocswap sites` names
-# churn_list, one_block (inlined), fill_table, symsites_run and main with
-# the lines marked SITE:NAME (symsites_check.py, as symsites.sh).  Then python3 in a root filesystem image
-# (allocswap run --image, the first glibc image that can run here), whose
-# python3 is itself non-PIE: its frames carry the path the image has it at.
+# load bias (0), and whose module offsets count from 0x400000.  Started by
+# a relative name (argv[0] "./symsites-nopie"), with no /proc (AT_EXECFN
+# made absolute stands in for /proc/self/exe), with an empty argv[0]
+# (dladdr's name for the program: the report had bare addresses), and by
+# the dynamic loader as a command (ld.so PROG: /proc/self/exe is the
+# loader): the report and the folded file read "?? (/full/path/
+# symsites-nopie+0x...)" and "/full/path/symsites-nopie+0x...", and
+# `allocswap sites` names churn_list, one_block (inlined), fill_table,
+# symsites_run and main with the lines marked SITE:NAME (symsites_check.py,
+# as in symsites.sh).  Then python3 in a root filesystem image (allocswap
+# run --image, the first glibc image that can run here), whose python3 is
+# itself non-PIE: its frames carry the path the image has it at.
 set -eu
 lib=$1 A=$2 prog=$3 src=$4
 PY=/usr/bin/python3
@@ -32,16 +34,21 @@ elf=$($PY "$src/symsites_check.py" elf "$full") || fail "$full: not an ELF progr
 interp=${elf#* }
 
 run() { # NAME WHERE CMD...: CMD under libswap in PROG's directory, its report and
-	# folded file in $dir; WHERE noproc: in a mount namespace with /proc unmounted
+	# folded file in $dir; WHERE noproc: in a mount namespace with /proc
+	# unmounted; noname: with an empty argv[0]; else here
 	n=$1 where=$2
 	shift 2
-	set -- env LD_PRELOAD="$lib" ALLOCSWAP_ALLOCATOR=system ALLOCSWAP_STATS=full \
-		ALLOCSWAP_SAMPLE_BYTES=64K ALLOCSWAP_REPORT="$dir/$n.json" \
-		ALLOCSWAP_SITES="$dir/$n.folded" "$@"
-	if [ "$where" = noproc ]; then
-		set -- unshare -m --propagation private sh -c 'umount -l /proc && exec "$@"' sh "$@"
-	fi
-	(cd "$pdir" && "$@") || fail "$n: exit $?"
+	(
+		cd "$pdir" || exit 1
+		export ALLOCSWAP_ALLOCATOR=system ALLOCSWAP_STATS=full ALLOCSWAP_SAMPLE_BYTES=64K \
+			ALLOCSWAP_REPORT="$dir/$n.json" ALLOCSWAP_SITES="$dir/$n.folded" LIBSWAP="$lib"
+		case $where in
+		noproc) exec unshare -m --propagation private sh -c \
+			'umount -l /proc && exec env LD_PRELOAD="$LIBSWAP" "$@"' sh "$@" ;;
+		noname) exec bash -c 'LD_PRELOAD=$LIBSWAP exec -a "" "$@"' bash "$@" ;;
+		*) exec env LD_PRELOAD="$lib" "$@" ;;
+		esac
+	) || fail "$n: exit $?"
 }
 # NAME: every frame of the program in NAME.json and NAME.folded is by its full path
 check_paths() {
@@ -66,6 +73,15 @@ else
 	echo "symsites_nopie.sh: part 'without /proc' skipped: unshare -m is not permitted here"
 fi
 
+if command -v bash >/dev/null; then
+	# dladdr names the program "" (its argv[0]): the report had bare addresses
+	run noname noname "./$name"
+	check_paths noname >/dev/null
+	echo "ok with an empty argv[0]: $full"
+else
+	echo "symsites_nopie.sh: part 'empty argv[0]' skipped: no bash (for exec -a)"
+fi
+
 [ -x "$interp" ] || fail "no program interpreter in $full (PT_INTERP: '$interp')"
 run loader here "$interp" "./$name"
 check_paths loader >/dev/null
@@ -76,7 +92,7 @@ if [ "$A" = none ]; then
 	exit 77
 fi
 
-for n in rel noproc loader; do
+for n in rel noproc noname loader; do
 	[ -f "$dir/$n.json" ] || continue
 	"$A" sites "$dir/$n.json" >"$dir/list-$n.txt" 2>"$dir/list-err.txt" ||
 		fail "allocswap sites $n.json: exit $?"
