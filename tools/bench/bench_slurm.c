@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "as_file.h"
 #include "bench.h"
 
 #define ENGINE_SCHEMA "allocswap.engine/1"
@@ -407,17 +408,17 @@ static int submit_todo(const char *dir, json_t *eng, unsigned long n,
 static int write_script(const char *dir, const char *exe, const struct bench_request *o,
 			size_t np, char **shard_args)
 {
-	char path[PATH_MAX + 32], tmp[PATH_MAX + 48], q[PATH_MAX * 2 + 8], qd[PATH_MAX * 2 + 8];
+	char path[PATH_MAX + 32], q[PATH_MAX * 2 + 8], qd[PATH_MAX * 2 + 8];
+	struct as_file a;
 	FILE *f;
 	size_t i;
-	int bad;
+	int e;
 	snprintf(path, sizeof path, "%s/slurm/job.sh", dir);
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f) {
-		bench_err("cannot write %s: %s", tmp, strerror(errno));
+	if ((e = as_file_open(&a, path))) {
+		bench_err("cannot write %s: %s", path, strerror(e));
 		return 1;
 	}
+	f = a.f;
 	bench_sh_quote(dir, qd, sizeof qd);
 	fprintf(f, "#!/bin/sh\n"
 		   "# allocswap bench: one shard of the matrix a Slurm array task (written by\n"
@@ -443,11 +444,14 @@ static int write_script(const char *dir, const char *exe, const struct bench_req
 	for (i = 0; shard_args[i]; i++)
 		fprintf(f, " %s", bench_sh_quote(shard_args[i], q, sizeof q));
 	fprintf(f, " --shards %lu --shard \"$k\" -o \"$d\"\n", o->shards);
-	bad = ferror(f);
-	bad |= fclose(f) != 0;
-	if (bad || chmod(tmp, 0755) || rename(tmp, path)) {
-		bench_err("cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
+	/* sbatch runs it as it is, but a user may too */
+	e = fchmod(fileno(f), 0755) ? errno : 0;
+	if (e)
+		as_file_close(&a, 0);
+	else
+		e = as_file_close(&a, 1);
+	if (e) {
+		bench_err("cannot write %s: %s", path, strerror(e));
 		return 1;
 	}
 	return 0;

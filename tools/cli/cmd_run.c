@@ -307,16 +307,7 @@ static int check_writable(const char *opt, const char *file)
 /* Writes the report to dest through a temporary name: 0 or errno. */
 static int write_report(const json_t *rep, const char *dest)
 {
-	char tmp[PATH_MAX + 32];
-	int rc = 0;
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dest, (long)getpid());
-	if (json_dump_file(rep, tmp, JSON_COMPACT))
-		rc = errno ? errno : EIO;
-	else if (rename(tmp, dest))
-		rc = errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
+	return as_file_write_json(dest, rep, JSON_COMPACT);
 }
 
 /* ---- summary ---------------------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "as_backend.h"
+#include "as_file.h"
 #include "builds.h"
 #include "cli.h"
 #include "images.h"
@@ -120,21 +121,19 @@ static int copy_file(const char *src, const char *dst)
 {
 	size_t len;
 	char *data = as_read_all(src, &len);
-	char tmp[PATH_MAX + 80];
-	FILE *f;
-	int rc = 0;
+	struct as_file a;
+	int rc;
 	if (!data)
 		return errno;
-	snprintf(tmp, sizeof tmp, "%s.tmp", dst);
-	f = fopen(tmp, "w");
-	if (!f || fwrite(data, 1, len, f) != len)
-		rc = errno ? errno : EIO;
-	if (f && fclose(f) && !rc)
-		rc = errno;
-	if (!rc && (chmod(tmp, 0755) || rename(tmp, dst)))
-		rc = errno;
-	if (rc)
-		unlink(tmp);
+	if (!(rc = as_file_open(&a, dst))) {
+		errno = 0;
+		if (fwrite(data, 1, len, a.f) != len || fchmod(fileno(a.f), 0755))
+			rc = errno ? errno : EIO;
+		if (rc)
+			as_file_close(&a, 0);
+		else
+			rc = as_file_close(&a, 1);
+	}
 	free(data);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "as_file.h"
 #include "cli.h"
 #include "report_hosts.h"
 #include "results.h"
@@ -121,12 +122,13 @@ static int merge_rec(json_t *rec, void *arg)
 /* DIR/hosts/NAME/meta.json and runs.jsonl of group g; 0 or an errno value. */
 static int group_write(const char *dir, struct hosts_group *g)
 {
-	char gd[PATH_MAX], path[PATH_MAX + 32], tmp[PATH_MAX + 48];
+	char gd[PATH_MAX], path[PATH_MAX + 32];
 	json_t *first = json_array_get(g->shards, 0), *meta = json_deep_copy(first);
 	json_t *mx = json_object_get(meta, "matrix"), *benches = json_array(), *loops = json_object();
 	json_t *all = json_object_get(json_object_get(first, "shard"), "benchmarks"), *src, *m, *b;
 	json_t *info = json_array(), *hostnames = json_array(), *finished = json_null();
 	struct merge_arg a = {0};
+	struct as_file out;
 	size_t i, k, j;
 	int rc = 0;
 	snprintf(gd, sizeof gd, "%s/hosts/%s", dir, g->name);
@@ -135,11 +137,9 @@ static int group_write(const char *dir, struct hosts_group *g)
 	a.seen = json_object();
 	a.runs = (long)json_integer_value(json_object_get(mx, "runs"));
 	snprintf(path, sizeof path, "%s/runs.jsonl", gd);
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-	if (!(a.out = fopen(tmp, "w"))) {
-		rc = errno;
+	if ((rc = as_file_open(&out, path)))
 		goto out;
-	}
+	a.out = out.f;
 	json_array_foreach (g->shards, i, m) {
 		const json_t *smx = json_object_get(m, "matrix");
 		const char *h = jstr0(m, "host.hostname");
@@ -171,12 +171,13 @@ static int group_write(const char *dir, struct hosts_group *g)
 	}
 	g->runs = a.timed;
 	g->duplicates = a.duplicates;
-	rc = fclose(a.out) || a.write_error ? EIO : 0;
-	if (rc || rename(tmp, path)) {
-		rc = rc ? rc : errno;
-		unlink(tmp);
+	if (a.write_error) {
+		as_file_close(&out, 0);
+		rc = EIO;
 		goto out;
 	}
+	if ((rc = as_file_close(&out, 1)))
+		goto out;
 	/* the benchmarks in the whole matrix's order */
 	if (json_is_array(all)) {
 		json_t *ordered = json_array();
@@ -370,15 +371,16 @@ static json_t *across_build(const struct hosts_group *g, size_t ng)
 static int write_md(const char *dir, const struct hosts_group *g, size_t ng, const json_t *across,
 		    size_t nshards)
 {
-	char path[PATH_MAX + 32], tmp[PATH_MAX + 48];
+	char path[PATH_MAX + 32];
+	struct as_file a;
 	const json_t *r;
 	size_t k, i;
 	FILE *f;
-	int bad;
+	int rc;
 	snprintf(path, sizeof path, "%s/report.md", dir);
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-	if (!(f = fopen(tmp, "w")))
-		return errno;
+	if ((rc = as_file_open(&a, path)))
+		return rc;
+	f = a.f;
 	fprintf(f, "# allocswap report: %zu shards on %zu host class%s\n\n", nshards, ng,
 		ng == 1 ? "" : "es");
 	fprintf(f, "Comparisons are made within one host: a shard holds every configuration of "
@@ -432,14 +434,7 @@ static int write_md(const char *dir, const struct hosts_group *g, size_t ng, con
 						as_jstr(r, "said"));
 		}
 	}
-	bad = ferror(f);
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path)) {
-		int e = errno ? errno : EIO;
-		unlink(tmp);
-		return e;
-	}
-	return 0;
+	return as_file_close(&a, 1);
 }
 
 /* The value of option name in argv (already checked by the report's parser):
