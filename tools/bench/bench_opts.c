@@ -250,27 +250,17 @@ static int shard_drops(enum bench_opt k)
 char **bench_opts_shard_argv(int argc, char **argv)
 {
 	char **out = calloc((size_t)argc + 1, sizeof *out);
-	size_t n = 0, k, len;
+	size_t n = 0;
 	int i;
 	if (!out)
 		return NULL;
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq = NULL;
-		int found = -1, takes;
-		for (k = 0; k < BENCH_NOPTS && found < 0; k++) {
-			const struct as_opt *op = &bench_opts[k];
-			len = strlen(op->lng);
-			if (a[0] == '-' && a[1] == '-' && !strncmp(a, op->lng, len) &&
-			    (a[len] == 0 || a[len] == '=')) {
-				found = (int)k;
-				eq = a[len] == '=' ? a + len : NULL;
-			} else if (a[0] == '-' && a[1] != '-' && op->shrt && a[1] == op->shrt) {
-				found = (int)k;
-				eq = a[2] ? a + 2 : NULL;
-			}
-		}
-		takes = found >= 0 && bench_opts[found].arg[0] && !eq;
-		if (found < 0 || !shard_drops((enum bench_opt)found)) {
+		const char *val = NULL;
+		const struct as_opt *op = argv[i][0] == '-' ? as_opt_find(&as_usage_bench, argv[i], &val)
+							    : NULL;
+		int known = op && op >= bench_opts && op < bench_opts + BENCH_NOPTS;
+		int takes = known && op->arg[0] && !val;
+		if (!known || !shard_drops((enum bench_opt)(op - bench_opts))) {
 			out[n++] = argv[i];
 			if (takes && i + 1 < argc)
 				out[n++] = argv[i + 1];

@@ -122,9 +122,7 @@ int as_flush_stdout(void)
 /* -h/--help: every command's, after its own options. */
 static const struct as_opt help_opt = {'h', "--help", "", "this text", 0, NULL};
 
-/* The option of u (or help_opt) that arg names, and its value when arg
- * holds one (--name=VALUE, -xVALUE); NULL when none does. */
-static const struct as_opt *opt_find(const struct as_usage *u, const char *arg, const char **val)
+const struct as_opt *as_opt_find(const struct as_usage *u, const char *arg, const char **val)
 {
 	size_t k, len;
 	*val = NULL;
@@ -197,7 +195,7 @@ int as_opts_parse(const char *cmd, const struct as_usage *u, int argc, char **ar
 			i++;
 			continue;
 		}
-		o = opt_find(u, arg, &val);
+		o = as_opt_find(u, arg, &val);
 		if (!o)
 			return opt_unknown(cmd, u, arg);
 		if (!o->arg[0] && val) {

@@ -98,6 +98,11 @@ struct as_usage {
  * a value: N", "--json takes no value", "at most 16 --cmd". */
 int as_opts_parse(const char *cmd, const struct as_usage *u, int argc, char **argv,
 		  struct as_optval *v, int *first_operand);
+/* The option of u that arg ("-x..." or "--name...") names, or -h/--help's
+ * own row (not in u->opts); NULL when none does.  *val: the value arg holds
+ * (--name=VALUE, -xVALUE), else NULL.  as_opts_parse matches options with
+ * it; a caller that reads an argv again (bench's shards) does too. */
+const struct as_opt *as_opt_find(const struct as_usage *u, const char *arg, const char **val);
 
 /* as_opts_parse for a command that runs CMD ARGS... (u: AS_OPTS_IN_ORDER):
  * *cmdline is CMD ARGS... (NULL-terminated, in argv); with no CMD, 2 after
