@@ -194,6 +194,14 @@ int bench_builds_ready(struct bench_matrix *m, int dry_run);
  * (libc_given 0: --quick's glibc,musl), musl cells that cannot be built
  * here are left out with a note instead.  0, 1 or 2 after an error line. */
 int bench_libc_ready(struct bench_matrix *m, int dry_run, int libc_given);
+/* -a LIST into m->allocs (every backend of liballoc's table when list is
+ * NULL): none, a table name, or a .so path (LABEL=PATH names it); each
+ * once.  *explicit_: a list was given.  0, ENOMEM, or 2 after an error
+ * line (bench_matrix.c). */
+int bench_allocs_parse(struct bench_matrix *m, const char *list, int *explicit_);
+/* A label (an allocator's, a --cmd's --name): 1 to 63 letters, digits and
+ * _ - . +; 1 when s is one. */
+int bench_label_valid(const char *s);
 /* Probes every allocator under every libc of the matrix that it has a
  * build for; drops what does not load and was not asked for by name (an
  * allocator asked for by name must load under at least one libc; under

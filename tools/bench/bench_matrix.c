@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "as_backend.h"
 
 /* One value an axis knows.  why_not is NULL for a value that runs here;
  * otherwise it says what is missing.  prefix: the value is a prefix
@@ -173,6 +176,111 @@ int bench_axis_check(enum bench_axis_id a, char *const *list)
 						    list[i]);
 	}
 	return 0;
+}
+
+/* ---- the allocators -------------------------------------------------------------- */
+
+int bench_label_valid(const char *s)
+{
+	if (!*s || strlen(s) >= 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-' || *s == '.' || *s == '+'))
+			return 0;
+	return 1;
+}
+
+static void alloc_choices_err(const char *bad)
+{
+	size_t i;
+	fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: allocator '%s' is not one of:", bad);
+	for (i = 0; i < _as_backend_count; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", _as_backend_table[i].name);
+	fprintf(stderr, ", none, or a path to a .so that exports malloc and free (LABEL=PATH)\n");
+}
+
+/* One -a entry into a; 0 or 2. */
+static int alloc_parse(const char *s, struct bench_alloc *a)
+{
+	const char *eq = strchr(s, '='), *slash = strchr(s, '/');
+	size_t i;
+	memset(a, 0, sizeof *a);
+	if (slash) {
+		const char *path = eq && eq < slash ? eq + 1 : s;
+		if (eq && eq < slash) {
+			snprintf(a->name, sizeof a->name, "%.*s", (int)(eq - s), s);
+		} else {
+			const char *base = strrchr(s, '/') + 1, *dot = strstr(base, ".so");
+			snprintf(a->name, sizeof a->name, "%.*s",
+				 (int)(dot && dot > base ? (size_t)(dot - base) : strlen(base)), base);
+			if (!strncmp(a->name, "lib", 3) && a->name[3])
+				memmove(a->name, a->name + 3, strlen(a->name) - 2);
+		}
+		if (!bench_label_valid(a->name))
+			return as_usage_err("bench", "allocator label '%s' (from '%s') must be letters, "
+						     "digits, and _ - . +; name it with LABEL=PATH",
+					    a->name, s);
+		if (access(path, R_OK)) {
+			bench_err("allocator %s: cannot read %s: %s", a->name, path,
+			       strerror(errno));
+			return 2;
+		}
+		snprintf(a->spec, sizeof a->spec, "%s", path);
+		return 0;
+	}
+	if (!strcmp(s, "none")) {
+		snprintf(a->name, sizeof a->name, "none");
+		return 0;
+	}
+	for (i = 0; i < _as_backend_count; i++)
+		if (!strcmp(s, _as_backend_table[i].name)) {
+			snprintf(a->name, sizeof a->name, "%s", s);
+			snprintf(a->spec, sizeof a->spec, "%s", s);
+			return 0;
+		}
+	alloc_choices_err(s);
+	return 2;
+}
+
+int bench_allocs_parse(struct bench_matrix *m, const char *list, int *explicit_)
+{
+	char **v = NULL;
+	size_t n, i, j;
+	int rc = 0;
+	*explicit_ = list != NULL;
+	if (list) {
+		v = as_split_list(list);
+		if (!v)
+			return ENOMEM;
+		for (n = 0; v[n]; n++)
+			;
+	} else {
+		n = _as_backend_count;
+	}
+	m->allocs = calloc(n ? n : 1, sizeof *m->allocs);
+	if (!m->allocs) {
+		free(v);
+		return ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		rc = alloc_parse(v ? v[i] : _as_backend_table[i].name, &m->allocs[i]);
+		if (rc)
+			break;
+		for (j = 0; j < i; j++)
+			if (!strcmp(m->allocs[i].name, m->allocs[j].name)) {
+				rc = as_usage_err("bench", "allocator '%s' is listed twice",
+						  m->allocs[i].name);
+				break;
+			}
+		if (rc)
+			break;
+	}
+	if (!rc && n == 0)
+		rc = as_usage_err("bench", "--allocators needs at least one allocator");
+	m->nallocs = rc ? 0 : n;
+	free(v);
+	return rc;
 }
 
 int bench_add(struct bench_matrix *m, const char *name, const char *group, const char *cmd)

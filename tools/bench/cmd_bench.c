@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "as_backend.h"
 #include "as_tracefs.h"
 #include "bench.h"
 
@@ -45,110 +44,6 @@ struct run_state {
 	struct as_launcher L; /* x.tmp's */
 	int write_error;
 };
-
-static int valid_label(const char *s)
-{
-	if (!*s || strlen(s) >= 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '-' || *s == '.' || *s == '+'))
-			return 0;
-	return 1;
-}
-
-static void alloc_choices_err(const char *bad)
-{
-	size_t i;
-	fprintf(stderr, ALLOCSWAP_CLI_NAME " bench: allocator '%s' is not one of:", bad);
-	for (i = 0; i < _as_backend_count; i++)
-		fprintf(stderr, "%s %s", i ? "," : "", _as_backend_table[i].name);
-	fprintf(stderr, ", none, or a path to a .so that exports malloc and free (LABEL=PATH)\n");
-}
-
-/* One -a entry into a; 0 or 2. */
-static int alloc_parse(const char *s, struct bench_alloc *a)
-{
-	const char *eq = strchr(s, '='), *slash = strchr(s, '/');
-	size_t i;
-	memset(a, 0, sizeof *a);
-	if (slash) {
-		const char *path = eq && eq < slash ? eq + 1 : s;
-		if (eq && eq < slash) {
-			snprintf(a->name, sizeof a->name, "%.*s", (int)(eq - s), s);
-		} else {
-			const char *base = strrchr(s, '/') + 1, *dot = strstr(base, ".so");
-			snprintf(a->name, sizeof a->name, "%.*s",
-				 (int)(dot && dot > base ? (size_t)(dot - base) : strlen(base)), base);
-			if (!strncmp(a->name, "lib", 3) && a->name[3])
-				memmove(a->name, a->name + 3, strlen(a->name) - 2);
-		}
-		if (!valid_label(a->name))
-			return as_usage_err("bench", "allocator label '%s' (from '%s') must be letters, "
-						     "digits, and _ - . +; name it with LABEL=PATH",
-					    a->name, s);
-		if (access(path, R_OK)) {
-			bench_err("allocator %s: cannot read %s: %s", a->name, path,
-			       strerror(errno));
-			return 2;
-		}
-		snprintf(a->spec, sizeof a->spec, "%s", path);
-		return 0;
-	}
-	if (!strcmp(s, "none")) {
-		snprintf(a->name, sizeof a->name, "none");
-		return 0;
-	}
-	for (i = 0; i < _as_backend_count; i++)
-		if (!strcmp(s, _as_backend_table[i].name)) {
-			snprintf(a->name, sizeof a->name, "%s", s);
-			snprintf(a->spec, sizeof a->spec, "%s", s);
-			return 0;
-		}
-	alloc_choices_err(s);
-	return 2;
-}
-
-/* Fills m->allocs from a list (or every table backend when list is NULL). */
-static int allocs_from_list(struct bench_matrix *m, const char *list, int *explicit_)
-{
-	char **v = NULL;
-	size_t n, i, j;
-	int rc = 0;
-	*explicit_ = list != NULL;
-	if (list) {
-		v = as_split_list(list);
-		if (!v)
-			return ENOMEM;
-		for (n = 0; v[n]; n++)
-			;
-	} else {
-		n = _as_backend_count;
-	}
-	m->allocs = calloc(n ? n : 1, sizeof *m->allocs);
-	if (!m->allocs) {
-		free(v);
-		return ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		rc = alloc_parse(v ? v[i] : _as_backend_table[i].name, &m->allocs[i]);
-		if (rc)
-			break;
-		for (j = 0; j < i; j++)
-			if (!strcmp(m->allocs[i].name, m->allocs[j].name)) {
-				rc = as_usage_err("bench", "allocator '%s' is listed twice",
-						  m->allocs[i].name);
-				break;
-			}
-		if (rc)
-			break;
-	}
-	if (!rc && n == 0)
-		rc = as_usage_err("bench", "--allocators needs at least one allocator");
-	m->nallocs = rc ? 0 : n;
-	free(v);
-	return rc;
-}
 
 /* --bench LIST against what the suite offers (names or groups); 0 or 2. */
 static int benches_select(struct bench_matrix *m, const char *want, json_t *avail)
@@ -459,7 +354,7 @@ static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 		if ((rc = bench_axis_check((enum bench_axis_id)a, m->axis[a])))
 			return rc;
 	}
-	if ((rc = allocs_from_list(m, o->allocators, explicit_allocs)))
+	if ((rc = bench_allocs_parse(m, o->allocators, explicit_allocs)))
 		return rc;
 	m->runs = o->runs != BENCH_UNSET ? o->runs : o->quick ? 5 : 10;
 	m->memory_runs = o->memory_runs != BENCH_UNSET ? o->memory_runs : 1;
@@ -493,7 +388,7 @@ static int matrix_from_opts(struct run_state *st, int *explicit_allocs)
 			snprintf(name, sizeof name, o->ncmds > 1 ? "cmd%d" : "cmd", k + 1);
 			n = name;
 		}
-		if (!valid_label(n))
+		if (!bench_label_valid(n))
 			return as_usage_err("bench", "--name '%s': use letters, digits, _ - . +", n);
 		if (bench_has(m, n))
 			return as_usage_err("bench", "two commands are named '%s'", n);
