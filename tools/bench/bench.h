@@ -325,6 +325,9 @@ struct bench_request {
 	/* more than one machine (bench_shard.c, bench_engine.c): BENCH_UNSET or
 	 * NULL when not given */
 	unsigned long shards, shard;
+	/* --nodes-per-class K: at most K shards of a host class at once
+	 * (sbatch --array=...%K, the Job's parallelism) */
+	unsigned long nodes_per_class;
 	const char *engine, *partition, *emit, *k8s_image, *k8s_claim;
 	int plan, wait;
 };

@@ -1,8 +1,9 @@
 /* bench_k8s: `allocswap bench --engine k8s --emit DIR` (bench.h).
  *
  * Writes DIR/job.json, a Kubernetes Indexed Job (batch/v1, JSON, which
- * kubectl applies as it does YAML) that the user applies: completions and
- * parallelism N, completionMode Indexed, one index a shard.  Each pod runs
+ * kubectl applies as it does YAML) that the user applies: completions N,
+ * parallelism N (K with --nodes-per-class K: at most K pods at once),
+ * completionMode Indexed, one index a shard.  Each pod runs
  * the image's allocswap with the shard's options (bench_opts_shard_argv)
  * into /results/shards/$JOB_COMPLETION_INDEX on the claim mounted at
  * /results; a pod retried after a failure finds the shard's meta.json
@@ -54,7 +55,10 @@ int bench_k8s_emit(const struct bench_request *o, unsigned long shards, char **s
 	const char *claim = o->k8s_claim ? o->k8s_claim : "allocswap-results";
 	char *script = shard_script(shards, shard_args);
 	json_t *job, *container, *pod;
+	json_int_t par = (json_int_t)shards;
 	int e;
+	if (o->nodes_per_class != BENCH_UNSET && o->nodes_per_class < shards)
+		par = (json_int_t)o->nodes_per_class; /* --nodes-per-class K */
 	if (!script) {
 		bench_err("out of memory");
 		return 1;
@@ -74,8 +78,8 @@ int bench_k8s_emit(const struct bench_request *o, unsigned long shards, char **s
 		"app", K8S_LABEL, "topologyKey", "kubernetes.io/hostname");
 	job = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:I, s:I, s:s, s:I, s:o}}", "apiVersion",
 			"batch/v1", "kind", "Job", "metadata", "name", K8S_LABEL, "labels", "app",
-			K8S_LABEL, "spec", "completions", (json_int_t)shards, "parallelism",
-			(json_int_t)shards, "completionMode", "Indexed", "backoffLimit",
+			K8S_LABEL, "spec", "completions", (json_int_t)shards, "parallelism", par,
+			"completionMode", "Indexed", "backoffLimit",
 			(json_int_t)(2 * shards), "template", pod);
 	free(script);
 	if (!job) {
@@ -88,9 +92,9 @@ int bench_k8s_emit(const struct bench_request *o, unsigned long shards, char **s
 		return 1;
 	}
 	json_decref(job);
-	printf("wrote %s/job.json: an Indexed Job of %lu shards (image %s, results on the claim "
-	       "%s under shards/)\n",
-	       o->emit, shards, image, claim);
+	printf("wrote %s/job.json: an Indexed Job of %lu shards, %lld at once (image %s, results "
+	       "on the claim %s under shards/)\n",
+	       o->emit, shards, (long long)par, image, claim);
 	printf("run it: kubectl apply -f %s/job.json; then copy the claim's shards/ into DIR/shards "
 	       "and run " ALLOCSWAP_CLI_NAME " report DIR\n",
 	       o->emit);

@@ -3,6 +3,7 @@
  * values become a struct bench_request, checked one option at a time (the
  * matrix checks them together: bench_matrix.c, cmd_bench.c).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,10 @@
 	X(O_PARTITION, 0, "--partition", " LIST", 0, NULL,                                     \
 	  "the Slurm partition (sbatch -p); several (a,b): each is a host class that runs "   \
 	  "every shard, into DIR/shards/P-K, and report compares the classes")               \
+	X(O_NODES_PER_CLASS, 0, "--nodes-per-class", " K", 0, NULL,                              \
+	  "at most K shards of a host class (a partition) run at once, the others wait "     \
+	  "their turn: the array goes to sbatch as --array=0-(N-1)%K (kept by --resume DIR); " \
+	  "k8s: the Job's parallelism.  Default: every shard at once, as the nodes allow")   \
 	X(O_WAIT, 0, "--wait", "", 0, NULL,                                                     \
 	  "follow the array (squeue, sacct where it answers, the shards' own directories) "  \
 	  "with a progress line and an ETA until no task is left")                            \
@@ -152,6 +157,8 @@ const struct as_usage as_usage_bench = {
 	"  allocswap bench -a system,jemalloc,mimalloc --libc glibc,musl --python os,o3lto\n"
 	"  allocswap bench --quick --shards 4 --engine slurm -o out --wait\n"
 	"  allocswap bench --resume out --wait     (a Slurm DIR: the unfinished shards)\n"
+	"  allocswap bench --shards 8 --engine slurm --partition a,b --nodes-per-class 2\n"
+	"                  -o out                  (two host classes, 2 nodes each)\n"
 	"  allocswap bench --quick --shards 4 --engine k8s --emit k8s\n",
 	/* in order: the first word that is no option is an error, not an operand */
 	AS_OPTS_IN_ORDER,
@@ -198,6 +205,19 @@ static int bench_shard_opts(const struct as_optval *v, struct bench_request *o)
 					    o->shards, o->shards - 1);
 		o->shard = n;
 	}
+	o->nodes_per_class = BENCH_UNSET;
+	if (v[O_NODES_PER_CLASS].val) {
+		const char *k = v[O_NODES_PER_CLASS].val;
+		char *end;
+		errno = 0;
+		n = strtoul(k, &end, 10);
+		if (!*k || *k == '-' || *end || errno || n < 1 || n > 10000)
+			return as_usage_err("bench", "--nodes-per-class needs a number of nodes from 1 "
+						     "to 10000 (at most that many shards of a host class "
+						     "run at once), not '%s'",
+					    k);
+		o->nodes_per_class = n;
+	}
 	o->plan = v[O_PLAN].val != NULL;
 	o->wait = v[O_WAIT].val != NULL;
 	o->partition = v[O_PARTITION].val;
@@ -209,9 +229,11 @@ static int bench_shard_opts(const struct as_optval *v, struct bench_request *o)
 	o->engine = eng;
 	if (o->plan && o->shards == BENCH_UNSET)
 		return as_usage_err("bench", "--plan prints the shards of --shards N: give N");
-	if (o->resume && (o->shards != BENCH_UNSET || o->plan || o->engine))
+	if (o->resume && (o->shards != BENCH_UNSET || o->plan || o->engine ||
+			  o->nodes_per_class != BENCH_UNSET))
 		return as_usage_err("bench", "--resume DIR takes its shards and engine from DIR: "
-					     "no --shards, --shard, --plan or --engine with it");
+					     "no --shards, --shard, --plan, --engine or "
+					     "--nodes-per-class with it");
 	if (eng && o->shards == BENCH_UNSET)
 		return as_usage_err("bench", "--engine %s needs --shards N (one task a shard)", eng);
 	if (eng && o->shard != BENCH_UNSET)
@@ -227,6 +249,8 @@ static int bench_shard_opts(const struct as_optval *v, struct bench_request *o)
 		return as_usage_err("bench", "--emit goes with --engine k8s");
 	if ((o->k8s_image || o->k8s_claim) && (!eng || strcmp(eng, "k8s")))
 		return as_usage_err("bench", "--k8s-image and --k8s-claim go with --engine k8s");
+	if (o->nodes_per_class != BENCH_UNSET && !eng)
+		return as_usage_err("bench", "--nodes-per-class goes with --engine slurm|k8s");
 	if (o->partition && (!eng || strcmp(eng, "slurm")))
 		return as_usage_err("bench", "--partition goes with --engine slurm");
 	if (o->wait && !o->resume && (!eng || strcmp(eng, "slurm")))
@@ -243,8 +267,9 @@ static int bench_shard_opts(const struct as_optval *v, struct bench_request *o)
 static int shard_drops(enum bench_opt k)
 {
 	return k == O_OUTPUT || k == O_SHARDS || k == O_SHARD || k == O_PLAN || k == O_ENGINE ||
-	       k == O_PARTITION || k == O_WAIT || k == O_EMIT || k == O_K8S_IMAGE ||
-	       k == O_K8S_CLAIM || k == O_DRY_RUN || k == O_QUIET || k == O_RESUME;
+	       k == O_PARTITION || k == O_NODES_PER_CLASS || k == O_WAIT || k == O_EMIT ||
+	       k == O_K8S_IMAGE || k == O_K8S_CLAIM || k == O_DRY_RUN || k == O_QUIET ||
+	       k == O_RESUME;
 }
 
 char **bench_opts_shard_argv(int argc, char **argv)

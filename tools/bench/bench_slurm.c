@@ -7,9 +7,10 @@
  *
  *   DIR/engine.json      {"schema": "allocswap.engine/1", "engine": "slurm",
  *                         "shards": N, "allocswap": the binary the tasks run,
- *                         "script", "partitions": [P...], "command": what was
- *                         asked, "jobs": [{"id", "tasks": "0-2" | "1,2",
- *                         "partition", "submitted"}]}
+ *                         "script", "partitions": [P...], "nodes_per_class":
+ *                         K | null, "command": what was asked, "jobs": [{"id",
+ *                         "tasks": "0-2" | "1,2", "partition", "after": the
+ *                         jobs it waited for ("7:9") or absent, "submitted"}]}
  *   DIR/slurm/job.sh     the array task: DIR/shards/K with its own meta.json;
  *                        when that meta.json exists the task resumes it
  *                        (bench --resume), so a task run again after an
@@ -24,7 +25,11 @@
  * nothing finished runs twice, and a shard's own --resume keeps what its
  * runs.jsonl has.  Two tasks of one shard cannot run at once: bench locks
  * the directory.  The script asks for --exclusive: another job on the node
- * would be noise in the comparisons.
+ * would be noise in the comparisons.  --nodes-per-class K submits each array
+ * (one a partition, a host class) with sbatch's throttle, --array=...%K: at
+ * most K of its tasks run at once; --resume DIR submits with the same K,
+ * and while tasks of the class are still queued, after their jobs
+ * (--dependency=afterany): two arrays of a class never run 2K.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +52,7 @@
 struct shard_state {
 	int finished, started, queued;
 	char sq[24];   /* squeue's state: PENDING, RUNNING... or "" */
+	char job[24];  /* the job whose task it is while queued, or "" */
 	char acct[48]; /* sacct's, or "" */
 	size_t recorded, expected;
 };
@@ -163,6 +169,7 @@ static int squeue_tasks(const char *id, unsigned long n, struct shard_state *st,
 		if (sscanf(line, "%lu %23s", &k, state) == 2 && k < n) {
 			st[k].queued = 1;
 			snprintf(st[k].sq, sizeof st[k].sq, "%s", state);
+			snprintf(st[k].job, sizeof st[k].job, "%s", id);
 		}
 	}
 	return 0;
@@ -245,21 +252,33 @@ static size_t shards_todo(const struct shard_state *st, unsigned long n, char *b
 	return c;
 }
 
-/* sbatch --array=tasks (into partition part, or the script's); records the
- * job in eng and DIR/engine.json.  0 or 1. */
-static int submit(const char *dir, json_t *eng, const char *tasks, const char *part)
+/* sbatch --array=tasks (into partition part, or the script's; after the
+ * jobs of after, "1:2", when not NULL); records the job in eng and
+ * DIR/engine.json.  0 or 1. */
+static int submit(const char *dir, json_t *eng, const char *tasks, const char *part,
+		  const char *after)
 {
-	char script[PATH_MAX + 32], arr[4200], out[4096], now[32], pa[300];
-	char *argv[] = {"sbatch", "--parsable", arr, script, NULL, NULL};
+	char script[PATH_MAX + 32], arr[4200], out[4096], now[32], pa[300], dep[1100];
+	char *argv[7] = {"sbatch", "--parsable"}, **a = argv + 2;
+	json_int_t k = json_integer_value(json_object_get(eng, "nodes_per_class"));
 	int rc, e;
 	snprintf(script, sizeof script, "%s/slurm/job.sh", dir);
-	snprintf(arr, sizeof arr, "--array=%s", tasks);
-	if (part) { /* sbatch --parsable -p P --array=... job.sh */
+	/* sbatch's throttle: at most K tasks of the array at once */
+	if (k > 0)
+		snprintf(arr, sizeof arr, "--array=%s%%%lld", tasks, (long long)k);
+	else
+		snprintf(arr, sizeof arr, "--array=%s", tasks);
+	if (part) { /* sbatch --parsable -p P [--dependency=...] --array=... job.sh */
 		snprintf(pa, sizeof pa, "--partition=%s", part);
-		argv[2] = pa;
-		argv[3] = arr;
-		argv[4] = script;
+		*a++ = pa;
 	}
+	if (after) {
+		snprintf(dep, sizeof dep, "--dependency=afterany:%s", after);
+		*a++ = dep;
+	}
+	*a++ = arr;
+	*a++ = script;
+	*a = NULL;
 	rc = run_capture(argv, out, sizeof out);
 	out[strcspn(out, "\n")] = 0;
 	if (rc != 0 || !out[0] || strspn(out, "0123456789") == 0) {
@@ -271,16 +290,18 @@ static int submit(const char *dir, json_t *eng, const char *tasks, const char *p
 	}
 	out[strspn(out, "0123456789")] = 0; /* "123;cluster" */
 	json_array_append_new(json_object_get(eng, "jobs"),
-			      json_pack("{s:s, s:s, s:s?, s:s}", "id", out, "tasks", tasks, "partition",
-					part, "submitted", bench_iso_now(now, sizeof now)));
+			      json_pack("{s:s, s:s, s:s?, s:s?, s:s}", "id", out, "tasks", tasks,
+					"partition", part, "after", after, "submitted",
+					bench_iso_now(now, sizeof now)));
 	if ((e = as_json_write_file(dir, "engine.json", eng))) {
 		bench_err("job %s was submitted, but %s/engine.json cannot be written: %s; cancel "
 			  "it with scancel %s",
 			  out, dir, strerror(e), out);
 		return 1;
 	}
-	printf("submitted Slurm job %s: array tasks %s of %s/slurm/job.sh%s%s -> %s/shards\n",
-	       out, tasks, dir, part ? " on " : "", part ? part : "", dir);
+	printf("submitted Slurm job %s: array tasks %s of %s/slurm/job.sh%s%s -> %s/shards%s%s\n",
+	       out, arr + strlen("--array="), dir, part ? " on " : "", part ? part : "", dir,
+	       after ? ", after job " : "", after ? after : "");
 	fflush(stdout); /* before --wait's lines */
 	return 0;
 }
@@ -386,13 +407,26 @@ static int submit_todo(const char *dir, json_t *eng, unsigned long n,
 		       const struct shard_state *st)
 {
 	const json_t *parts = json_object_get(eng, "partitions");
-	char todo[4096];
+	int throttled = json_integer_value(json_object_get(eng, "nodes_per_class")) > 0;
+	char todo[4096], after[1024];
 	size_t p, np = eng_np(eng), sent = 0, q = 0, k;
 	for (p = 0; p < np; p++) {
 		if (!shards_todo(st + p * n, n, todo, sizeof todo))
 			continue;
+		/* --nodes-per-class K: a second array of the class would run K
+		 * more; it starts when the class's queued ones have ended */
+		after[0] = 0;
+		for (k = p * n; throttled && k < (p + 1) * n; k++) {
+			size_t len = strlen(after), j;
+			for (j = p * n; j < k && strcmp(st[j].job, st[k].job); j++)
+				;
+			if (st[k].queued && st[k].job[0] && j == k) /* each job once */
+				snprintf(after + len, sizeof after - len, "%s%s", len ? ":" : "",
+					 st[k].job);
+		}
 		if (submit(dir, eng, todo,
-			   np > 1 ? json_string_value(json_array_get(parts, p)) : NULL))
+			   np > 1 ? json_string_value(json_array_get(parts, p)) : NULL,
+			   after[0] ? after : NULL))
 			return 1;
 		sent++;
 	}
@@ -495,7 +529,7 @@ int bench_engine_submit(const struct bench_matrix *m, const struct bench_request
 	char dir[PATH_MAX], exe[PATH_MAX], path[PATH_MAX + 32];
 	char **shard_args = bench_opts_shard_argv(argc, argv);
 	struct shard_state *st = NULL;
-	json_t *eng = NULL, *parts = NULL;
+	json_t *eng = NULL, *parts = NULL, *npc;
 	int rc = 1, e;
 	(void)m;
 	if (!shard_args) {
@@ -550,10 +584,13 @@ int bench_engine_submit(const struct bench_matrix *m, const struct bench_request
 	if (write_script(dir, exe, o, json_array_size(parts) > 1 ? json_array_size(parts) : 1,
 			 shard_args))
 		goto out;
-	eng = json_pack("{s:s, s:s, s:I, s:s, s:s, s:O, s:o, s:[]}", "schema", ENGINE_SCHEMA,
+	/* --resume DIR submits with the same throttle */
+	npc = o->nodes_per_class == BENCH_UNSET ? json_null()
+						: json_integer((json_int_t)o->nodes_per_class);
+	eng = json_pack("{s:s, s:s, s:I, s:s, s:s, s:O, s:o, s:o, s:[]}", "schema", ENGINE_SCHEMA,
 			"engine", "slurm", "shards", (json_int_t)o->shards, "allocswap", exe,
-			"script", "slurm/job.sh", "partitions", parts, "command",
-			bench_command_json(argc, argv), "jobs");
+			"script", "slurm/job.sh", "partitions", parts, "nodes_per_class", npc,
+			"command", bench_command_json(argc, argv), "jobs");
 	st = eng ? calloc(o->shards * eng_np(eng), sizeof *st) : NULL;
 	if (!st)
 		goto out;

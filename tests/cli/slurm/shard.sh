@@ -3,7 +3,8 @@
 # cells and runs of the same matrix run whole; a copy of one shard said to
 # come from another CPU is a second class, and the conclusions across the
 # two are sorted into hold / flip; another allocswap version is reported
-# apart.  The k8s manifest: parsed, the fields that matter checked.
+# apart.  The k8s manifest: parsed, the fields that matter checked, and
+# --nodes-per-class K as its parallelism.
 set -eu
 ALLOCSWAP=$1
 T=$(mktemp -d "${TMPDIR:-/tmp}/allocswap-shard-test.XXXXXX")
@@ -41,6 +42,12 @@ expect_usage "--engine k8s needs --emit DIR" "$@" --shards 3 --engine k8s
 expect_usage "engine 'lsf' is not one of" "$@" --shards 3 --engine lsf
 expect_usage "--resume DIR takes its shards and engine from DIR" --resume "$T" --shards 2
 expect_usage "has no engine.json; --wait follows a Slurm array" --resume "$T" --wait
+for k in 0 x -1 ''; do
+	expect_usage "--nodes-per-class needs a number of nodes from 1 to 10000 (at most that many shards of a host class run at once), not '$k'" \
+		"$@" --shards 3 --engine k8s --emit "$T/k8s" --nodes-per-class "$k"
+done
+expect_usage "--nodes-per-class goes with --engine slurm|k8s" "$@" --shards 3 --shard 0 --nodes-per-class 1
+expect_usage "no --shards, --shard, --plan, --engine or --nodes-per-class with it" --resume "$T" --nodes-per-class 2
 
 # ---- three shards here, and the same matrix whole ---------------------------------------------
 for k in 0 1 2; do
@@ -137,6 +144,18 @@ assert v["persistentVolumeClaim"]["claimName"] == "allocswap-results"
 aa = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
 assert aa["topologyKey"] == "kubernetes.io/hostname"
 assert aa["labelSelector"]["matchLabels"] == s["template"]["metadata"]["labels"]
+EOF
+# --nodes-per-class K: the Job runs at most K pods at once; the pods' command
+# is the same
+"$ALLOCSWAP" bench "$@" --shards 3 --engine k8s --emit "$T/k8s2" --nodes-per-class 2 \
+	>"$T/k2.out" || fail "--engine k8s --nodes-per-class 2"
+grep -q "^wrote $T/k8s2/job.json: an Indexed Job of 3 shards, 2 at once " "$T/k2.out" || fail "$(cat "$T/k2.out")"
+/usr/bin/python3 - "$T/k8s/job.json" "$T/k8s2/job.json" <<'EOF' || fail "the manifest of --nodes-per-class 2"
+import json, sys
+a, b = (json.load(open(p))["spec"] for p in sys.argv[1:])
+assert (b["completions"], b["parallelism"]) == (3, 2), b
+cmd = lambda s: s["template"]["spec"]["containers"][0]["command"]
+assert cmd(a) == cmd(b) and "nodes-per-class" not in cmd(b)[2], cmd(b)
 EOF
 # the container's script, run by sh with the index as Kubernetes sets it:
 # shard 1 of the matrix, into the claim's directory

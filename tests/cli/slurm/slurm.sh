@@ -5,8 +5,10 @@
 # second array with one task cancelled mid-run (scancel): --resume DIR
 # submits that shard alone, the shard resumes, and nothing is lost or run
 # twice.  Then --partition test,other: one array a partition, every shard
-# in each, and the report has two host classes and compares them.  Skipped
-# only when slurmctld cannot start.
+# in each, and the report has two host classes and compares them.  Then
+# --nodes-per-class 1: the array and its resubmission throttled (%1), the
+# second after the first.
+# Skipped only when slurmctld cannot start.
 set -eu
 ALLOCSWAP=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +21,15 @@ fail() {
 	echo "FAIL: $*" >&2
 	[ ! -f "$T/slurm/slurmctld.log" ] || tail -n 5 "$T/slurm/slurmctld.log" >&2
 	exit 1
+}
+cancel_task() { # $1: job, $2: array task; scancel, then until squeue has it no more
+	scancel "${1}_$2" || fail "scancel ${1}_$2"
+	c=0
+	while squeue -h -r -j "$1" -o %K 2>/dev/null | grep -q "^$2\$"; do
+		[ $c -lt 600 ] || fail "task $2 is still queued after scancel"
+		sleep 0.1
+		c=$((c + 1))
+	done
 }
 . "$HERE/cluster.sh"
 trap 'cluster_stop; rm -rf "$T"' EXIT
@@ -45,6 +56,8 @@ for k in 0 1 2; do
 	[ -f "$T/arr/shards/$k/meta.json" ] || fail "shard $k has no meta.json"
 done
 grep -q -- '--exclusive' "$T/arr/slurm/job.sh" || fail "job.sh does not ask for a node of its own"
+[ -x "$T/arr/slurm/job.sh" ] && ! ls "$T/arr/slurm" | grep -q '\.tmp\.' ||
+	fail "job.sh is not executable, or its temporary file is left: $(ls -l "$T/arr/slurm")"
 "$ALLOCSWAP" report "$T/arr" >"$T/report.out" || fail "report of the array: $(cat "$T/report.out")"
 grep -q "^$T/arr: 3 shards in 1 host class" "$T/report.out" || fail "$(cat "$T/report.out")"
 
@@ -91,13 +104,7 @@ while [ "$(cat "$T/kill/shards/1/runs.jsonl" 2>/dev/null | wc -l)" -lt 2 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-scancel "${job}_1" || fail "scancel ${job}_1"
-i=0
-while squeue -h -r -j "$job" -o %K 2>/dev/null | grep -q '^1$'; do
-	[ $i -lt 600 ] || fail "task 1 is still queued after scancel"
-	sleep 0.1
-	i=$((i + 1))
-done
+cancel_task "$job" 1
 before=$(wc -l <"$T/kill/shards/1/runs.jsonl")
 [ "$before" -lt 7 ] || fail "shard 1 finished before it was cancelled ($before records)"
 /usr/bin/python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["finished"] is None, m["finished"]' \
@@ -160,4 +167,48 @@ rows = s["across"]
 assert {r["bench"] for r in rows} >= {None, "a", "b", "c"}, rows
 assert all(set(r["by_class"]) == set(names) for r in rows), rows
 EOF
-echo "ok: a 3-shard array equals the local matrix; a cancelled task resumed without loss or repeats; two partitions are two host classes"
+# ---- --nodes-per-class 1: sbatch's throttle, kept by --resume ----------------------------------
+# The node is one and each task --exclusive, so one task runs at a time
+# anyway: what shows the throttle is Slurm's own word for the waiting tasks
+# (JobArrayTaskLimit, not Resources).  Task 2 is cancelled while it waits
+# and --resume submits it again at once, with the same throttle and after
+# the first array (Dependency): never two tasks at a time.
+"$ALLOCSWAP" bench "$@" --shards 3 --engine slurm --nodes-per-class 1 -o "$T/thr" >"$T/thr.out" 2>&1 ||
+	fail "--nodes-per-class 1: $(cat "$T/thr.out")"
+grep -q "^submitted Slurm job [0-9]*: array tasks 0-2%1 of $T/thr/slurm/job.sh -> $T/thr/shards$" "$T/thr.out" ||
+	fail "the array is not throttled: $(cat "$T/thr.out")"
+job=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["jobs"][0]["id"])' "$T/thr/engine.json")
+scontrol show job "$job" | grep -q 'ArrayTaskThrottle=1' ||
+	fail "Slurm does not hold the throttle: $(scontrol show job "$job" | grep -o 'ArrayTask[^ ]*')"
+jobs=$job
+limited=0
+waited=0
+i=0
+while squeue -h -r -j "$jobs" -o '%i %K %T %r' >"$T/q" 2>/dev/null && [ -s "$T/q" ]; do
+	[ "$(grep -c ' RUNNING ' "$T/q")" -le 1 ] || fail "two tasks run at once: $(cat "$T/q")"
+	grep -q " PENDING Dependency$" "$T/q" && waited=1
+	if [ $limited = 0 ] && grep -q "^${job}_2 2 PENDING JobArrayTaskLimit$" "$T/q"; then
+		limited=1
+		cancel_task "$job" 2
+		"$ALLOCSWAP" bench --resume "$T/thr" >"$T/thr-resume.out" 2>&1 ||
+			fail "--resume of a throttled array: $(cat "$T/thr-resume.out")"
+		grep -q "^submitted Slurm job [0-9]*: array tasks 2%1 of $T/thr/slurm/job.sh -> $T/thr/shards, after job $job$" \
+			"$T/thr-resume.out" || fail "--resume lost the throttle: $(cat "$T/thr-resume.out")"
+		jobs=$job,$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["jobs"][1]["id"])' "$T/thr/engine.json")
+	fi
+	[ $i -lt 1200 ] || fail "the arrays never ended: $(cat "$T/q")"
+	sleep 0.1
+	i=$((i + 1))
+done
+[ $limited = 1 ] || fail "no task waited for the throttle (JobArrayTaskLimit)"
+[ $waited = 1 ] || fail "the resubmitted array did not wait for the first (Dependency)"
+/usr/bin/python3 - "$T" "$job" <<'EOF' || fail "engine.json of a throttled array"
+import json, sys
+t, job = sys.argv[1:]
+eng = json.load(open(t + "/thr/engine.json"))
+assert eng["nodes_per_class"] == 1, eng
+assert [(j["tasks"], j.get("after")) for j in eng["jobs"]] == [("0-2", None), ("2", job)], eng["jobs"]
+for k in range(3):
+    assert json.load(open("%s/thr/shards/%d/meta.json" % (t, k)))["finished"], k
+EOF
+echo "ok: a 3-shard array equals the local matrix; a cancelled task resumed without loss or repeats; two partitions are two host classes; --nodes-per-class 1 throttles the array and its resubmission"
