@@ -422,7 +422,7 @@ EOF
 	[ "$(cat "$T/out")" = 0 ] && [ -z "$(ls "$T/c")" ] || fail "a page with ALLOCSWAP_STATS=off"
 	x env LD_PRELOAD="$LIBSWAP" ALLOCSWAP_COUNTERS="$T/nodir/page" "$HELPER" exit 0
 	expect_rc 0 "an uncreatable ALLOCSWAP_COUNTERS"
-	has "$T/err" "^allocswap: warning: cannot map ALLOCSWAP_COUNTERS=$T/nodir/page"
+	has "$T/err" "^allocswap: warning: no counters page for ALLOCSWAP_COUNTERS=$T/nodir/page: no such directory$"
 	usage_error "--timeline 0" "$A" run --timeline 0 -- "$HELPER" exit 0
 	usage_error "--timeline x" "$A" run --timeline x -- "$HELPER" exit 0
 	usage_error "--timeline with stats off" "$A" run --timeline 10 --stats off -- "$HELPER" exit 0
