@@ -3,6 +3,8 @@
  *
  *   hello [--secure]   prints "hello", and with --secure "secure=N", the
  *                      process's AT_SECURE flag
+ *   hello --exec-self  execs itself (without the option) after its malloc:
+ *                      the same pid starts libswap a second time
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,11 @@ int main(int argc, char **argv)
 		T_STREQ(p, "hello");
 	}
 	free(p);
+	if (argc > 1 && !strcmp(argv[1], "--exec-self")) {
+		char *again[] = {argv[0], NULL};
+		execv("/proc/self/exe", again);
+		return 126;
+	}
 	if (write(1, "hello\n", 6) != 6)
 		return 1;
 	if (argc > 1 && !strcmp(argv[1], "--secure")) {
