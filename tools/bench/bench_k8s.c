@@ -12,7 +12,8 @@
  * the variable.  Pods of the Job repel each other per node
  * (podAntiAffinity): two shards on one host at once would be noise in each
  * other's comparisons.  Nothing is submitted: allocswap has no client of
- * its own.
+ * its own.  A pod has its own filesystem: relative paths in the options
+ * (--cmd ./app, -a X=./lib.so) are the image's, from its working directory.
  */
 #include <errno.h>
 #include <limits.h>

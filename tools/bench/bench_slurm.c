@@ -7,6 +7,8 @@
  *
  *   DIR/engine.json      {"schema": "allocswap.engine/1", "engine": "slurm",
  *                         "shards": N, "allocswap": the binary the tasks run,
+ *                         "cwd": the directory it was submitted from, where
+ *                         the tasks run (--cmd ./app, -a X=./lib.so),
  *                         "script", "partitions": [P...], "nodes_per_class":
  *                         K | null, "command": what was asked, "jobs": [{"id",
  *                         "tasks": "0-2" | "1,2", "partition", "after": the
@@ -439,8 +441,8 @@ static int submit_todo(const char *dir, json_t *eng, unsigned long n,
 }
 
 /* DIR/slurm/job.sh: one shard a task.  0 or 1. */
-static int write_script(const char *dir, const char *exe, const struct bench_request *o,
-			size_t np, char **shard_args)
+static int write_script(const char *dir, const char *cwd, const char *exe,
+			const struct bench_request *o, size_t np, char **shard_args)
 {
 	char path[PATH_MAX + 32], q[PATH_MAX * 2 + 8], qd[PATH_MAX * 2 + 8];
 	struct as_file a;
@@ -466,8 +468,11 @@ static int write_script(const char *dir, const char *exe, const struct bench_req
 	if (np == 1 && o->partition)
 		fprintf(f, "#SBATCH --partition=%s\n", bench_sh_quote(o->partition, q, sizeof q));
 	/* with partitions, sbatch -p names the one of each array: a host class */
+	/* the options' relative paths are the submitter's: its directory,
+	 * wherever the task runs (and whoever resubmits it) */
 	fprintf(f, "set -u\n"
-		   "k=${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\n"
+		   "cd %s || exit 1\n", bench_sh_quote(cwd, q, sizeof q));
+	fprintf(f, "k=${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\n"
 		   "d=%s/shards/%s$k\n"
 		   "if [ -f \"$d/meta.json\" ]; then\n"
 		   "\texec %s bench --resume \"$d\"\n"
@@ -526,7 +531,7 @@ bad:
 int bench_engine_submit(const struct bench_matrix *m, const struct bench_request *o, int argc,
 			char **argv)
 {
-	char dir[PATH_MAX], exe[PATH_MAX], path[PATH_MAX + 32];
+	char dir[PATH_MAX], exe[PATH_MAX], path[PATH_MAX + 32], cwd[PATH_MAX];
 	char **shard_args = bench_opts_shard_argv(argc, argv);
 	struct shard_state *st = NULL;
 	json_t *eng = NULL, *parts = NULL, *npc;
@@ -542,6 +547,11 @@ int bench_engine_submit(const struct bench_matrix *m, const struct bench_request
 	}
 	if (!(parts = partitions_json(o->partition))) {
 		rc = 2;
+		goto out;
+	}
+	if (!getcwd(cwd, sizeof cwd)) {
+		bench_err("cannot tell the current directory, where the tasks would run: %s",
+			  strerror(errno));
 		goto out;
 	}
 	if ((e = as_mkdirs(o->output)) || !realpath(o->output, dir)) {
@@ -581,16 +591,16 @@ int bench_engine_submit(const struct bench_matrix *m, const struct bench_request
 		bench_err("cannot create %s: %s", path, strerror(e));
 		goto out;
 	}
-	if (write_script(dir, exe, o, json_array_size(parts) > 1 ? json_array_size(parts) : 1,
+	if (write_script(dir, cwd, exe, o, json_array_size(parts) > 1 ? json_array_size(parts) : 1,
 			 shard_args))
 		goto out;
 	/* --resume DIR submits with the same throttle */
 	npc = o->nodes_per_class == BENCH_UNSET ? json_null()
 						: json_integer((json_int_t)o->nodes_per_class);
-	eng = json_pack("{s:s, s:s, s:I, s:s, s:s, s:O, s:o, s:o, s:[]}", "schema", ENGINE_SCHEMA,
-			"engine", "slurm", "shards", (json_int_t)o->shards, "allocswap", exe,
-			"script", "slurm/job.sh", "partitions", parts, "nodes_per_class", npc,
-			"command", bench_command_json(argc, argv), "jobs");
+	eng = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:O, s:o, s:o, s:[]}", "schema",
+			ENGINE_SCHEMA, "engine", "slurm", "shards", (json_int_t)o->shards, "allocswap",
+			exe, "cwd", cwd, "script", "slurm/job.sh", "partitions", parts,
+			"nodes_per_class", npc, "command", bench_command_json(argc, argv), "jobs");
 	st = eng ? calloc(o->shards * eng_np(eng), sizeof *st) : NULL;
 	if (!st)
 		goto out;

@@ -1,0 +1,61 @@
+# engine.sh: bench --engine slurm against a fake sbatch, squeue and sacct on
+# PATH (each a few lines of sh: what they were asked goes to a log), and
+# DIR/slurm/job.sh run by hand as Slurm would run an array task.  What is
+# checked: the task runs in the directory the matrix was submitted from
+# (--cmd ./app), a --cmd longer than 8 KiB reaches the task whole, a DIR
+# with % in it keeps its name in #SBATCH --output, a squeue that fails once
+# does not end --wait, a long partition name, the note on a runs.jsonl
+# whose last line lacks only its newline, and what --resume says of a
+# Kubernetes manifest's directory.
+set -eu
+ALLOCSWAP=$1
+T=$(mktemp -d "${TMPDIR:-/tmp}/allocswap-engine-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+mkdir "$T/bin" "$T/work" "$T/elsewhere"
+# sbatch: job 100, 101...; squeue: the lines of $T/squeue.N for its Nth
+# call (exit 1 when that file says "fail"), nothing once they run out
+cat >"$T/bin/sbatch" <<'SH'
+#!/bin/sh
+n=$(cat "$FAKE/sbatch.n" 2>/dev/null || echo 100)
+echo $((n + 1)) >"$FAKE/sbatch.n"
+echo "sbatch $*" >>"$FAKE/log"
+echo "$n"
+SH
+cat >"$T/bin/squeue" <<'SH'
+#!/bin/sh
+n=$(($(cat "$FAKE/squeue.n" 2>/dev/null || echo 0) + 1))
+echo $n >"$FAKE/squeue.n"
+echo "squeue $*" >>"$FAKE/log"
+if [ "$(cat "$FAKE/squeue.$n" 2>/dev/null)" = fail ]; then
+	echo "squeue: error: Socket timed out on send/recv operation" >&2
+	exit 1
+fi
+cat "$FAKE/squeue.$n" 2>/dev/null || true
+SH
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/sacct"
+chmod +x "$T/bin/sbatch" "$T/bin/squeue" "$T/bin/sacct"
+export FAKE=$T PATH="$T/bin:$PATH"
+task() { # $1: DIR, $2: the array task; job.sh as Slurm runs it, from elsewhere
+	(cd "$T/elsewhere" && SLURM_ARRAY_TASK_ID=$2 sh "$1/slurm/job.sh") >"$T/task.out" 2>&1 ||
+		fail "job.sh of $1, task $2: $(cat "$T/task.out")"
+}
+
+# ---- a relative --cmd runs where the matrix was submitted ---------------------------------
+printf '#!/bin/sh\nexit 0\n' >"$T/work/app"
+chmod +x "$T/work/app"
+(cd "$T/work" && "$ALLOCSWAP" bench -a system --cmd ./app --name app --runs 2 --memory-runs 0 \
+	--shards 1 --engine slurm -o ../rel >"$T/rel.out" 2>&1) || fail "submit: $(cat "$T/rel.out")"
+task "$T/rel" 0
+/usr/bin/python3 - "$T/rel/shards/0/runs.jsonl" <<'PY' || fail "./app did not run from the submit directory"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(recs) == 2 and all(r["status"] == "ok" for r in recs), recs
+PY
+/usr/bin/python3 -c 'import json, os, sys; e = json.load(open(sys.argv[1])); assert os.path.samefile(e["cwd"], sys.argv[2]), e.get("cwd")' \
+	"$T/rel/engine.json" "$T/work" || fail "engine.json does not say where the matrix was submitted"
+
+echo "ok: bench --engine slurm with a fake sbatch and squeue"
