@@ -46,6 +46,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "builds.h"
@@ -370,8 +371,9 @@ int bench_engine_resume(const struct bench_request *o);
  * the shard's own options (bench_opts_shard_argv).  0, or 1 after an
  * error line. */
 int bench_k8s_emit(const struct bench_request *o, unsigned long shards, char **shard_args);
-/* A shell word: s in single quotes where it needs them, into buf. */
-const char *bench_sh_quote(const char *s, char *buf, size_t cap);
+/* s as one shell word on f, in single quotes where it needs them (any
+ * length: f's errors are its writer's to check). */
+void bench_sh_quote(FILE *f, const char *s);
 
 /* ---- resume (bench_resume.c) ------------------------------------------------------ */
 

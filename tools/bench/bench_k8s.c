@@ -29,7 +29,7 @@
 /* The container's shell script: one shard, resumed when it was started. */
 static char *shard_script(unsigned long shards, char **shard_args)
 {
-	char q[PATH_MAX * 2 + 8], *buf = NULL;
+	char *buf = NULL;
 	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
@@ -40,8 +40,10 @@ static char *shard_script(unsigned long shards, char **shard_args)
 		   "mkdir -p " K8S_RESULTS "/shards\n"
 		   "if [ -f \"$d/meta.json\" ]; then exec allocswap bench --resume \"$d\"; fi\n"
 		   "exec allocswap bench");
-	for (i = 0; shard_args[i]; i++)
-		fprintf(f, " %s", bench_sh_quote(shard_args[i], q, sizeof q));
+	for (i = 0; shard_args[i]; i++) {
+		fputc(' ', f);
+		bench_sh_quote(f, shard_args[i]);
+	}
 	fprintf(f, " --shards %lu --shard \"$k\" -o \"$d\"\n", shards);
 	if (fclose(f)) {
 		free(buf);

@@ -32,36 +32,22 @@ size_t bench_shard_names(const struct bench_matrix *m, unsigned long n, unsigned
 	return count;
 }
 
-const char *bench_sh_quote(const char *s, char *buf, size_t cap)
+void bench_sh_quote(FILE *f, const char *s)
 {
-	size_t n = 0;
 	const char *p;
-	int plain = *s != 0;
-	for (p = s; *p && plain; p++)
-		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-			       "_-./=,:+@%",
-			       *p) != NULL;
-	if (plain) {
-		snprintf(buf, cap, "%s", s);
-		return buf;
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "_-./=,:+@%") == strlen(s)) {
+		fputs(s, f);
+		return;
 	}
-	if (cap < 3) {
-		if (cap)
-			buf[0] = 0;
-		return buf;
+	fputc('\'', f);
+	for (p = s; *p; p++) {
+		if (*p == '\'') /* close, an escaped quote, open again */
+			fputs("'\\''", f);
+		else
+			fputc(*p, f);
 	}
-	buf[n++] = '\'';
-	for (p = s; *p && n + 6 < cap; p++) {
-		if (*p == '\'') { /* close, an escaped quote, open again */
-			memcpy(buf + n, "'\\''", 4);
-			n += 4;
-		} else {
-			buf[n++] = *p;
-		}
-	}
-	buf[n++] = '\'';
-	buf[n] = 0;
-	return buf;
+	fputc('\'', f);
 }
 
 static void print_plan(const struct bench_matrix *m, unsigned long n)

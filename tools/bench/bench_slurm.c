@@ -444,7 +444,7 @@ static int submit_todo(const char *dir, json_t *eng, unsigned long n,
 static int write_script(const char *dir, const char *cwd, const char *exe,
 			const struct bench_request *o, size_t np, char **shard_args)
 {
-	char path[PATH_MAX + 32], q[PATH_MAX * 2 + 8], qd[PATH_MAX * 2 + 8];
+	char path[PATH_MAX + 32];
 	struct as_file a;
 	FILE *f;
 	size_t i;
@@ -455,33 +455,45 @@ static int write_script(const char *dir, const char *cwd, const char *exe,
 		return 1;
 	}
 	f = a.f;
-	bench_sh_quote(dir, qd, sizeof qd);
-	fprintf(f, "#!/bin/sh\n"
-		   "# allocswap bench: one shard of the matrix a Slurm array task (written by\n"
-		   "# allocswap bench --engine slurm; allocswap bench --resume DIR submits it again)\n"
-		   "#SBATCH --job-name=allocswap-bench\n"
-		   "#SBATCH --output=%s/slurm/%%A_%%a.out\n"
-		   "#SBATCH --nodes=1\n"
-		   "#SBATCH --ntasks=1\n"
-		   "#SBATCH --exclusive\n",
-		qd);
-	if (np == 1 && o->partition)
-		fprintf(f, "#SBATCH --partition=%s\n", bench_sh_quote(o->partition, q, sizeof q));
-	/* with partitions, sbatch -p names the one of each array: a host class */
-	/* the options' relative paths are the submitter's: its directory,
+	fputs("#!/bin/sh\n"
+	      "# allocswap bench: one shard of the matrix a Slurm array task (written by\n"
+	      "# allocswap bench --engine slurm; allocswap bench --resume DIR submits it again)\n"
+	      "#SBATCH --job-name=allocswap-bench\n"
+	      "#SBATCH --output=",
+	      f);
+	bench_sh_quote(f, dir);
+	fputs("/slurm/%A_%a.out\n"
+	      "#SBATCH --nodes=1\n"
+	      "#SBATCH --ntasks=1\n"
+	      "#SBATCH --exclusive\n",
+	      f);
+	if (np == 1 && o->partition) {
+		fputs("#SBATCH --partition=", f);
+		bench_sh_quote(f, o->partition);
+		fputc('\n', f);
+	}
+	/* with partitions, sbatch -p names the one of each array: a host class.
+	 * The options' relative paths are the submitter's: its directory,
 	 * wherever the task runs (and whoever resubmits it) */
-	fprintf(f, "set -u\n"
-		   "cd %s || exit 1\n", bench_sh_quote(cwd, q, sizeof q));
-	fprintf(f, "k=${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\n"
-		   "d=%s/shards/%s$k\n"
+	fputs("set -u\ncd ", f);
+	bench_sh_quote(f, cwd);
+	fputs(" || exit 1\n"
+	      "k=${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\n"
+	      "d=",
+	      f);
+	bench_sh_quote(f, dir);
+	fprintf(f, "/shards/%s$k\n"
 		   "if [ -f \"$d/meta.json\" ]; then\n"
-		   "\texec %s bench --resume \"$d\"\n"
-		   "fi\n",
-		qd, np > 1 ? "${SLURM_JOB_PARTITION:?not run by Slurm}-" : "",
-		bench_sh_quote(exe, q, sizeof q));
-	fprintf(f, "exec %s bench", q);
-	for (i = 0; shard_args[i]; i++)
-		fprintf(f, " %s", bench_sh_quote(shard_args[i], q, sizeof q));
+		   "\texec ",
+		np > 1 ? "${SLURM_JOB_PARTITION:?not run by Slurm}-" : "");
+	bench_sh_quote(f, exe);
+	fputs(" bench --resume \"$d\"\nfi\nexec ", f);
+	bench_sh_quote(f, exe);
+	fputs(" bench", f);
+	for (i = 0; shard_args[i]; i++) {
+		fputc(' ', f);
+		bench_sh_quote(f, shard_args[i]);
+	}
 	fprintf(f, " --shards %lu --shard \"$k\" -o \"$d\"\n", o->shards);
 	/* sbatch runs it as it is, but a user may too */
 	e = fchmod(fileno(f), 0755) ? errno : 0;

@@ -58,4 +58,20 @@ PY
 /usr/bin/python3 -c 'import json, os, sys; e = json.load(open(sys.argv[1])); assert os.path.samefile(e["cwd"], sys.argv[2]), e.get("cwd")' \
 	"$T/rel/engine.json" "$T/work" || fail "engine.json does not say where the matrix was submitted"
 
+# ---- a --cmd of 9000 characters reaches the task whole ------------------------------------
+long="true '$(printf "%04600d" 0)' \"it's\" $(printf "%04480d" 1)"
+"$ALLOCSWAP" bench -a system --cmd "$long" --name long --runs 1 --memory-runs 0 --shards 1 \
+	--engine slurm -o "$T/long" >"$T/long.out" 2>&1 || fail "submit: $(cat "$T/long.out")"
+sh -n "$T/long/slurm/job.sh" || fail "job.sh of a long --cmd is no shell script"
+/usr/bin/python3 - "$T/long/slurm/job.sh" "$long" <<'PY' || fail "the long --cmd changed in job.sh"
+import shlex, sys
+(line,) = [l for l in open(sys.argv[1]) if l.startswith("exec ") and "--resume" not in l]
+argv = shlex.split(line)
+got = argv[argv.index("--cmd") + 1]
+assert len(sys.argv[2]) > 9000 and got == sys.argv[2], (len(got), got[-40:])
+PY
+task "$T/long" 0
+/usr/bin/python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); (b,) = m["matrix"]["benchmarks"]; assert b["cmd"] == sys.argv[2], b["cmd"][-40:]' \
+	"$T/long/shards/0/meta.json" "$long" || fail "the task ran another command"
+
 echo "ok: bench --engine slurm with a fake sbatch and squeue"
