@@ -27,8 +27,8 @@
 	  "\"main (prog.c:40);parse (parse.c:12) BYTES\", the stacks that read the same "    \
 	  "merged (flamegraph.pl, speedscope and inferno read it)")                          \
 	X(OPT_OUTPUT, 'o', "--output", " FILE", 0,                                              \
-	  "write to FILE (through a temporary name, renamed when complete) instead of "      \
-	  "standard output")                                                                  \
+	  "write to FILE instead of standard output: a regular file through a temporary "    \
+	  "name, renamed when complete; a device, FIFO, link or /dev/fd/N written in place") \
 	X(OPT_ROOT, 0, "--root", " DIR", 0,                                                     \
 	  "read the modules under DIR, the root filesystem the program ran in (a run with "  \
 	  "--image DIR), instead of this machine's /")
