@@ -48,6 +48,7 @@
 
 #define ENGINE_SCHEMA "allocswap.engine/1"
 #define POLL_S 2
+#define POLL_TRIES 5 /* squeue failing this often in a row (about a minute) ends --wait */
 #define LOG_S 30 /* --wait off a TTY: a line at least this often */
 
 /* What is known of one shard while waiting. */
@@ -196,12 +197,12 @@ static int sacct_tasks(const char *id, unsigned long n, struct shard_state *st)
 }
 
 /* Everything known of the n shards of every partition (st: n * eng_np
- * slots); 0, or 1 after an error line (squeue). */
+ * slots); 0, or 1 when squeue does not answer (the reason in why). */
 static int shards_poll(const char *dir, const json_t *eng, unsigned long n,
-		       struct shard_state *st, int *acct)
+		       struct shard_state *st, int *acct, char *why, size_t cap)
 {
 	const json_t *parts = json_object_get(eng, "partitions"), *job, *pv;
-	char why[512], name[128];
+	char name[128];
 	size_t i, k, p, np = eng_np(eng);
 	memset(st, 0, n * np * sizeof *st);
 	*acct = 1;
@@ -215,10 +216,8 @@ static int shards_poll(const char *dir, const json_t *eng, unsigned long n,
 			json_array_foreach (parts, p, pv)
 				if (!strcmp(json_string_value(pv), part))
 					base = p * n;
-		if (squeue_tasks(id, n, st + base, why, sizeof why)) {
-			bench_err("%s", why);
+		if (squeue_tasks(id, n, st + base, why, cap))
 			return 1;
-		}
 		if (sacct_tasks(id, n, st + base))
 			*acct = 0;
 	}
@@ -309,27 +308,44 @@ static int submit(const char *dir, json_t *eng, const char *tasks, const char *p
 }
 
 /* --wait: until no task of the engine's jobs is queued.  0 when every
- * shard finished, 1 otherwise (each one said), 128+N when a signal stopped
- * the waiting (the jobs go on). */
+ * shard finished, 1 otherwise (each one said) or when squeue failed
+ * POLL_TRIES times in a row, 128+N when a signal stopped the waiting (the
+ * jobs go on either way). */
 static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet)
 {
 	unsigned long tot = n * eng_np(eng); /* shards of every partition */
 	struct shard_state *st = calloc(tot, sizeof *st);
 	int64_t t0 = bench_now_ns();
 	size_t rec0 = (size_t)-1;
-	char last[512] = "", line[512], d[32], name[128];
+	char last[512] = "", line[512], d[32], name[128], why[512];
 	double shown = 0;
-	int tty = isatty(2) && !quiet, acct = 1, rc = 0;
+	int tty = isatty(2) && !quiet, acct = 1, rc = 0, fails = 0;
 	unsigned long k, unfinished = 0;
 	if (!st)
 		return 1;
 	for (;;) {
 		size_t done = 0, run = 0, pend = 0, rec = 0, exp = 0, known = 0, q = 0;
 		double el;
-		if (shards_poll(dir, eng, n, st, &acct)) {
-			rc = 1;
-			break;
+		if (shards_poll(dir, eng, n, st, &acct, why, sizeof why)) {
+			/* a busy slurmctld times out now and then: squeue is asked
+			 * again, 4 s later, then 8, 16, 32 */
+			if (tty)
+				fputc('\n', stderr);
+			if (++fails >= POLL_TRIES) {
+				bench_err("%s (%d times in a row); stopped waiting, the jobs go on: "
+					  ALLOCSWAP_CLI_NAME " bench --resume %s --wait goes on",
+					  why, fails, dir);
+				rc = 1;
+				break;
+			}
+			if (!quiet)
+				bench_err("note: %s; trying again in %ds", why, POLL_S << fails);
+			sleep((unsigned)(POLL_S << fails));
+			if (as_launch_stopped())
+				goto stopped;
+			continue;
 		}
+		fails = 0;
 		for (k = 0; k < tot; k++) {
 			done += st[k].finished;
 			run += st[k].queued && !strcmp(st[k].sq, "RUNNING");
@@ -369,10 +385,7 @@ static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet
 		if (as_launch_stopped()) {
 			if (tty)
 				fputc('\n', stderr);
-			bench_err("stopped waiting; the jobs go on (follow them again with "
-				  "allocswap bench --resume %s --wait)", dir);
-			free(st);
-			return 128 + as_launch_stopped();
+			goto stopped;
 		}
 		sleep(POLL_S);
 	}
@@ -401,6 +414,11 @@ static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet
 	}
 	free(st);
 	return rc;
+stopped:
+	bench_err("stopped waiting; the jobs go on (follow them again with "
+		  "allocswap bench --resume %s --wait)", dir);
+	free(st);
+	return 128 + as_launch_stopped();
 }
 
 /* Submits, one array a partition, the shards of st (n * eng_np slots)
@@ -634,7 +652,7 @@ out:
 
 int bench_engine_resume(const struct bench_request *o)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], why[512];
 	struct shard_state *st = NULL;
 	json_t *eng;
 	unsigned long n;
@@ -664,7 +682,15 @@ int bench_engine_resume(const struct bench_request *o)
 		return 2;
 	}
 	st = calloc(n * eng_np(eng), sizeof *st);
-	if (!st || shards_poll(dir, eng, n, st, &acct) || submit_todo(dir, eng, n, st))
+	if (!st)
+		goto out;
+	if (shards_poll(dir, eng, n, st, &acct, why, sizeof why)) {
+		bench_err("%s; nothing submitted (what is queued is not known): try " ALLOCSWAP_CLI_NAME
+			  " bench --resume %s%s again",
+			  why, dir, o->wait ? " --wait" : "");
+		goto out;
+	}
+	if (submit_todo(dir, eng, n, st))
 		goto out;
 	rc = 0;
 	if (o->wait) {

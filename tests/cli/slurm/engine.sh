@@ -74,4 +74,18 @@ task "$T/long" 0
 /usr/bin/python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); (b,) = m["matrix"]["benchmarks"]; assert b["cmd"] == sys.argv[2], b["cmd"][-40:]' \
 	"$T/long/shards/0/meta.json" "$long" || fail "the task ran another command"
 
+# ---- --wait: a squeue that fails once (its 3rd call) goes on waiting ----------------------
+# $T/rel's shard 0 finished above; squeue has its task running until its 5th call
+rm -f "$T/squeue.n"
+echo "0 RUNNING" >"$T/squeue.1"
+echo "0 RUNNING" >"$T/squeue.2"
+echo fail >"$T/squeue.3"
+echo "0 RUNNING" >"$T/squeue.4"
+"$ALLOCSWAP" bench --resume "$T/rel" --wait >"$T/w.out" 2>"$T/w.err" ||
+	fail "--wait ended on one failed squeue: $(cat "$T/w.out" "$T/w.err")"
+grep -q "^every shard finished; next: allocswap report $T/rel\$" "$T/w.out" || fail "$(cat "$T/w.out")"
+grep -q "^allocswap bench: note: squeue failed: squeue: error: Socket timed out on send/recv operation; trying again in 4s$" \
+	"$T/w.err" || fail "the failed squeue is not said: $(cat "$T/w.err")"
+[ "$(cat "$T/squeue.n")" = 5 ] || fail "squeue was called $(cat "$T/squeue.n") times, not 5"
+
 echo "ok: bench --engine slurm with a fake sbatch and squeue"
