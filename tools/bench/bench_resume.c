@@ -353,25 +353,37 @@ foreign:
 }
 
 /* A process killed while it appended leaves a last line without its
- * newline: readers skip it, and the next record must not be glued to it. */
+ * newline: the next record must not be glued to it.  Readers take such a
+ * line when it parses (only the newline was lost) and skip it otherwise:
+ * then its run is done again. */
 static int close_last_line(const char *dir)
 {
-	char path[PATH_MAX + 32], c = 0;
+	char path[PATH_MAX + 32], *text;
+	size_t len;
 	int fd, rc = 0;
 	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	text = as_read_all(path, &len);
+	if (!text || !len || text[len - 1] == '\n') {
+		free(text);
 		return 0;
-	if (lseek(fd, -1, SEEK_END) >= 0 && read(fd, &c, 1) == 1 && c != '\n') {
-		bench_err("note: the last line of %s was cut off mid-write; it is left as it is "
-			  "and its run is done again",
-			  path);
-		if (lseek(fd, 0, SEEK_END) < 0 || write(fd, "\n", 1) != 1 || fsync(fd)) {
-			bench_err("cannot write %s: %s", path, strerror(errno));
-			rc = 1;
-		}
 	}
-	close(fd);
+	{
+		const char *last = memrchr(text, '\n', len);
+		json_t *rec = json_loads(last ? last + 1 : text, 0, NULL);
+		if (!json_is_object(rec))
+			bench_err("note: the last line of %s was cut off mid-write; it is left as it "
+				  "is and its run is done again",
+				  path);
+		json_decref(rec);
+	}
+	free(text);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 || write(fd, "\n", 1) != 1 || fsync(fd)) {
+		bench_err("cannot write %s: %s", path, strerror(errno));
+		rc = 1;
+	}
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 

@@ -88,4 +88,37 @@ grep -q "^allocswap bench: note: squeue failed: squeue: error: Socket timed out 
 	"$T/w.err" || fail "the failed squeue is not said: $(cat "$T/w.err")"
 [ "$(cat "$T/squeue.n")" = 5 ] || fail "squeue was called $(cat "$T/squeue.n") times, not 5"
 
+# ---- --resume of a runs.jsonl whose last line lacks only its newline ----------------------
+# (a shard's task killed between the record and its newline): the record
+# counts, nothing is run again, and no note says otherwise; a line really
+# cut off is said, and its run is done again
+"$ALLOCSWAP" bench -a system --cmd true --name t --runs 3 --memory-runs 0 -q -o "$T/nl" >/dev/null ||
+	fail "bench -o nl"
+/usr/bin/python3 - "$T/nl/runs.jsonl" <<'PY'
+import sys
+p = sys.argv[1]
+b = open(p, "rb").read()
+assert b.endswith(b"\n") and b.count(b"\n") == 3
+open(p, "wb").write(b[:-1])
+PY
+"$ALLOCSWAP" bench --resume "$T/nl" >"$T/nl.out" 2>"$T/nl.err" || fail "--resume nl: $(cat "$T/nl.err")"
+! grep -q "cut off" "$T/nl.err" || fail "a whole last line is said to be cut off: $(cat "$T/nl.err")"
+[ "$(wc -l <"$T/nl/runs.jsonl")" = 3 ] || fail "runs.jsonl: $(cat "$T/nl/runs.jsonl")"
+/usr/bin/python3 - "$T/nl/runs.jsonl" <<'PY'
+import sys
+p = sys.argv[1]
+b = open(p, "rb").read()
+assert b.endswith(b"}\n") and b.count(b"\n") == 3, b[-20:]
+open(p, "wb").write(b[:-10])
+PY
+"$ALLOCSWAP" bench --resume "$T/nl" >"$T/nl.out" 2>"$T/nl.err" || fail "--resume nl: $(cat "$T/nl.err")"
+grep -q "^allocswap bench: note: the last line of $T/nl/runs.jsonl was cut off mid-write; it is left as it is and its run is done again\$" \
+	"$T/nl.err" || fail "the cut line is not said: $(cat "$T/nl.err")"
+/usr/bin/python3 - "$T/nl/runs.jsonl" <<'PY' || fail "the cut run was not done again"
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+assert lines[-1] == "" and len(lines) == 5, lines
+assert sorted(json.loads(l)["run"] for l in lines[:2] + lines[3:4]) == [0, 1, 2], lines
+PY
+
 echo "ok: bench --engine slurm with a fake sbatch and squeue"
