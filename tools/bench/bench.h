@@ -371,6 +371,9 @@ int bench_engine_resume(const struct bench_request *o);
  * the shard's own options (bench_opts_shard_argv).  0, or 1 after an
  * error line. */
 int bench_k8s_emit(const struct bench_request *o, unsigned long shards, char **shard_args);
+/* --resume DIR of a Job's manifest: one error line on running it again
+ * (kubectl delete, then apply); 2. */
+int bench_k8s_resume(const char *dir);
 /* s as one shell word on f, in single quotes where it needs them (any
  * length: f's errors are its writer's to check). */
 void bench_sh_quote(FILE *f, const char *s);

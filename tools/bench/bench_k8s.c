@@ -103,3 +103,15 @@ int bench_k8s_emit(const struct bench_request *o, unsigned long shards, char **s
 	       o->emit);
 	return 0;
 }
+
+int bench_k8s_resume(const char *dir)
+{
+	/* the Job's name is fixed: a failed one is there until deleted */
+	bench_err("--resume %s: a Kubernetes Job (job.json) is not followed by " ALLOCSWAP_CLI_NAME
+		  "; once it failed (backoffLimit), kubectl apply of the same Job changes nothing: "
+		  "kubectl delete job " K8S_LABEL ", then kubectl apply -f %s/job.json (or kubectl "
+		  "replace --force -f %s/job.json); each pod resumes its shard from the claim's "
+		  "shards/K, and a finished one runs nothing",
+		  dir, dir, dir);
+	return 2;
+}

@@ -658,6 +658,11 @@ int bench_engine_resume(const struct bench_request *o)
 	unsigned long n;
 	int rc = 1, acct;
 	if (!realpath(o->resume, dir) || !(eng = engine_load(dir))) {
+		char mf[PATH_MAX + 32], meta[PATH_MAX + 32];
+		snprintf(mf, sizeof mf, "%s/job.json", o->resume);
+		snprintf(meta, sizeof meta, "%s/meta.json", o->resume);
+		if (!access(mf, F_OK) && access(meta, F_OK))
+			return bench_k8s_resume(o->resume);
 		if (!o->wait)
 			return BENCH_SHARD_DONE; /* an ordinary bench directory */
 		bench_err("--resume %s --wait: %s has no engine.json; --wait follows a Slurm array "
@@ -668,10 +673,11 @@ int bench_engine_resume(const struct bench_request *o)
 	n = (unsigned long)json_integer_value(json_object_get(eng, "shards"));
 	if (strcmp(as_jstr(eng, "engine") ? as_jstr(eng, "engine") : "", "slurm") || !n ||
 	    !json_is_array(json_object_get(eng, "jobs"))) {
-		bench_err("--resume %s: its engine.json is not a Slurm array's (a Kubernetes Job "
-			  "is resumed by applying its manifest again)",
-			  o->resume);
+		int k8s = !strcmp(as_jstr(eng, "engine") ? as_jstr(eng, "engine") : "", "k8s");
 		json_decref(eng);
+		if (k8s)
+			return bench_k8s_resume(o->resume);
+		bench_err("--resume %s: its engine.json is not a Slurm array's", o->resume);
 		return 2;
 	}
 	if (o->output || o->allocators || o->bench || o->ncmds || o->runs != BENCH_UNSET) {

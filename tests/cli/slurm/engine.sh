@@ -121,4 +121,14 @@ assert lines[-1] == "" and len(lines) == 5, lines
 assert sorted(json.loads(l)["run"] for l in lines[:2] + lines[3:4]) == [0, 1, 2], lines
 PY
 
+# ---- --resume of a Kubernetes Job's directory: how to run the Job again --------------------
+"$ALLOCSWAP" bench -a system --cmd true --shards 1 --engine k8s --emit "$T/k8s" >/dev/null ||
+	fail "--engine k8s"
+want="allocswap bench: --resume $T/k8s: a Kubernetes Job (job.json) is not followed by allocswap; once it failed (backoffLimit), kubectl apply of the same Job changes nothing: kubectl delete job allocswap-bench, then kubectl apply -f $T/k8s/job.json (or kubectl replace --force -f $T/k8s/job.json); each pod resumes its shard from the claim's shards/K, and a finished one runs nothing"
+for with in job.json engine.json; do
+	[ $with = job.json ] || echo '{"schema": "allocswap.engine/1", "engine": "k8s", "shards": 1}' >"$T/k8s/engine.json"
+	if "$ALLOCSWAP" bench --resume "$T/k8s" >"$T/k.out" 2>"$T/k.err"; then fail "--resume of a k8s Job succeeded"; fi
+	[ "$(cat "$T/k.err")" = "$want" ] || fail "--resume of a k8s Job ($with) says: $(cat "$T/k.err")"
+done
+
 echo "ok: bench --engine slurm with a fake sbatch and squeue"
