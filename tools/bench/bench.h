@@ -375,8 +375,9 @@ int bench_k8s_emit(const struct bench_request *o, unsigned long shards, char **s
  * (kubectl delete, then apply); 2. */
 int bench_k8s_resume(const char *dir);
 /* s as one shell word on f, in single quotes where it needs them (any
- * length: f's errors are its writer's to check). */
-void bench_sh_quote(FILE *f, const char *s);
+ * length: f's errors are its writer's to check).  sbatch: for an #SBATCH
+ * line, where sbatch expands %j, %A... in file names: % is written %%. */
+void bench_sh_quote(FILE *f, const char *s, int sbatch);
 
 /* ---- resume (bench_resume.c) ------------------------------------------------------ */
 

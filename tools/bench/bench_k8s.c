@@ -42,7 +42,7 @@ static char *shard_script(unsigned long shards, char **shard_args)
 		   "exec allocswap bench");
 	for (i = 0; shard_args[i]; i++) {
 		fputc(' ', f);
-		bench_sh_quote(f, shard_args[i]);
+		bench_sh_quote(f, shard_args[i], 0);
 	}
 	fprintf(f, " --shards %lu --shard \"$k\" -o \"$d\"\n", shards);
 	if (fclose(f)) {

@@ -32,22 +32,23 @@ size_t bench_shard_names(const struct bench_matrix *m, unsigned long n, unsigned
 	return count;
 }
 
-void bench_sh_quote(FILE *f, const char *s)
+void bench_sh_quote(FILE *f, const char *s, int sbatch)
 {
 	const char *p;
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-			    "_-./=,:+@%") == strlen(s)) {
-		fputs(s, f);
-		return;
-	}
-	fputc('\'', f);
+	int plain = *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				    "_-./=,:+@%") == strlen(s);
+	if (!plain)
+		fputc('\'', f);
 	for (p = s; *p; p++) {
 		if (*p == '\'') /* close, an escaped quote, open again */
 			fputs("'\\''", f);
+		else if (*p == '%' && sbatch) /* %j, %A... are sbatch's */
+			fputs("%%", f);
 		else
 			fputc(*p, f);
 	}
-	fputc('\'', f);
+	if (!plain)
+		fputc('\'', f);
 }
 
 static void print_plan(const struct bench_matrix *m, unsigned long n)

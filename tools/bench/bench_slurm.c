@@ -479,7 +479,7 @@ static int write_script(const char *dir, const char *cwd, const char *exe,
 	      "#SBATCH --job-name=allocswap-bench\n"
 	      "#SBATCH --output=",
 	      f);
-	bench_sh_quote(f, dir);
+	bench_sh_quote(f, dir, 1);
 	fputs("/slurm/%A_%a.out\n"
 	      "#SBATCH --nodes=1\n"
 	      "#SBATCH --ntasks=1\n"
@@ -487,30 +487,30 @@ static int write_script(const char *dir, const char *cwd, const char *exe,
 	      f);
 	if (np == 1 && o->partition) {
 		fputs("#SBATCH --partition=", f);
-		bench_sh_quote(f, o->partition);
+		bench_sh_quote(f, o->partition, 1);
 		fputc('\n', f);
 	}
 	/* with partitions, sbatch -p names the one of each array: a host class.
 	 * The options' relative paths are the submitter's: its directory,
 	 * wherever the task runs (and whoever resubmits it) */
 	fputs("set -u\ncd ", f);
-	bench_sh_quote(f, cwd);
+	bench_sh_quote(f, cwd, 0);
 	fputs(" || exit 1\n"
 	      "k=${SLURM_ARRAY_TASK_ID:?not a Slurm array task}\n"
 	      "d=",
 	      f);
-	bench_sh_quote(f, dir);
+	bench_sh_quote(f, dir, 0);
 	fprintf(f, "/shards/%s$k\n"
 		   "if [ -f \"$d/meta.json\" ]; then\n"
 		   "\texec ",
 		np > 1 ? "${SLURM_JOB_PARTITION:?not run by Slurm}-" : "");
-	bench_sh_quote(f, exe);
+	bench_sh_quote(f, exe, 0);
 	fputs(" bench --resume \"$d\"\nfi\nexec ", f);
-	bench_sh_quote(f, exe);
+	bench_sh_quote(f, exe, 0);
 	fputs(" bench", f);
 	for (i = 0; shard_args[i]; i++) {
 		fputc(' ', f);
-		bench_sh_quote(f, shard_args[i]);
+		bench_sh_quote(f, shard_args[i], 0);
 	}
 	fprintf(f, " --shards %lu --shard \"$k\" -o \"$d\"\n", o->shards);
 	/* sbatch runs it as it is, but a user may too */

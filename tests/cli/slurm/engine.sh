@@ -131,4 +131,12 @@ for with in job.json engine.json; do
 	[ "$(cat "$T/k.err")" = "$want" ] || fail "--resume of a k8s Job ($with) says: $(cat "$T/k.err")"
 done
 
+# ---- a DIR with % in its name: sbatch's --output expands %j, %A... --------------------------
+"$ALLOCSWAP" bench -a system --cmd true --shards 1 --engine slurm -o "$T/p%j" >"$T/p.out" 2>&1 ||
+	fail "submit into p%j: $(cat "$T/p.out")"
+grep -qxF "#SBATCH --output=$T/p%%j/slurm/%A_%a.out" "$T/p%j/slurm/job.sh" ||
+	fail "the output of a DIR with %: $(grep output "$T/p%j/slurm/job.sh")"
+task "$T/p%j" 0
+[ -f "$T/p%j/shards/0/meta.json" ] || fail "the task of p%j did not write its shard there"
+
 echo "ok: bench --engine slurm with a fake sbatch and squeue"
