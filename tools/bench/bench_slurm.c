@@ -48,6 +48,7 @@
 
 #define ENGINE_SCHEMA "allocswap.engine/1"
 #define POLL_S 2
+#define PART_MAX 200 /* a partition's name, in its shards' directory names */
 #define POLL_TRIES 5 /* squeue failing this often in a row (about a minute) ends --wait */
 #define LOG_S 30 /* --wait off a TTY: a line at least this often */
 
@@ -124,10 +125,10 @@ static const char *slot_name(const json_t *eng, unsigned long n, size_t s, char 
 /* DIR/shards/NAME: finished, started, and its processes recorded / expected. */
 static void shard_read(const char *dir, const char *name, struct shard_state *s)
 {
-	char path[PATH_MAX + 128], *text;
+	char path[PATH_MAX + NAME_MAX + 32], *text;
 	size_t len, i;
 	json_t *meta, *mx;
-	snprintf(path, sizeof path, "%s/shards/%.64s/meta.json", dir, name);
+	snprintf(path, sizeof path, "%s/shards/%s/meta.json", dir, name);
 	meta = json_load_file(path, 0, NULL);
 	s->started = meta != NULL;
 	s->finished = meta && json_is_string(json_object_get(meta, "finished"));
@@ -137,7 +138,7 @@ static void shard_read(const char *dir, const char *name, struct shard_state *s)
 		      (size_t)(json_integer_value(json_object_get(mx, "runs")) +
 			       json_integer_value(json_object_get(mx, "memory_runs")));
 	json_decref(meta);
-	snprintf(path, sizeof path, "%s/shards/%.64s/runs.jsonl", dir, name);
+	snprintf(path, sizeof path, "%s/shards/%s/runs.jsonl", dir, name);
 	s->recorded = 0;
 	text = as_read_all(path, &len);
 	for (i = 0; text && i < len; i++)
@@ -202,7 +203,7 @@ static int shards_poll(const char *dir, const json_t *eng, unsigned long n,
 		       struct shard_state *st, int *acct, char *why, size_t cap)
 {
 	const json_t *parts = json_object_get(eng, "partitions"), *job, *pv;
-	char name[128];
+	char name[NAME_MAX + 1];
 	size_t i, k, p, np = eng_np(eng);
 	memset(st, 0, n * np * sizeof *st);
 	*acct = 1;
@@ -317,7 +318,7 @@ static int follow(const char *dir, const json_t *eng, unsigned long n, int quiet
 	struct shard_state *st = calloc(tot, sizeof *st);
 	int64_t t0 = bench_now_ns();
 	size_t rec0 = (size_t)-1;
-	char last[512] = "", line[512], d[32], name[128], why[512];
+	char last[512] = "", line[512], d[32], name[NAME_MAX + 1], why[512];
 	double shown = 0;
 	int tty = isatty(2) && !quiet, acct = 1, rc = 0, fails = 0;
 	unsigned long k, unfinished = 0;
@@ -535,11 +536,12 @@ static json_t *partitions_json(const char *list)
 	size_t i, k;
 	for (i = 0; p && p[i]; i++) {
 		int dup = 0;
-		if (!*p[i] || strspn(p[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					   "0123456789_.-") != strlen(p[i])) {
+		if (!*p[i] || strlen(p[i]) > PART_MAX ||
+		    strspn(p[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789_.-") != strlen(p[i])) {
 			as_usage_err("bench", "--partition '%s': a Slurm partition name (letters, "
-					      "digits, _ . -), or several, comma-separated",
-				     p[i]);
+					      "digits, _ . -; at most %d), or several, comma-separated",
+				     p[i], PART_MAX);
 			goto bad;
 		}
 		json_array_foreach (a, k, v)

@@ -139,4 +139,25 @@ grep -qxF "#SBATCH --output=$T/p%%j/slurm/%A_%a.out" "$T/p%j/slurm/job.sh" ||
 task "$T/p%j" 0
 [ -f "$T/p%j/shards/0/meta.json" ] || fail "the task of p%j did not write its shard there"
 
+# ---- a long partition name: its finished shards are finished ------------------------------
+long_p=$(printf 'p%.0s' $(seq 100))
+"$ALLOCSWAP" bench -a system --cmd true --shards 1 --engine slurm --partition "$long_p,other" \
+	-o "$T/lp" >"$T/lp.out" 2>&1 || fail "submit to a long partition: $(cat "$T/lp.out")"
+for p in "$long_p" other; do
+	export SLURM_JOB_PARTITION=$p
+	task "$T/lp" 0
+	unset SLURM_JOB_PARTITION
+done
+[ -f "$T/lp/shards/$long_p-0/meta.json" ] || fail "no shard $long_p-0: $(ls "$T/lp/shards")"
+: >"$T/log"
+"$ALLOCSWAP" bench --resume "$T/lp" >"$T/lp.out" 2>&1 || fail "--resume lp: $(cat "$T/lp.out")"
+[ "$(cat "$T/lp.out")" = "$T/lp: nothing to submit (0 shards queued, the others finished)" ] ||
+	fail "--resume of finished shards of a long partition: $(cat "$T/lp.out")"
+! grep -q sbatch "$T/log" || fail "sbatch was called: $(cat "$T/log")"
+too_long=$(printf 'p%.0s' $(seq 201))
+if "$ALLOCSWAP" bench -a system --cmd true --shards 1 --engine slurm --partition "$too_long" \
+	-o "$T/lp2" >"$T/lp.out" 2>&1; then fail "a partition name of 201 characters accepted"; fi
+grep -qF -- "--partition '$too_long': a Slurm partition name (letters, digits, _ . -; at most 200)" "$T/lp.out" ||
+	fail "$(cat "$T/lp.out")"
+
 echo "ok: bench --engine slurm with a fake sbatch and squeue"
