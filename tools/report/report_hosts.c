@@ -227,6 +227,15 @@ out:
 
 /* The shards in groups (host class, versions), in order of first appearance;
  * *ng of them. */
+/* Is name the directory of one of g[0..n)? */
+static int name_taken(const struct hosts_group *g, size_t n, const char *name)
+{
+	size_t i;
+	for (i = 0; i < n && strcmp(g[i].name, name); i++)
+		;
+	return i < n;
+}
+
 static struct hosts_group *groups_make(const json_t *list, size_t *ng)
 {
 	struct hosts_group *g = calloc(json_array_size(list) + 1, sizeof *g);
@@ -250,8 +259,8 @@ static struct hosts_group *groups_make(const json_t *list, size_t *ng)
 		for (k = 0; k < n && strcmp(g[k].key, key); k++)
 			;
 		if (k == n) {
-			char s[80];
-			size_t same = 0, j;
+			char s[80], s_name[sizeof g[k].name];
+			size_t same = 0, twin = 1, j;
 			snprintf(g[k].key, sizeof g[k].key, "%s", key);
 			snprintf(g[k].cls, sizeof g[k].cls, "%s", cls);
 			snprintf(g[k].allocswap, sizeof g[k].allocswap, "%s", av);
@@ -272,6 +281,11 @@ static struct hosts_group *groups_make(const json_t *list, size_t *ng)
 			if (same)
 				snprintf(g[k].name + strlen(g[k].name),
 					 sizeof g[k].name - strlen(g[k].name), "-v%zu", same + 1);
+			snprintf(s_name, sizeof s_name, "%s", g[k].name);
+			/* partitions a_b, a-b and A_B slug alike: -2, -3... */
+			while (name_taken(g, k, g[k].name))
+				snprintf(g[k].name, sizeof g[k].name, "%.*s-%zu",
+					 (int)sizeof g[k].name - 12, s_name, ++twin);
 			g[k].shards = json_array();
 			g[k].dirs = json_array();
 			n++;

@@ -3,7 +3,8 @@
 # cells and runs of the same matrix run whole; a copy of one shard said to
 # come from another CPU is a second class, and the conclusions across the
 # two are sorted into hold / flip; another allocswap version is reported
-# apart.  The k8s manifest: parsed, the fields that matter checked, and
+# apart; partitions a_b, a-b and A_B (one slug) get a directory each.  The
+# k8s manifest: parsed, the fields that matter checked, and
 # --nodes-per-class K as its parallelism.
 set -eu
 ALLOCSWAP=$1
@@ -112,6 +113,33 @@ for r in rows:
     assert r["said"].startswith(r["label"] + ": ") and " on " + names[1] in r["said"], r["said"]
 EOF
 grep -q "^## Across hosts" "$T/x/report.md" || fail "no Across hosts section"
+
+# ---- partitions whose names differ only in _ - or case: a directory each ------------------
+mkdir -p "$T/y/shards"
+for p in a_b a-b A_B; do
+	cp -r "$T/whole" "$T/y/shards/$p"
+done
+/usr/bin/python3 - "$T/y/shards" <<'EOF'
+import json, sys
+for p in ("a_b", "a-b", "A_B"):
+    f = "%s/%s/meta.json" % (sys.argv[1], p)
+    m = json.load(open(f))
+    m["shard"] = {"index": 0, "count": 1, "benchmarks": [b["name"] for b in m["matrix"]["benchmarks"]],
+                  "engine": {"name": "slurm", "partition": p}}
+    json.dump(m, open(f, "w"))
+EOF
+"$ALLOCSWAP" report "$T/y" >"$T/y.out" 2>&1 || fail "report of three partitions: $(cat "$T/y.out")"
+/usr/bin/python3 - "$T/y" <<'EOF' || fail "partitions a_b, a-b and A_B share a directory"
+import json, os, sys
+s = json.load(open(sys.argv[1] + "/summary.json"))
+got = sorted((os.path.basename(c["shards"][0]), c["dir"]) for c in s["classes"])
+assert [len(c["shards"]) for c in s["classes"]] == [1, 1, 1], s["classes"]
+assert [p for p, _ in got] == ["A_B", "a-b", "a_b"], got
+assert len(set(d for _, d in got)) == 3 and all(d.startswith("hosts/a-b-") for _, d in got), got
+for c in s["classes"]:
+    (m,) = json.load(open(sys.argv[1] + "/" + c["dir"] + "/meta.json"))["shards"]
+    assert m["dir"] == c["shards"][0], (c, m)
+EOF
 
 # ---- the Kubernetes manifest ------------------------------------------------------------------
 "$ALLOCSWAP" bench "$@" --shards 3 --engine k8s --emit "$T/k8s" --k8s-image reg.example/allocswap:1 \
