@@ -4,6 +4,8 @@
 #include "as_pyframes.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "as_sys.h"
 
@@ -43,6 +45,8 @@ static struct {
 	int on;
 	unsigned long version; /* Py_Version: 0xMMmmppXX */
 	void *(*this_tstate)(void);
+	void *(*gil_tstate)(void); /* _PyThreadState_UncheckedGet: the GIL holder's state */
+	int (*finalizing)(void);   /* _Py_IsFinalizing */
 	int (*addr2line)(const void *code, int addr);
 	const void *code_type, *str_type;
 	uintptr_t eval;
@@ -101,9 +105,13 @@ int _as_py_init(void)
 	P.code_type = dlsym(RTLD_DEFAULT, "PyCode_Type");
 	P.str_type = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
 	P.eval = (uintptr_t)dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault");
-	if (!P.addr2line || !P.code_type || !P.str_type || !P.eval) {
+	*(void **)&P.gil_tstate = dlsym(RTLD_DEFAULT, "_PyThreadState_UncheckedGet");
+	*(void **)&P.finalizing = dlsym(RTLD_DEFAULT, "_Py_IsFinalizing");
+	if (!P.addr2line || !P.code_type || !P.str_type || !P.eval || !P.gil_tstate ||
+	    !P.finalizing) {
 		P.why = "Python frames: this CPython 3.11 does not export PyCode_Addr2Line, "
-			"PyCode_Type, PyUnicode_Type and _PyEval_EvalFrameDefault";
+			"PyCode_Type, PyUnicode_Type, _PyEval_EvalFrameDefault, "
+			"_PyThreadState_UncheckedGet and _Py_IsFinalizing";
 		return 0;
 	}
 	__atomic_store_n(&P.on, 1, __ATOMIC_RELEASE);
@@ -122,15 +130,81 @@ uintptr_t _as_py_eval_addr(void)
 
 /* ---- the stack, inside malloc ------------------------------------------------------------------ */
 
+/* This thread's stack mapping, [lo, hi): the /proc/self/maps line holding
+ * sp, read with system calls on a stack buffer, once per thread (again
+ * when sp has left it: the main thread's stack grows, a signal stack).
+ * hi 1: unknown (no /proc). */
+static __thread uintptr_t stack_lo __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
+
+static void find_stack(uintptr_t sp)
+{
+	char buf[1024];
+	uintptr_t v[2] = {0, 0};
+	int fd, field = 0, skip = 0;
+	ssize_t r, i;
+
+	stack_lo = 0;
+	stack_hi = 1;
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while ((r = read(fd, buf, sizeof buf)) > 0) {
+		for (i = 0; i < r; i++) {
+			char c = buf[i];
+			if (c == '\n') {
+				v[0] = v[1] = 0;
+				field = skip = 0;
+			} else if (skip) {
+				continue;
+			} else if (c == '-' && field == 0) {
+				field = 1;
+			} else if (c >= '0' && c <= '9') {
+				v[field] = v[field] << 4 | (uintptr_t)(c - '0');
+			} else if (c >= 'a' && c <= 'f') {
+				v[field] = v[field] << 4 | (uintptr_t)(c - 'a' + 10);
+			} else {
+				skip = 1; /* the rest of the line; field tells where it stopped */
+				if (field == 1 && v[0] <= sp && sp < v[1]) {
+					stack_lo = v[0];
+					stack_hi = v[1];
+					close(fd);
+					return;
+				}
+				field = 2;
+			}
+		}
+	}
+	close(fd);
+}
+
+/* Whether p is on this thread's stack, above sp (a live frame's). */
+static int on_my_stack(const void *p, uintptr_t sp)
+{
+	if (sp < stack_lo || sp >= stack_hi) {
+		if (stack_hi != 1)
+			find_stack(sp);
+	}
+	if (stack_hi == 1)
+		return 1; /* unknown: the GIL rule alone */
+	return (uintptr_t)p > sp && (uintptr_t)p < stack_hi;
+}
+
 int _as_py_walk(struct as_pyraw *raw, int max, int *truncated)
 {
 	const char *ts, *cf, *f;
 	int n = 0;
+	volatile char here = 0;
 
 	*truncated = 0;
-	if (!P.on || !(ts = P.this_tstate()))
+	if (!P.on || P.finalizing())
+		return 0;
+	ts = P.this_tstate();
+	if (!ts || ts != P.gil_tstate())
 		return 0;
 	cf = LD(ts, ts_cframe);
+	if (!on_my_stack(cf, (uintptr_t)&here))
+		return 0;
 	for (f = cf ? LD(cf, cf_current_frame) : NULL; f; f = LD(f, fr_previous)) {
 		const char *code = LD(f, fr_code), *first, *prev;
 		int entry, owner;

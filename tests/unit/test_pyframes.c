@@ -7,7 +7,10 @@
  * run inline in one _PyEval_EvalFrameDefault, a call through C (map, a
  * generator's next) starts a new one.  Also: a thread Python did not
  * create has no frames, the names outlive their code objects, and the
- * JSON object the report gets. */
+ * JSON object the report gets.  The rule of as_pyframes.h "Whose stack":
+ * no frames with the GIL released, none once Py_FinalizeEx has begun
+ * (a __del__ run by it), none for a thread whose key holds a state that
+ * another thread runs (PyThreadState_New binds it to the creating thread). */
 #include <Python.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -41,7 +44,63 @@ static PyObject *walk(PyObject *self, PyObject *arg)
 	Py_RETURN_NONE;
 }
 
-static PyMethodDef methods[] = {{"walk", walk, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static int n_nogil = -1, n_fin = -1, n_other = -1;
+
+static PyObject *walk_nogil(PyObject *self, PyObject *arg)
+{
+	struct as_pyraw raw[AS_PY_DEPTH];
+	int cut;
+	(void)self;
+	(void)arg;
+	Py_BEGIN_ALLOW_THREADS
+	n_nogil = _as_py_walk(raw, AS_PY_DEPTH, &cut);
+	Py_END_ALLOW_THREADS
+	Py_RETURN_NONE;
+}
+
+static PyObject *walk_fin(PyObject *self, PyObject *arg)
+{
+	struct as_pyraw raw[AS_PY_DEPTH];
+	int cut;
+	(void)self;
+	(void)arg;
+	n_fin = _as_py_walk(raw, AS_PY_DEPTH, &cut);
+	Py_RETURN_NONE;
+}
+
+/* The dispatcher of an embedding: makes a thread state (bound to its own
+ * key) that the main thread then runs; walks while it runs. */
+static PyThreadState *handed;
+static int go, walked;
+
+static void *dispatcher(void *arg)
+{
+	struct as_pyraw raw[AS_PY_DEPTH];
+	int cut;
+	(void)arg;
+	__atomic_store_n(&handed, PyThreadState_New((PyInterpreterState *)arg), __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+		;
+	n_other = _as_py_walk(raw, AS_PY_DEPTH, &cut);
+	__atomic_store_n(&walked, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static PyObject *walk_other(PyObject *self, PyObject *arg)
+{
+	(void)self;
+	(void)arg;
+	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&walked, __ATOMIC_ACQUIRE))
+		; /* the GIL held, this Python stack live */
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {{"walk", walk, METH_NOARGS, NULL},
+				{"walk_nogil", walk_nogil, METH_NOARGS, NULL},
+				{"walk_fin", walk_fin, METH_NOARGS, NULL},
+				{"walk_other", walk_other, METH_NOARGS, NULL},
+				{NULL, NULL, 0, NULL}};
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_pyf", NULL, -1, methods,
 				    NULL, NULL, NULL, NULL};
 
@@ -64,7 +123,14 @@ static const char src[] =
 	"list(map(lambda x: _pyf.walk(), [0]))\n"        /* 10 */
 	"def gen():\n"                                   /* 11 */
 	"    yield _pyf.walk()\n"                        /* 12 */
-	"next(gen())\n";                                 /* 13 */
+	"next(gen())\n"                                  /* 13 */
+	"def g():\n"                                     /* 14 */
+	"    _pyf.walk_nogil()\n"                        /* 15 */
+	"g()\n"                                          /* 16 */
+	"class D:\n"                                     /* 17 */
+	"    def __del__(self, w=_pyf.walk_fin): w()\n"  /* 18 */
+	"import builtins\n"                              /* 19 */
+	"builtins.kept_to_the_end = D()\n";              /* 20 */
 
 static void frame_is(const struct as_pyframe *f, const char *name, int line, int entry)
 {
@@ -126,11 +192,37 @@ int main(void)
 	frame_is(&snap[2].f[0], "gen", 12, 1);
 	frame_is(&snap[2].f[1], "<module>", 13, 1);
 
+	/* the GIL released: no frames (the stack is not walked) */
+	T_EQ(n_nogil, 0);
+
+	/* a thread state made by another thread, run here: that thread's key
+	 * holds it, and it is the GIL holder's, but its frames are on this
+	 * thread's stack: not walked from there */
+	{
+		PyThreadState *mine;
+		T_EQ(pthread_create(&t, NULL, dispatcher, PyThreadState_Get()->interp), 0);
+		while (!__atomic_load_n(&handed, __ATOMIC_ACQUIRE))
+			;
+		mine = PyThreadState_Swap(handed);
+		res = PyRun_String("(lambda: __import__(\"_pyf\").walk_other())()", Py_eval_input,
+				   PyModule_GetDict(PyImport_AddModule("__main__")), NULL);
+		if (!res)
+			PyErr_Print();
+		Py_XDECREF(res);
+		PyThreadState_Swap(mine);
+		pthread_join(t, NULL);
+		PyThreadState_Clear(handed);
+		PyThreadState_Delete(handed);
+		T_EQ(n_other, 0);
+	}
+
 	/* a thread Python does not know: no thread state, no frames */
 	T_EQ(pthread_create(&t, NULL, no_python, NULL), 0);
 	pthread_join(t, NULL);
 
+	T_EQ(n_fin, -1);
 	T_EQ(Py_FinalizeEx(), 0);
+	T_EQ(n_fin, 0); /* D.__del__ ran inside Py_FinalizeEx: not walked */
 	/* names are copies: still there with the interpreter gone */
 	T_STREQ(_as_py_str(snap[0].f[2].name), "\xf0\xa0\x80\x80");
 	T_STREQ(_as_py_str(0), "?");
