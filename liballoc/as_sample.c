@@ -11,6 +11,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "as_buildid.h"
 #include "as_pyframes.h"
 #include "as_sys.h"
 
@@ -911,6 +912,40 @@ static void sites_json(struct as_json *j, const char *key, int by_live)
 	_as_json_end_arr(j);
 }
 
+/* "modules": {"/path/module": "build-id hex", ...} for the modules that the
+ * reported sites' native frames name (at most 64; one without a build-id is
+ * left out), so that `allocswap sites` can tell a module rebuilt since the
+ * run (tools/sym/as_sym.h, as_sym_expect).  Report time only.  The folded
+ * file has no place for them (flamegraph.pl and inferno read every line
+ * as a stack), so it carries none. */
+static void modules_json(struct as_json *j)
+{
+	const char *seen[64];
+	unsigned idx[AS_SAMPLE_TOP], n, i, k, m, nseen = 0;
+	int live;
+	char hex[130];
+	_as_json_obj(j, "modules");
+	for (live = 0; live < 2; live++) {
+		n = top_sites(idx, live);
+		for (i = 0; i < n; i++) {
+			const struct site *st = &S.sites[idx[i]];
+			for (k = 0; k < st->depth && nseen < 64; k++) {
+				const struct sym *sy = symbolize(st->ip[k] - 1);
+				if (!sy || !sy->fname || !sy->fname[0])
+					continue;
+				for (m = 0; m < nseen && !_as_streq(seen[m], sy->fname); m++)
+					;
+				if (m < nseen)
+					continue;
+				seen[nseen++] = sy->fname;
+				if (_as_build_id(st->ip[k] - 1, hex, sizeof hex))
+					_as_json_str(j, sy->fname, hex);
+			}
+		}
+	}
+	_as_json_end_obj(j);
+}
+
 void _as_sample_json(struct as_json *j, int full)
 {
 	_as_json_obj(j, "sampling");
@@ -935,6 +970,8 @@ void _as_sample_json(struct as_json *j, int full)
 	_as_json_end_obj(j);
 	sites_json(j, "sites", 0);
 	sites_json(j, "sites_by_live", 1);
+	if (S.on)
+		modules_json(j);
 }
 
 static int flush(int fd, struct buf *o)

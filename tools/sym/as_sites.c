@@ -56,8 +56,13 @@ static double num_or(const json_t *j, const char *key, double dflt)
 int as_sites_from_report(struct as_sym *s, const json_t *rep, const char *key,
 			 struct as_sites *out)
 {
-	const json_t *site, *fr;
+	const json_t *site, *fr, *id;
+	const char *mpath;
 	size_t i, k;
+	/* the modules' build-ids as the run saw them: a rebuilt one is not named */
+	json_object_foreach((json_t *)json_object_get(rep, "modules"), mpath, id)
+		if (json_is_string(id) && as_sym_expect(s, mpath, json_string_value(id)))
+			return ENOMEM;
 	json_array_foreach(json_object_get(rep, key), i, site) {
 		struct as_site *st = add(out);
 		if (!st)

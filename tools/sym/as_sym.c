@@ -26,6 +26,7 @@ struct mod {
 	Dwarf_Addr start; /* where an offset counts from, in dwfl's addresses (mod_start) */
 	int err;
 	int has_dwarf, has_symtab;
+	int changed; /* its build-id is not the run's: nothing named from it */
 	const char *debugfile; /* dwfl's, or NULL */
 	unsigned frames, named, lines;
 	char detail[1700];
@@ -53,6 +54,8 @@ struct as_sym {
 	size_t ntab, captab;
 	char *debuginfo_path;
 	Dwfl_Callbacks cb;
+	char **expect; /* path, build-id hex, path, ...: what the run saw (as_sym_expect) */
+	size_t nexpect, capexpect;
 	char **strs; /* strings made here (absolute file names, dynamic symbols), freed at close */
 	size_t nstrs, capstrs;
 };
@@ -98,6 +101,9 @@ void as_sym_close(struct as_sym *s)
 		free(s->tab[i].f);
 	for (i = 0; i < s->nstrs; i++)
 		free(s->strs[i]);
+	for (i = 0; i < s->nexpect; i++)
+		free(s->expect[i]);
+	free(s->expect);
 	free(s->strs);
 	free(s->mods);
 	free(s->tab);
@@ -214,6 +220,52 @@ static Dwarf_Addr mod_start(Dwfl_Module *mod)
 	return lo & ~(Dwarf_Addr)0xfff;
 }
 
+/* The build-id the run recorded for path, or NULL. */
+static const char *expected(struct as_sym *s, const char *path)
+{
+	size_t i;
+	for (i = 0; i + 1 < s->nexpect; i += 2)
+		if (!strcmp(s->expect[i], path))
+			return s->expect[i + 1];
+	return NULL;
+}
+
+int as_sym_expect(struct as_sym *s, const char *path, const char *build_id)
+{
+	char *p, *b;
+	if (expected(s, path))
+		return 0;
+	if (s->nexpect + 2 > s->capexpect) {
+		size_t cap = s->capexpect ? 2 * s->capexpect : 32;
+		char **v = realloc(s->expect, cap * sizeof *v);
+		if (!v)
+			return ENOMEM;
+		s->expect = v;
+		s->capexpect = cap;
+	}
+	p = strdup(path);
+	b = strdup(build_id);
+	if (!p || !b) {
+		free(p);
+		free(b);
+		return ENOMEM;
+	}
+	s->expect[s->nexpect++] = p;
+	s->expect[s->nexpect++] = b;
+	return 0;
+}
+
+/* A module's build-id, as hex into hex (cap >= 2 * 20 + 1 for SHA-1): "" when none. */
+static void build_id_of(Dwfl_Module *mod, char *hex, size_t cap)
+{
+	const unsigned char *bits = NULL;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(mod, &bits, &vaddr), i;
+	hex[0] = 0;
+	for (i = 0; n > 0 && (size_t)(2 * i + 2) < cap && i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+}
+
 static struct mod *mod_get(struct as_sym *s, const char *path)
 {
 	struct mod *m;
@@ -292,6 +344,15 @@ static struct mod *mod_get(struct as_sym *s, const char *path)
 		if (m->debugfile && main_file && !strcmp(m->debugfile, main_file))
 			m->debugfile = NULL;
 		(void)dwfl_module_getsymtab(m->m); /* loads .symtab, or .dynsym */
+	}
+	if (expected(s, path)) {
+		char now[130];
+		build_id_of(m->m, now, sizeof now);
+		if (strcmp(now, expected(s, path))) {
+			m->changed = 1;
+			snprintf(m->detail, sizeof m->detail, "changed since the run (build-id %s, the "
+				 "file now has %s): not named", expected(s, path), now[0] ? now : "none");
+		}
 	}
 	return m;
 }
@@ -455,7 +516,7 @@ static struct entry *lookup(struct as_sym *s, struct mod *m, uint64_t off)
 			;
 	}
 	m->frames++;
-	if (m->m) {
+	if (m->m && !m->changed) {
 		Dwarf_Addr addr = m->start + off;
 		n = m->has_dwarf ? dwarf_frames(s, m, addr, f, INLINE_MAX) : 0;
 		if (!n || !f[n - 1].func) {
@@ -672,7 +733,7 @@ static int owner(const char *root, const char *path, const char *file, char *pkg
 static void describe(struct as_sym *s, struct mod *m, int hints)
 {
 	char pkg[256], src[256], hint[1400] = "";
-	if (m->err)
+	if (m->err || m->changed)
 		return; /* said when it was opened */
 	if (m->has_dwarf) {
 		snprintf(m->detail, sizeof m->detail, "file:line from DWARF in %s",
@@ -703,7 +764,7 @@ size_t as_sym_modules(struct as_sym *s, struct as_sym_module *out, size_t max)
 		if (!m->detail[0])
 			describe(s, m, 0);
 		out[i].path = m->path;
-		out[i].status = m->err ? "unreadable" : m->has_dwarf ? "dwarf" : m->has_symtab ?
+		out[i].status = m->err ? "unreadable" : m->changed ? "changed" : m->has_dwarf ? "dwarf" : m->has_symtab ?
 			"symtab" : "none";
 		out[i].detail = m->detail;
 		out[i].frames = m->frames;
@@ -717,7 +778,7 @@ size_t as_sym_notes(struct as_sym *s, FILE *f, const char *heading, const char *
 	size_t i, missing = 0, said = 0;
 	for (i = 0; i < s->nmods; i++) {
 		struct mod *m = s->mods[i];
-		int bad = m->err || !m->has_dwarf;
+		int bad = m->err || m->changed || !m->has_dwarf;
 		missing += (size_t)bad;
 		if (only_missing && !bad)
 			continue;

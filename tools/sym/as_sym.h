@@ -50,6 +50,15 @@ struct as_sym_frame {
 struct as_sym *as_sym_open(const char *root);
 void as_sym_close(struct as_sym *s);
 
+/* The GNU build-id (lowercase hex) the run saw for the module at path
+ * (the report's "modules", libswap's as_sample.c), before any frame of it
+ * is looked up.  When the file here has another build-id (or none), the
+ * program was rebuilt since the run: no frame of it is named from the file
+ * (the run's own dynamic symbol names stay), and its note says "changed
+ * since the run (build-id X, the file now has Y): not named".  A module
+ * without one recorded is read as it is.  0 or ENOMEM. */
+int as_sym_expect(struct as_sym *s, const char *path, const char *build_id);
+
 #define AS_SYM_REPORT 0 /* "sym+0xoff (MODULE+0xOFF)" */
 #define AS_SYM_FOLDED 1 /* "MODULE+0xOFF" */
 
@@ -91,7 +100,7 @@ size_t as_sym_notes(struct as_sym *s, FILE *f, const char *heading, const char *
 struct as_sym_module {
 	const char *path;
 	const char *status; /* "dwarf" (file:line), "symtab" (names), "none" (exported
-			     * names only), "unreadable" */
+			     * names only), "unreadable", "changed" (build-id differs) */
 	const char *detail; /* what the note says after "PATH: " */
 	unsigned frames;    /* frames looked up in it */
 };
