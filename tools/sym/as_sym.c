@@ -7,10 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,6 +223,74 @@ static Dwarf_Addr mod_start(Dwfl_Module *mod)
 	return lo & ~(Dwarf_Addr)0xfff;
 }
 
+/* Opens root + path for reading with path resolved inside root, as if root
+ * were "/": an absolute link (Debian's /lib64/ld-linux-x86-64.so.2) or ".."
+ * stays in the image.  openat2 RESOLVE_IN_ROOT where the kernel has it (5.6),
+ * else the links followed here, one component at a time.  An fd, or -errno. */
+static int open_in_root(const char *root, const char *path)
+{
+	const int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC; /* a FIFO must not block */
+	char cur[PATH_MAX] = "", rest[PATH_MAX], full[2 * PATH_MAX], target[PATH_MAX];
+	struct open_how how = {.flags = flags, .resolve = RESOLVE_IN_ROOT};
+	int dfd, fd, links = 0;
+	if (!root)
+		return (fd = open(path, flags)) < 0 ? -errno : fd;
+	if ((dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) {
+		fd = fd < 0 ? -errno : fd;
+		close(dfd);
+		return fd;
+	}
+	close(dfd);
+	/* cur: the part resolved so far (no links in it), relative to root */
+	snprintf(rest, sizeof rest, "%s", path);
+	while (rest[0]) {
+		char *p = rest, *end, comp[NAME_MAX + 1];
+		size_t n;
+		ssize_t k;
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (!n)
+			break;
+		if (n > NAME_MAX)
+			return -ENAMETOOLONG;
+		memcpy(comp, p, n);
+		comp[n] = 0;
+		end = p + n;
+		memmove(rest, end, strlen(end) + 1);
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			char *sl = strrchr(cur, '/');
+			*(sl ? sl : cur) = 0; /* never above root */
+			continue;
+		}
+		if (strlen(cur) + n + 2 > sizeof cur)
+			return -ENAMETOOLONG;
+		strcat(cur, "/");
+		strcat(cur, comp);
+		snprintf(full, sizeof full, "%s%s", root, cur);
+		if ((k = readlink(full, target, sizeof target - 1)) < 0)
+			continue; /* not a link (or not there: open says) */
+		if (++links > 40)
+			return -ELOOP;
+		target[k] = 0;
+		*strrchr(cur, '/') = 0; /* the link's directory */
+		if (target[0] == '/')
+			cur[0] = 0;
+		if ((size_t)k + strlen(rest) + 2 > sizeof rest)
+			return -ENAMETOOLONG;
+		memmove(rest + k + 1, rest, strlen(rest) + 1);
+		memcpy(rest, target, (size_t)k);
+		rest[k] = '/';
+	}
+	snprintf(full, sizeof full, "%s%s", root, cur[0] ? cur : "/");
+	return (fd = open(full, flags | O_NOFOLLOW)) < 0 ? -errno : fd;
+}
+
 /* The build-id the run recorded for path, or NULL. */
 static const char *expected(struct as_sym *s, const char *path)
 {
@@ -271,6 +342,7 @@ static struct mod *mod_get(struct as_sym *s, const char *path)
 	struct mod *m;
 	size_t i, len;
 	int fd;
+	struct stat st;
 	for (i = 0; i < s->nmods; i++)
 		if (!strcmp(s->mods[i]->path, path))
 			return s->mods[i];
@@ -308,22 +380,32 @@ static struct mod *mod_get(struct as_sym *s, const char *path)
 		return m;
 	}
 
-	/* opened here first for the errno a note gives; dwfl opens its own */
-	fd = open(m->file, O_RDONLY | O_CLOEXEC);
+	/* inside the root (links too), never blocking (a FIFO), a regular file only */
+	fd = open_in_root(s->root, path);
 	if (fd < 0) {
-		m->err = errno;
-		snprintf(m->detail, sizeof m->detail, "cannot read %s: %s", m->file, strerror(errno));
+		m->err = -fd;
+		snprintf(m->detail, sizeof m->detail, "cannot read %s: %s", m->file, strerror(-fd));
 		return m;
 	}
-	close(fd);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		m->err = EINVAL;
+		snprintf(m->detail, sizeof m->detail, "not read: %s is not a regular file (%s)",
+			 m->file, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" :
+			 "a device or socket");
+		return m;
+	}
 	m->dwfl = dwfl_begin(&s->cb);
 	if (m->dwfl) {
 		dwfl_report_begin(m->dwfl);
 		/* ET_DYN: its first mapping at 0x10000000; ET_EXEC: where its
-		 * headers say (an offset counts from its first mapping: mod_start) */
-		m->m = dwfl_report_elf(m->dwfl, path, m->file, -1, 0x10000000, false);
+		 * headers say (an offset counts from its first mapping: mod_start).
+		 * dwfl keeps fd (closed at dwfl_end) when it reports the module. */
+		m->m = dwfl_report_elf(m->dwfl, path, m->file, fd, 0x10000000, false);
 		dwfl_report_end(m->dwfl, NULL, NULL);
 	}
+	if (!m->m)
+		close(fd);
 	if (!m->m) {
 		m->err = EINVAL;
 		snprintf(m->detail, sizeof m->detail, "cannot read %s: %s", m->file,
