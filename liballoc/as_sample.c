@@ -827,14 +827,15 @@ static void py_text(struct buf *b, const struct as_pyframe *f)
 static void item_text(struct buf *b, const struct site *s, int item, int shrt)
 {
 	size_t at = b->n;
-	if (item >= 0) {
+	if (item >= 0)
 		frame_text(b, s->ip[item], shrt);
-		return;
-	}
-	py_text(b, &S.pyf[s->py_start + (unsigned)(-1 - item)]);
+	else
+		py_text(b, &S.pyf[s->py_start + (unsigned)(-1 - item)]);
+	/* folded stacks: ';' separates frames, so one in a Python name or a
+	 * module's path ("/opt/a;b/prog+0x10") reads ',' there */
 	for (; shrt && at < b->n; at++)
 		if (b->b[at] == ';')
-			b->b[at] = ','; /* folded stacks: ';' separates frames */
+			b->b[at] = ',';
 }
 
 void _as_sample_symbolize(void)

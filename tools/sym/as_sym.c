@@ -147,8 +147,10 @@ int as_sym_parse(const char *text, int form, char *module, size_t cap, uint64_t 
 	size_t n = strlen(text);
 	const char *open;
 	if (form == AS_SYM_FOLDED) {
-		/* a path: the frame names no function (a symbol has no '/') */
-		if (!n || !strchr(text, '/') || strchr(text, ' '))
+		/* a path: the frame names no function (a symbol has no '/'); a
+		 * space may be in it ("/home/u/my app/prog+0x10"): the line's count
+		 * was after its last space, its frames split on ';' */
+		if (!n || !strchr(text, '/'))
 			return 0;
 		return module_offset(text, n, module, cap, offset);
 	}

@@ -4,7 +4,10 @@
  * libswap writes a frame as the dynamic linker sees it (liballoc/as_sample.c):
  * in the report's "sites", "sym+0xoff (/path/module+0xOFF)" ("??" when the
  * address has no dynamic symbol); in the folded file (ALLOCSWAP_SITES),
- * "sym" for a frame with a dynamic symbol, else "/path/module+0xOFF".  OFF
+ * "sym" for a frame with a dynamic symbol, else "/path/module+0xOFF" (a
+ * space in the path is kept; a ';', which separates frames there, reads
+ * ',', so such a module is not found from the folded file, only from the
+ * report).  OFF
  * is the call instruction's distance from the start of the module's first
  * mapping.  A program's own static functions have no dynamic symbol, so
  * they read "??": this module names them from the module's files, with
