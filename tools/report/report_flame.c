@@ -31,6 +31,7 @@
 struct node {
 	char *name;
 	double v;
+	int unnamed;       /* a native frame nothing names (grey) */
 	struct node *kid;  /* first child */
 	struct node *next; /* sibling */
 };
@@ -221,11 +222,10 @@ static void boxes(struct sb *b, const struct node *n, double x, int row, int row
 	const struct node *k;
 	double w = n->v * scale, y = (rows - 1 - row) * FLAME_ROW;
 	char fill[40], bytes[32];
-	int named = !(strchr(n->name, '+') && strchr(n->name, '/') && !strchr(n->name, ' '));
 	size_t fit;
 	if (w < 0.5)
 		return;
-	colour(n->name, named, fill, sizeof fill);
+	colour(n->name, !n->unnamed, fill, sizeof fill);
 	sb_printf(b, "<g><title>");
 	sb_html(b, n->name);
 	sb_printf(b, " (%s, %.1f%%)</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
@@ -234,13 +234,18 @@ static void boxes(struct sb *b, const struct node *n, double x, int row, int row
 		  FLAME_ROW - 1, fill);
 	fit = w > 3 * FLAME_CHAR ? (size_t)((w - 6) / FLAME_CHAR) : 0;
 	if (fit >= 3) {
-		char t[512];
-		size_t len = strlen(n->name);
+		/* fit characters at most (FLAME_W / FLAME_CHAR < 160: 4 bytes
+		 * each fit in t), cut between UTF-8 characters, ".." at the end */
+		char t[1024];
+		size_t i, chars = 0, at = 0;
 		snprintf(t, sizeof t, "%s", n->name);
-		if (len > fit && fit < sizeof t) {
-			t[fit - 2] = '.';
-			t[fit - 1] = '.';
-			t[fit] = 0;
+		for (i = 0; t[i]; i++)
+			if (((unsigned char)t[i] & 0xc0) != 0x80 && chars++ == fit - 2)
+				at = i;
+		if (chars > fit) {
+			t[at] = '.';
+			t[at + 1] = '.';
+			t[at + 2] = 0;
 		}
 		sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + FLAME_ROW - 5);
 		sb_html(b, t);
@@ -269,9 +274,15 @@ static int draw(struct rh *r, struct as_sym *sym, const struct fcell *fc, int op
 		struct node *n = &root;
 		root.v += v.v[i].bytes;
 		for (k = v.v[i].n; n && k-- > 0;) {
-			n = child(n, as_sym_text(&v.v[i].f[k], AS_SYM_SHORT, text, sizeof text));
-			if (n)
-				n->v += v.v[i].bytes;
+			const struct as_sym_frame *f = &v.v[i].f[k];
+			n = child(n, as_sym_text(f, AS_SYM_SHORT, text, sizeof text));
+			if (!n)
+				break;
+			n->v += v.v[i].bytes;
+			/* nothing named it: module+offset ("?? (/path+0x...)"), or a
+			 * bare address; a Python frame's text is its name */
+			n->unnamed = !f->func && (f->module || !strncmp(f->text, "??", 2) ||
+						  !strncmp(f->text, "0x", 2));
 		}
 		if (!n) {
 			rc = ENOMEM;
