@@ -5,6 +5,8 @@
 #include <elf.h>
 #include <link.h>
 
+#include "as_sys.h"
+
 struct find {
 	uintptr_t addr;
 	char *hex;
@@ -65,4 +67,27 @@ size_t _as_build_id(uintptr_t addr, char *hex, size_t cap)
 		hex[0] = 0;
 	dl_iterate_phdr(find, &f);
 	return f.len;
+}
+
+void _as_modules_add(struct _as_modules *m, const char *path, uintptr_t addr)
+{
+	unsigned i;
+	for (i = 0; i < m->n; i++)
+		if (m->path[i] == path || _as_streq(m->path[i], path))
+			return;
+	if (m->n < AS_MODULES_MAX) {
+		m->path[m->n] = path;
+		m->addr[m->n++] = addr;
+	}
+}
+
+void _as_modules_json(struct as_json *j, const struct _as_modules *m)
+{
+	char hex[130];
+	unsigned i;
+	_as_json_obj(j, "modules");
+	for (i = 0; i < m->n; i++)
+		if (_as_build_id(m->addr[i], hex, sizeof hex))
+			_as_json_str(j, m->path[i], hex);
+	_as_json_end_obj(j);
 }

@@ -913,38 +913,23 @@ static void sites_json(struct as_json *j, const char *key, int by_live)
 	_as_json_end_arr(j);
 }
 
-/* "modules": {"/path/module": "build-id hex", ...} for the modules that the
- * reported sites' native frames name (at most 64; one without a build-id is
- * left out), so that `allocswap sites` can tell a module rebuilt since the
- * run (tools/sym/as_sym.h, as_sym_expect).  Report time only.  The folded
- * file has no place for them (flamegraph.pl and inferno read every line
- * as a stack), so it carries none. */
+/* "modules": the build-ids of the modules the reported sites' native
+ * frames name (as_buildid.h), report time only.  The folded file carries
+ * none: flamegraph.pl and inferno read every line of it as a stack. */
 static void modules_json(struct as_json *j)
 {
-	const char *seen[64];
-	unsigned idx[AS_SAMPLE_TOP], n, i, k, m, nseen = 0;
+	struct _as_modules mods;
+	unsigned idx[AS_SAMPLE_TOP], n, i, k;
 	int live;
-	char hex[130];
-	_as_json_obj(j, "modules");
-	for (live = 0; live < 2; live++) {
-		n = top_sites(idx, live);
-		for (i = 0; i < n; i++) {
-			const struct site *st = &S.sites[idx[i]];
-			for (k = 0; k < st->depth && nseen < 64; k++) {
-				const struct sym *sy = symbolize(st->ip[k] - 1);
-				if (!sy || !sy->fname || !sy->fname[0])
-					continue;
-				for (m = 0; m < nseen && !_as_streq(seen[m], sy->fname); m++)
-					;
-				if (m < nseen)
-					continue;
-				seen[nseen++] = sy->fname;
-				if (_as_build_id(st->ip[k] - 1, hex, sizeof hex))
-					_as_json_str(j, sy->fname, hex);
+	mods.n = 0;
+	for (live = 0; live < 2; live++)
+		for (n = top_sites(idx, live), i = 0; i < n; i++)
+			for (k = 0; k < S.sites[idx[i]].depth; k++) {
+				const struct sym *sy = symbolize(S.sites[idx[i]].ip[k] - 1);
+				if (sy && sy->fname && sy->fname[0])
+					_as_modules_add(&mods, sy->fname, sy->addr);
 			}
-		}
-	}
-	_as_json_end_obj(j);
+	_as_modules_json(j, &mods);
 }
 
 void _as_sample_json(struct as_json *j, int full)
@@ -987,10 +972,16 @@ int _as_sample_write_folded(const char *path)
 	struct buf o = {S.out, sizeof S.out, 0};
 	unsigned i, nitem;
 	char tmp[1100]; /* written whole, then renamed (as_sys.h) */
-	int fd, rc = 0, k, item[ITEMS], matched;
+	int fd, rc = 0, k, item[ITEMS], matched, direct;
 	if (!S.on)
 		return 0;
-	fd = _as_tmp_open(path, tmp, sizeof tmp);
+	/* a device, a FIFO, /dev/stdout: written in place, never renamed over */
+	rc = _as_open_target(path, 1, &fd);
+	if (rc)
+		return rc;
+	direct = fd >= 0;
+	if (!direct)
+		fd = _as_tmp_open(path, tmp, sizeof tmp);
 	if (fd < 0)
 		return -fd;
 	for (i = 0; i < S.nsites && !rc; i++) {
@@ -1019,5 +1010,7 @@ int _as_sample_write_folded(const char *path)
 	}
 	if (!rc)
 		rc = flush(fd, &o);
+	if (direct)
+		return close(fd) && !rc ? errno : rc;
 	return _as_tmp_finish(fd, rc, tmp, path);
 }
