@@ -38,8 +38,14 @@ cluster_start
 grep -q "^ok  engine slurm: .*/sbatch (squeue) answers$" "$T/doctor.out" ||
 	fail "doctor does not see the cluster: $(grep engine "$T/doctor.out")"
 
-# each shard: 2 configurations x 3 runs + 1 memory process, 0.3 s each
-set -- -a system,none --cmd 'sleep 0.3' --cmd 'sleep 0.2' --cmd 'sleep 0.25' \
+# each shard: 2 configurations x 3 runs + 1 memory process, 0.3 s each.
+# ./nap (benchmark b, so shard 1, the one cancelled below) is relative: every
+# task runs where the matrix was submitted ($T), even one that --resume
+# submits from elsewhere
+cd "$T"
+printf '#!/bin/sh\nexec sleep "$1"\n' >nap
+chmod +x nap
+set -- -a system,none --cmd 'sleep 0.3' --cmd './nap 0.2' --cmd 'sleep 0.25' \
 	--name a --name b --name c --runs 3 --memory-runs 1
 "$ALLOCSWAP" bench "$@" -q -o "$T/local" >/dev/null || fail "the local matrix"
 "$ALLOCSWAP" report "$T/local" --format json >/dev/null || fail "report of the local matrix"
@@ -110,8 +116,9 @@ before=$(wc -l <"$T/kill/shards/1/runs.jsonl")
 /usr/bin/python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); assert m["finished"] is None, m["finished"]' \
 	"$T/kill/shards/1/meta.json" || fail "a cancelled shard says it finished"
 cp "$T/kill/shards/1/runs.jsonl" "$T/kill1.before"
-# the other tasks may still be queued: --resume submits task 1 alone and waits for all
-"$ALLOCSWAP" bench --resume "$T/kill" --wait >"$T/resume.out" 2>"$T/resume.err" ||
+# the other tasks may still be queued: --resume submits task 1 alone and waits for all;
+# from another directory, where ./nap is not
+(cd / && "$ALLOCSWAP" bench --resume "$T/kill" --wait) >"$T/resume.out" 2>"$T/resume.err" ||
 	fail "bench --resume --wait: $(cat "$T/resume.out" "$T/resume.err")"
 grep -q "^submitted Slurm job [0-9]*: array tasks 1 of " "$T/resume.out" || fail "resume: $(cat "$T/resume.out")"
 "$ALLOCSWAP" bench --resume "$T/kill" >"$T/again.out" 2>&1 || fail "resume of a finished array: $(cat "$T/again.out")"
