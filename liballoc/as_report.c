@@ -532,6 +532,8 @@ const char *_as_errname(int e)
 	case EINVAL: return "invalid %-sequence (use %p, %e or %%)";
 	case EIO: return "input/output error";
 	case EFBIG: return "file too large";
+	case ENODEV: return "not a regular file, character device or FIFO";
+	case ENXIO: return "a FIFO with no reader";
 	default: return "error";
 	}
 }
@@ -562,10 +564,29 @@ void _as_report_at_exit(const struct as_core_info *ci)
 		 * never sees half a report, a full disk or a kill leaves none */
 		int rc = _as_report_expand(ci->opt->report, getpid(), prog_name(), R.path,
 					   sizeof R.path);
-		int fd = rc ? -rc : _as_tmp_open(R.path, R.tmp, sizeof R.tmp);
+		int fd = -1, direct, orc = 0;
+		/* a device, a FIFO, /dev/stdout: written in place (as_sys.h) */
+		if (!rc)
+			orc = _as_open_target(R.path, 0, &fd);
+		direct = fd >= 0;
+		if (rc || orc)
+			fd = -(rc ? rc : orc);
+		else if (!direct)
+			fd = _as_tmp_open(R.path, R.tmp, sizeof R.tmp);
 		if (fd < 0) {
 			_as_say("allocswap: cannot write the report to ", rc ? ci->opt->report : R.path,
 				": ", _as_errname(-fd));
+		} else if (direct) {
+			_as_json_init_fd(&R.json, fd);
+			_as_report_json(&R.json, ci, t, &mem);
+			rc = _as_json_finish(&R.json);
+			if (close(fd) && !rc)
+				rc = errno;
+			if (rc)
+				_as_say("allocswap: writing the report to ", R.path, " failed: ",
+					_as_errname(rc));
+			else
+				written = R.path;
 		} else {
 			_as_json_init_fd(&R.json, fd);
 			_as_report_json(&R.json, ci, t, &mem);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h> /* RENAME_NOREPLACE, rename: no stream is used */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -195,6 +196,44 @@ int _as_tmp_finish(int fd, int rc, const char *tmp, const char *path)
 	if (rc)
 		(void)unlink(tmp);
 	return rc;
+}
+
+int _as_open_target(const char *path, int regular, int *fd)
+{
+	struct stat st;
+	int f, fl;
+
+	*fd = -1;
+	if (lstat(path, &st))
+		return 0; /* absent (or unreachable: the temporary file says why) */
+	if (S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode))
+		return ENODEV;
+	if (S_ISLNK(st.st_mode)) {
+		if (st.st_uid != 0 && st.st_uid != geteuid())
+			return 0; /* not followed: renamed over, or PATH.PID */
+		f = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	} else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+		f = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		return 0; /* a regular file, a directory */
+	}
+	if (f < 0)
+		/* a FIFO without a reader: ENXIO; a dangling link, a directory: renamed over */
+		return errno == ENXIO || errno == EACCES || errno == EPERM || errno == ELOOP ? errno
+											    : 0;
+	if (fstat(f, &st) || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ||
+			       (S_ISREG(st.st_mode) && (regular || !st.st_size)))) {
+		close(f);
+		return S_ISSOCK(st.st_mode) || S_ISBLK(st.st_mode) ? ENODEV : 0;
+	}
+	fl = fcntl(f, F_GETFL);
+	if (fl < 0 || fcntl(f, F_SETFL, fl & ~O_NONBLOCK)) {
+		fl = errno;
+		close(f);
+		return fl;
+	}
+	*fd = f;
+	return 0;
 }
 
 int _as_publish(const char *from, const char *to)
