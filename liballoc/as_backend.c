@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdlib.h> /* abort */
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -317,10 +318,19 @@ static void *mi_checked_aligned(size_t align, size_t n)
  * too large (over PTRDIFF_MAX: EOVERFLOW in its own words), and its
  * out-of-memory path relies on mmap having set it.  In off mode the
  * exports jump straight to it: its error callback, which it calls only on
- * those paths, sets ENOMEM, so the fast path pays nothing. */
-static void mi_on_error(int err, void *arg)
+ * error paths, sets ENOMEM, so the fast path pays nothing.  Registering a
+ * callback replaces mimalloc's default one (options.c, mi_error_default),
+ * which aborts on EFAULT (a corrupted free list, a heap block overflow)
+ * in debug and secure builds, the only ones that detect it: this one
+ * aborts too.  mimalloc has printed its message already (_mi_error_message
+ * shows it, then calls the handler).  EAGAIN (a double free) and EINVAL
+ * (an invalid pointer) go on, as with the default.  Lost: an XMALLOC
+ * build's abort on ENOMEM (no build here is one; nothing says which is). */
+void _as_mi_on_error(int err, void *arg)
 {
 	(void)arg;
+	if (err == EFAULT)
+		abort();
 	if (err == ENOMEM || err == EOVERFLOW)
 		errno = ENOMEM;
 }
@@ -691,7 +701,7 @@ int _as_backend_load(const char *spec, struct as_backend_state *st, int secure, 
 		mi_raw_aligned = _as_backend.aligned;
 		_as_backend.aligned = mi_checked_aligned;
 		if (on_error)
-			on_error(mi_on_error, NULL);
+			on_error(_as_mi_on_error, NULL);
 	}
 	if (!rc && !b) {
 		path_malloc_fn = _as_backend.malloc;

@@ -118,6 +118,10 @@ void _as_backend_version(const struct as_backend_state *st, char *buf, size_t ca
  * "N.N.N" string (musl's __libc_version).  "" when unknown. */
 void _as_libc_version(char *buf, size_t cap);
 
+/* The error callback libswap gives mimalloc (mi_register_error): ENOMEM
+ * into errno, abort() on EFAULT (heap corruption) as mimalloc's own. */
+void _as_mi_on_error(int err, void *arg);
+
 /* Fills buf with the names of the table, space separated. */
 void _as_backend_names(char *buf, size_t cap);
 
