@@ -86,6 +86,7 @@ static struct {
 	struct sym syms[SYMS_MAX];
 	struct as_pyframe pyf[PYFRAMES];
 	char line[32768]; /* one frame or one folded line */
+	char frame[8192]; /* one frame of a folded line */
 	char out[65536];  /* folded-file buffer */
 } S; /* zero-initialized: .bss, never in the file */
 
@@ -967,12 +968,43 @@ static int flush(int fd, struct buf *o)
 	return rc;
 }
 
+/* A folded line's frames, root first as flame graph tools expect, ';'
+ * between them.  Room is kept for " COUNT\n": when the frames would not
+ * fit (64 Python frames with long names), the leaf and as many frames from
+ * the root as fit stay, "[...]" stands for the ones between. */
+#define CUT "[...]"
+static void folded_frames(struct buf *l, const struct site *s, const int *item, unsigned nitem)
+{
+	struct buf f = {S.frame, sizeof S.frame, 0};
+	size_t room = l->cap - 32, leaf;
+	int k;
+	if (!nitem) {
+		put(l, "[unknown]");
+		return;
+	}
+	item_text(&f, s, item[0], 1);
+	leaf = f.n;
+	for (k = (int)nitem - 1; k > 0; k--) {
+		f.n = 0;
+		item_text(&f, s, item[k], 1);
+		if (l->n + f.n + 1 + sizeof CUT + leaf >= room) {
+			put(l, CUT ";");
+			break;
+		}
+		put(l, S.frame);
+		put(l, ";");
+	}
+	f.n = 0;
+	item_text(&f, s, item[0], 1);
+	put(l, S.frame);
+}
+
 int _as_sample_write_folded(const char *path)
 {
 	struct buf o = {S.out, sizeof S.out, 0};
 	unsigned i, nitem;
 	char tmp[1100]; /* written whole, then renamed (as_sys.h) */
-	int fd, rc = 0, k, item[ITEMS], matched, direct;
+	int fd, rc = 0, item[ITEMS], matched, direct;
 	if (!S.on)
 		return 0;
 	/* a device, a FIFO, /dev/stdout: written in place, never renamed over */
@@ -990,15 +1022,8 @@ int _as_sample_write_folded(const char *path)
 		char num[24];
 		if (!s->hash || !s->samples)
 			continue;
-		/* root first, as flame graph tools expect */
 		nitem = site_items(s, item, &matched);
-		for (k = (int)nitem - 1; k >= 0; k--) {
-			item_text(&l, s, item[k], 1);
-			if (k)
-				put(&l, ";");
-		}
-		if (!nitem)
-			put(&l, "[unknown]");
+		folded_frames(&l, s, item, nitem);
 		put(&l, " ");
 		num[_as_u64_dec(num, est(s->bytes))] = 0;
 		put(&l, num);
