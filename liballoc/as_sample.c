@@ -492,8 +492,12 @@ static void exe_absolute(const char *path)
 		while (path[0] == '.' && path[1] == '/')
 			path += 2;
 	}
-	if (_as_strlcpy(S.exe + n, path, sizeof S.exe - n) >= sizeof S.exe - n)
-		S.exe[0] = 0; /* cut short: another file's name */
+	/* cut short, it would be another file's name (a working directory of
+	 * sizeof S.exe - 2 bytes left room for the '/' alone): none */
+	if (_as_strlen(path) >= sizeof S.exe - n)
+		S.exe[0] = 0;
+	else
+		_as_strlcpy(S.exe + n, path, sizeof S.exe - n);
 }
 
 /* The program's full path, as the process sees it (inside an image: the
@@ -514,7 +518,7 @@ static void find_exe(const char *main_name)
 		return;
 	}
 	n = readlink("/proc/self/exe", S.exe, sizeof S.exe - 1);
-	if (n > 0) {
+	if (n > 0 && n < (ssize_t)sizeof S.exe - 1) { /* not possibly cut */
 		S.exe[n] = 0;
 		return;
 	}
@@ -638,7 +642,7 @@ static const struct sym *symbolize(uintptr_t addr)
 		char exe[sizeof S.exe];
 		ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
 		S.exe_lazy = 0;
-		if (k > 0) {
+		if (k > 0 && k < (ssize_t)sizeof exe - 1) {
 			exe[k] = 0;
 			_as_memcpy(S.exe, exe, (size_t)k + 1);
 		}
