@@ -236,6 +236,43 @@ int _as_open_target(const char *path, int regular, int *fd)
 	return 0;
 }
 
+/* The last way that never replaces: to made with O_EXCL, from's bytes
+ * copied in, from removed.  Not whole at once: a reader may see it grow. */
+static int copy_excl(const char *from, const char *to)
+{
+	char buf[4096];
+	int in, out, rc = 0;
+	ssize_t r;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return errno;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0) {
+		rc = errno;
+		close(in);
+		return rc;
+	}
+	while (!rc) {
+		r = read(in, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = r < 0 ? errno : 0;
+			break;
+		}
+		rc = _as_write_all(out, buf, (size_t)r);
+	}
+	close(in);
+	if (close(out) && !rc)
+		rc = errno;
+	if (rc)
+		(void)unlink(to); /* ours: made above */
+	else
+		(void)unlink(from);
+	return rc;
+}
+
 int _as_publish(const char *from, const char *to)
 {
 	int rc = 0;
@@ -244,13 +281,19 @@ int _as_publish(const char *from, const char *to)
 		return 0;
 	rc = errno;
 #endif
-	if (rc && rc != EINVAL && rc != ENOSYS && rc != EOPNOTSUPP)
+	/* no RENAME_NOREPLACE here (EINVAL: NFS, 9p, vboxsf; ENOSYS, EPERM: an
+	 * old kernel or a seccomp filter): link fails on any existing name too */
+	if (rc && rc != EINVAL && rc != ENOSYS && rc != EOPNOTSUPP && rc != EPERM)
 		return rc;
-	/* no RENAME_NOREPLACE here: link fails on any existing name too */
-	if (link(from, to))
-		return errno;
-	(void)unlink(from);
-	return 0;
+	if (!link(from, to)) {
+		(void)unlink(from);
+		return 0;
+	}
+	rc = errno;
+	if (rc != EPERM && rc != EOPNOTSUPP && rc != ENOSYS && rc != EMLINK)
+		return rc;
+	/* no hard links either (vfat, some FUSE file systems, a filter) */
+	return copy_excl(from, to);
 }
 
 long _as_read_file(const char *path, char *buf, size_t cap)

@@ -64,7 +64,10 @@ int _as_tmp_finish(int fd, int rc, const char *tmp, const char *path);
 int _as_open_target(const char *path, int regular, int *fd);
 /* Renames from to to unless to exists (as a file, a directory or a
  * symlink, dangling or not): 0, EEXIST, or another errno.  renameat2
- * RENAME_NOREPLACE; link + unlink where the file system lacks it. */
+ * RENAME_NOREPLACE; link + unlink where the file system or a seccomp
+ * filter refuses it (EINVAL, ENOSYS, EOPNOTSUPP, EPERM); where links are
+ * refused too, to is made with O_CREAT|O_EXCL|O_NOFOLLOW and from's bytes
+ * copied in (not whole at once), then from removed. */
 int _as_publish(const char *from, const char *to);
 
 /* Reads up to cap-1 bytes of a (proc) file into buf, NUL-terminates it.
