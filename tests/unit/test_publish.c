@@ -8,9 +8,6 @@
  * without the filter, the same three through renameat2. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +20,13 @@
 
 #include "as_sys.h"
 #include "harness.h"
+
+#if __has_include(<linux/seccomp.h>)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#define HAVE_SECCOMP 1
+#endif
 
 static char dir[] = "/tmp/as_publish.XXXXXX";
 
@@ -52,6 +56,10 @@ static int file_is(const char *name, const char *text)
 /* renameat2 fails with rename_err, link and linkat with EPERM */
 static int filter(int rename_err)
 {
+#ifndef HAVE_SECCOMP
+	(void)rename_err;
+	return ENOSYS; /* musl-gcc: no kernel headers */
+#else
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
@@ -68,6 +76,7 @@ static int filter(int rename_err)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
 		return errno;
 	return 0;
+#endif
 }
 
 /* The three cases, in dir/TAG-* */
@@ -108,7 +117,8 @@ static void in_child(int rename_err, const char *tag)
 	if (pid == 0) {
 		int rc = filter(rename_err);
 		if (rc) {
-			printf("SKIP: no seccomp filter here: %s\n", strerror(rc));
+			printf("SKIP: no seccomp filter here (%s): the fallbacks are not checked\n",
+			       rc == ENOSYS ? "no linux/seccomp.h for this compiler" : strerror(rc));
 			_exit(77);
 		}
 		cases(tag);
