@@ -534,6 +534,7 @@ const char *_as_errname(int e)
 	case EFBIG: return "file too large";
 	case ENODEV: return "not a regular file, character device or FIFO";
 	case ENXIO: return "a FIFO with no reader";
+	case EBADF: return "not an open descriptor";
 	default: return "error";
 	}
 }

@@ -198,6 +198,32 @@ int _as_tmp_finish(int fd, int rc, const char *tmp, const char *path)
 	return rc;
 }
 
+/* A link to /proc/self/fd/N or /dev/fd/N (/dev/stdout is one): a
+ * duplicate of descriptor N, as a shell's >&N (a socket cannot be opened
+ * through /proc, and a file's offset is shared: written after what the
+ * program wrote).  -EINVAL for any other link, -errno when N is not open. */
+static int fd_link(const char *path)
+{
+	char t[64];
+	const char *r;
+	ssize_t k = readlink(path, t, sizeof t - 1);
+	int n = 0, f;
+	if (k <= 0)
+		return -EINVAL;
+	t[k] = 0;
+	if (!_as_prefix(t, "/proc/self/fd/", &r) && !_as_prefix(t, "/dev/fd/", &r))
+		return -EINVAL;
+	if (!*r)
+		return -EINVAL;
+	for (; *r; r++) {
+		if (*r < '0' || *r > '9' || n > 100000000)
+			return -EINVAL;
+		n = n * 10 + (*r - '0');
+	}
+	f = fcntl(n, F_DUPFD_CLOEXEC, 0);
+	return f < 0 ? -errno : f;
+}
+
 int _as_open_target(const char *path, int regular, int *fd)
 {
 	struct stat st;
@@ -211,6 +237,13 @@ int _as_open_target(const char *path, int regular, int *fd)
 	if (S_ISLNK(st.st_mode)) {
 		if (st.st_uid != 0 && st.st_uid != geteuid())
 			return 0; /* not followed: renamed over, or PATH.PID */
+		f = fd_link(path);
+		if (f >= 0) {
+			*fd = f;
+			return 0;
+		}
+		if (f != -EINVAL)
+			return -f;
 		f = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	} else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
 		f = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);

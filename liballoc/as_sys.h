@@ -52,7 +52,8 @@ int _as_tmp_finish(int fd, int rc, const char *tmp, const char *path);
 /* Targets a temporary file must not be renamed over: *fd is an fd open
  * for writing on path (no O_CREAT; written in place, not whole) when path
  * is a character device or a FIFO, or a symlink owned by root or by this
- * user (geteuid) naming one (/dev/stdout -> /proc/self/fd/1), or naming a
+ * user (geteuid) naming one, or naming /proc/self/fd/N or /dev/fd/N
+ * (/dev/stdout: a duplicate of N, whatever it is, a socket too), or naming a
  * regular file, any when regular is set, an empty one otherwise (opened
  * O_APPEND: what is there stays, as after a shell's "> file" that
  * /dev/stdout names).  *fd is -1, and 0 returned, for what goes the
@@ -60,7 +61,8 @@ int _as_tmp_finish(int fd, int rc, const char *tmp, const char *path);
  * symlink, a symlink owned by someone else (not followed), a link to a
  * non-empty file without regular.
  * Returns ENODEV for a block device or a socket, ENXIO for a FIFO without
- * a reader, or the errno of open (EACCES, EPERM, ELOOP). */
+ * a reader, EBADF for a /proc/self/fd/N not open, or the errno of open
+ * (EACCES, EPERM, ELOOP). */
 int _as_open_target(const char *path, int regular, int *fd);
 /* Renames from to to unless to exists (as a file, a directory or a
  * symlink, dangling or not): 0, EEXIST, or another errno.  renameat2

@@ -5,7 +5,8 @@
 # directory (never the host's /dev): a character device (null, c 1 3) and a
 # FIFO with a reader are written in place and stay what they were; a
 # symlink to /proc/self/fd/1 (what /dev/stdout is) writes into the
-# program's stdout, a file or a pipe, and stays a link; a FIFO without a
+# program's stdout (a duplicate of it), a file, a pipe or a socket, and
+# stays a link; a FIFO without a
 # reader and a block device are refused with one line, nothing made; a
 # symlink owned by someone else is not followed (renamed over); a regular
 # file that a link of root's names is written at its end (the report: only
@@ -57,6 +58,16 @@ run ALLOCSWAP_REPORT="$d/stdout" | cat >"$dir/rpipe" || fail "report pipe: exit 
 grep -v '^hello$' "$dir/rpipe" | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)' ||
 	fail "report to a /proc/self/fd/1 pipe is not one JSON document"
 [ -L "$d/stdout" ] || fail "report to a /proc/self/fd/1 link replaced the link"
+# stdout a socket (a service's journal): /proc cannot open it, a dup can
+/usr/bin/python3 -c 'import socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen(sys.argv[1:], stdout=a)
+a.close()
+sys.stdout.buffer.write(b"".join(iter(lambda: b.recv(65536), b"")))
+sys.exit(p.wait())' env LD_PRELOAD="$lib" ALLOCSWAP_STATS=full ALLOCSWAP_REPORT="$d/stdout" "$hello" \
+	>"$dir/rsock" 2>"$dir/err" || fail "report to a socket stdout: exit $?"
+grep -v '^hello$' "$dir/rsock" | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)' ||
+	fail "report to a /proc/self/fd/1 socket is not one JSON document: $(cat "$dir/err")"
 # a block device: refused
 run ALLOCSWAP_REPORT="$d/blk" >/dev/null 2>"$dir/err" || fail "report blk: exit $?"
 grep -qx "allocswap: cannot write the report to $d/blk: not a regular file, character device or FIFO" \
