@@ -38,7 +38,6 @@
  * as_counters.h) in the temporary directory and this process samples it
  * and /proc/PID/statm every MS ms while it waits (timeline.h).
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -363,19 +362,6 @@ struct run_result {
 				  * filesystem, or "" (an engine's image: not readable here) */
 };
 
-/* A Python frame libswap wrote ("qualname (file.py:12)"): no module, and a
- * line number closing the parenthesis. */
-static int python_frame(const struct as_sym_frame *fr)
-{
-	const char *t = fr->text, *e;
-	size_t n = t ? strlen(t) : 0;
-	if (fr->module || n < 4 || t[n - 1] != ')')
-		return 0;
-	for (e = t + n - 2; e > t && isdigit((unsigned char)*e); e--)
-		;
-	return *e == ':' && e < t + n - 2;
-}
-
 /* "qualname (file.py:12)" with the file's last name only */
 static void python_short(const char *t, FILE *f)
 {
@@ -442,13 +428,13 @@ static void sites_summary(FILE *f, const json_t *rep, const char *root)
 		 * looks) */
 		for (k = 0; k < s->n && k < 3; k++) {
 			fputs(k ? " < " : " ", f);
-			if (python_frame(&s->f[k]))
+			if (as_sym_python(&s->f[k]))
 				python_short(s->f[k].text, f);
 			else
 				fputs(as_sym_text(&s->f[k], AS_SYM_SHORT, text, sizeof text), f);
 		}
 		for (py = 0; k < s->n; k++) {
-			if (!python_frame(&s->f[k]))
+			if (!as_sym_python(&s->f[k]))
 				continue;
 			if (!py++) {
 				fputs(" ... ", f);

@@ -32,6 +32,7 @@ struct node {
 	char *name;
 	double v;
 	int unnamed;       /* a native frame nothing names (grey) */
+	int python;        /* a Python frame (blue) */
 	struct node *kid;  /* first child */
 	struct node *next; /* sibling */
 };
@@ -189,7 +190,7 @@ static void seen_free(char **seen, size_t n)
 
 /* A warm colour from the name (as flame graphs are), grey for a frame
  * nothing names, blue for Python's. */
-static void colour(const char *name, int named, char *buf, size_t cap)
+static void colour(const char *name, int named, int python, char *buf, size_t cap)
 {
 	unsigned h = 2166136261u;
 	const char *p;
@@ -197,7 +198,7 @@ static void colour(const char *name, int named, char *buf, size_t cap)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	if (!named)
 		snprintf(buf, cap, "#c8c8c8");
-	else if (strstr(name, ".py:"))
+	else if (python)
 		snprintf(buf, cap, "rgb(%u,%u,%u)", 80 + h % 40, 140 + (h >> 8) % 50, 220);
 	else
 		snprintf(buf, cap, "rgb(%u,%u,%u)", 225 + h % 30, 80 + (h >> 8) % 120,
@@ -225,7 +226,7 @@ static void boxes(struct sb *b, const struct node *n, double x, int row, int row
 	size_t fit;
 	if (w < 0.5)
 		return;
-	colour(n->name, !n->unnamed, fill, sizeof fill);
+	colour(n->name, !n->unnamed, n->python, fill, sizeof fill);
 	sb_printf(b, "<g><title>");
 	sb_html(b, n->name);
 	sb_printf(b, " (%s, %.1f%%)</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
@@ -283,6 +284,7 @@ static int draw(struct rh *r, struct as_sym *sym, const struct fcell *fc, int op
 			 * bare address; a Python frame's text is its name */
 			n->unnamed = !f->func && (f->module || !strncmp(f->text, "??", 2) ||
 						  !strncmp(f->text, "0x", 2));
+			n->python = as_sym_python(f);
 		}
 		if (!n) {
 			rc = ENOMEM;

@@ -1,6 +1,7 @@
 /* as_sym: names for sampled frames, with elfutils' libdwfl.  See as_sym.h. */
 #include "as_sym.h"
 
+#include <ctype.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -679,6 +680,17 @@ static const char *base_name(const char *p)
 {
 	const char *b = strrchr(p, '/');
 	return b ? b + 1 : p;
+}
+
+int as_sym_python(const struct as_sym_frame *f)
+{
+	const char *t = f->text, *e;
+	size_t n = t ? strlen(t) : 0;
+	if (f->module || n < 4 || t[n - 1] != ')')
+		return 0;
+	for (e = t + n - 2; e > t && isdigit((unsigned char)*e); e--)
+		;
+	return *e == ':' && e < t + n - 2;
 }
 
 const char *as_sym_text(const struct as_sym_frame *f, int style, char *buf, size_t cap)

@@ -89,6 +89,10 @@ size_t as_sym_frames(struct as_sym *s, const char *text, int form, struct as_sym
 #define AS_SYM_SHORT 1
 const char *as_sym_text(const struct as_sym_frame *f, int style, char *buf, size_t cap);
 
+/* Whether f is a Python frame libswap wrote ("qualname (file.py:12)"): no
+ * module, and a line number closing the parenthesis. */
+int as_sym_python(const struct as_sym_frame *f);
+
 /* Where the names of each module looked up so far came from, one line per
  * module ("  PATH: file:line from DWARF in /usr/lib/debug/.build-id/..."),
  * after the heading when there is any line to write.  only_missing: only
