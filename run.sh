@@ -87,6 +87,23 @@ count() {
 		s=$((s + $(grep -c '"result": "SKIP"' "$log" || true)))
 		f=$((f + $(grep -Evc '"result": "(OK|EXPECTEDFAIL|SKIP)"' "$log" || true)))
 	done
+	# what failed, with the end of its output, just above the last line
+	# (CI shows only the tail of the log)
+	[ "$f" = 0 ] || python3 - "$@" <<'PY'
+import json, sys
+for log in sys.argv[1:]:
+    try:
+        lines = open(log).read().splitlines()
+    except OSError:
+        print(f"failed: {log} is missing (that build's tests did not run)")
+        continue
+    for line in lines:
+        t = json.loads(line)
+        if t["result"] not in ("OK", "EXPECTEDFAIL", "SKIP"):
+            print(f"failed: {t['name']} ({t['result']}, exit {t['returncode']}) in {log}")
+            for out in t.get("stdout", "").splitlines()[-15:]:
+                print(f"  | {out}")
+PY
 	if [ "$s" -gt 0 ]; then
 		echo "$p passed, $f failed, $s skipped"
 	else
