@@ -55,8 +55,17 @@ if grep -q 'fill_table\|churn_list' "$dir/prog.json"; then
 	fail "libswap's report already names the static functions: the test proves nothing"
 fi
 
+# stderr: nothing, or the note on modules without file:line for the
+# allocator's own library alone (a sample can land in its start-up: oneTBB's
+# first malloc reads a file with fgets, whose buffer is a 4 KiB malloc)
+quiet_but_allocator() {
+	grep -v -e '^allocswap sites: modules without file:line:$' "$1" |
+		grep -v -e "^  /[^:]*/lib$alloc[^/:]*\.so[.0-9]*: no symbols (stripped" |
+		grep -q . && return 1
+	return 0
+}
 "$A" sites "$dir/prog.json" >"$dir/list.txt" 2>"$dir/list-err.txt" || fail "allocswap sites: exit $?"
-[ ! -s "$dir/list-err.txt" ] || fail "allocswap sites wrote to stderr"
+quiet_but_allocator "$dir/list-err.txt" || fail "allocswap sites wrote to stderr"
 # the frames of a site, leaf first, each on its own line after its head
 $PY "$src/symsites_check.py" listing "$dir/list.txt" "$src" 're:/\S*/symsites' || fail "the listing"
 echo "ok listing"
@@ -65,7 +74,7 @@ echo "ok listing"
 for in in folded json; do
 	"$A" sites --folded -o "$dir/out-$in.txt" "$dir/prog.$in" 2>"$dir/err-$in.txt" ||
 		fail "allocswap sites --folded prog.$in: exit $?"
-	[ ! -s "$dir/err-$in.txt" ] || fail "sites --folded prog.$in wrote to stderr"
+	quiet_but_allocator "$dir/err-$in.txt" || fail "sites --folded prog.$in wrote to stderr"
 	ls "$dir"/out-$in.txt.tmp.* >/dev/null 2>&1 && fail "a temporary file was left"
 	$PY "$src/symsites_check.py" folded "$dir/out-$in.txt" "$src" || fail "prog.$in: --folded"
 	echo "ok folded from prog.$in"
