@@ -50,6 +50,7 @@ deps() {
 musl_builds() {
 	build/tools/allocswap build musl >&2
 	MUSL_OPTS="-Dmusl_allocators=$(build/tools/allocswap build --path musl-jemalloc)/lib:$(build/tools/allocswap build --path musl-mimalloc)/lib
+	  -Dmusl_libunwind=$(build/tools/allocswap build --path musl-libunwind)/lib
 	  -Dmusl_python=$(build/tools/allocswap build --path python-musl-os)/bin/python3.11"
 }
 

@@ -66,6 +66,7 @@ die() {
 # name|kind|libc|flags|source packages|needs|description
 TARGETS='musl-jemalloc|allocator|musl|-O2|jemalloc||jemalloc built with musl-gcc (replaces malloc)
 musl-mimalloc|allocator|musl|-O2|mimalloc||mimalloc built with musl-gcc (replaces malloc)
+musl-libunwind|library|musl|-O2|libunwind||libunwind built with musl-gcc (native stacks for sampled allocation sites under musl)
 musl-deps|deps|musl|-O2|zlib libffi xz-utils bzip2 sqlite3 openssl||static zlib, libffi, xz, bzip2, sqlite and OpenSSL for the musl Pythons
 glibc-deps|deps|glibc|-O2|zlib libffi xz-utils bzip2 sqlite3 openssl||the same libraries from the same sources, built with gcc for glibc
 python-musl-os|python|musl|-Os|python3.11|musl-deps|CPython -Os on musl (as Alpine builds it)
@@ -75,7 +76,7 @@ python-glibc-o3lto|python|glibc|-O3 lto|python3.11|glibc-deps|CPython -O3 with L
 image-bullseye|image|glibc|bullseye|libjemalloc2 libgoogle-perftools4 libtcmalloc-minimal4 libtbb2||Debian 11 (debootstrap minbase), python3 and the allocators of its archive (no mimalloc there)
 image-bookworm|image|glibc|bookworm|libjemalloc2 libmimalloc2.0 libgoogle-perftools4 libtcmalloc-minimal4 libtbbmalloc2||Debian 12 (debootstrap minbase), python3 and the allocators of its archive
 image-trixie|image|glibc|trixie|libjemalloc2 libmimalloc3 libgoogle-perftools4t64 libtcmalloc-minimal4t64 libtbbmalloc2||Debian 13 (debootstrap minbase), python3 and the allocators of its archive
-image-musl|image|musl|-||python-musl-os musl-jemalloc musl-mimalloc|a minimal musl rootfs: python-musl-os, musl-jemalloc, musl-mimalloc, the musl loader, busybox'
+image-musl|image|musl|-||python-musl-os musl-jemalloc musl-mimalloc musl-libunwind|a minimal musl rootfs: python-musl-os, musl-jemalloc, musl-mimalloc, musl-libunwind, the musl loader, busybox'
 # (for images, the packages column lists the allocator packages installed
 # from the suite's archive, names as that suite spells them)
 
@@ -280,6 +281,23 @@ build_allocator() { # TARGET
 	esac
 }
 
+build_library() { # TARGET (musl-libunwind)
+	cc=$(cc_for musl)
+	NSTEPS=3
+	src=$(src_dir libunwind)
+	b="$WORK/libunwind"
+	cp -a "$src" "$b"
+	# the local unwinder alone (libswap dlopens libunwind.so.8 for
+	# unw_backtrace); no minidebuginfo (it would need liblzma), no remote
+	# or ptrace parts.  LIBCRTS: configure links gcc's libgcc_s, a glibc
+	# library; the static libgcc serves musl
+	step configure sh -c "cd '$b' && CC='$cc' CFLAGS='-O2' ./configure --prefix='$P' \
+		--disable-minidebuginfo --disable-zlibdebuginfo --disable-tests --disable-documentation \
+		--disable-coredump --disable-ptrace --disable-setjmp --disable-static"
+	step make make -C "$b/src" -j"$JOBS" LIBCRTS=-lgcc libunwind.la
+	step install sh -c "mkdir -p '$P/lib' && cp -L '$b/src/.libs/libunwind.so.8' '$P/lib/'"
+}
+
 build_deps() { # TARGET (musl-deps, glibc-deps)
 	libc=$(field "$1" 3)
 	cc=$(cc_for "$libc")
@@ -471,7 +489,7 @@ image_musl() { # TARGET
 	for n in $(field "$1" 6); do
 		case $(field "$n" 2) in
 		python) py=$(prefix_of "$n") ;;
-		allocator) libs="$libs $(prefix_of "$n")/lib/*.so*" ;;
+		allocator | library) libs="$libs $(prefix_of "$n")/lib/*.so*" ;;
 		esac
 	done
 	exe=$(cd "$py/bin" && ls python3.[0-9]* | grep -v -e '-config$' | head -1)
@@ -566,6 +584,7 @@ build_one() {
 		set -e
 		case $kind in
 		allocator) build_allocator "$t" ;;
+		library) build_library "$t" ;;
 		deps) build_deps "$t" ;;
 		python) build_python "$t" ;;
 		image) build_image "$t" ;;

@@ -500,12 +500,14 @@ int _as_sample_init(uint64_t mean)
 	if (!h) {
 #ifdef __GLIBC__
 		S.why = "libunwind.so.8 (Debian libunwind8) could not be loaded: install it to "
-			"sample allocation sites (glibc only; there is no musl build of it here)";
+			"sample allocation sites with native stacks";
 #else
-		/* a musl build of libunwind (Alpine's) in the library path would do */
-		S.why = "libunwind.so.8 could not be loaded: there is no musl build of it here "
-		      "(Debian's libunwind8 is for glibc), so allocation sites are not sampled "
-		      "under musl; counters, perf counts and the timeline do not need it";
+		/* allocswap's musl build, or Alpine's libunwind */
+		S.why = "libunwind.so.8 could not be loaded: no musl build of it is in the library "
+			"path (Debian's libunwind8 is for glibc; `allocswap build musl-libunwind` "
+			"makes one, which allocswap run and bench put there), so allocation sites "
+			"have no native stacks under musl; counters, perf counts and the timeline "
+			"do not need it";
 #endif
 		return python_only();
 	}

@@ -64,13 +64,17 @@ static void limit_hook(void *arg)
 static void run(const char *const *vars, const struct limit *lim, int exec_self,
 		struct sp_result *r)
 {
-	char e_pre[600];
-	char *envp[8];
+	char e_pre[600], e_lib[4200];
+	char *envp[9];
 	char *argv_hello[] = {(char *)hello, exec_self ? (char *)"--exec-self" : NULL, NULL};
+	const char *lp = getenv("LD_LIBRARY_PATH");
 	int n = 0;
 	snprintf(e_pre, sizeof e_pre, "LD_PRELOAD=%s", libswap);
 	envp[n++] = e_pre;
-	while (vars && *vars && n < 7)
+	/* the musl build's allocators and libunwind (tests/meson.build) */
+	if (lp && snprintf(e_lib, sizeof e_lib, "LD_LIBRARY_PATH=%s", lp) < (int)sizeof e_lib)
+		envp[n++] = e_lib;
+	while (vars && *vars && n < 8)
 		envp[n++] = (char *)*vars++;
 	envp[n] = NULL;
 	T_EQ(sp_run(hello, argv_hello, envp,

@@ -95,18 +95,34 @@ int bench_pythons_resolve(struct bench_matrix *m)
 	return 0;
 }
 
-static int has_musl(const struct bench_matrix *m)
+static int axis_has(const struct bench_matrix *m, int axis, const char *value)
 {
 	size_t i;
-	for (i = 0; m->axis[BENCH_AX_LIBC][i]; i++)
-		if (!strcmp(m->axis[BENCH_AX_LIBC][i], "musl"))
+	for (i = 0; m->axis[axis][i]; i++)
+		if (!strcmp(m->axis[axis][i], value))
 			return 1;
 	return 0;
+}
+
+static int has_musl(const struct bench_matrix *m)
+{
+	return axis_has(m, BENCH_AX_LIBC, "musl");
 }
 
 int bench_builds_ready(struct bench_matrix *m, int dry_run)
 {
 	size_t i;
+	if (has_musl(m) && axis_has(m, BENCH_AX_STATS, "full")) {
+		/* libunwind for the sampled sites of full-mode processes */
+		struct as_build b;
+		if (!dry_run && as_build_musl_unwind())
+			return 1;
+		if (dry_run && as_build_get("musl-libunwind", &b) == 0) {
+			if (!b.built)
+				bench_err("note: musl-libunwind is not built yet; a real run builds it first");
+			as_build_clear(&b);
+		}
+	}
 	if (has_musl(m)) {
 		/* the musl builds of the named allocators that have one */
 		for (i = 0; i < m->nallocs; i++) {

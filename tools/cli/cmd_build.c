@@ -39,12 +39,12 @@ const struct as_usage as_usage_build = {
 	"       allocswap build TARGET...\n"
 	"       allocswap build --path TARGET\n"
 	"\n"
-	"The libc axis needs programs Debian does not ship: jemalloc and mimalloc\n"
-	"built for musl, and CPython built for musl (and, with the same source and\n"
-	"flags, for glibc).  cross/build.sh builds them from Debian's source\n"
-	"packages (apt-get source; it adds a deb-src entry when there is none) and\n"
-	"caches each build, keyed by the source versions, the flags and the recipe,\n"
-	"so a second run takes no time.  The cache is $ALLOCSWAP_CACHE, else\n"
+	"The libc axis needs programs Debian does not ship: jemalloc, mimalloc and\n"
+	"libunwind built for musl, and CPython built for musl (and, with the same\n"
+	"source and flags, for glibc).  cross/build.sh builds them from Debian's\n"
+	"source packages (apt-get source; it adds a deb-src entry when there is\n"
+	"none) and caches each build, keyed by the source versions, the flags and\n"
+	"the recipe, so a second run takes no time.  The cache is $ALLOCSWAP_CACHE, else\n"
 	"$XDG_CACHE_HOME/allocswap, else ~/.cache/allocswap.  'allocswap run' and\n"
 	"'allocswap bench' build what a cell needs on their own; this command\n"
 	"builds ahead of time and shows what is there.\n"
@@ -56,16 +56,19 @@ const struct as_usage as_usage_build = {
 	"\n"
 	"With targets: builds each one, and what it needs, unless it is cached.\n"
 	"Progress lines go to stderr; a failed build names the step that failed\n"
-	"and its log.  Here (2 cores): musl-mimalloc 2 s, musl-jemalloc 23 s, the\n"
-	"libraries of a libc (musl-deps, glibc-deps) 2.5 to 3.5 min, a -Os Python\n"
-	"2 min more; the list says how long each one not built yet will take.\n"
+	"and its log.  Here (2 cores): musl-mimalloc 2 s, musl-libunwind 16 s,\n"
+	"musl-jemalloc 23 s, the libraries of a libc (musl-deps, glibc-deps) 2.5\n"
+	"to 3.5 min, a -Os Python 2 min more; the list says how long each one not\n"
+	"built yet will take.\n"
 	"\n"
 	"targets (as 'allocswap build' lists them):\n"
 	"  musl-jemalloc musl-mimalloc        allocators for musl processes\n"
+	"  musl-libunwind                     native stacks for sampled sites under musl\n"
 	"  musl-deps glibc-deps               zlib, libffi, xz, bzip2, sqlite, OpenSSL\n"
 	"  python-musl-os python-musl-o3lto   CPython 3.11, -Os or -O3 with LTO\n"
 	"  python-glibc-os python-glibc-o3lto the same for glibc\n"
-	"  musl                               musl-jemalloc musl-mimalloc python-musl-os:\n"
+	"  musl                               musl-jemalloc musl-mimalloc musl-libunwind\n"
+	"                                     python-musl-os:\n"
 	"                                     what the musl side of the default matrix needs\n"
 	"  all                                every target\n"
 	"\n"
@@ -81,7 +84,7 @@ const struct as_usage as_usage_build = {
 static const struct alias {
 	const char *name, *targets, *desc;
 } aliases[] = {
-	{"musl", "musl-jemalloc musl-mimalloc python-musl-os",
+	{"musl", "musl-jemalloc musl-mimalloc musl-libunwind python-musl-os",
 	 "what the musl side of the default matrix needs"},
 	{"all", NULL, "every target"},
 };
@@ -98,6 +101,7 @@ static const struct {
 } typical[] = {
 	{"musl-mimalloc", NULL, 2},
 	{"musl-jemalloc", NULL, 23},
+	{"musl-libunwind", NULL, 16},
 	{"deps", NULL, 180},    /* musl 153 s, glibc 206 s; OpenSSL most of it */
 	{"python", "-Os", 125}, /* python-musl-os: 124 s */
 	{"python", NULL, 240},  /* -O3 with LTO: not measured yet, a guess */

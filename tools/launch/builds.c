@@ -285,9 +285,17 @@ int as_build_musl_alloc(const char *allocator)
 	return rc;
 }
 
+int as_build_musl_unwind(void)
+{
+	struct as_build b;
+	int rc = as_build_ensure("musl-libunwind", &b);
+	as_build_clear(&b);
+	return rc;
+}
+
 void as_build_musl_libpath(char *buf, size_t cap)
 {
-	static const char *const allocs[] = {"musl-jemalloc", "musl-mimalloc", NULL};
+	static const char *const allocs[] = {"musl-jemalloc", "musl-mimalloc", "musl-libunwind", NULL};
 	size_t i, n = 0;
 	buf[0] = 0;
 	for (i = 0; allocs[i]; i++) {
@@ -305,7 +313,7 @@ void as_build_musl_libpath(char *buf, size_t cap)
 
 void as_env_musl(struct as_env *e, const char *allocator)
 {
-	char lp[2 * PATH_MAX + 8], buf[4 * PATH_MAX + 4096], so[PATH_MAX + 128];
+	char lp[AS_MUSL_LIBPATH_MAX], buf[AS_MUSL_LIBPATH_MAX + 2 * PATH_MAX + 4096], so[PATH_MAX + 128];
 	const char *old = as_env_get(e, "LD_LIBRARY_PATH"), *pre;
 	size_t i;
 	as_build_musl_libpath(lp, sizeof lp);

@@ -69,8 +69,14 @@ int as_build_musl_target(const char *allocator, char *buf, size_t cap);
  * 1 after an error line. */
 int as_build_musl_alloc(const char *allocator);
 
-/* The directory holding the musl-built allocators that are built (for
- * LD_LIBRARY_PATH), "dir1:dir2", or "" when none is. */
+/* Builds musl-libunwind when it is missing (full mode under musl: libswap's
+ * sampled sites need it for native stacks).  0, or 1 after an error line. */
+int as_build_musl_unwind(void);
+
+/* The directories of the musl-built libraries that are built (jemalloc,
+ * mimalloc, libunwind for libswap's sampled sites), for LD_LIBRARY_PATH:
+ * "dir1:dir2...", or "" when none is.  cap: AS_MUSL_LIBPATH_MAX. */
+#define AS_MUSL_LIBPATH_MAX (3 * PATH_MAX + 8)
 void as_build_musl_libpath(char *buf, size_t cap);
 
 struct as_env;

@@ -186,10 +186,11 @@ static int stage(struct as_launcher *L)
 		if ((rc = copy_file(lib, p)))
 			return rc;
 	}
-	/* musl's allocators are allocswap's own builds (cross/build.sh): an
-	 * engine's musl image (Alpine) has none of them, or others */
+	/* musl's allocators and libunwind are allocswap's own builds
+	 * (cross/build.sh): an engine's musl image (Alpine) has none of them,
+	 * or others */
 	{
-		char dirs[2 * PATH_MAX + 8], *d, *save = NULL;
+		char dirs[AS_MUSL_LIBPATH_MAX], *d, *save = NULL;
 		as_build_musl_libpath(dirs, sizeof dirs);
 		for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
 			DIR *dd = opendir(d);

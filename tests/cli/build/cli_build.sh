@@ -124,7 +124,7 @@ list)
 		grep "^  $p " "$T/out" | grep -q "with its libraries)" ||
 			fail "$p: the estimate does not say it includes its libraries"
 	done
-	has "$T/out" "^  musl  *musl-jemalloc musl-mimalloc python-musl-os"
+	has "$T/out" "^  musl  *musl-jemalloc musl-mimalloc musl-libunwind python-musl-os"
 	has "$T/out" "^  all  *every target"
 
 	x "$A" build --json
@@ -139,9 +139,9 @@ list)
 		"all(b['todo'].startswith('allocswap build ' + b['name']) for b in j['builds'])" \
 		"all(b['estimate_seconds'] > 0 for b in j['builds'])" \
 		"{b['libc'] for b in j['builds']} == {'glibc', 'musl'}" \
-		"{b['kind'] for b in j['builds']} == {'allocator', 'deps', 'python'}" \
+		"{b['kind'] for b in j['builds']} == {'allocator', 'library', 'deps', 'python'}" \
 		"[a['name'] for a in j['aliases']] == ['musl', 'all']" \
-		"j['aliases'][0]['targets'] == ['musl-jemalloc', 'musl-mimalloc', 'python-musl-os']" \
+		"j['aliases'][0]['targets'] == ['musl-jemalloc', 'musl-mimalloc', 'musl-libunwind', 'python-musl-os']" \
 		"j['aliases'][1]['targets'] == [b['name'] for b in j['builds']]" \
 		"all(b['estimate_seconds'] > [d for d in j['builds'] if d['kind'] == 'deps' and d['libc'] == b['libc']][0]['estimate_seconds'] for b in j['builds'] if b['kind'] == 'python')"
 	[ ! -e "$ALLOCSWAP_CACHE/builds" ] || fail "listing made builds: $(ls "$ALLOCSWAP_CACHE/builds")"
