@@ -21,9 +21,9 @@ PACKAGES="gcc libc6-dev meson ninja-build pkg-config musl-tools musl-dev libsecc
 # the tests also need CPython's own test suite, and Chromium for the
 # report's screenshot test, and perf to cross-check the syscall counts
 TEST_PACKAGES="libpython3.11-testsuite chromium fonts-dejavu-core linux-perf
-  docker.io podman runc slurm-wlm munge libpython3.11-dev"
+  docker.io podman runc slurm-wlm munge libpython3.11-dev g++"
 # (docker.io, podman and runc: the README's Dockerfile under each engine,
-# which the tests start themselves)
+# which the tests start themselves; g++: a C++ program's demangled sites)
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 

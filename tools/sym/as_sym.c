@@ -2,6 +2,7 @@
 #include "as_sym.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -444,16 +445,50 @@ static struct mod *mod_get(struct as_sym *s, const char *path)
 
 /* ---- lookups -------------------------------------------------------------------------------- */
 
-static const char *die_name(Dwarf_Die *d)
+/* p (malloc'd) kept until as_sym_close; NULL (p freed) when out of memory. */
+static char *keep(struct as_sym *s, char *p);
+
+/* C++ names as people read them ("ns::Cls::grow(unsigned long)", not
+ * "_ZN2ns3Cls4growEm"), as addr2line -C and perf print them: libstdc++'s
+ * __cxa_demangle, loaded with dlopen on the first mangled name (without
+ * libstdc++ names stay as the symbol tables have them).  Anything that is
+ * not a mangled name comes back as it was. */
+static const char *demangle(struct as_sym *s, const char *name)
 {
-	Dwarf_Attribute a;
-	const char *n = dwarf_formstring(dwarf_attr_integrate(d, DW_AT_name, &a));
-	if (!n)
-		n = dwarf_formstring(dwarf_attr_integrate(d, DW_AT_linkage_name, &a));
-	return n;
+	static char *(*cxa_demangle)(const char *, char *, size_t *, int *);
+	static int tried;
+	char *out;
+	int st = -1;
+	if (!name || name[0] != '_' || name[1] != 'Z')
+		return name;
+	if (!tried) {
+		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+		tried = 1;
+		if (h)
+			*(void **)&cxa_demangle = dlsym(h, "__cxa_demangle");
+	}
+	if (!cxa_demangle || !(out = cxa_demangle(name, NULL, NULL, &st)))
+		return name;
+	if (st) {
+		free(out);
+		return name;
+	}
+	return keep(s, out) ? out : name;
 }
 
-/* p (malloc'd) kept until as_sym_close; NULL (p freed) when out of memory. */
+/* A function's name: its linkage name demangled (qualified, with the
+ * parameter types), else its DW_AT_name (C, or DWARF without linkage names). */
+static const char *die_name(struct as_sym *s, Dwarf_Die *d)
+{
+	Dwarf_Attribute a;
+	const char *link = dwarf_formstring(dwarf_attr_integrate(d, DW_AT_linkage_name, &a));
+	const char *n = demangle(s, link);
+	if (n && n != link)
+		return n;
+	n = dwarf_formstring(dwarf_attr_integrate(d, DW_AT_name, &a));
+	return n ? n : link;
+}
+
 static char *keep(struct as_sym *s, char *p)
 {
 	if (p && s->nstrs == s->capstrs) {
@@ -548,7 +583,7 @@ static unsigned dwarf_frames(struct as_sym *s, struct mod *m, Dwarf_Addr addr, s
 		Dwarf_Word w;
 		if (!is_func(&chain[i]))
 			continue;
-		f[k].func = die_name(&chain[i]);
+		f[k].func = die_name(s, &chain[i]);
 		f[k].file = absolute(s, cu, file);
 		f[k].line = line > 0 ? (unsigned)line : 0;
 		f[k].inlined = dwarf_tag(&chain[i]) == DW_TAG_inlined_subroutine;
@@ -612,7 +647,7 @@ static struct entry *lookup(struct as_sym *s, struct mod *m, uint64_t off)
 			if (name) {
 				if (!n)
 					n = 1, f[0].file = NULL, f[0].line = 0, f[0].inlined = 0;
-				f[n - 1].func = name;
+				f[n - 1].func = demangle(s, name);
 			}
 		}
 	}
@@ -649,8 +684,10 @@ size_t as_sym_frames(struct as_sym *s, const char *text, int form, struct as_sym
 	if (e && !e->n && dyn && (e->f = calloc(1, sizeof *e->f))) {
 		/* nothing in the module's files (or none here): the dynamic
 		 * symbol libswap found, kept for the next frame at this address */
-		if ((e->f[0].func = keep(s, strndup(dyn, dynlen))))
+		if ((e->f[0].func = keep(s, strndup(dyn, dynlen)))) {
+			e->f[0].func = demangle(s, e->f[0].func);
 			e->n = 1;
+		}
 	}
 	for (k = 0; e && k < e->n && n < max; k++) {
 		if (!e->f[k].func && !e->f[k].line)
@@ -671,6 +708,11 @@ size_t as_sym_frames(struct as_sym *s, const char *text, int form, struct as_sym
 		out[0].text = text;
 		out[0].module = m ? m->path : NULL;
 		out[0].offset = off;
+		/* a folded file's dynamic symbol, which names no module */
+		if (!m && form == AS_SYM_FOLDED) {
+			const char *d = demangle(s, text);
+			out[0].func = d != text ? d : NULL;
+		}
 		n = 1;
 	}
 	return n;

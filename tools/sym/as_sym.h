@@ -16,11 +16,14 @@
  * a frame of its own.  The DWARF is the file's own, or a separate debug file
  * found by build-id or .gnu_debuglink (/usr/lib/debug/.build-id/xx/....debug:
  * Debian's -dbg and -dbgsym packages), as dwfl's standard callbacks look.
+ * C++ names come demangled (the DWARF linkage name, else the symbol), also
+ * a folded file's dynamic symbol alone ("_Znwm": "operator new(unsigned
+ * long)").
  *
  * A frame that does not end in "(MODULE+0xHEX)" (report) or is not
  * "MODULE+0xHEX" (folded) is another kind (a Python frame
  * "qualname (file.py:12)", a bare address, a dynamic symbol alone) and is
- * left as it is.  A frame whose module cannot be read, or has no symbol
+ * left as it is, mangled names demangled.  A frame whose module cannot be read, or has no symbol
  * for the address, keeps its text too, and the module's note says why.
  *
  * Modules are opened once per struct as_sym and kept (a Dwfl each).
