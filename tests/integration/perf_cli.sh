@@ -9,7 +9,8 @@
 # there stays in that namespace.
 #  1. run --stats full mounts tracefs (one line on stderr), the report counts
 #     syscalls with perf, exactly perf_mmap's blocks, and the process finds
-#     its parent (allocswap) holding 5 perf events, the tracepoints.
+#     its parent (allocswap) holding 5 perf events, the tracepoints; the
+#     child the CLI hands them to at exit does not outlive it for long.
 #  2. again: found mounted, nothing said.
 #  3. --stats counters leaves tracefs alone.
 #  4. without CAP_SYS_ADMIN: nothing mounted; the report's reason and
@@ -67,6 +68,15 @@ EOF
 "$A" run -q --stats full -- $PY -c "$held_cmd" || fail "run (parent's perf events) failed"
 [ "$(cat "$T/held" 2>/dev/null)" = 5 ] ||
 	fail "allocswap run held $(cat "$T/held" 2>/dev/null) perf events, not 5 (the tracepoints)"
+# at exit the CLI hands them to a detached child of its own, which pays the
+# kernel's unregistration once the CLI is gone: none is left behind
+"$A" run -q --stats full --report "$T/handoff.json" -- /bin/true || fail "run /bin/true failed"
+i=0
+while grep -qs "$T/hand[o]ff.json" /proc/[0-9]*/cmdline; do
+	[ $i -lt 50 ] || fail "a process of 'allocswap run' is still there 5 s after it ended"
+	sleep 0.1
+	i=$((i + 1))
+done
 
 # 2
 "$A" run -q --stats full -- "$MMAP" exact 2>"$T/e2" || fail "the second run failed: $(cat "$T/e2")"

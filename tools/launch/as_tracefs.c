@@ -1,7 +1,9 @@
 /* as_tracefs: tracefs mounted and the syscall tracepoints held, for full mode. */
 #include "as_tracefs.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,64 @@ const struct as_tracefs *as_tracefs_mount(void)
 	return t;
 }
 
+/* In a child: every descriptor closed but the perf events and keep. */
+static void keep_only_events(int keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int dfd = d ? dirfd(d) : -1;
+	while (d && (e = readdir(d))) {
+		char link[64], what[64];
+		ssize_t n;
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd == keep || fd == dfd)
+			continue;
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		n = readlink(link, what, sizeof what - 1);
+		if (n > 0 && (what[n] = 0, !strcmp(what, "anon_inode:[perf_event]")))
+			continue;
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	else
+		for (int fd = 0; fd < 3; fd++)
+			if (fd != keep)
+				close(fd); /* no /proc: at least the terminal and pipes go */
+}
+
+/* At exit the last users of the tracepoints' events make the kernel
+ * unregister them, about 0.2 s before this process's exit completes (and
+ * its parent, a shell, gets its status).  A child that keeps the events
+ * and nothing else (no terminal, no pipe a caller reads to its end) waits
+ * for this process to be gone, then exits in its place, detached: the
+ * command returns without the wait.  If the child cannot be made, this
+ * process pays it as before. */
+static void hand_off(void)
+{
+	int p[2];
+	pid_t pid;
+	if (pipe2(p, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0) {
+		char c;
+		close(p[1]);
+		keep_only_events(p[0]);
+		setsid();
+		/* end of file: every copy of p[1] is gone, the parent with it */
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]); /* p[1] goes with this process */
+}
+
 const struct as_tracefs *as_tracefs_ready(void)
 {
 	struct as_tracefs *t = (struct as_tracefs *)as_tracefs_mount();
@@ -102,6 +162,8 @@ const struct as_tracefs *as_tracefs_ready(void)
 	t->held = _as_perf_hold_tracepoints(&why) == 0;
 	if (!t->held)
 		snprintf(t->hold_why, sizeof t->hold_why, "%s", why ? why : "?");
+	else
+		atexit(hand_off);
 	return t;
 }
 

@@ -18,7 +18,9 @@
  * as_tracefs_ready() does that, then holds the five tracepoints open for the
  * life of this process (_as_perf_hold_tracepoints): without that, every
  * process in full mode waited about 0.2 s at exit while the kernel
- * unregistered the tracepoints its events were the last users of.
+ * unregistered the tracepoints its events were the last users of.  At
+ * this process's own exit the held events go to a detached child, which
+ * waits for this process to be gone and pays that wait instead.
  *
  * Each asks once per process; later calls return the first answer.
  */
