@@ -283,6 +283,7 @@ build_allocator() { # TARGET
 
 build_library() { # TARGET (musl-libunwind)
 	cc=$(cc_for musl)
+	[ "$1" = musl-libunwind ] || die "no library recipe for $1"
 	NSTEPS=3
 	src=$(src_dir libunwind)
 	b="$WORK/libunwind"

@@ -1,7 +1,7 @@
 /* as_buildid: the GNU build-id of a loaded object, read in memory.
  *
  * No calls to malloc in this file, no stdio: it runs in the measured
- * process, at report time (the report's "modules", as_sample.c).  The id
+ * process, at report time (the report's "modules", as_sample_out.c).  The id
  * lets `allocswap sites` tell that a module was rebuilt since the run and
  * refuse to name its frames from the new file (tools/sym/as_sym.h).
  */

@@ -42,8 +42,8 @@
  * (file:line)", up to and including the next entry frame; a site whose
  * eval frames and Python groups do not pair up prints its native frames,
  * then its Python frames, and is counted (sampling.python.unmatched_sites).
- * Without libunwind (musl) a Python process still gets its Python frames
- * alone: sampling.source "python".
+ * Without libunwind (musl without allocswap's build of it) a Python process
+ * still gets its Python frames alone: sampling.source "python".
  *
  * Threads: the countdown is per thread, the tables are shared under one
  * spin lock, taken only to record a sample or to free a sampled block.

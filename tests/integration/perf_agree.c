@@ -76,7 +76,8 @@ static int agree(const char *what, double perf, double rep, double slack, int st
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/perf_agree.XXXXXX", csv_path[64], rep_path[64], preload[4096];
-	char report_env[96], events[512], *csv = NULL;
+	char report_env[96], events[512], *csv = NULL, libpath[4200] = "LD_LIBRARY_PATH=";
+	const char *lp = getenv("LD_LIBRARY_PATH");
 	const char *n = argc > 3 ? argv[3] : "2000";
 	json_t *rep;
 	json_error_t jerr;
@@ -88,6 +89,13 @@ int main(int argc, char **argv)
 	if (argc < 3) {
 		fprintf(stderr, "usage: perf_agree LIBSWAP PROG [N]\n");
 		return 2;
+	}
+	/* the musl build's library path (its allocators and libunwind) is for
+	 * the measured program alone: perf is a glibc program that links
+	 * libunwind.so.8, and would load the musl one from there */
+	if (lp) {
+		snprintf(libpath + 16, sizeof libpath - 16, "%s", lp);
+		unsetenv("LD_LIBRARY_PATH");
 	}
 	{
 		char *const ver[] = {"perf", "--version", NULL};
@@ -108,9 +116,11 @@ int main(int argc, char **argv)
 			 "syscalls:sys_enter_%s,", names[i]);
 	strcat(events, "page-faults");
 	{
-		char *const cmd[] = {"perf", "stat", "-x,", "-o", csv_path, "-e", events, "--",
-				     "env", "-u", "MALLOC_PERTURB_", preload, "ALLOCSWAP_STATS=full", report_env, argv[2],
-				     "none", (char *)n, NULL};
+		char *cmd[] = {"perf", "stat", "-x,", "-o", csv_path, "-e", events, "--",
+			       "env", "-u", "MALLOC_PERTURB_", preload, "ALLOCSWAP_STATS=full",
+			       report_env, libpath, argv[2], "none", (char *)n, NULL};
+		if (!lp) /* nothing to pass on: leave libpath out */
+			memmove(&cmd[14], &cmd[15], 4 * sizeof cmd[0]);
 		rc = run(cmd);
 	}
 	if (rc) {

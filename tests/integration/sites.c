@@ -13,7 +13,7 @@
  * 3.1% for site_b, 6.3% for site_c, 4.4% for site_d.  The bounds below
  * are four to five of those: a correct sampler fails them about once in
  * 10^4 runs, a wrong weight or a lost thread fails them every time.
- * "unsampled" as argv[1] only allocates (no libunwind: the musl build).
+ * "unsampled" as argv[1] only allocates (no libunwind in the library path).
  * Exact checks: all of site_a's and site_b's sampled blocks were freed
  * (live 0), nothing was dropped, no malloc call made while a stack was
  * taken reached the backend.

@@ -40,7 +40,7 @@ no_leftovers() {
 	[ -z "$left" ] || fail "$1: left in the directory: $left"
 }
 
-# the folded file needs native stacks (none under musl: no libunwind)
+# the folded file needs native stacks (none where libswap finds no libunwind)
 run ALLOCSWAP_SITES="$dir/probe" >/dev/null
 sites=0
 if [ -s "$dir/probe" ]; then

@@ -104,10 +104,11 @@ def paths(report, folded_file, prog):
     name, full = os.path.basename(prog), re.escape(prog)
     frames = [f for s in r["sites"] for f in s["frames"]]
     mine = [f for f in frames if name in f]
-    # two sites, each: its function, the caller, main (glibc adds _start
-    # below libc's start; musl's stacks end in its loader's)
-    if len(mine) < 6:
-        return "report: fewer than 6 frames of %s: %s" % (name, frames)
+    # two sites, each: its function, the caller, main, and under glibc
+    # _start below libc's start (musl's stacks end in its loader's)
+    want = 6 if any("/ld-musl-" in f for f in frames) else 8
+    if len(mine) < want:
+        return "report: fewer than %d frames of %s: %s" % (want, name, frames)
     for f in mine:
         if not re.fullmatch(r"(\?\?|\S+\+0x[0-9a-f]+) \(%s\+0x[0-9a-f]+\)" % full, f):
             return "report: %r is not '?? (%s+0x...)'" % (f, prog)
@@ -117,8 +118,8 @@ def paths(report, folded_file, prog):
     lines = open(folded_file).read().split("\n")[:-1]
     ff = [f for ln in lines for f in ln.rsplit(" ", 1)[0].split(";")]
     mine = [f for f in ff if name in f]
-    if len(mine) < 6:
-        return "folded: fewer than 6 frames of %s: %s" % (name, lines[:2])
+    if len(mine) < want:
+        return "folded: fewer than %d frames of %s: %s" % (want, name, lines[:2])
     for f in mine:
         if not re.fullmatch(r"%s\+0x[0-9a-f]+" % full, f):
             return "folded: %r is not '%s+0x...'" % (f, prog)

@@ -733,9 +733,10 @@ int as_cmd_run(int argc, char **argv)
 	/* a named allocator under musl on this machine is one of cross/build.sh's */
 	if (!in_image && !strcmp(r.libc, "musl") && as_build_musl_alloc(r.allocator))
 		return 1;
-	/* and its libunwind, for the sampled sites' native stacks */
+	/* and its libunwind, for the sampled sites' native stacks (without it
+	 * the process runs all the same, its report says why there are none) */
 	if (!in_image && !strcmp(r.libc, "musl") && !strcmp(r.stats, "full") && as_build_musl_unwind())
-		return 1;
+		as_err("note: going on without musl-libunwind: sampled sites will have no native stacks");
 	if (!as_libswap_path(r.libc))
 		return as_usage_err("run", "no %s build of libswap.so was found next to this "
 					   "allocswap ('allocswap list' shows what there is)", r.libc);

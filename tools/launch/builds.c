@@ -305,10 +305,12 @@ void as_build_musl_libpath(char *buf, size_t cap)
 		snprintf(so, sizeof so, "%s/../build.json", dir);
 		if (stat(so, &st))
 			continue;
-		n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%s", n ? ":" : "", dir);
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ":" : "", dir);
+		if (n >= cap) {
+			buf[0] = 0; /* cut: none rather than a wrong one */
+			return;
+		}
 	}
-	if (n >= cap)
-		buf[0] = 0;
 }
 
 void as_env_musl(struct as_env *e, const char *allocator)

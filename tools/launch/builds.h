@@ -1,13 +1,13 @@
 /* builds: the libc axis's builds, as the CLI sees them.
  *
  * cross/build.sh holds the table of targets and their recipes (musl-built
- * jemalloc and mimalloc, the static libraries the Pythons link, and named
+ * jemalloc, mimalloc and libunwind, the static libraries the Pythons link, and named
  * CPython builds per libc and flag set) and the cache they go to
  * ($ALLOCSWAP_CACHE, else $XDG_CACHE_HOME/allocswap, else ~/.cache/allocswap).
  * This module lists the targets, asks whether each is built, builds one
  * (its progress lines go to stderr as they come), and reads the build.json
  * each build leaves:
- *   {"schema": "allocswap.build/1", "name", "kind": "allocator"|"deps"|"python",
+ *   {"schema": "allocswap.build/1", "name", "kind": "allocator"|"library"|"deps"|"python",
  *    "libc", "flags", "key", "sources": {PKG: VERSION}, "needs": {TARGET: DIR},
  *    "python_version", "build_seconds", "size_bytes", "files", "built", "description"}
  *
@@ -76,7 +76,7 @@ int as_build_musl_unwind(void);
 /* The directories of the musl-built libraries that are built (jemalloc,
  * mimalloc, libunwind for libswap's sampled sites), for LD_LIBRARY_PATH:
  * "dir1:dir2...", or "" when none is.  cap: AS_MUSL_LIBPATH_MAX. */
-#define AS_MUSL_LIBPATH_MAX (3 * PATH_MAX + 8)
+#define AS_MUSL_LIBPATH_MAX (3 * (PATH_MAX + 64))
 void as_build_musl_libpath(char *buf, size_t cap);
 
 struct as_env;

@@ -57,7 +57,7 @@ struct as_sym *as_sym_open(const char *root);
 void as_sym_close(struct as_sym *s);
 
 /* The GNU build-id (lowercase hex) the run saw for the module at path
- * (the report's "modules", libswap's as_sample.c), before any frame of it
+ * (the report's "modules", libswap's as_sample_out.c), before any frame of it
  * is looked up.  When the file here has another build-id (or none), the
  * program was rebuilt since the run: no frame of it is named from the file
  * (the run's own dynamic symbol names stay), and its note says "changed
