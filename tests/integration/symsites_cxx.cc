@@ -1,7 +1,8 @@
 // symsites_cxx: a C++ program for `allocswap sites` (symsites_cxx.sh): its
-// sites are a member function of a class template in a namespace, reached
-// through operator new[] (libstdc++), and a std::vector growing.  The names
-// people read are the demangled ones.
+// sites are a member function of a class template in a namespace, whose
+// new T[64] reaches malloc through libstdc++'s operator new[] (which g++ 12's
+// libstdc++ tail-calls to operator new), and a std::vector growing.  The
+// names people read are the demangled ones.
 #include <cstdio>
 #include <vector>
 

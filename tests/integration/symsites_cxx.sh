@@ -28,10 +28,11 @@ grow="shapes::Grower<double>::grow(unsigned long)"
 new="operator new(unsigned long)"
 
 "$A" sites "$dir/prog.json" >"$dir/list.txt" 2>"$dir/list-err.txt" || fail "allocswap sites: exit $?"
-# the top site: operator new, then grow at its line
-awk -v new="$new (" -v grow="$grow ($src/symsites_cxx.cc:$line)" '
+# the top site: operator new (or new[], where it is not a tail call), then
+# grow at its line
+awk -v new="$new (" -v new2="operator new[](unsigned long) (" -v grow="$grow ($src/symsites_cxx.cc:$line)" '
 	/^  #1 / { top = 1; next }
-	top && n == 0 { ok0 = index($0, "      " new) == 1 }
+	top && n == 0 { ok0 = index($0, "      " new) == 1 || index($0, "      " new2) == 1 }
 	top && n == 1 { ok1 = $0 == "      " grow }
 	top { n++ }
 	/^$/ && top { exit }
@@ -43,7 +44,7 @@ echo "ok listing"
 
 "$A" sites --folded -o "$dir/folded.txt" "$dir/prog.folded" 2>"$dir/folded-err.txt" ||
 	fail "allocswap sites --folded: exit $?"
-grep -q ";main (symsites_cxx.cc:[0-9]*);$grow (symsites_cxx.cc:$line);$new [0-9]*\$" "$dir/folded.txt" ||
+grep -q ";main (symsites_cxx.cc:[0-9]*);$grow (symsites_cxx.cc:$line);\(operator new\[\](unsigned long);\)\{0,1\}$new [0-9]*\$" "$dir/folded.txt" ||
 	fail "no folded stack ending in main;grow;operator new"
 ! grep -q '_Z' "$dir/folded.txt" || fail "a mangled name is left in the folded stacks"
 echo "ok folded"

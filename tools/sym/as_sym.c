@@ -195,7 +195,7 @@ static int has_section(Elf *elf, Elf64_Word type, const char *name)
 }
 
 /* Where the module's offsets count from, in dwfl's addresses.  libswap
- * (liballoc/as_sample.c, symbolize) writes a frame as module+offset with
+ * (liballoc/as_sample_out.c, symbolize) writes a frame as module+offset with
  * offset = address - dladdr's dli_fbase: from the module's first mapping,
  * its lowest PT_LOAD p_vaddr rounded down to the page (4 KiB on x86-64),
  * plus its load bias.  The same here: that p_vaddr, rounded, plus dwfl's
@@ -472,6 +472,14 @@ static const char *demangle(struct as_sym *s, const char *name)
 	if (st) {
 		free(out);
 		return name;
+	}
+	{
+		/* Rust's legacy mangling ends in a hash: "...::h0123456789abcdef" */
+		size_t n = strlen(out), i;
+		for (i = n; i > 0 && isxdigit((unsigned char)out[i - 1]); i--)
+			;
+		if (n - i == 16 && i >= 3 && !strncmp(out + i - 3, "::h", 3))
+			out[i - 3] = 0;
 	}
 	return keep(s, out) ? out : name;
 }
