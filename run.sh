@@ -99,11 +99,16 @@ for log in sys.argv[1:]:
         print(f"failed: {log} is missing (that build's tests did not run)")
         continue
     for line in lines:
-        t = json.loads(line)
-        if t["result"] not in ("OK", "EXPECTEDFAIL", "SKIP"):
-            print(f"failed: {t['name']} ({t['result']}, exit {t['returncode']}) in {log}")
-            for out in t.get("stdout", "").splitlines()[-15:]:
-                print(f"  | {out}")
+        try:
+            t = json.loads(line)
+        except ValueError:
+            print(f"failed: a line of {log} is not JSON: {line[:200]}")
+            continue
+        if t.get("result") not in ("OK", "EXPECTEDFAIL", "SKIP"):
+            print(f"failed: {t.get('name')} ({t.get('result')}, exit {t.get('returncode')}) in {log}")
+            out = (t.get("stdout") or "") + (t.get("stderr") or "")
+            for o in out.splitlines()[-15:]:
+                print(f"  | {o}")
 PY
 	if [ "$s" -gt 0 ]; then
 		echo "$p passed, $f failed, $s skipped"
