@@ -603,6 +603,34 @@ static void choose_clocks(struct as_dataset *d)
 	}
 }
 
+/* A directory of shards (bench --shards) has no runs.jsonl of its own:
+ * each host class gets one from 'allocswap report DIR' (report_hosts.c).
+ * Says which, or what to run first; 0 when dir holds no shards. */
+static int shards_hint(const char *cmd, const char *dir)
+{
+	char path[4096], names[1024] = "";
+	json_t *top, *c;
+	size_t i, n = 0;
+	snprintf(path, sizeof path, "%s/shards", dir);
+	if (access(path, F_OK))
+		return 0;
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	top = json_load_file(path, 0, NULL);
+	json_array_foreach (json_object_get(top, "classes"), i, c)
+		if (as_jstr(c, "dir"))
+			n += (size_t)snprintf(names + n, n < sizeof names ? sizeof names - n : 0, "%s%s/%s",
+					      n ? ", " : "", dir, as_jstr(c, "dir"));
+	if (n && n < sizeof names)
+		as_err("%s: %s holds the shards of a matrix, not one run: compare a host class's "
+		       "directory (%s)", cmd, dir, names);
+	else
+		as_err("%s: %s holds the shards of a matrix, not one run: 'allocswap report %s' "
+		       "merges them into a directory per host class; compare one of those",
+		       cmd, dir, dir);
+	json_decref(top);
+	return 1;
+}
+
 int as_dataset_load(const char *cmd, const char *path, const char *clock, struct as_dataset *d)
 {
 	struct stat st;
@@ -617,9 +645,10 @@ int as_dataset_load(const char *cmd, const char *path, const char *clock, struct
 	if (S_ISDIR(st.st_mode)) {
 		snprintf(runs, sizeof runs, "%s/runs.jsonl", path);
 		if (access(runs, F_OK)) {
-			as_err("%s: %s has no runs.jsonl: not a directory written by "
-			       "'allocswap bench -o DIR'",
-			       cmd, path);
+			if (!shards_hint(cmd, path))
+				as_err("%s: %s has no runs.jsonl: not a directory written by "
+				       "'allocswap bench -o DIR'",
+				       cmd, path);
 			return 2;
 		}
 		rc = load_meta(cmd, path, d);
@@ -642,10 +671,13 @@ int as_dataset_load(const char *cmd, const char *path, const char *clock, struct
 			return 0;
 		}
 		if (!schema || strcmp(schema, AS_BENCH_SCHEMA)) {
+			char *dir = dir_of(path);
 			json_decref(j);
-			as_err("%s: %s is neither a bench directory, a runs .jsonl file, a "
-			       "meta.json nor a summary.json",
-			       cmd, path);
+			if (!shards_hint(cmd, dir))
+				as_err("%s: %s is neither a bench directory, a runs .jsonl file, a "
+				       "meta.json nor a summary.json",
+				       cmd, path);
+			free(dir);
 			return 2;
 		}
 		json_decref(j);

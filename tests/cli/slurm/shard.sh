@@ -57,7 +57,16 @@ for k in 0 1 2; do
 done
 "$ALLOCSWAP" bench "$@" -o "$T/whole" >/dev/null || fail "the whole matrix"
 "$ALLOCSWAP" report "$T/whole" --format json >/dev/null || fail "report of the whole matrix"
+# compare takes one run: the shards' directory says what to do instead
+if "$ALLOCSWAP" compare "$T/d" "$T/whole" >/dev/null 2>"$T/c.err"; then fail "compare of shards succeeded"; fi
+[ "$(cat "$T/c.err")" = "allocswap: compare: $T/d holds the shards of a matrix, not one run: 'allocswap report $T/d' merges them into a directory per host class; compare one of those" ] ||
+	fail "compare of shards before report: $(cat "$T/c.err")"
 "$ALLOCSWAP" report "$T/d" >"$T/r.out" || fail "report of the shards: $(cat "$T/r.out")"
+cls=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["classes"][0]["dir"])' "$T/d/summary.json")
+if "$ALLOCSWAP" compare "$T/d" "$T/whole" >/dev/null 2>"$T/c.err"; then fail "compare of shards succeeded"; fi
+[ "$(cat "$T/c.err")" = "allocswap: compare: $T/d holds the shards of a matrix, not one run: compare a host class's directory ($T/d/$cls)" ] ||
+	fail "compare of shards after report: $(cat "$T/c.err")"
+"$ALLOCSWAP" compare "$T/d/$cls:system" "$T/whole:system" >"$T/c.out" 2>&1 || fail "compare of a host class with the whole: $(cat "$T/c.out")"
 grep -q "^$T/d: 3 shards in 1 host class" "$T/r.out" || fail "$(cat "$T/r.out")"
 grep -q "One host class: nothing to compare across hosts." "$T/d/report.md" || fail "$(cat "$T/d/report.md")"
 /usr/bin/python3 - "$T" <<'EOF' || fail "the shards' report differs from the whole matrix's"
