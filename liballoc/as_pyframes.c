@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "as_sys.h"
@@ -16,6 +17,7 @@ _Static_assert(STRS_MAX < 1 << 15, "a name id fits struct as_pyframe's file");
 #define CODES 4096              /* code cache entries (direct-mapped) */
 #define LINES 8192              /* line cache entries (direct-mapped) */
 #define NAME_BYTES 512          /* a longer name is cut here */
+#define LINETABLE (64 * 1024)   /* a longer line table is not read without the GIL */
 
 struct str {
 	uint32_t off, len;
@@ -47,8 +49,7 @@ static struct {
 	void *(*this_tstate)(void);
 	void *(*gil_tstate)(void); /* _PyThreadState_UncheckedGet: the GIL holder's state */
 	int (*finalizing)(void);   /* _Py_IsFinalizing */
-	int (*addr2line)(const void *code, int addr);
-	const void *code_type, *str_type;
+	const void *code_type, *str_type, *bytes_type;
 	uintptr_t eval;
 	const char *why; /* NULL: not a Python program */
 	char whybuf[96];
@@ -63,11 +64,34 @@ static struct {
 	struct line lines[LINES];
 	char tmp[NAME_BYTES * 4];
 	char pool[POOL];
+	/* copies read without the GIL (safe_read), under the caller's lock */
+	char strcopy[AS_PY_str_compact_data + NAME_BYTES * 4];
+	unsigned char linetable[LINETABLE];
 } P;
 
 #define LD(base, field) (*(const char *const *)((base) + AS_PY_##field))
 #define LD_I64(base, field) (*(const int64_t *)((base) + AS_PY_##field))
 #define LD_INT(base, field) (*(const int *)((base) + AS_PY_##field))
+
+/* Reads of memory that may be gone: a thread that released the GIL reads
+ * its own frames, which nobody else changes, but Py_FinalizeEx frees a
+ * daemon thread's state and frames under it (see as_pyframes.h).  The
+ * kernel copies (process_vm_readv on this process): memory unmapped since
+ * is EFAULT, not a crash.  0 when all n bytes were read. */
+static int safe_read(void *dst, const void *src, size_t n)
+{
+	struct iovec l = {dst, n}, r = {(void *)(uintptr_t)src, n};
+	return !src || process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)n;
+}
+
+/* n bytes of the object at o, where they can be read: o itself with the
+ * GIL held, else a copy in buf; NULL when they cannot be read. */
+static const char *view(const char *o, size_t n, char *buf, int nogil)
+{
+	if (!nogil)
+		return o;
+	return safe_read(buf, o, n) ? NULL : buf;
+}
 
 /* ---- start-up ----------------------------------------------------------------------------- */
 
@@ -101,16 +125,16 @@ int _as_py_init(void)
 		return 0;
 	}
 	*(void **)&P.this_tstate = ts;
-	*(void **)&P.addr2line = dlsym(RTLD_DEFAULT, "PyCode_Addr2Line");
 	P.code_type = dlsym(RTLD_DEFAULT, "PyCode_Type");
+	P.bytes_type = dlsym(RTLD_DEFAULT, "PyBytes_Type");
 	P.str_type = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
 	P.eval = (uintptr_t)dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault");
 	*(void **)&P.gil_tstate = dlsym(RTLD_DEFAULT, "_PyThreadState_UncheckedGet");
 	*(void **)&P.finalizing = dlsym(RTLD_DEFAULT, "_Py_IsFinalizing");
-	if (!P.addr2line || !P.code_type || !P.str_type || !P.eval || !P.gil_tstate ||
+	if (!P.code_type || !P.bytes_type || !P.str_type || !P.eval || !P.gil_tstate ||
 	    !P.finalizing) {
-		P.why = "Python frames: this CPython 3.11 does not export PyCode_Addr2Line, "
-			"PyCode_Type, PyUnicode_Type, _PyEval_EvalFrameDefault, "
+		P.why = "Python frames: this CPython 3.11 does not export PyCode_Type, "
+			"PyBytes_Type, PyUnicode_Type, _PyEval_EvalFrameDefault, "
 			"_PyThreadState_UncheckedGet and _Py_IsFinalizing";
 		return 0;
 	}
@@ -192,43 +216,53 @@ static int on_my_stack(const void *p, uintptr_t sp)
 
 int _as_py_walk(struct as_pyraw *raw, int max, int *truncated)
 {
-	const char *ts, *cf, *f;
-	int n = 0;
+	const char *ts, *cf, *f, *v;
+	char frbuf[AS_PY_fr_owner + 1], cobuf[AS_PY_co_code_adaptive];
+	int n = 0, nogil;
 	volatile char here = 0;
 
 	*truncated = 0;
 	if (!P.on || P.finalizing())
 		return 0;
 	ts = P.this_tstate();
-	if (!ts || ts != P.gil_tstate())
+	if (!ts)
 		return 0;
-	cf = LD(ts, ts_cframe);
-	if (!on_my_stack(cf, (uintptr_t)&here))
+	nogil = ts != P.gil_tstate();
+	if (!(v = view(ts + AS_PY_ts_cframe, sizeof cf, (char *)&cf, nogil)))
 		return 0;
-	for (f = cf ? LD(cf, cf_current_frame) : NULL; f; f = LD(f, fr_previous)) {
-		const char *code = LD(f, fr_code), *first, *prev;
+	cf = *(const char *const *)v;
+	if (!cf || !on_my_stack(cf, (uintptr_t)&here))
+		return 0;
+	if (!(v = view(cf + AS_PY_cf_current_frame, sizeof f, (char *)&f, nogil)))
+		return 0;
+	for (f = *(const char *const *)v; f; f = LD(v, fr_previous)) {
+		const char *code, *co, *first, *prev;
 		int entry, owner;
 		if (n == max) {
 			*truncated = 1;
 			break;
 		}
-		if (!code || LD(code, ob_type) != (const char *)P.code_type) {
+		v = view(f, sizeof frbuf, frbuf, nogil);
+		code = v ? LD(v, fr_code) : NULL;
+		co = code ? view(code, sizeof cobuf, cobuf, nogil) : NULL;
+		if (!co || LD(co, ob_type) != (const char *)P.code_type) {
 			__atomic_add_fetch(&P.bad, 1, __ATOMIC_RELAXED);
 			*truncated = 1;
 			break;
 		}
 		first = code + AS_PY_co_code_adaptive;
-		prev = LD(f, fr_prev_instr);
-		entry = *(const unsigned char *)(f + AS_PY_fr_is_entry) != 0;
-		owner = *(const signed char *)(f + AS_PY_fr_owner);
+		prev = LD(v, fr_prev_instr);
+		entry = *(const unsigned char *)(v + AS_PY_fr_is_entry) != 0;
+		owner = *(const signed char *)(v + AS_PY_fr_owner);
 		raw[n].code = code;
-		raw[n].qualname = LD(code, co_qualname);
-		raw[n].filename = LD(code, co_filename);
-		raw[n].firstlineno = LD_INT(code, co_firstlineno);
+		raw[n].qualname = LD(co, co_qualname);
+		raw[n].filename = LD(co, co_filename);
+		raw[n].firstlineno = LD_INT(co, co_firstlineno);
 		raw[n].entry = entry;
+		raw[n].nogil = nogil;
 		/* _PyFrame_IsIncomplete */
 		if (owner != AS_PY_owned_by_generator &&
-		    prev < first + (ptrdiff_t)LD_INT(code, co_firsttraceable) * AS_PY_code_unit) {
+		    prev < first + (ptrdiff_t)LD_INT(co, co_firsttraceable) * AS_PY_code_unit) {
 			if (!entry)
 				continue;
 			raw[n].offset = -1; /* left out, but it ends its group */
@@ -271,19 +305,21 @@ static size_t utf8_put(char *out, uint32_t c)
 }
 
 /* The UTF-8 of a str object into P.tmp (at most NAME_BYTES code points);
- * its length, or -1 when it is not a compact, ready str. */
-static long str_utf8(const char *o)
+ * its length, or -1 when it is not a compact, ready str (or, read without
+ * the GIL, cannot be read). */
+static long str_utf8(const char *o, int nogil)
 {
+	char hb[AS_PY_str_state + 4];
+	const char *h = o ? view(o, sizeof hb, hb, nogil) : NULL, *data;
 	uint32_t state;
 	int64_t len, i;
 	size_t n = 0;
 	unsigned kind;
-	const char *data;
 
-	if (!o || LD(o, ob_type) != (const char *)P.str_type)
+	if (!h || LD(h, ob_type) != (const char *)P.str_type)
 		return -1;
-	state = *(const uint32_t *)(o + AS_PY_str_state);
-	len = LD_I64(o, str_length);
+	state = *(const uint32_t *)(h + AS_PY_str_state);
+	len = LD_I64(h, str_length);
 	if (!(state & AS_PY_STATE_COMPACT) || !(state & AS_PY_STATE_READY) || len < 0)
 		return -1;
 	if (len > NAME_BYTES) {
@@ -291,17 +327,20 @@ static long str_utf8(const char *o)
 		P.cut_names++;
 	}
 	kind = (state >> AS_PY_STATE_KIND_SHIFT) & AS_PY_STATE_KIND_MASK;
-	data = o + (state & AS_PY_STATE_ASCII ? AS_PY_str_ascii_data : AS_PY_str_compact_data);
+	if (kind != AS_PY_kind_1byte && kind != AS_PY_kind_2byte && kind != AS_PY_kind_4byte)
+		return -1;
+	data = view(o + (state & AS_PY_STATE_ASCII ? AS_PY_str_ascii_data : AS_PY_str_compact_data),
+		    (size_t)len * kind, P.strcopy, nogil);
+	if (!data)
+		return -1;
 	for (i = 0; i < len; i++) {
 		uint32_t c;
 		if (kind == AS_PY_kind_1byte)
 			c = ((const uint8_t *)data)[i];
 		else if (kind == AS_PY_kind_2byte)
 			c = ((const uint16_t *)data)[i];
-		else if (kind == AS_PY_kind_4byte)
-			c = ((const uint32_t *)data)[i];
 		else
-			return -1;
+			c = ((const uint32_t *)data)[i];
 		n += utf8_put(P.tmp + n, c > 0x10ffff ? '?' : c);
 	}
 	return (long)n;
@@ -325,9 +364,9 @@ static int same(const char *a, const char *b, size_t n)
 }
 
 /* The id of str object o's text: found, or added to the pool. */
-static uint32_t intern(const char *o)
+static uint32_t intern(const char *o, int nogil)
 {
-	long n = str_utf8(o);
+	long n = str_utf8(o, nogil);
 	uint64_t h;
 	unsigned i, k;
 
@@ -365,8 +404,84 @@ const char *_as_py_str(uint32_t id)
 	return id && id <= P.nstrs ? P.pool + P.strs[id - 1].off : "?";
 }
 
-/* The line of r's instruction: its code object is alive (it is on this
- * thread's stack), so PyCode_Addr2Line can read it. */
+/* CPython 3.11's location table (Objects/locations.md), as
+ * PyCode_Addr2Line reads it: entries of one first byte (bit 7 set; bits
+ * 3-6 the kind; bits 0-2 the code units covered, minus one) and the bytes
+ * after it (bit 7 clear).  Kinds 13 and 14 start with the line delta as a
+ * signed varint (6 bits a byte, bit 6: more; bit 0 of the value: the sign),
+ * 10-12 are deltas 0-2, 15 is "no line" (-1), the others keep the line.
+ * The line of byte offset addr, or -1. */
+static int varint(const unsigned char *p, const unsigned char *end, unsigned *out)
+{
+	unsigned v = 0, shift = 0;
+	do {
+		if (p >= end || shift > 28)
+			return -1;
+		v |= (unsigned)(*p & 63) << shift;
+		shift += 6;
+	} while (*p++ & 64);
+	*out = v;
+	return 0;
+}
+
+static int table_line(const unsigned char *t, size_t n, int firstlineno, int addr)
+{
+	const unsigned char *end = t + n;
+	int line = firstlineno, start = 0;
+	while (t < end && (*t & 128)) {
+		unsigned kind = (*t >> 3) & 15, u;
+		int len = ((*t & 7) + 1) * AS_PY_code_unit;
+		if (kind == 13 || kind == 14) {
+			if (varint(t + 1, end, &u))
+				return -1;
+			line += u & 1 ? -(int)(u >> 1) : (int)(u >> 1);
+		} else if (kind >= 10 && kind <= 12) {
+			line += (int)kind - 10;
+		}
+		if (addr < start + len)
+			return kind == 15 ? -1 : line;
+		start += len;
+		do
+			t++;
+		while (t < end && !(*t & 128));
+	}
+	return -1;
+}
+
+/* The line of r's instruction from its code object's co_linetable (a
+ * bytes object the code holds; alive while the code is on this thread's
+ * stack), read in place with the GIL, else copied. */
+static int code_line(const struct as_pyraw *r)
+{
+	const char *v, *lt, *data;
+	char buf[AS_PY_bytes_sval];
+	int64_t size;
+	v = view(r->code + AS_PY_co_linetable, sizeof lt, (char *)&lt, r->nogil);
+	lt = v ? *(const char *const *)v : NULL;
+	v = lt ? view(lt, sizeof buf, buf, r->nogil) : NULL;
+	if (!v || LD(v, ob_type) != (const char *)P.bytes_type)
+		return -1;
+	size = LD_I64(v, bytes_size);
+	if (size < 0 || (r->nogil && size > LINETABLE))
+		return -1;
+	data = view(lt + AS_PY_bytes_sval, (size_t)size, (char *)P.linetable, r->nogil);
+	return data ? table_line((const unsigned char *)data, (size_t)size, r->firstlineno, r->offset)
+		    : -1;
+}
+
+int _as_py_addr2line(const void *code, int addr, int nogil)
+{
+	struct as_pyraw r = {0};
+	r.code = code;
+	r.offset = addr;
+	r.nogil = nogil;
+	r.firstlineno = LD_INT((const char *)code, co_firstlineno);
+	return code_line(&r);
+}
+
+/* code_line, cached by code cache filling and byte offset (a walk of the
+ * table from its start was three quarters of a walk of a 60-frame
+ * recursion). */
 static int line_of(const struct code *c, const struct as_pyraw *r)
 {
 	struct line *l = &P.lines[(c->gen * 0x9E3779B1u ^ (uint32_t)r->offset * 0x85EBCA77u) >> 19 &
@@ -374,9 +489,17 @@ static int line_of(const struct code *c, const struct as_pyraw *r)
 	if (l->gen != c->gen || l->offset != r->offset) {
 		l->gen = c->gen;
 		l->offset = r->offset;
-		l->line = P.addr2line(r->code, r->offset);
+		l->line = code_line(r);
 	}
 	return l->line;
+}
+
+/* A str object's length, -1 when it cannot be read. */
+static int64_t str_len(const char *o, int nogil)
+{
+	int64_t len;
+	const char *v = o ? view(o + AS_PY_str_length, sizeof len, (char *)&len, nogil) : NULL;
+	return v ? *(const int64_t *)v : -1;
 }
 
 void _as_py_resolve(const struct as_pyraw *raw, int n, struct as_pyframe *out)
@@ -386,8 +509,7 @@ void _as_py_resolve(const struct as_pyraw *raw, int n, struct as_pyframe *out)
 		const struct as_pyraw *r = &raw[i];
 		struct code *c = &P.codes[((uintptr_t)r->code >> 4) * 0x9E3779B97F4A7C15ull >> 52 &
 					  (CODES - 1)];
-		int64_t ql = r->qualname ? LD_I64(r->qualname, str_length) : -1;
-		int64_t fl = r->filename ? LD_I64(r->filename, str_length) : -1;
+		int64_t ql = str_len(r->qualname, r->nogil), fl = str_len(r->filename, r->nogil);
 		if (c->code != r->code || c->qualname != r->qualname || c->filename != r->filename ||
 		    c->qlen != ql || c->flen != fl || c->firstlineno != r->firstlineno) {
 			c->code = r->code;
@@ -396,8 +518,8 @@ void _as_py_resolve(const struct as_pyraw *raw, int n, struct as_pyframe *out)
 			c->qlen = ql;
 			c->flen = fl;
 			c->firstlineno = r->firstlineno;
-			c->name = intern(r->qualname);
-			c->file = intern(r->filename);
+			c->name = intern(r->qualname, r->nogil);
+			c->file = intern(r->filename, r->nogil);
 			c->gen = ++P.gens ? P.gens : ++P.gens;
 		}
 		out[i].name = c->name;

@@ -3,8 +3,8 @@
  * libswap does not link libpython.  At start-up (sampling, full mode) it
  * looks the interpreter up with dlsym(RTLD_DEFAULT, ...): a program that
  * exports Py_Version 3.11.x, PyGILState_GetThisThreadState,
- * _PyThreadState_UncheckedGet, _Py_IsFinalizing, PyCode_Addr2Line,
- * PyCode_Type and PyUnicode_Type (Debian's python3
+ * _PyThreadState_UncheckedGet, _Py_IsFinalizing, PyCode_Type, PyBytes_Type
+ * and PyUnicode_Type (Debian's python3
  * does, and so does the musl CPython of cross/build.sh) has its Python
  * stack read beside the native one; any other version is said in the
  * report ("Python frames: CPython 3.12 not supported, only 3.11").
@@ -16,14 +16,17 @@
  *     Py_FinalizeEx frees daemon threads' states while their keys still
  *     return them, and such a thread may still malloc (C code without the
  *     GIL, PyThread_exit_thread's dlopen);
- *   - that state is the GIL holder's (_PyThreadState_UncheckedGet(), an
- *     atomic load): nobody frees or changes a state while its thread holds
- *     the GIL, and a state kept after the GIL was released is never read.
- *     What this costs: an allocation made by C code between
- *     Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS has native frames
- *     only.  CPython makes its objects with the GIL held; zlib, bz2, lzma,
- *     hashlib, json, re and sqlite3 lost no sampled byte's Python frames
- *     to the rule on a 4-thread workload of them;
+ *   - with the GIL held (that state is _PyThreadState_UncheckedGet(), an
+ *     atomic load) its memory is read in place: nobody frees or changes a
+ *     state while its thread holds the GIL.  Without it (C code between
+ *     Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS: a ctypes call,
+ *     sqlite3's own allocations) the thread's frames are still its own,
+ *     and the code objects on them alive (each frame holds its code), but
+ *     Py_FinalizeEx may free a daemon thread's state and frames between the
+ *     check above and the reads: every read of a walk without the GIL (the
+ *     state, frames, code objects, names, line tables) is a copy made by
+ *     the kernel (process_vm_readv on this process), so memory gone since
+ *     is EFAULT, never a fault.  Two copies a frame, about 0.9 us each here.
  *   - its tstate->cframe (a local of the innermost _PyEval_EvalFrameDefault)
  *     lies on this thread's stack, above this frame: PyThreadState_New
  *     binds a new state to the key of the thread that calls it, so a
@@ -38,11 +41,13 @@
  * frames CPython calls incomplete (_PyFrame_IsIncomplete: not owned by a
  * generator and before the code's first traceable instruction) are left
  * out as CPython's tracebacks leave them out, but an incomplete entry
- * frame still ends its group (see below).  The line is
- * PyCode_Addr2Line(code, byte offset of prev_instr), which walks
- * co_linetable and allocates nothing; it is asked once per code object
- * and offset (a cache), under the caller's lock.  Code objects are checked against
- * PyCode_Type and names against PyUnicode_Type before they are read.
+ * frame still ends its group (see below).  The line is read from the
+ * code's co_linetable at the byte offset of prev_instr, as
+ * PyCode_Addr2Line reads it (the unit test holds the two together at
+ * every instruction of five standard modules); once per code object and
+ * offset (a cache), under the caller's lock.  Code objects are checked
+ * against PyCode_Type, line tables against PyBytes_Type and names against
+ * PyUnicode_Type before they are read.
  *
  * Names: co_qualname and co_filename are read straight from their
  * PyUnicode objects (compact ASCII, or compact kind 1/2/4 encoded to UTF-8
@@ -91,8 +96,11 @@
 	X(co_firstlineno, PyCodeObject, co_firstlineno, 72)           \
 	X(co_filename, PyCodeObject, co_filename, 112)                \
 	X(co_qualname, PyCodeObject, co_qualname, 128)                \
+	X(co_linetable, PyCodeObject, co_linetable, 136)              \
 	X(co_firsttraceable, PyCodeObject, _co_firsttraceable, 168)   \
 	X(co_code_adaptive, PyCodeObject, co_code_adaptive, 184)      \
+	X(bytes_size, PyVarObject, ob_size, 16)                       \
+	X(bytes_sval, PyBytesObject, ob_sval, 32)                     \
 	X(str_length, PyASCIIObject, length, 16)                      \
 	X(str_state, PyASCIIObject, state, 32)                        \
 	X(str_utf8_length, PyCompactUnicodeObject, utf8_length, 48)   \
@@ -126,6 +134,7 @@ struct as_pyraw {
 	int offset; /* prev_instr's byte offset in the code; -1: incomplete (hidden) */
 	int firstlineno;
 	int entry;
+	int nogil; /* read without the GIL: resolved from copies (as_pyframes.c) */
 };
 
 /* One frame of a site, names interned: what the report prints.  8 bytes:
@@ -155,6 +164,10 @@ int _as_py_walk(struct as_pyraw *raw, int max, int *truncated);
 void _as_py_resolve(const struct as_pyraw *raw, int n, struct as_pyframe *out);
 /* The string of an id (never NULL). */
 const char *_as_py_str(uint32_t id);
+/* The line of byte offset addr in a code object, from its co_linetable as
+ * _as_py_resolve reads it (nogil: through copies); -1 for none.  For the
+ * tests, which hold it against PyCode_Addr2Line. */
+int _as_py_addr2line(const void *code, int addr, int nogil);
 
 /* Report: the "python" object inside "sampling"; unmatched is the number
  * of sites whose eval frames and groups did not pair up (as_sample.c). */

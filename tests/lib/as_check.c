@@ -21,6 +21,7 @@
  *                   larger than the one before
  *   K~TEXT          the first element whose member K is a string containing
  *                   TEXT, or an array whose first element is one
+ *   K~*TEXT         the same, or an array any element of which is one
  * so timeline.max:1.2 is the third column of the point with the most live
  * bytes.  @baseline
  * runs PROG a second time with AS_TEST_BASELINE=1 and compares with the
@@ -193,21 +194,32 @@ static int increasing(json_t *arr, const char *key)
 	return 1;
 }
 
+static int has_text(const json_t *v, const char *text)
+{
+	return json_is_string(v) && strstr(json_string_value(v), text);
+}
+
 /* KEY~TEXT on an array: its first element whose KEY is a string containing
- * TEXT, or an array whose first element is one (sites.frames~site_a). */
+ * TEXT, or an array whose first element is one (sites.frames~site_a);
+ * KEY~*TEXT: or an array with any such element (sites.frames~*main). */
 static json_t *select_elem(json_t *arr, const char *sel)
 {
-	const char *tilde = strchr(sel, '~');
+	const char *tilde = strchr(sel, '~'), *text = tilde + 1;
+	int any = *text == '*';
 	char key[128];
-	size_t i;
-	json_t *e;
+	size_t i, k;
+	json_t *e, *f;
 	snprintf(key, sizeof key, "%.*s", (int)(tilde - sel), sel);
+	text += any;
 	json_array_foreach(arr, i, e) {
 		json_t *v = json_object_get(e, key);
-		if (json_is_array(v))
-			v = json_array_get(v, 0);
-		if (json_is_string(v) && strstr(json_string_value(v), tilde + 1))
+		if (!json_is_array(v) && has_text(v, text))
 			return e;
+		if (json_is_array(v) && !any && has_text(json_array_get(v, 0), text))
+			return e;
+		json_array_foreach(any && json_is_array(v) ? v : NULL, k, f)
+			if (has_text(f, text))
+				return e;
 	}
 	return NULL;
 }

@@ -8,9 +8,13 @@
  * generator's next) starts a new one.  Also: a thread Python did not
  * create has no frames, the names outlive their code objects, and the
  * JSON object the report gets.  The rule of as_pyframes.h "Whose stack":
- * no frames with the GIL released, none once Py_FinalizeEx has begun
- * (a __del__ run by it), none for a thread whose key holds a state that
- * another thread runs (PyThreadState_New binds it to the creating thread). */
+ * the same frames with the GIL released (read through copies), none once
+ * Py_FinalizeEx has begun (a __del__ run by it), none for a thread whose
+ * key holds a state that another thread runs (PyThreadState_New binds it
+ * to the creating thread).  And the line table as as_pyframes.c reads it
+ * against PyCode_Addr2Line, at every instruction of the code objects of
+ * five standard modules (compiled, not imported), in place and through
+ * copies. */
 #include <Python.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -44,7 +48,8 @@ static PyObject *walk(PyObject *self, PyObject *arg)
 	Py_RETURN_NONE;
 }
 
-static int n_nogil = -1, n_fin = -1, n_other = -1;
+static int n_nogil = -1, n_fin = -1, n_other = -1, nogil_flag = -1;
+static struct as_pyframe nogil_f[AS_PY_DEPTH];
 
 static PyObject *walk_nogil(PyObject *self, PyObject *arg)
 {
@@ -54,6 +59,10 @@ static PyObject *walk_nogil(PyObject *self, PyObject *arg)
 	(void)arg;
 	Py_BEGIN_ALLOW_THREADS
 	n_nogil = _as_py_walk(raw, AS_PY_DEPTH, &cut);
+	if (n_nogil > 0) {
+		nogil_flag = raw[0].nogil;
+		_as_py_resolve(raw, n_nogil, nogil_f);
+	}
 	Py_END_ALLOW_THREADS
 	Py_RETURN_NONE;
 }
@@ -192,8 +201,60 @@ int main(void)
 	frame_is(&snap[2].f[0], "gen", 12, 1);
 	frame_is(&snap[2].f[1], "<module>", 13, 1);
 
-	/* the GIL released: no frames (the stack is not walked) */
-	T_EQ(n_nogil, 0);
+	/* the GIL released (C code between Py_BEGIN_ALLOW_THREADS and
+	 * Py_END_ALLOW_THREADS): the same frames, read through copies */
+	T_EQ(n_nogil, 2);
+	T_EQ(nogil_flag, 1);
+	frame_is(&nogil_f[0], "g", 15, 0);
+	frame_is(&nogil_f[1], "<module>", 16, 1);
+
+	/* the line table, in place and through copies, against CPython's own */
+	{
+		static const char collect[] =
+			"import os\n"
+			"codes = []\n"
+			"def add(co):\n"
+			"    codes.append(co)\n"
+			"    for c in co.co_consts:\n"
+			"        if type(c) is type(add.__code__):\n"
+			"            add(c)\n"
+			"lib = os.path.dirname(os.__file__)\n"
+			"for name in ('argparse', 'json/decoder', 'textwrap', 'asyncio/base_events',\n"
+			"             'dataclasses'):\n"
+			"    path = os.path.join(lib, name + '.py')\n"
+			"    with open(path) as f:\n"
+			"        add(compile(f.read(), path, 'exec'))\n";
+		PyObject *d = PyDict_New(), *codes;
+		Py_ssize_t i, k, nbytes;
+		long checked = 0, wrong = 0, lines = 0;
+		PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins());
+		res = PyRun_String(collect, Py_file_input, d, d);
+		if (!res)
+			PyErr_Print();
+		T_CHECK(res != NULL);
+		Py_XDECREF(res);
+		codes = PyDict_GetItemString(d, "codes");
+		for (i = 0; codes && i < PyList_GET_SIZE(codes); i++) {
+			PyCodeObject *co = (PyCodeObject *)PyList_GET_ITEM(codes, i);
+			nbytes = Py_SIZE(co) * (Py_ssize_t)sizeof(_Py_CODEUNIT);
+			for (k = 0; k < nbytes; k += (Py_ssize_t)sizeof(_Py_CODEUNIT)) {
+				int want = PyCode_Addr2Line(co, (int)k);
+				int got = _as_py_addr2line(co, (int)k, 0), copied = _as_py_addr2line(co, (int)k, 1);
+				checked++;
+				lines += want >= 0;
+				if (got != want || copied != want) {
+					if (wrong++ < 5)
+						t_say("%s at byte %ld: line %d, read %d, copied %d",
+						      PyUnicode_AsUTF8(co->co_qualname), (long)k, want, got, copied);
+				}
+			}
+		}
+		T_EQ(wrong, 0);
+		T_CHECK(checked > 20000 && lines > checked / 2);
+		t_say("line table: %ld instructions of %ld code objects, %ld with a line", checked,
+		      codes ? (long)PyList_GET_SIZE(codes) : 0L, lines);
+		Py_DECREF(d);
+	}
 
 	/* a thread state made by another thread, run here: that thread's key
 	 * holds it, and it is the GIL holder's, but its frames are on this
