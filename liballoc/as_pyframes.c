@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -17,7 +18,8 @@ _Static_assert(STRS_MAX < 1 << 15, "a name id fits struct as_pyframe's file");
 #define CODES 4096              /* code cache entries (direct-mapped) */
 #define LINES 8192              /* line cache entries (direct-mapped) */
 #define NAME_BYTES 512          /* a longer name is cut here */
-#define LINETABLE (64 * 1024)   /* a longer line table is not read without the GIL */
+#define WINDOW 256              /* bytes of a line table copied at a time without the GIL */
+#define WALK_STEPS (4 * AS_PY_DEPTH + 16) /* frames looked at in one walk, at most */
 
 struct str {
 	uint32_t off, len;
@@ -53,6 +55,8 @@ static struct {
 	uintptr_t eval;
 	const char *why; /* NULL: not a Python program */
 	char whybuf[96];
+	int nogil_ok;           /* process_vm_readv works: frames are read without the GIL */
+	const char *nogil_why;  /* when it does not */
 	uint64_t bad, cut_names, pool_full;
 	/* below: under the caller's lock */
 	uint32_t str_slot[STRS]; /* entry + 1; 0: empty */
@@ -65,8 +69,7 @@ static struct {
 	char tmp[NAME_BYTES * 4];
 	char pool[POOL];
 	/* copies read without the GIL (safe_read), under the caller's lock */
-	char strcopy[AS_PY_str_compact_data + NAME_BYTES * 4];
-	unsigned char linetable[LINETABLE];
+	char strcopy[NAME_BYTES * 4];
 } P;
 
 #define LD(base, field) (*(const char *const *)((base) + AS_PY_##field))
@@ -78,10 +81,31 @@ static struct {
  * daemon thread's state and frames under it (see as_pyframes.h).  The
  * kernel copies (process_vm_readv on this process): memory unmapped since
  * is EFAULT, not a crash.  0 when all n bytes were read. */
+static __thread pid_t my_tid __attribute__((tls_model("initial-exec")));
+
+/* This thread's id (process_vm_readv takes any task of the process: the
+ * main thread may have gone with pthread_exit), asked once per thread. */
+static pid_t tid(void)
+{
+	if (!my_tid)
+		my_tid = (pid_t)syscall(SYS_gettid);
+	return my_tid;
+}
+
+void _as_py_after_fork(void)
+{
+	my_tid = 0;
+}
+
+static int safe_readv(const struct iovec *l, const struct iovec *r, unsigned long n, size_t total)
+{
+	return process_vm_readv(tid(), l, n, r, n, 0) != (ssize_t)total;
+}
+
 static int safe_read(void *dst, const void *src, size_t n)
 {
 	struct iovec l = {dst, n}, r = {(void *)(uintptr_t)src, n};
-	return !src || process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)n;
+	return !src || safe_readv(&l, &r, 1, n);
 }
 
 /* n bytes of the object at o, where they can be read: o itself with the
@@ -137,6 +161,15 @@ int _as_py_init(void)
 			"PyBytes_Type, PyUnicode_Type, _PyEval_EvalFrameDefault, "
 			"_PyThreadState_UncheckedGet and _Py_IsFinalizing";
 		return 0;
+	}
+	{
+		/* a seccomp profile may refuse it: then frames are read with the
+		 * GIL held only, and the report says why */
+		int probe = 1, copy = 0;
+		P.nogil_ok = !safe_read(&copy, &probe, sizeof copy) && copy == 1;
+		if (!P.nogil_ok)
+			P.nogil_why = "process_vm_readv on this process failed (a seccomp profile?): "
+				      "allocations made without the GIL have no Python frames";
 	}
 	__atomic_store_n(&P.on, 1, __ATOMIC_RELEASE);
 	return 1;
@@ -202,23 +235,40 @@ static void find_stack(uintptr_t sp)
 	close(fd);
 }
 
-/* Whether p is on this thread's stack, above sp (a live frame's). */
-static int on_my_stack(const void *p, uintptr_t sp)
+/* Whether p is on this thread's stack, above sp (a live frame's).  With
+ * the stack unknown (no /proc): yes for the GIL holder, no without the GIL
+ * (its state could be one another thread runs, changing as it is read). */
+static int on_my_stack(const void *p, uintptr_t sp, int nogil)
 {
 	if (sp < stack_lo || sp >= stack_hi) {
 		if (stack_hi != 1)
 			find_stack(sp);
 	}
 	if (stack_hi == 1)
-		return 1; /* unknown: the GIL rule alone */
+		return !nogil;
 	return (uintptr_t)p > sp && (uintptr_t)p < stack_hi;
+}
+
+/* The lengths of a frame's two names (the code cache checks them): one
+ * copy for both without the GIL; -1 where unreadable. */
+static void str_lens(struct as_pyraw *r, int nogil)
+{
+	struct iovec l[2] = {{&r->qlen, 8}, {&r->flen, 8}};
+	struct iovec rem[2] = {{(void *)(r->qualname + AS_PY_str_length), 8},
+			       {(void *)(r->filename + AS_PY_str_length), 8}};
+	if (!nogil) {
+		r->qlen = r->qualname ? LD_I64(r->qualname, str_length) : -1;
+		r->flen = r->filename ? LD_I64(r->filename, str_length) : -1;
+	} else if (!r->qualname || !r->filename || safe_readv(l, rem, 2, 16)) {
+		r->qlen = r->flen = -1;
+	}
 }
 
 int _as_py_walk(struct as_pyraw *raw, int max, int *truncated)
 {
 	const char *ts, *cf, *f, *v;
 	char frbuf[AS_PY_fr_owner + 1], cobuf[AS_PY_co_code_adaptive];
-	int n = 0, nogil;
+	int n = 0, nogil, steps = 0;
 	volatile char here = 0;
 
 	*truncated = 0;
@@ -228,17 +278,21 @@ int _as_py_walk(struct as_pyraw *raw, int max, int *truncated)
 	if (!ts)
 		return 0;
 	nogil = ts != P.gil_tstate();
+	if (nogil && !P.nogil_ok)
+		return 0;
 	if (!(v = view(ts + AS_PY_ts_cframe, sizeof cf, (char *)&cf, nogil)))
 		return 0;
 	cf = *(const char *const *)v;
-	if (!cf || !on_my_stack(cf, (uintptr_t)&here))
+	if (!cf || !on_my_stack(cf, (uintptr_t)&here, nogil))
 		return 0;
 	if (!(v = view(cf + AS_PY_cf_current_frame, sizeof f, (char *)&f, nogil)))
 		return 0;
 	for (f = *(const char *const *)v; f; f = LD(v, fr_previous)) {
 		const char *code, *co, *first, *prev;
 		int entry, owner;
-		if (n == max) {
+		/* bounded even over frames left out, and over a chain read
+		 * torn (memory freed under a walk without the GIL) */
+		if (n == max || ++steps > WALK_STEPS) {
 			*truncated = 1;
 			break;
 		}
@@ -257,6 +311,7 @@ int _as_py_walk(struct as_pyraw *raw, int max, int *truncated)
 		raw[n].code = code;
 		raw[n].qualname = LD(co, co_qualname);
 		raw[n].filename = LD(co, co_filename);
+		str_lens(&raw[n], nogil);
 		raw[n].firstlineno = LD_INT(co, co_firstlineno);
 		raw[n].entry = entry;
 		raw[n].nogil = nogil;
@@ -410,29 +465,59 @@ const char *_as_py_str(uint32_t id)
  * after it (bit 7 clear).  Kinds 13 and 14 start with the line delta as a
  * signed varint (6 bits a byte, bit 6: more; bit 0 of the value: the sign),
  * 10-12 are deltas 0-2, 15 is "no line" (-1), the others keep the line.
- * The line of byte offset addr, or -1. */
-static int varint(const unsigned char *p, const unsigned char *end, unsigned *out)
+ *
+ * Its bytes are read in place (with the GIL) or through copies of WINDOW
+ * bytes at a time (without it): table_byte gives byte i, or -1 past the
+ * end or when the copy failed (bad set). */
+struct table {
+	const unsigned char *src;
+	size_t n, base, len;
+	int copy, bad;
+	unsigned char win[WINDOW];
+};
+
+static int table_byte(struct table *t, size_t i)
+{
+	if (i >= t->n)
+		return -1;
+	if (!t->copy)
+		return t->src[i];
+	if (i < t->base || i >= t->base + t->len) {
+		t->base = i;
+		t->len = t->n - i < WINDOW ? t->n - i : WINDOW;
+		if (safe_read(t->win, t->src + i, t->len)) {
+			t->len = 0;
+			t->bad = 1;
+			return -1;
+		}
+	}
+	return t->win[i - t->base];
+}
+
+static int varint(struct table *t, size_t i, unsigned *out)
 {
 	unsigned v = 0, shift = 0;
+	int b;
 	do {
-		if (p >= end || shift > 28)
+		if ((b = table_byte(t, i++)) < 0 || shift > 28)
 			return -1;
-		v |= (unsigned)(*p & 63) << shift;
+		v |= (unsigned)(b & 63) << shift;
 		shift += 6;
-	} while (*p++ & 64);
+	} while (b & 64);
 	*out = v;
 	return 0;
 }
 
-static int table_line(const unsigned char *t, size_t n, int firstlineno, int addr)
+/* The line of byte offset addr: the entries before it are read, no more. */
+static int table_line(struct table *t, int firstlineno, int addr)
 {
-	const unsigned char *end = t + n;
-	int line = firstlineno, start = 0;
-	while (t < end && (*t & 128)) {
-		unsigned kind = (*t >> 3) & 15, u;
-		int len = ((*t & 7) + 1) * AS_PY_code_unit;
+	size_t i = 0;
+	int line = firstlineno, start = 0, b = table_byte(t, 0);
+	while (b >= 0 && (b & 128)) {
+		unsigned kind = ((unsigned)b >> 3) & 15, u;
+		int len = ((b & 7) + 1) * AS_PY_code_unit;
 		if (kind == 13 || kind == 14) {
-			if (varint(t + 1, end, &u))
+			if (varint(t, i + 1, &u))
 				return -1;
 			line += u & 1 ? -(int)(u >> 1) : (int)(u >> 1);
 		} else if (kind >= 10 && kind <= 12) {
@@ -442,41 +527,49 @@ static int table_line(const unsigned char *t, size_t n, int firstlineno, int add
 			return kind == 15 ? -1 : line;
 		start += len;
 		do
-			t++;
-		while (t < end && !(*t & 128));
+			b = table_byte(t, ++i);
+		while (b >= 0 && !(b & 128));
 	}
 	return -1;
 }
 
 /* The line of r's instruction from its code object's co_linetable (a
  * bytes object the code holds; alive while the code is on this thread's
- * stack), read in place with the GIL, else copied. */
+ * stack), read in place with the GIL, else through copies; -2 when a copy
+ * failed (not cached: a later sample may read it). */
 static int code_line(const struct as_pyraw *r)
 {
-	const char *v, *lt, *data;
+	const char *v, *lt;
 	char buf[AS_PY_bytes_sval];
-	int64_t size;
+	struct table t;
+	int line;
 	v = view(r->code + AS_PY_co_linetable, sizeof lt, (char *)&lt, r->nogil);
 	lt = v ? *(const char *const *)v : NULL;
 	v = lt ? view(lt, sizeof buf, buf, r->nogil) : NULL;
-	if (!v || LD(v, ob_type) != (const char *)P.bytes_type)
+	if (!v)
+		return -2;
+	if (LD(v, ob_type) != (const char *)P.bytes_type || LD_I64(v, bytes_size) < 0)
 		return -1;
-	size = LD_I64(v, bytes_size);
-	if (size < 0 || (r->nogil && size > LINETABLE))
-		return -1;
-	data = view(lt + AS_PY_bytes_sval, (size_t)size, (char *)P.linetable, r->nogil);
-	return data ? table_line((const unsigned char *)data, (size_t)size, r->firstlineno, r->offset)
-		    : -1;
+	t.src = (const unsigned char *)lt + AS_PY_bytes_sval;
+	t.n = (size_t)LD_I64(v, bytes_size);
+	t.base = t.len = 0;
+	t.copy = r->nogil;
+	t.bad = 0;
+	line = table_line(&t, r->firstlineno, r->offset);
+	return t.bad ? -2 : line;
 }
 
 int _as_py_addr2line(const void *code, int addr, int nogil)
 {
 	struct as_pyraw r = {0};
+	int first;
+	const char *v = view((const char *)code + AS_PY_co_firstlineno, sizeof first, (char *)&first,
+			     nogil);
 	r.code = code;
 	r.offset = addr;
 	r.nogil = nogil;
-	r.firstlineno = LD_INT((const char *)code, co_firstlineno);
-	return code_line(&r);
+	r.firstlineno = v ? *(const int *)v : 0;
+	return v ? code_line(&r) : -2;
 }
 
 /* code_line, cached by code cache filling and byte offset (a walk of the
@@ -486,20 +579,16 @@ static int line_of(const struct code *c, const struct as_pyraw *r)
 {
 	struct line *l = &P.lines[(c->gen * 0x9E3779B1u ^ (uint32_t)r->offset * 0x85EBCA77u) >> 19 &
 				  (LINES - 1)];
-	if (l->gen != c->gen || l->offset != r->offset) {
-		l->gen = c->gen;
-		l->offset = r->offset;
-		l->line = code_line(r);
-	}
-	return l->line;
-}
-
-/* A str object's length, -1 when it cannot be read. */
-static int64_t str_len(const char *o, int nogil)
-{
-	int64_t len;
-	const char *v = o ? view(o + AS_PY_str_length, sizeof len, (char *)&len, nogil) : NULL;
-	return v ? *(const int64_t *)v : -1;
+	int line;
+	if (l->gen == c->gen && l->offset == r->offset)
+		return l->line;
+	line = code_line(r);
+	if (line == -2)
+		return -1;
+	l->gen = c->gen;
+	l->offset = r->offset;
+	l->line = line;
+	return line;
 }
 
 void _as_py_resolve(const struct as_pyraw *raw, int n, struct as_pyframe *out)
@@ -509,14 +598,13 @@ void _as_py_resolve(const struct as_pyraw *raw, int n, struct as_pyframe *out)
 		const struct as_pyraw *r = &raw[i];
 		struct code *c = &P.codes[((uintptr_t)r->code >> 4) * 0x9E3779B97F4A7C15ull >> 52 &
 					  (CODES - 1)];
-		int64_t ql = str_len(r->qualname, r->nogil), fl = str_len(r->filename, r->nogil);
 		if (c->code != r->code || c->qualname != r->qualname || c->filename != r->filename ||
-		    c->qlen != ql || c->flen != fl || c->firstlineno != r->firstlineno) {
+		    c->qlen != r->qlen || c->flen != r->flen || c->firstlineno != r->firstlineno) {
 			c->code = r->code;
 			c->qualname = r->qualname;
 			c->filename = r->filename;
-			c->qlen = ql;
-			c->flen = fl;
+			c->qlen = r->qlen;
+			c->flen = r->flen;
 			c->firstlineno = r->firstlineno;
 			c->name = intern(r->qualname, r->nogil);
 			c->file = intern(r->filename, r->nogil);
@@ -526,6 +614,9 @@ void _as_py_resolve(const struct as_pyraw *raw, int n, struct as_pyframe *out)
 		out[i].file = c->file;
 		out[i].line = r->offset < 0 ? -1 : line_of(c, r);
 		out[i].entry = (uint32_t)r->entry;
+		/* a copy that failed is not kept: a later sample reads it again */
+		if (r->nogil && (!c->name || !c->file))
+			c->code = NULL;
 	}
 }
 
@@ -550,6 +641,9 @@ void _as_py_json(struct as_json *j, uint64_t unmatched, uint64_t truncated)
 	(void)put_dec(p, (P.version >> 8) & 0xff);
 	_as_json_str(j, "version", ver);
 	_as_json_u64(j, "depth", AS_PY_DEPTH);
+	_as_json_bool(j, "without_gil", P.nogil_ok);
+	if (!P.nogil_ok)
+		_as_json_str(j, "without_gil_reason", P.nogil_why);
 	_as_json_u64(j, "names", P.nstrs);
 	_as_json_u64(j, "name_bytes", P.pool_used);
 	_as_json_u64(j, "names_dropped", P.pool_full);

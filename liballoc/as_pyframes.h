@@ -25,8 +25,15 @@
  *     Py_FinalizeEx may free a daemon thread's state and frames between the
  *     check above and the reads: every read of a walk without the GIL (the
  *     state, frames, code objects, names, line tables) is a copy made by
- *     the kernel (process_vm_readv on this process), so memory gone since
- *     is EFAULT, never a fault.  Two copies a frame, about 0.9 us each here.
+ *     the kernel (process_vm_readv on this thread), so memory unmapped since
+ *     is an error, never a fault, and memory freed but mapped is garbage
+ *     that the type checks reject; the walk is bounded (WALK_STEPS) and so
+ *     is every table read.  Three copies a frame (frame, code, name
+ *     lengths), about 0.9 us each here; names and line tables only on a
+ *     cache miss, 256 bytes of a table at a time.  A seccomp profile that
+ *     refuses process_vm_readv leaves such allocations without Python
+ *     frames, and the report says so (python.without_gil false, with the
+ *     reason).
  *   - its tstate->cframe (a local of the innermost _PyEval_EvalFrameDefault)
  *     lies on this thread's stack, above this frame: PyThreadState_New
  *     binds a new state to the key of the thread that calls it, so a
@@ -131,6 +138,7 @@ enum { AS_PY311_LAYOUT(AS_PY_X, AS_PY_S, AS_PY_V) };
 /* One frame as read inside malloc (no lock). */
 struct as_pyraw {
 	const char *code, *qualname, *filename; /* the objects */
+	int64_t qlen, flen; /* their lengths, -1 when unreadable (the code cache's check) */
 	int offset; /* prev_instr's byte offset in the code; -1: incomplete (hidden) */
 	int firstlineno;
 	int entry;
@@ -172,5 +180,7 @@ int _as_py_addr2line(const void *code, int addr, int nogil);
 /* Report: the "python" object inside "sampling"; unmatched is the number
  * of sites whose eval frames and groups did not pair up (as_sample.c). */
 void _as_py_json(struct as_json *j, uint64_t unmatched, uint64_t truncated);
+/* In the child after fork: this thread's cached id is its parent's. */
+void _as_py_after_fork(void);
 
 #endif

@@ -364,6 +364,7 @@ void _as_sample_parent_after_fork(void)
 void _as_sample_child_after_fork(void)
 {
 	unsigned i;
+	_as_py_after_fork();
 	if (!S.on)
 		return;
 	for (i = 0; i < S.nsites; i++) {

@@ -1,6 +1,6 @@
 /* perf_env: runs a command where perf events can or cannot count.
  *
- *   perf_env [--tracefs mount|hide|unmount] [--deny-perf] -- CMD [ARGS...]
+ *   perf_env [--tracefs mount|hide|unmount] [--deny SYSCALL]... -- CMD [ARGS...]
  *
  * --tracefs: in a mount namespace of its own (private, so nothing leaks to
  * the host or to tests running beside it), whatever the host has mounted
@@ -12,9 +12,10 @@
  *            /sys/kernel/debug: nothing can be read or mounted there;
  *   unmount  tracefs and debugfs detached, as on a freshly booted machine:
  *            CMD finds neither mounted but may mount them (in this namespace).
- * --deny-perf: installs a seccomp filter that makes perf_event_open fail
- * with EPERM, as Docker's default profile does (no_new_privs, plain BPF,
- * no libseccomp).  Both are inherited by CMD and everything it starts.
+ * --deny SYSCALL (perf_event_open or process_vm_readv): installs a seccomp
+ * filter that makes it fail with EPERM, as Docker's default profile does
+ * for perf_event_open (no_new_privs, plain BPF, no libseccomp).  All are
+ * inherited by CMD and everything it starts.
  *
  * Exits 77 (skip) when it cannot set this up (not root, no tracefs in the
  * kernel, seccomp unavailable), otherwise execs CMD.
@@ -39,14 +40,28 @@ static int skip(const char *what)
 	return 77;
 }
 
-static int deny_perf(void)
+static int deny(const char *name)
 {
+	static const struct {
+		const char *name;
+		unsigned nr;
+	} calls[] = {{"perf_event_open", SYS_perf_event_open}, {"process_vm_readv", SYS_process_vm_readv}};
+	unsigned nr = ~0u;
+	size_t i;
+	for (i = 0; i < sizeof calls / sizeof calls[0]; i++)
+		if (!strcmp(name, calls[i].name))
+			nr = calls[i].nr;
+	if (nr == ~0u) {
+		fprintf(stderr, "perf_env: --deny takes perf_event_open or process_vm_readv, not '%s'\n",
+			name);
+		return 2;
+	}
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_perf_event_open, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
@@ -108,8 +123,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--tracefs") && i + 1 < argc) {
 			if ((rc = tracefs(argv[++i])))
 				return rc;
-		} else if (!strcmp(argv[i], "--deny-perf")) {
-			if ((rc = deny_perf()))
+		} else if (!strcmp(argv[i], "--deny") && i + 1 < argc) {
+			if ((rc = deny(argv[++i])))
 				return rc;
 		} else if (!strcmp(argv[i], "--") && i + 1 < argc) {
 			execvp(argv[i + 1], argv + i + 1);
@@ -117,7 +132,7 @@ int main(int argc, char **argv)
 			return 2;
 		} else {
 			fprintf(stderr,
-				"usage: perf_env [--tracefs mount|hide|unmount] [--deny-perf] -- CMD "
+				"usage: perf_env [--tracefs mount|hide|unmount] [--deny SYSCALL]... -- CMD "
 				"[ARGS...]\n");
 			return 2;
 		}

@@ -294,7 +294,7 @@ def check_ownership(backend):
     check(p, "malloc(%d) through libswap" % PROBE)
     m, foreign = foreign_block()
     before = glibc_in_use()
-    big = libc.malloc(PROBE_BIG)
+    big = libc.malloc(PROBE_BIG)  # this line number: tests/python/meson.build
     grew = glibc_in_use() - before
     check(big, "malloc(%d) through libswap" % PROBE_BIG)
     if backend == "system" and MUSL:

@@ -207,6 +207,8 @@ int main(void)
 	T_EQ(nogil_flag, 1);
 	frame_is(&nogil_f[0], "g", 15, 0);
 	frame_is(&nogil_f[1], "<module>", 16, 1);
+	/* a copy that cannot be made is an error, not a fault */
+	T_EQ(_as_py_addr2line((const void *)16, 0, 1), -2);
 
 	/* the line table, in place and through copies, against CPython's own */
 	{
@@ -295,6 +297,7 @@ int main(void)
 	T_EQ(_as_json_finish(&j), 0);
 	T_CHECK(strstr(json, "\"frames\": true,\n    \"version\": \"3.11.") != NULL);
 	T_CHECK(strstr(json, "\"names_dropped\": 0,") != NULL);
+	T_CHECK(strstr(json, "\"without_gil\": true,") != NULL);
 	T_CHECK(strstr(json, "\"truncated\": 1,") != NULL);
 	T_CHECK(strstr(json, "\"bad_frames\": 0,") != NULL);
 	T_CHECK(strstr(json, "\"unmatched_sites\": 2\n") != NULL);
