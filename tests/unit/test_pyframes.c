@@ -19,6 +19,8 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "as_json.h"
 #include "as_pyframes.h"
@@ -158,12 +160,22 @@ static void *no_python(void *arg)
 	return NULL;
 }
 
+/* Whether this process may copy its own memory with process_vm_readv (a
+ * seccomp profile may refuse it): what the walk without the GIL uses. */
+static int copies_work(void)
+{
+	int src = 7, dst = 0;
+	struct iovec l = {&dst, sizeof dst}, r = {&src, sizeof src};
+	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)sizeof dst && dst == 7;
+}
+
 int main(void)
 {
 	PyObject *code, *globals, *res;
 	char json[2048];
 	struct as_json j;
 	pthread_t t;
+	int copies = copies_work();
 
 	T_EQ(_as_py_init(), 1); /* the symbols are there before Py_Initialize */
 	T_CHECK(_as_py_eval_addr() != 0);
@@ -202,11 +214,17 @@ int main(void)
 	frame_is(&snap[2].f[1], "<module>", 13, 1);
 
 	/* the GIL released (C code between Py_BEGIN_ALLOW_THREADS and
-	 * Py_END_ALLOW_THREADS): the same frames, read through copies */
-	T_EQ(n_nogil, 2);
-	T_EQ(nogil_flag, 1);
-	frame_is(&nogil_f[0], "g", 15, 0);
-	frame_is(&nogil_f[1], "<module>", 16, 1);
+	 * Py_END_ALLOW_THREADS): the same frames, read through copies; none
+	 * where copies are refused (the report says so, below) */
+	if (copies) {
+		T_EQ(n_nogil, 2);
+		T_EQ(nogil_flag, 1);
+		frame_is(&nogil_f[0], "g", 15, 0);
+		frame_is(&nogil_f[1], "<module>", 16, 1);
+	} else {
+		t_say("process_vm_readv is refused here: frames without the GIL checked as absent");
+		T_EQ(n_nogil, 0);
+	}
 	/* a copy that cannot be made is an error, not a fault */
 	T_EQ(_as_py_addr2line((const void *)16, 0, 1), -2);
 
@@ -241,7 +259,8 @@ int main(void)
 			nbytes = Py_SIZE(co) * (Py_ssize_t)sizeof(_Py_CODEUNIT);
 			for (k = 0; k < nbytes; k += (Py_ssize_t)sizeof(_Py_CODEUNIT)) {
 				int want = PyCode_Addr2Line(co, (int)k);
-				int got = _as_py_addr2line(co, (int)k, 0), copied = _as_py_addr2line(co, (int)k, 1);
+				int got = _as_py_addr2line(co, (int)k, 0);
+				int copied = copies ? _as_py_addr2line(co, (int)k, 1) : want;
 				checked++;
 				lines += want >= 0;
 				if (got != want || copied != want) {
@@ -297,7 +316,7 @@ int main(void)
 	T_EQ(_as_json_finish(&j), 0);
 	T_CHECK(strstr(json, "\"frames\": true,\n    \"version\": \"3.11.") != NULL);
 	T_CHECK(strstr(json, "\"names_dropped\": 0,") != NULL);
-	T_CHECK(strstr(json, "\"without_gil\": true,") != NULL);
+	T_CHECK(strstr(json, copies ? "\"without_gil\": true," : "\"without_gil\": false,") != NULL);
 	T_CHECK(strstr(json, "\"truncated\": 1,") != NULL);
 	T_CHECK(strstr(json, "\"bad_frames\": 0,") != NULL);
 	T_CHECK(strstr(json, "\"unmatched_sites\": 2\n") != NULL);
