@@ -622,7 +622,7 @@ void _as_py_resolve(const struct as_pyraw *raw, int n, struct as_pyframe *out)
 
 /* ---- report ----------------------------------------------------------------------------------- */
 
-void _as_py_json(struct as_json *j, uint64_t unmatched, uint64_t truncated)
+void _as_py_json(struct as_json *j, uint64_t unmatched, uint64_t short_native, uint64_t truncated)
 {
 	char ver[48], *p = ver;
 	if (!P.on && !P.why)
@@ -651,5 +651,6 @@ void _as_py_json(struct as_json *j, uint64_t unmatched, uint64_t truncated)
 	_as_json_u64(j, "truncated", truncated);
 	_as_json_u64(j, "bad_frames", P.bad);
 	_as_json_u64(j, "unmatched_sites", unmatched);
+	_as_json_u64(j, "short_native_sites", short_native);
 	_as_json_end_obj(j);
 }

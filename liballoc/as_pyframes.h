@@ -179,7 +179,7 @@ int _as_py_addr2line(const void *code, int addr, int nogil);
 
 /* Report: the "python" object inside "sampling"; unmatched is the number
  * of sites whose eval frames and groups did not pair up (as_sample.c). */
-void _as_py_json(struct as_json *j, uint64_t unmatched, uint64_t truncated);
+void _as_py_json(struct as_json *j, uint64_t unmatched, uint64_t short_native, uint64_t truncated);
 /* In the child after fork: this thread's cached id is its parent's. */
 void _as_py_after_fork(void);
 

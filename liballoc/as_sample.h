@@ -41,7 +41,11 @@
  * dlsym's) gives way to the Python frames it was running, "qualname
  * (file:line)", up to and including the next entry frame; a site whose
  * eval frames and Python groups do not pair up prints its native frames,
- * then its Python frames, and is counted (sampling.python.unmatched_sites).
+ * then its Python frames, and is counted (sampling.python.unmatched_sites);
+ * one whose native stack ends before its Python groups do (cut at depth,
+ * or an unwinder stopped by a function without unwind tables) gets the
+ * Python frames left after its last native one (short_native_sites counts
+ * the second kind).
  * Without libunwind (musl without allocswap's build of it) a Python process
  * still gets its Python frames alone: sampling.source "python".
  *

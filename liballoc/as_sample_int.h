@@ -65,7 +65,7 @@ struct as_sample_state {
 	char exe[1024];
 	int lock;
 	uint64_t samples, dropped_samples, dropped_live, reentrant, reentrant_boot;
-	uint64_t py_truncated, py_unmatched;
+	uint64_t py_truncated, py_unmatched, py_short;
 	unsigned nsites, nlive, npyf;
 	/* Hash indexes (entry + 1; 0: empty) over entries kept in the order
 	 * they came: a lookup touches one index slot, and the report walks

@@ -145,7 +145,7 @@ static int is_eval(uintptr_t ret)
  * left over although the native stack reached its root (an eval frame
  * that dladdr does not place in _PyEval_EvalFrameDefault, a PEP 523 frame
  * evaluator). */
-static int mixed_items(const struct site *s, int *item)
+static int mixed_items(const struct site *s, int *item, int *short_native)
 {
 	const struct as_pyframe *py = S.pyf + s->py_start;
 	unsigned n = 0, k, g = 0, np = s->py_n;
@@ -170,8 +170,12 @@ static int mixed_items(const struct site *s, int *item)
 		if (!shown)
 			item[n++] = (int)k;
 	}
-	if (g < np && !s->native_cut)
-		return -1;
+	/* Python groups left over: the native stack ended before the
+	 * interpreter's frames it holds (they are on this thread's stack,
+	 * as_pyframes.h): the unwinder stopped early, in a function without
+	 * unwind tables (musl's libc, under a call made without the GIL).
+	 * The rest of the Python frames follow the last native one. */
+	*short_native = g < np && !s->native_cut;
 	for (; g < np; g++)
 		if (py[g].line >= 0)
 			item[n++] = -1 - (int)g;
@@ -180,13 +184,17 @@ static int mixed_items(const struct site *s, int *item)
 
 /* The frames of site s to print, leaf first, into item: native frame k
  * (k >= 0) or the site's Python frame -1 - item; their count.  *matched
- * is 0 when native and Python frames could not be paired up: then the
- * native frames come first, the Python frames after them. */
-static unsigned site_items(const struct site *s, int *item, int *matched)
+ * is 0 when native and Python frames could not be paired up (more eval
+ * frames than Python groups): then the native frames come first, the
+ * Python frames after them.  *short_native: the native stack ended
+ * before its Python groups did (mixed_items). */
+static unsigned site_items(const struct site *s, int *item, int *matched, int *short_native)
 {
 	const struct as_pyframe *py = S.pyf + s->py_start;
-	int n = s->py_n && s->depth ? mixed_items(s, item) : -1;
+	int n;
 	unsigned k;
+	*short_native = 0;
+	n = s->py_n && s->depth ? mixed_items(s, item, short_native) : -1;
 	*matched = n >= 0 || !s->py_n || !s->depth;
 	if (n >= 0)
 		return (unsigned)n;
@@ -228,17 +236,18 @@ static void item_text(struct buf *b, const struct site *s, int item, int shrt)
 
 void _as_sample_symbolize(void)
 {
-	int item[ITEMS], matched;
+	int item[ITEMS], matched, short_native;
 	unsigned i, k;
 	if (!S.on)
 		return;
 	for (i = 0; i < S.nsites; i++)
 		for (k = 0; k < S.sites[i].depth; k++)
 			(void)symbolize(S.sites[i].ip[k] - 1);
-	S.py_unmatched = 0;
+	S.py_unmatched = S.py_short = 0;
 	for (i = 0; i < S.nsites; i++) {
-		(void)site_items(&S.sites[i], item, &matched);
+		(void)site_items(&S.sites[i], item, &matched, &short_native);
 		S.py_unmatched += !matched;
+		S.py_short += short_native;
 	}
 }
 
@@ -275,7 +284,7 @@ static unsigned top_sites(unsigned *idx, int by_live)
 static void sites_json(struct as_json *j, const char *key, int by_live)
 {
 	unsigned idx[AS_SAMPLE_TOP], n = S.on ? top_sites(idx, by_live) : 0, i, k, nitem;
-	int item[ITEMS], matched;
+	int item[ITEMS], matched, short_native;
 	_as_json_arr(j, key);
 	for (i = 0; i < n; i++) {
 		const struct site *s = &S.sites[idx[i]];
@@ -286,7 +295,7 @@ static void sites_json(struct as_json *j, const char *key, int by_live)
 		_as_json_u64(j, "live_count", s->live_samples ? est(s->live_count) : 0);
 		_as_json_u64(j, "samples", s->samples);
 		_as_json_u64(j, "live_samples", s->live_samples);
-		nitem = site_items(s, item, &matched);
+		nitem = site_items(s, item, &matched, &short_native);
 		if (!matched)
 			_as_json_bool(j, "python_matched", 0); /* native frames, then Python's */
 		_as_json_arr(j, "frames");
@@ -340,7 +349,7 @@ void _as_sample_json(struct as_json *j, int full)
 		_as_json_str(j, "source", "none");
 		_as_json_str(j, "reason", full ? _as_sample_why() : "sampling runs only with ALLOCSWAP_STATS=full");
 	}
-	_as_py_json(j, S.py_unmatched, S.py_truncated);
+	_as_py_json(j, S.py_unmatched, S.py_short, S.py_truncated);
 	_as_json_end_obj(j);
 	sites_json(j, "sites", 0);
 	sites_json(j, "sites_by_live", 1);
@@ -391,7 +400,7 @@ int _as_sample_write_folded(const char *path)
 	struct buf o = {S.out, sizeof S.out, 0};
 	unsigned i, nitem;
 	char tmp[1100]; /* written whole, then renamed (as_sys.h) */
-	int fd, rc = 0, item[ITEMS], matched, direct;
+	int fd, rc = 0, item[ITEMS], matched, short_native, direct;
 	if (!S.on)
 		return 0;
 	/* a device, a FIFO, /dev/stdout: written in place, never renamed over */
@@ -409,7 +418,7 @@ int _as_sample_write_folded(const char *path)
 		char num[24];
 		if (!s->hash || !s->samples)
 			continue;
-		nitem = site_items(s, item, &matched);
+		nitem = site_items(s, item, &matched, &short_native);
 		folded_frames(&l, s, item, nitem);
 		put(&l, " ");
 		num[_as_u64_dec(num, est(s->bytes))] = 0;

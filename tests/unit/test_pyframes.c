@@ -311,7 +311,7 @@ int main(void)
 
 	_as_json_init_mem(&j, json, sizeof json);
 	_as_json_obj(&j, NULL);
-	_as_py_json(&j, 2, 1);
+	_as_py_json(&j, 2, 3, 1);
 	_as_json_end_obj(&j);
 	T_EQ(_as_json_finish(&j), 0);
 	T_CHECK(strstr(json, "\"frames\": true,\n    \"version\": \"3.11.") != NULL);
@@ -319,7 +319,8 @@ int main(void)
 	T_CHECK(strstr(json, copies ? "\"without_gil\": true," : "\"without_gil\": false,") != NULL);
 	T_CHECK(strstr(json, "\"truncated\": 1,") != NULL);
 	T_CHECK(strstr(json, "\"bad_frames\": 0,") != NULL);
-	T_CHECK(strstr(json, "\"unmatched_sites\": 2\n") != NULL);
+	T_CHECK(strstr(json, "\"unmatched_sites\": 2,") != NULL);
+	T_CHECK(strstr(json, "\"short_native_sites\": 3\n") != NULL);
 	if (t_failed)
 		t_say("%s", json);
 	return t_done();
