@@ -253,15 +253,21 @@ static int on_my_stack(const void *p, uintptr_t sp, int nogil)
  * copy for both without the GIL; -1 where unreadable. */
 static void str_lens(struct as_pyraw *r, int nogil)
 {
-	struct iovec l[2] = {{&r->qlen, 8}, {&r->flen, 8}};
-	struct iovec rem[2] = {{(void *)(r->qualname + AS_PY_str_length), 8},
-			       {(void *)(r->filename + AS_PY_str_length), 8}};
+	struct iovec l[2] = {{&r->qlen, 8}, {&r->flen, 8}}, rem[2];
 	if (!nogil) {
 		r->qlen = r->qualname ? LD_I64(r->qualname, str_length) : -1;
 		r->flen = r->filename ? LD_I64(r->filename, str_length) : -1;
-	} else if (!r->qualname || !r->filename || safe_readv(l, rem, 2, 16)) {
-		r->qlen = r->flen = -1;
+		return;
 	}
+	if (!r->qualname || !r->filename) {
+		r->qlen = r->flen = -1;
+		return;
+	}
+	rem[0].iov_base = (void *)(r->qualname + AS_PY_str_length);
+	rem[1].iov_base = (void *)(r->filename + AS_PY_str_length);
+	rem[0].iov_len = rem[1].iov_len = 8;
+	if (safe_readv(l, rem, 2, 16))
+		r->qlen = r->flen = -1;
 }
 
 int _as_py_walk(struct as_pyraw *raw, int max, int *truncated)
