@@ -3,8 +3,9 @@
 # (ctypes, the GIL released) allocates while Py_FinalizeEx frees the
 # daemon threads' states; their pthread keys still return the freed states
 # until the end of finalization.  libswap, sampling every allocation with
-# Python frames, must not read them (liballoc/as_pyframes.h, "Whose
-# stack"): each of 4 runs ends with status 0 and prints "main done".  Freed
+# Python frames, must not fault on them (liballoc/as_pyframes.h, "Whose
+# stack": no walk once finalizing, and a walk without the GIL reads only
+# through copies): each of 4 runs ends with status 0 and prints "main done".  Freed
 # memory is filled (MALLOC_PERTURB_) and glibc's tcache is off, so a read
 # of a freed state faults (before the fix: 8 of 8 runs, SIGSEGV).
 set -eu
