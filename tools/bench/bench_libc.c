@@ -109,27 +109,31 @@ static int has_musl(const struct bench_matrix *m)
 	return axis_has(m, BENCH_AX_LIBC, "musl");
 }
 
+/* A dry run's word on a build target a real run would make first. */
+static void note_unbuilt(const char *target)
+{
+	struct as_build b;
+	if (as_build_get(target, &b) == 0 && !b.built)
+		bench_err("note: %s is not built yet; a real run builds it first", target);
+	as_build_clear(&b);
+}
+
 int bench_builds_ready(struct bench_matrix *m, int dry_run)
 {
 	size_t i;
 	if (has_musl(m) && axis_has(m, BENCH_AX_STATS, "full")) {
-		/* libunwind for the sampled sites of full-mode processes */
-		struct as_build b;
-		/* without it the processes run all the same, their reports say
-		 * why there are no native stacks */
-		if (!dry_run && as_build_musl_unwind())
+		/* libunwind for the sampled sites of full-mode processes; without
+		 * it they run all the same, their reports say why there are no
+		 * native stacks */
+		if (dry_run)
+			note_unbuilt("musl-libunwind");
+		else if (as_build_musl_unwind())
 			bench_err("note: going on without musl-libunwind: sampled sites under musl will "
 				  "have no native stacks");
-		if (dry_run && as_build_get("musl-libunwind", &b) == 0) {
-			if (!b.built)
-				bench_err("note: musl-libunwind is not built yet; a real run builds it first");
-			as_build_clear(&b);
-		}
 	}
 	if (has_musl(m)) {
 		/* the musl builds of the named allocators that have one */
 		for (i = 0; i < m->nallocs; i++) {
-			struct as_build b;
 			char target[96];
 			if (!bench_alloc_runs_on(&m->allocs[i], "musl") ||
 			    !as_build_musl_target(m->allocs[i].spec, target, sizeof target))
@@ -139,9 +143,7 @@ int bench_builds_ready(struct bench_matrix *m, int dry_run)
 					return 1;
 				continue;
 			}
-			if (as_build_get(target, &b) == 0 && !b.built)
-				bench_err("note: %s is not built yet; a real run builds it first", target);
-			as_build_clear(&b);
+			note_unbuilt(target);
 		}
 	}
 	for (i = 0; i < m->npythons; i++) {

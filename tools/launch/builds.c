@@ -273,24 +273,24 @@ int as_build_musl_target(const char *allocator, char *buf, size_t cap)
 	return 0;
 }
 
-int as_build_musl_alloc(const char *allocator)
+/* as_build_ensure, for its status alone */
+static int ensure(const char *target)
 {
 	struct as_build b;
-	char target[96];
-	int rc;
-	if (!as_build_musl_target(allocator, target, sizeof target))
-		return 0;
-	rc = as_build_ensure(target, &b);
+	int rc = as_build_ensure(target, &b);
 	as_build_clear(&b);
 	return rc;
 }
 
+int as_build_musl_alloc(const char *allocator)
+{
+	char target[96];
+	return as_build_musl_target(allocator, target, sizeof target) ? ensure(target) : 0;
+}
+
 int as_build_musl_unwind(void)
 {
-	struct as_build b;
-	int rc = as_build_ensure("musl-libunwind", &b);
-	as_build_clear(&b);
-	return rc;
+	return ensure("musl-libunwind");
 }
 
 void as_build_musl_libpath(char *buf, size_t cap)
